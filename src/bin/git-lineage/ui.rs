@@ -1,0 +1,139 @@
+//! Output and error rendering: data to stdout, warnings to stderr (hidden by
+//! `--quiet`), errors as `error:` / `caused by:` / `hint:`. A closed pipe
+//! (`git lineage show X | head`) ends the program quietly.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Exit code for a check that ran and found problems.
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code for usage and input errors.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The output format of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// One JSON document (docs/json.md).
+    Json,
+}
+
+/// An error ready to print: message, causes and a hint.
+#[derive(Debug)]
+pub struct CommandError {
+    message: String,
+    causes: Vec<String>,
+    hint: Option<String>,
+    /// Set when stdout was closed: exit quietly.
+    broken_pipe: bool,
+}
+
+impl CommandError {
+    /// A usage error with only a message.
+    pub fn usage(message: impl Into<String>) -> CommandError {
+        CommandError {
+            message: message.into(),
+            causes: Vec::new(),
+            hint: None,
+            broken_pipe: false,
+        }
+    }
+}
+
+impl From<git_lineage::Error> for CommandError {
+    fn from(err: git_lineage::Error) -> CommandError {
+        let message = err.to_string();
+        let mut causes = Vec::new();
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            // Messages already embed their direct cause; print only what is new.
+            if !message.contains(&text) && !causes.iter().any(|c: &String| c.contains(&text)) {
+                causes.push(text);
+            }
+            source = cause.source();
+        }
+        CommandError {
+            message,
+            causes,
+            hint: err.hint(),
+            broken_pipe: false,
+        }
+    }
+}
+
+impl From<std::io::Error> for CommandError {
+    fn from(err: std::io::Error) -> CommandError {
+        CommandError {
+            broken_pipe: err.kind() == std::io::ErrorKind::BrokenPipe,
+            ..CommandError::usage(format!("cannot write output: {err}"))
+        }
+    }
+}
+
+impl From<serde_json::Error> for CommandError {
+    fn from(err: serde_json::Error) -> CommandError {
+        CommandError::usage(format!("cannot write JSON: {err}"))
+    }
+}
+
+/// Where commands print.
+pub struct Ui {
+    quiet: bool,
+    stdout: std::io::StdoutLock<'static>,
+}
+
+impl Ui {
+    /// A UI on the process's stdout and stderr.
+    pub fn new(quiet: bool) -> Ui {
+        Ui {
+            quiet,
+            stdout: std::io::stdout().lock(),
+        }
+    }
+
+    /// Print a line of data to stdout.
+    pub fn line(&mut self, text: impl std::fmt::Display) -> Result<(), CommandError> {
+        writeln!(self.stdout, "{text}")?;
+        Ok(())
+    }
+
+    /// Print a value as pretty JSON to stdout.
+    pub fn json<T: serde::Serialize>(&mut self, value: &T) -> Result<(), CommandError> {
+        serde_json::to_writer_pretty(&mut self.stdout, value)?;
+        writeln!(self.stdout)?;
+        Ok(())
+    }
+
+    /// Print raw bytes to stdout.
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<(), CommandError> {
+        self.stdout.write_all(bytes)?;
+        Ok(())
+    }
+
+    /// A progress note or warning on stderr, unless `--quiet`.
+    pub fn note(&mut self, text: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = self.stdout.flush();
+            eprintln!("{text}");
+        }
+    }
+
+    /// Print an error and return the exit code for it.
+    pub fn report(&mut self, err: &CommandError) -> ExitCode {
+        let _ = self.stdout.flush();
+        if err.broken_pipe {
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("error: {}", err.message);
+        for cause in &err.causes {
+            eprintln!("caused by: {cause}");
+        }
+        if let Some(hint) = &err.hint {
+            eprintln!("hint: {hint}");
+        }
+        ExitCode::from(EXIT_USAGE)
+    }
+}

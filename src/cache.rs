@@ -1,0 +1,313 @@
+//! The stat cache under `.git/lineage/stat-cache`: remembers a file's BLAKE3
+//! hash keyed by its stat data (size, mtime, ctime, inode, device), so an
+//! unchanged dataset is not read again. Racily clean entries are never trusted.
+//!
+//! Invariant: an entry is used only when every stat field matches and the file
+//! was last modified more than [`RACY_WINDOW_NANOS`] before it was hashed (as
+//! git does with the index timestamp). Losing or corrupting the cache only costs
+//! speed: unreadable lines are ignored and the file is rewritten atomically.
+
+use std::collections::HashMap;
+use std::fs::Metadata;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use crate::hash::ContentHash;
+
+/// A file modified less than this long before it was hashed may have changed
+/// again within the filesystem's timestamp granularity: re-hash it next time.
+pub const RACY_WINDOW_NANOS: i128 = 2_000_000_000;
+
+const HEADER: &str = "git-lineage stat-cache v1";
+
+/// Stat data that identifies one version of a file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stat {
+    size: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    ino: u64,
+    dev: u64,
+}
+
+impl Stat {
+    #[cfg(unix)]
+    fn of(meta: &Metadata) -> Stat {
+        use std::os::unix::fs::MetadataExt;
+        Stat {
+            size: meta.len(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+            ino: meta.ino(),
+            dev: meta.dev(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn of(meta: &Metadata) -> Stat {
+        Stat {
+            size: meta.len(),
+            mtime_ns: meta.modified().map(nanos_since_epoch).unwrap_or(0),
+            ctime_ns: 0,
+            ino: 0,
+            dev: 0,
+        }
+    }
+}
+
+/// True when two stats of the same path describe the same file version.
+pub fn same_stat(a: &Metadata, b: &Metadata) -> bool {
+    Stat::of(a) == Stat::of(b)
+}
+
+fn nanos_since_epoch(time: SystemTime) -> i128 {
+    match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    stat: Stat,
+    hash: ContentHash,
+    hashed_at_ns: i128,
+}
+
+/// An in-memory view of the stat cache file, safe to share across threads.
+#[derive(Debug)]
+pub struct StatCache {
+    file: PathBuf,
+    entries: Mutex<HashMap<PathBuf, Entry>>,
+    changed: Mutex<bool>,
+}
+
+impl StatCache {
+    /// Load the cache file at `file`; a missing or unreadable file gives an empty cache.
+    pub fn load(file: &Path) -> StatCache {
+        let entries = std::fs::read(file)
+            .map(|bytes| parse(&bytes))
+            .unwrap_or_default();
+        StatCache {
+            file: file.to_path_buf(),
+            entries: Mutex::new(entries),
+            changed: Mutex::new(false),
+        }
+    }
+
+    /// The cached hash of `path` if its stat data still matches and the entry is not racy.
+    pub fn lookup(&self, path: &Path, meta: &Metadata) -> Option<ContentHash> {
+        let stat = Stat::of(meta);
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(path)?;
+        let trusted = entry.stat == stat && stat.mtime_ns + RACY_WINDOW_NANOS < entry.hashed_at_ns;
+        trusted.then_some(entry.hash)
+    }
+
+    /// Remember that `path`, with stat `meta`, hashed to `hash` when read at `hashed_at`.
+    pub fn insert(&self, path: &Path, meta: &Metadata, hash: ContentHash, hashed_at: SystemTime) {
+        if path.to_str().is_none_or(|p| p.contains('\n')) {
+            return;
+        }
+        let entry = Entry {
+            stat: Stat::of(meta),
+            hash,
+            hashed_at_ns: nanos_since_epoch(hashed_at),
+        };
+        if let (Ok(mut entries), Ok(mut changed)) = (self.entries.lock(), self.changed.lock()) {
+            entries.insert(path.to_path_buf(), entry);
+            *changed = true;
+        }
+    }
+
+    /// Number of entries held.
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// True when the cache holds no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Write the cache back if anything was added: temp file + rename, so a
+    /// concurrent reader sees the old or the new file, never half of one.
+    pub fn save(&self) -> std::io::Result<()> {
+        let changed = self.changed.lock().map(|c| *c).unwrap_or(false);
+        if !changed {
+            return Ok(());
+        }
+        let Ok(entries) = self.entries.lock() else {
+            return Ok(());
+        };
+        let mut text = String::with_capacity(entries.len() * 160);
+        text.push_str(HEADER);
+        text.push('\n');
+        let mut sorted: Vec<_> = entries.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        for (path, e) in sorted {
+            let Some(path) = path.to_str() else { continue };
+            text.push_str(&format!(
+                "{} {} {} {} {} {} {} {}\n",
+                e.hash.to_hex(),
+                e.stat.size,
+                e.stat.mtime_ns,
+                e.stat.ctime_ns,
+                e.stat.ino,
+                e.stat.dev,
+                e.hashed_at_ns,
+                path
+            ));
+        }
+        if let Some(dir) = self.file.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomically(&self.file, text.as_bytes())
+    }
+}
+
+fn parse(bytes: &[u8]) -> HashMap<PathBuf, Entry> {
+    let mut entries = HashMap::new();
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return entries;
+    };
+    let mut lines = text.lines();
+    if lines.next() != Some(HEADER) {
+        return entries;
+    }
+    for line in lines {
+        if let Some((path, entry)) = parse_line(line) {
+            entries.insert(path, entry);
+        }
+    }
+    entries
+}
+
+fn parse_line(line: &str) -> Option<(PathBuf, Entry)> {
+    let mut fields = line.splitn(8, ' ');
+    let hash = ContentHash::from_hex(fields.next()?)?;
+    let size = fields.next()?.parse().ok()?;
+    let mtime_ns = fields.next()?.parse().ok()?;
+    let ctime_ns = fields.next()?.parse().ok()?;
+    let ino = fields.next()?.parse().ok()?;
+    let dev = fields.next()?.parse().ok()?;
+    let hashed_at_ns = fields.next()?.parse().ok()?;
+    let path = PathBuf::from(fields.next()?);
+    Some((
+        path,
+        Entry {
+            stat: Stat {
+                size,
+                mtime_ns,
+                ctime_ns,
+                ino,
+                dev,
+            },
+            hash,
+            hashed_at_ns,
+        },
+    ))
+}
+
+/// Write `bytes` to `path` through a uniquely named temporary file in the same
+/// directory and a rename, so readers never see a partial file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temp = unique_temp_path(dir, name);
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// A temporary file name beside `name` in `dir` that no other process or
+/// thread will choose: `.<name>.<pid>.<counter>.tmp`.
+pub fn unique_temp_path(dir: &Path, name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = nanos_since_epoch(SystemTime::now());
+    dir.join(format!(".{name}.{}.{n}.{nanos}.tmp", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn entries_survive_a_save_and_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data.bin");
+        std::fs::write(&data, b"payload").unwrap();
+        let meta = std::fs::metadata(&data).unwrap();
+        let hash = ContentHash::of_bytes(b"payload");
+        let cache_file = dir.path().join("cache/stat-cache");
+
+        let cache = StatCache::load(&cache_file);
+        let later = SystemTime::now() + Duration::from_secs(10);
+        cache.insert(&data, &meta, hash, later);
+        cache.save().unwrap();
+
+        let reloaded = StatCache::load(&cache_file);
+        assert_eq!(reloaded.len(), 1);
+        assert_eq!(reloaded.lookup(&data, &meta), Some(hash));
+    }
+
+    #[test]
+    fn racily_clean_entries_are_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data.bin");
+        std::fs::write(&data, b"payload").unwrap();
+        let meta = std::fs::metadata(&data).unwrap();
+        let cache = StatCache::load(&dir.path().join("stat-cache"));
+        // Hashed at the same instant the file was written: racy.
+        cache.insert(
+            &data,
+            &meta,
+            ContentHash::of_bytes(b"payload"),
+            meta.modified().unwrap(),
+        );
+        assert_eq!(cache.lookup(&data, &meta), None);
+    }
+
+    #[test]
+    fn a_changed_file_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data.bin");
+        std::fs::write(&data, b"payload").unwrap();
+        let meta = std::fs::metadata(&data).unwrap();
+        let cache = StatCache::load(&dir.path().join("stat-cache"));
+        cache.insert(
+            &data,
+            &meta,
+            ContentHash::of_bytes(b"payload"),
+            SystemTime::now() + Duration::from_secs(10),
+        );
+        std::fs::write(&data, b"payload, longer").unwrap();
+        let changed = std::fs::metadata(&data).unwrap();
+        assert_eq!(cache.lookup(&data, &changed), None);
+    }
+
+    #[test]
+    fn garbage_cache_files_load_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("stat-cache");
+        std::fs::write(&file, b"\xff\xfe not a cache").unwrap();
+        assert!(StatCache::load(&file).is_empty());
+        std::fs::write(&file, format!("{HEADER}\nnot a line\n")).unwrap();
+        assert!(StatCache::load(&file).is_empty());
+    }
+}

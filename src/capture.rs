@@ -1,0 +1,719 @@
+//! Capturing a step into a record: parse the user's artifact specs, params
+//! and metrics, hash the data, read the code version and environment, then
+//! write (and optionally commit) the manifest.
+//!
+//! Everything that can fail on user input is checked before the record file
+//! is written, so a failed `record` leaves no file behind.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::cache::StatCache;
+use crate::config::Config;
+use crate::hash::{Digest, Hasher};
+use crate::params::{self, ValueMap};
+use crate::record::{
+    self, Agent, Artifact, Code, Environment, ExitStatus, Record, RecordId, SCHEMA,
+};
+use crate::repo::Repo;
+use crate::store::Store;
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+/// The stat cache file name under `.git/lineage/`.
+pub const STAT_CACHE_FILE: &str = "stat-cache";
+
+/// Everything `git lineage record` takes.
+#[derive(Debug, Clone, Default)]
+pub struct RecordRequest {
+    /// The activity kind (`train`, `process`, …).
+    pub kind: String,
+    /// The step or model name.
+    pub name: String,
+    /// Input specs: `[role=]path|glob|uri[@version]`.
+    pub inputs: Vec<String>,
+    /// Output specs, same grammar as inputs.
+    pub outputs: Vec<String>,
+    /// `KEY=VALUE` params, applied after the params files.
+    pub params: Vec<String>,
+    /// YAML/JSON params files.
+    pub params_files: Vec<PathBuf>,
+    /// `KEY=VALUE` metrics, applied after the metrics files.
+    pub metrics: Vec<String>,
+    /// YAML/JSON metrics files.
+    pub metrics_files: Vec<PathBuf>,
+    /// The random seed.
+    pub seed: Option<u64>,
+    /// Lockfiles describing the environment.
+    pub env_files: Vec<PathBuf>,
+    /// Container image reference.
+    pub image: Option<String>,
+    /// Source files to pin by git blob id.
+    pub code_files: Vec<PathBuf>,
+    /// Earlier records this one refers to (REFs).
+    pub references: Vec<String>,
+    /// Free text.
+    pub note: Option<String>,
+    /// The command that ran.
+    pub command: Vec<String>,
+    /// When the step started.
+    pub started: Option<Timestamp>,
+    /// When the step ended.
+    pub ended: Option<Timestamp>,
+    /// How the command ended.
+    pub exit: Option<ExitStatus>,
+    /// Commit the record to the current branch.
+    pub commit: bool,
+    /// The directory relative paths are resolved against.
+    pub cwd: PathBuf,
+}
+
+impl RecordRequest {
+    /// A request with a kind, a name and a working directory; everything else empty.
+    pub fn new(
+        kind: impl Into<String>,
+        name: impl Into<String>,
+        cwd: impl Into<PathBuf>,
+    ) -> RecordRequest {
+        RecordRequest {
+            kind: kind.into(),
+            name: name.into(),
+            cwd: cwd.into(),
+            ..RecordRequest::default()
+        }
+    }
+}
+
+/// A record that was written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Recorded {
+    /// Its id.
+    pub id: RecordId,
+    /// Its worktree-relative path.
+    pub path: String,
+    /// The commit that added it, with `--commit`.
+    pub commit: Option<String>,
+    /// The record itself.
+    pub record: Record,
+}
+
+/// Which list an artifact spec belongs to, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `-i`.
+    Input,
+    /// `-o`.
+    Output,
+}
+
+impl Side {
+    /// `input` or `output`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Input => "input",
+            Side::Output => "output",
+        }
+    }
+}
+
+/// A parsed artifact spec, before anything is read from disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArtifactSpec {
+    /// A local path (file or directory), relative to the working directory.
+    Path {
+        /// Optional role.
+        role: Option<String>,
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// A glob over local paths.
+    Glob {
+        /// Optional role.
+        role: Option<String>,
+        /// The pattern as given.
+        pattern: String,
+    },
+    /// A `file:///abs/path` URI: external data that is still hashed.
+    FileUri {
+        /// Optional role.
+        role: Option<String>,
+        /// The URI as given.
+        uri: String,
+        /// The absolute path it names.
+        path: PathBuf,
+    },
+    /// Any other URI, with an optional `@version`.
+    External {
+        /// Optional role.
+        role: Option<String>,
+        /// The URI, credentials removed.
+        uri: String,
+        /// The version after the last `@`, if any.
+        version: Option<String>,
+    },
+}
+
+/// Parse `[role=]path|glob|uri[@version]`. `cwd` decides whether a text that
+/// could be a role prefix or a glob is in fact an existing path.
+pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<ArtifactSpec, String> {
+    if text.is_empty() {
+        return Err("empty artifact".into());
+    }
+    let exists = |p: &str| cwd.join(p).symlink_metadata().is_ok();
+    let (role, rest) = match text.split_once('=') {
+        Some((role, rest)) if !exists(text) && record::check_kind(role).is_ok() => {
+            (Some(role.to_string()), rest)
+        }
+        _ => (None, text),
+    };
+    if rest.is_empty() {
+        return Err("nothing after the role".into());
+    }
+    if let Some(path) = rest.strip_prefix("file://") {
+        if !path.starts_with('/') {
+            return Err("a file URI needs an absolute path: file:///abs/path".into());
+        }
+        return Ok(ArtifactSpec::FileUri {
+            role,
+            uri: rest.to_string(),
+            path: PathBuf::from(path),
+        });
+    }
+    if record::is_uri(rest) {
+        let (uri, version) = split_version(rest);
+        return Ok(ArtifactSpec::External {
+            role,
+            uri: strip_credentials(uri),
+            version: version.map(str::to_string),
+        });
+    }
+    if rest.contains(['*', '?', '[', '{']) && !exists(rest) {
+        globset::Glob::new(rest).map_err(|e| format!("invalid glob: {}", e.kind()))?;
+        return Ok(ArtifactSpec::Glob {
+            role,
+            pattern: rest.to_string(),
+        });
+    }
+    Ok(ArtifactSpec::Path {
+        role,
+        path: PathBuf::from(rest),
+    })
+}
+
+/// Split `uri@version` at the last `@` when what follows has no `/`.
+fn split_version(uri: &str) -> (&str, Option<&str>) {
+    let after_scheme = uri.find("://").map_or(0, |i| i + 3);
+    match uri.rfind('@') {
+        Some(at) if at > after_scheme && !uri[at + 1..].contains('/') && at + 1 < uri.len() => {
+            (&uri[..at], Some(&uri[at + 1..]))
+        }
+        _ => (uri, None),
+    }
+}
+
+/// Remove `user:password@` from a URI's authority.
+pub fn strip_credentials(uri: &str) -> String {
+    let Some(scheme_end) = uri.find("://") else {
+        return uri.to_string();
+    };
+    let authority_start = scheme_end + 3;
+    let authority_end = uri[authority_start..]
+        .find('/')
+        .map_or(uri.len(), |i| authority_start + i);
+    match uri[authority_start..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}{}",
+            &uri[..authority_start],
+            &uri[authority_start + at + 1..]
+        ),
+        None => uri.to_string(),
+    }
+}
+
+/// The state shared by every artifact hashed in one command.
+pub struct Context<'a> {
+    repo: &'a Repo,
+    store: Store,
+    config: Config,
+    ignore: globset::GlobSet,
+    cache: StatCache,
+}
+
+impl<'a> Context<'a> {
+    /// Load the config and the stat cache of `repo`.
+    pub fn new(repo: &'a Repo) -> Result<Context<'a>> {
+        let store = Store::new(repo.root());
+        let config = store.config()?;
+        let ignore = config
+            .ignore_set()
+            .map_err(|source| crate::store::StoreError::Config {
+                path: store.config_path(),
+                source,
+            })?;
+        let cache = StatCache::load(&repo.cache_dir().join(STAT_CACHE_FILE));
+        Ok(Context {
+            repo,
+            store,
+            config,
+            ignore,
+            cache,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The config in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A hasher using the config's ignore globs and the stat cache.
+    pub fn hasher(&self) -> Hasher<'_> {
+        Hasher::new(&self.ignore, Some(&self.cache))
+    }
+
+    /// Save the stat cache; failures only cost speed next time, so they are ignored.
+    pub fn save_cache(&self) {
+        let _ = self.cache.save();
+    }
+
+    /// Resolve and hash every spec of one side.
+    pub fn artifacts(&self, side: Side, specs: &[String], cwd: &Path) -> Result<Vec<Artifact>> {
+        let mut out = Vec::new();
+        for text in specs {
+            let bad = |problem: String| Error::BadArtifact {
+                side: side.as_str(),
+                spec: text.clone(),
+                problem,
+            };
+            match parse_artifact_spec(text, cwd).map_err(bad)? {
+                ArtifactSpec::Path { role, path } => {
+                    out.push(self.local_artifact(side, text, role, &path, cwd)?);
+                }
+                ArtifactSpec::Glob { role, pattern } => {
+                    let matches = expand_glob(&pattern, cwd).map_err(bad)?;
+                    if matches.is_empty() {
+                        return Err(Error::BadArtifact {
+                            side: side.as_str(),
+                            spec: text.clone(),
+                            problem: "the glob matches no files".into(),
+                        });
+                    }
+                    for path in matches {
+                        out.push(self.local_artifact(side, text, role.clone(), &path, cwd)?);
+                    }
+                }
+                ArtifactSpec::FileUri { role, uri, path } => {
+                    let digest = self.hash(side, text, &path)?;
+                    out.push(artifact_from_digest(None, Some(uri), role, digest));
+                }
+                ArtifactSpec::External { role, uri, version } => out.push(Artifact {
+                    uri: Some(uri),
+                    role,
+                    version,
+                    ..Artifact::default()
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    fn local_artifact(
+        &self,
+        side: Side,
+        spec: &str,
+        role: Option<String>,
+        path: &Path,
+        cwd: &Path,
+    ) -> Result<Artifact> {
+        let rel = self
+            .repo
+            .relative_path(cwd, path)
+            .map_err(|_| Error::OutsideRepo {
+                side: side.as_str(),
+                spec: spec.to_string(),
+                absolute: absolute(cwd, path),
+            })?;
+        if rel.is_empty() {
+            return Err(Error::BadArtifact {
+                side: side.as_str(),
+                spec: spec.to_string(),
+                problem: "names the whole repository; name the files or directories the step used"
+                    .into(),
+            });
+        }
+        if rel == ".git"
+            || rel.starts_with(".git/")
+            || rel == ".lineage"
+            || rel.starts_with(".lineage/")
+        {
+            return Err(Error::BadArtifact {
+                side: side.as_str(),
+                spec: spec.to_string(),
+                problem: format!(
+                    "'{rel}' is inside .git or .lineage, which hold git and lineage data, not artifacts"
+                ),
+            });
+        }
+        let digest = self.hash(side, spec, &self.repo.root().join(&rel))?;
+        Ok(artifact_from_digest(Some(rel), None, role, digest))
+    }
+
+    fn hash(&self, side: Side, spec: &str, path: &Path) -> Result<Digest> {
+        self.hasher().hash_path(path).map_err(|source| Error::Hash {
+            what: side.as_str(),
+            spec: spec.to_string(),
+            source,
+        })
+    }
+
+    /// Hash lockfiles for the environment section.
+    pub fn lockfiles(
+        &self,
+        files: &[PathBuf],
+        cwd: &Path,
+    ) -> Result<BTreeMap<String, crate::hash::ContentHash>> {
+        let mut out = BTreeMap::new();
+        for file in files {
+            let spec = file.display().to_string();
+            let rel = self
+                .repo
+                .relative_path(cwd, file)
+                .map_err(|_| Error::OutsideRepo {
+                    side: "lockfile",
+                    spec: spec.clone(),
+                    absolute: absolute(cwd, file),
+                })?;
+            let digest = self
+                .hasher()
+                .hash_file(&self.repo.root().join(&rel))
+                .map_err(|source| Error::Hash {
+                    what: "lockfile",
+                    spec,
+                    source,
+                })?;
+            out.insert(rel, digest.hash);
+        }
+        Ok(out)
+    }
+}
+
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    }
+}
+
+fn artifact_from_digest(
+    path: Option<String>,
+    uri: Option<String>,
+    role: Option<String>,
+    digest: Digest,
+) -> Artifact {
+    Artifact {
+        path,
+        uri,
+        role,
+        version: None,
+        hash: Some(digest.hash()),
+        size: Some(digest.size()),
+        files: match digest {
+            Digest::Dir(d) => Some(d.files),
+            Digest::File(_) => None,
+        },
+    }
+}
+
+/// Expand a glob relative to `cwd` like a shell does (`*` stays within one
+/// path component, `**` crosses them). Matches are files and directories,
+/// sorted; `.git` and `.lineage` are never searched.
+pub fn expand_glob(pattern: &str, cwd: &Path) -> std::result::Result<Vec<PathBuf>, String> {
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("invalid glob: {}", e.kind()))?
+        .compile_matcher();
+    // Walk from the longest literal directory prefix.
+    let mut base = PathBuf::new();
+    for component in Path::new(pattern).components() {
+        let text = component.as_os_str().to_string_lossy();
+        if text.contains(['*', '?', '[', '{']) {
+            break;
+        }
+        base.push(component);
+    }
+    let start = if base.as_os_str().is_empty() {
+        cwd.to_path_buf()
+    } else {
+        cwd.join(&base)
+    };
+    if !start.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut matches = Vec::new();
+    let mut walker = walkdir::WalkDir::new(&start)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walker.next() {
+        let entry = entry.map_err(|e| format!("cannot list '{}': {e}", start.display()))?;
+        let name = entry.file_name();
+        if entry.file_type().is_dir() && (name == ".git" || name == ".lineage") {
+            walker.skip_current_dir();
+            continue;
+        }
+        let rel = entry.path().strip_prefix(cwd).unwrap_or(entry.path());
+        if matcher.is_match(rel) {
+            let is_dir = entry.file_type().is_dir();
+            matches.push(rel.to_path_buf());
+            if is_dir {
+                walker.skip_current_dir();
+            }
+        }
+    }
+    Ok(matches)
+}
+
+/// Everything about a step that is known before its command runs.
+pub struct Prepared<'a> {
+    ctx: Context<'a>,
+    kind: String,
+    name: String,
+    agent: Agent,
+    code: Code,
+    params: ValueMap,
+    environment: Environment,
+    inputs: Vec<Artifact>,
+    references: Vec<RecordId>,
+}
+
+/// Check and capture everything but the outputs and metrics (which a command
+/// may write): kind, name, params, identity, references, inputs (hashed now, before any command
+/// could change them), lockfiles and the code version.
+pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'a>> {
+    record::check_kind(&request.kind).map_err(|problem| Error::InvalidArgument {
+        field: "--kind",
+        problem,
+    })?;
+    record::check_name(&request.name).map_err(|problem| Error::InvalidArgument {
+        field: "--name",
+        problem,
+    })?;
+    for (side, specs) in [
+        (Side::Input, &request.inputs),
+        (Side::Output, &request.outputs),
+    ] {
+        for spec in specs {
+            parse_artifact_spec(spec, &request.cwd).map_err(|problem| Error::BadArtifact {
+                side: side.as_str(),
+                spec: spec.clone(),
+                problem,
+            })?;
+        }
+    }
+    let params = load_values(&request.params_files, &request.params, &request.cwd)?;
+    // Metrics files may be written by the command; the assignments can be checked now.
+    load_values(&[], &request.metrics, &request.cwd)?;
+    let agent = repo.identity()?;
+    let ctx = Context::new(repo)?;
+    let references = request
+        .references
+        .iter()
+        .map(|r| crate::refspec::resolve_text(ctx.store(), r))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut code_files = Vec::new();
+    for file in &request.code_files {
+        let rel = repo
+            .relative_path(&request.cwd, file)
+            .map_err(|_| Error::OutsideRepo {
+                side: "code file",
+                spec: file.display().to_string(),
+                absolute: absolute(&request.cwd, file),
+            })?;
+        if !repo.root().join(&rel).is_file() {
+            return Err(Error::BadArtifact {
+                side: "code file",
+                spec: file.display().to_string(),
+                problem: "is not a file".into(),
+            });
+        }
+        code_files.push(rel);
+    }
+    let inputs = ctx.artifacts(Side::Input, &request.inputs, &request.cwd)?;
+    let environment = Environment {
+        os: std::env::consts::OS.to_string(),
+        arch: std::env::consts::ARCH.to_string(),
+        tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
+        image: request.image.clone(),
+        lockfiles: ctx.lockfiles(&request.env_files, &request.cwd)?,
+    };
+    let code = repo.code_state(&code_files)?;
+    Ok(Prepared {
+        ctx,
+        kind: request.kind.clone(),
+        name: request.name.clone(),
+        agent,
+        code,
+        params,
+        environment,
+        inputs,
+        references,
+    })
+}
+
+fn load_values(files: &[PathBuf], assignments: &[String], cwd: &Path) -> Result<ValueMap> {
+    let mut map = ValueMap::new();
+    for file in files {
+        params::merge(&mut map, params::load_file(&absolute(cwd, file))?);
+    }
+    for assignment in assignments {
+        params::apply_assignment(&mut map, assignment)?;
+    }
+    Ok(map)
+}
+
+impl Prepared<'_> {
+    /// Hash the outputs, add what only the end of a step knows (metrics files
+    /// written by the command, times, exit status), write the record and, if
+    /// asked, commit it.
+    pub fn finish(self, request: &RecordRequest) -> Result<Recorded> {
+        let ctx = &self.ctx;
+        let metrics = load_values(&request.metrics_files, &request.metrics, &request.cwd)?;
+        let outputs = ctx.artifacts(Side::Output, &request.outputs, &request.cwd)?;
+        let record = Record {
+            schema: SCHEMA.to_string(),
+            kind: self.kind,
+            name: self.name,
+            recorded: Timestamp::now(),
+            started: request.started,
+            ended: request.ended,
+            exit: request.exit,
+            agent: self.agent,
+            code: self.code,
+            command: request.command.clone(),
+            params: self.params,
+            seed: request.seed,
+            environment: self.environment,
+            inputs: self.inputs,
+            outputs,
+            metrics,
+            references: self.references,
+            note: request.note.clone(),
+        };
+        record
+            .validate()
+            .map_err(|source| Error::InvalidRecord { source })?;
+        let bytes = record.to_bytes()?;
+        let (id, _) = ctx.store().write_record(&bytes)?;
+        ctx.save_cache();
+        let path = Store::record_rel_path(&id);
+        let commit = if request.commit {
+            let message = format!("lineage: {} {} {}", record.kind, record.name, id.short());
+            Some(
+                ctx.repo
+                    .commit_paths(std::slice::from_ref(&path), &message)
+                    .map_err(|source| Error::NotCommitted {
+                        id: id.clone(),
+                        path: path.clone(),
+                        source,
+                    })?,
+            )
+        } else {
+            None
+        };
+        Ok(Recorded {
+            id,
+            path,
+            commit,
+            record,
+        })
+    }
+}
+
+/// Record a finished step: the whole of `git lineage record`.
+pub fn record(repo: &Repo, request: &RecordRequest) -> Result<Recorded> {
+    prepare(repo, request)?.finish(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str) -> ArtifactSpec {
+        parse_artifact_spec(text, Path::new("/nonexistent-cwd")).unwrap()
+    }
+
+    #[test]
+    fn specs_parse_roles_uris_versions_and_globs() {
+        assert_eq!(
+            spec("dataset=data/train.csv"),
+            ArtifactSpec::Path {
+                role: Some("dataset".into()),
+                path: "data/train.csv".into()
+            }
+        );
+        assert_eq!(
+            spec("feature-group=featurestore://claims@v3"),
+            ArtifactSpec::External {
+                role: Some("feature-group".into()),
+                uri: "featurestore://claims".into(),
+                version: Some("v3".into())
+            }
+        );
+        assert_eq!(
+            spec("s3://bucket/key"),
+            ArtifactSpec::External {
+                role: None,
+                uri: "s3://bucket/key".into(),
+                version: None
+            }
+        );
+        assert_eq!(
+            spec("docker://repo/img@sha256:abc"),
+            ArtifactSpec::External {
+                role: None,
+                uri: "docker://repo/img".into(),
+                version: Some("sha256:abc".into())
+            }
+        );
+        assert_eq!(
+            spec("https://user:secret@host/path"),
+            ArtifactSpec::External {
+                role: None,
+                uri: "https://host/path".into(),
+                version: None
+            }
+        );
+        assert!(matches!(spec("data/*.csv"), ArtifactSpec::Glob { .. }));
+        assert!(matches!(
+            spec("file:///mnt/x"),
+            ArtifactSpec::FileUri { .. }
+        ));
+        assert!(parse_artifact_spec("file://relative", Path::new("/")).is_err());
+        assert!(parse_artifact_spec("dataset=", Path::new("/")).is_err());
+        // An upper-case prefix is not a role: the whole text is a path.
+        assert!(matches!(spec("A=b"), ArtifactSpec::Path { role: None, .. }));
+    }
+
+    #[test]
+    fn globs_expand_like_a_shell() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("data/sub")).unwrap();
+        for f in ["data/a.csv", "data/b.csv", "data/c.txt", "data/sub/d.csv"] {
+            std::fs::write(dir.path().join(f), b"x").unwrap();
+        }
+        let found = expand_glob("data/*.csv", dir.path()).unwrap();
+        assert_eq!(
+            found,
+            [PathBuf::from("data/a.csv"), PathBuf::from("data/b.csv")]
+        );
+        let deep = expand_glob("data/**/*.csv", dir.path()).unwrap();
+        assert_eq!(deep.len(), 3);
+        assert!(expand_glob("nothing/*.csv", dir.path()).unwrap().is_empty());
+    }
+}

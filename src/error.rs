@@ -1,0 +1,190 @@
+//! The library's error type: every failure a command can report, each with
+//! what went wrong and where, and a [`Error::hint`] saying what to do.
+//!
+//! Module errors (`RepoError`, `StoreError`, …) are wrapped here; the binary
+//! renders them once, as `error:` / `caused by:` / `hint:` lines, exit code 2.
+
+use std::path::PathBuf;
+
+use crate::hash::HashError;
+use crate::params::ParamsError;
+use crate::record::{RecordError, RecordId};
+use crate::refspec::RefError;
+use crate::repo::RepoError;
+use crate::store::StoreError;
+
+/// A `Result` with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a git-lineage command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A git problem (not a repository, no identity, lock held, …).
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// Reading or writing `.lineage/` failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A `-p`/`-m` argument or a params/metrics file is invalid.
+    #[error(transparent)]
+    Params(#[from] ParamsError),
+    /// A REF did not resolve.
+    #[error(transparent)]
+    Ref(#[from] RefError),
+    /// An artifact could not be hashed.
+    #[error("{what} '{spec}': {source}")]
+    Hash {
+        /// `input`, `output`, `lockfile`, …
+        what: &'static str,
+        /// The spec as the user gave it.
+        spec: String,
+        /// What went wrong.
+        source: HashError,
+    },
+    /// An artifact spec is malformed or names nothing usable.
+    #[error("{side} '{spec}': {problem}")]
+    BadArtifact {
+        /// `input`, `output`, `code file`, …
+        side: &'static str,
+        /// The spec as the user gave it.
+        spec: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A local path outside the repository.
+    #[error("{side} '{spec}' is outside the repository")]
+    OutsideRepo {
+        /// `input`, `output`, …
+        side: &'static str,
+        /// The spec as the user gave it.
+        spec: String,
+        /// The absolute path it names.
+        absolute: PathBuf,
+    },
+    /// A command-line value is invalid.
+    #[error("invalid {field}: {problem}")]
+    InvalidArgument {
+        /// The option.
+        field: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The record built from the arguments is not valid.
+    #[error("the record would be invalid: {source}")]
+    InvalidRecord {
+        /// What is wrong.
+        source: RecordError,
+    },
+    /// Serialising YAML failed.
+    #[error(transparent)]
+    Yaml(#[from] crate::yaml::Error),
+    /// The record was written but the commit failed.
+    #[error("record {id} was written to {path} but not committed: {source}")]
+    NotCommitted {
+        /// The record id.
+        id: RecordId,
+        /// Its worktree-relative path.
+        path: String,
+        /// Why the commit failed.
+        source: RepoError,
+    },
+    /// The command given to `run` could not be started.
+    #[error("cannot run '{program}': {source}")]
+    Spawn {
+        /// The program.
+        program: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A file system operation failed.
+    #[error("cannot {action} '{}': {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// `demo` was pointed at a directory that is not empty.
+    #[error("'{}' is not empty", .0.display())]
+    DirectoryNotEmpty(PathBuf),
+}
+
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Error {
+        Error::Io {
+            action: "access",
+            path: PathBuf::from("."),
+            source,
+        }
+    }
+}
+
+impl Error {
+    /// What the user can do about it, when there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        let text = match self {
+            Error::Repo(e) => repo_hint(e)?,
+            Error::NotCommitted { path, source, .. } => {
+                let retry = repo_hint(source).unwrap_or_else(|| "fix the problem above".into());
+                format!("{retry}; the record file is complete and kept: commit it with `git add {path} && git commit`")
+            }
+            Error::Store(StoreError::Record {
+                source: RecordError::UnknownSchema { .. },
+                ..
+            }) => "this record was written by a newer git-lineage; upgrade git-lineage to read it".into(),
+            Error::Store(StoreError::Config { .. }) => {
+                "fix .lineage/config.yaml (docs/config.md describes it), or delete it and run `git lineage init`".into()
+            }
+            Error::Store(StoreError::IdMismatch { .. }) => {
+                "records are immutable: restore the file from git (`git checkout -- <file>`) and record a correction instead".into()
+            }
+            Error::Params(ParamsError::NotAnAssignment { .. } | ParamsError::NotAMap { .. }) => {
+                "write parameters and metrics as KEY=VALUE, for example `-p lr=0.1 -m auc=0.91`".into()
+            }
+            Error::Params(ParamsError::Parse { .. }) => "fix the file at the line and column shown".into(),
+            Error::Ref(e) => e.hint()?,
+            Error::Hash { source, .. } => match source {
+                HashError::NotFound(_) => "check the path; inputs and outputs must exist when they are recorded".into(),
+                HashError::SymlinkLoop(_) => {
+                    "remove the link, or skip it by adding its name to `ignore:` in .lineage/config.yaml".into()
+                }
+                HashError::Unsupported(_) => {
+                    "only files, directories and symlinks can be hashed; add this entry to `ignore:` in .lineage/config.yaml".into()
+                }
+                HashError::Io { .. } => "check the file's permissions".into(),
+            },
+            Error::OutsideRepo { absolute, .. } => format!(
+                "to record data that lives outside the repository as external data (still hashed), pass it as a URI: file://{}",
+                absolute.display()
+            ),
+            Error::BadArtifact { .. } => {
+                "artifacts are `[role=]path`, a glob, or a URI like s3://bucket/key@version (docs/cli.md)".into()
+            }
+            Error::DirectoryNotEmpty(_) => "give a new or empty directory".into(),
+            Error::Spawn { .. } => "check the command name and that it is on PATH".into(),
+            _ => return None,
+        };
+        Some(text)
+    }
+}
+
+fn repo_hint(error: &RepoError) -> Option<String> {
+    let text = match error {
+        RepoError::NotARepo(_) => {
+            "run it inside a git repository (`git init` creates one), or pass -C <dir>"
+        }
+        RepoError::Bare(_) => "run it in a clone with a worktree",
+        RepoError::NoIdentity => {
+            "set it with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`"
+        }
+        RepoError::Locked(_) => {
+            "wait for the other git command to finish and run it again; if none is running, remove the stale lock file"
+        }
+        RepoError::HeadMoved => "run the command again",
+        RepoError::OutsideRepo { .. } => "use a path inside the repository",
+        _ => return None,
+    };
+    Some(text.to_string())
+}

@@ -1,0 +1,39 @@
+//! git-lineage: a Git-native, file-based lineage tracker for machine-learning work.
+//!
+//! A step's inputs, outputs, code, parameters and metrics are written as one
+//! content-addressed YAML manifest (a [`record::Record`]) under `.lineage/`; git
+//! history of those files is the lineage database. The binary `git-lineage` is a
+//! thin layer over this library: every capability is a function here that takes
+//! typed options and returns a typed, serialisable result.
+//!
+//! ```no_run
+//! use git_lineage::{capture::RecordRequest, repo::Repo};
+//!
+//! # fn main() -> Result<(), git_lineage::Error> {
+//! let repo = Repo::discover(std::path::Path::new("."))?;
+//! let mut request = RecordRequest::new("train", "fraud-model", std::env::current_dir()?);
+//! request.inputs.push("dataset=data/train.csv".into());
+//! request.params.push("lr=0.1".into());
+//! let recorded = git_lineage::capture::record(&repo, &request)?;
+//! println!("{}", recorded.id);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod cache;
+pub mod capture;
+pub mod config;
+pub mod demo;
+mod error;
+pub mod hash;
+pub mod params;
+pub mod record;
+pub mod refspec;
+pub mod repo;
+pub mod run;
+pub mod store;
+pub mod time;
+pub mod verify;
+pub mod yaml;
+
+pub use error::{Error, Result};

@@ -1,0 +1,541 @@
+//! The manifest: one immutable record of one pipeline step (schema
+//! `git-lineage/v1`), its parsing from exact bytes and its validation.
+//!
+//! A record's id is BLAKE3 of its file's bytes ([`RecordId::of_bytes`]); the
+//! field order of [`Record`] is the order written to disk. `docs/manifest.md`
+//! documents every field.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::hash::{self, ContentHash};
+use crate::params::ValueMap;
+use crate::time::Timestamp;
+
+/// The schema version this build reads and writes.
+pub const SCHEMA: &str = "git-lineage/v1";
+
+/// The id of a record: 64 lowercase hex digits, BLAKE3 of the file's bytes.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RecordId(String);
+
+impl RecordId {
+    /// The id of a record file with these exact bytes.
+    pub fn of_bytes(bytes: &[u8]) -> RecordId {
+        RecordId(ContentHash::of_bytes(bytes).to_hex())
+    }
+
+    /// Parse a full id (64 lowercase hex digits).
+    pub fn parse(text: &str) -> Option<RecordId> {
+        (text.len() == 64 && hash::is_lower_hex(text)).then(|| RecordId(text.to_string()))
+    }
+
+    /// The 64 hex digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first 12 hex digits, for display.
+    pub fn short(&self) -> &str {
+        &self.0[..12]
+    }
+
+    /// The two-digit shard directory name.
+    pub fn shard(&self) -> &str {
+        &self.0[..2]
+    }
+}
+
+impl TryFrom<String> for RecordId {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        RecordId::parse(&text)
+            .ok_or_else(|| format!("invalid record id '{text}': expected 64 lowercase hex digits"))
+    }
+}
+
+impl From<RecordId> for String {
+    fn from(id: RecordId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RecordId({})", self.0)
+    }
+}
+
+/// One step of a pipeline: what ran, on what, with what, producing what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The activity: `train`, `process`, `evaluate`, `deploy`, …
+    pub kind: String,
+    /// A stable name for the step or model, shared by its repeated runs.
+    pub name: String,
+    /// When the record was written (UTC).
+    pub recorded: Timestamp,
+    /// When the step started, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<Timestamp>,
+    /// When the step ended, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<Timestamp>,
+    /// How a command run by `git lineage run` ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<ExitStatus>,
+    /// Who recorded it (git `user.name` / `user.email`).
+    pub agent: Agent,
+    /// The code version.
+    pub code: Code,
+    /// The command line that ran, if known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Hyperparameters, nested.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: ValueMap,
+    /// The random seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Where it ran.
+    pub environment: Environment,
+    /// Artifacts read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<Artifact>,
+    /// Artifacts written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<Artifact>,
+    /// Results, nested.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: ValueMap,
+    /// Earlier records this one refers to (for example one it corrects).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<RecordId>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExitStatus {
+    /// The exit code, when the command exited normally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i32>,
+    /// The signal that ended it, on Unix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+}
+
+impl ExitStatus {
+    /// True for exit code 0.
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// The status a shell would report: the code, or 128 + signal.
+    pub fn shell_code(&self) -> i32 {
+        match (self.code, self.signal) {
+            (Some(code), _) => code,
+            (None, Some(signal)) => 128 + signal,
+            (None, None) => 1,
+        }
+    }
+}
+
+/// A person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    /// Display name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+}
+
+/// The code version a step ran.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    /// The HEAD commit id; absent on a branch with no commits yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The checked-out branch; absent when HEAD is detached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// Whether tracked files differed from HEAD.
+    pub dirty: bool,
+    /// BLAKE3 of the uncommitted changes to tracked files (see docs/hashing.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ContentHash>,
+    /// The fetch URL of the default remote, credentials removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// Named source files with their git blob ids (as `git hash-object` prints).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
+}
+
+/// The environment a step ran in.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// Operating system (`linux`, `macos`, …).
+    pub os: String,
+    /// CPU architecture (`x86_64`, `aarch64`, …).
+    pub arch: String,
+    /// The git-lineage version that wrote the record, `git-lineage <semver>`.
+    pub tool: String,
+    /// A container image reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Lockfiles (requirements.txt, poetry.lock, …) with their content hashes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lockfiles: BTreeMap<String, ContentHash>,
+}
+
+/// Something a step read or wrote: a local file or directory (by `path`) or
+/// an external thing (by `uri`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Artifact {
+    /// Repository-relative path, `/`-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// URI of an external artifact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// What the artifact is to this step: `dataset`, `model`, `feature-group`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// A version the user gave for an external artifact (`uri@version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Content hash (file: BLAKE3 of bytes; directory: of its canonical listing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<ContentHash>,
+    /// Size in bytes (a directory: the sum of its files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// For a directory: how many files and symlinks its listing has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<u64>,
+}
+
+impl Artifact {
+    /// The path or URI, whichever is set.
+    pub fn locator(&self) -> &str {
+        self.path.as_deref().or(self.uri.as_deref()).unwrap_or("")
+    }
+
+    /// True for a directory artifact.
+    pub fn is_dir(&self) -> bool {
+        self.files.is_some()
+    }
+}
+
+/// Why record bytes are not a valid record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// Not UTF-8.
+    #[error("the file is not UTF-8 text")]
+    NotUtf8,
+    /// Not YAML, or not the record's shape; message carries line/column.
+    #[error("{0}")]
+    Malformed(String),
+    /// A schema version this build does not know.
+    #[error("unknown schema version '{found}' (this git-lineage reads {SCHEMA})")]
+    UnknownSchema {
+        /// The `schema:` value found.
+        found: String,
+    },
+    /// A field holds a value the schema does not allow.
+    #[error("field '{field}': {problem}")]
+    Invalid {
+        /// Dotted field path, like `inputs[2].path`.
+        field: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl Record {
+    /// Parse and validate record bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Record, RecordError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| RecordError::NotUtf8)?;
+        #[derive(Deserialize)]
+        struct SchemaOnly {
+            schema: Option<serde_yaml::Value>,
+        }
+        let head: SchemaOnly =
+            crate::yaml::from_str(text).map_err(|e| RecordError::Malformed(e.to_string()))?;
+        match head.schema {
+            None => return Err(RecordError::Malformed("missing field 'schema'".into())),
+            Some(serde_yaml::Value::String(s)) if s == SCHEMA => {}
+            Some(serde_yaml::Value::String(s)) => {
+                return Err(RecordError::UnknownSchema { found: s });
+            }
+            Some(other) => {
+                return Err(RecordError::UnknownSchema {
+                    found: format!("{other:?}"),
+                });
+            }
+        }
+        let record: Record =
+            crate::yaml::from_str(text).map_err(|e| RecordError::Malformed(e.to_string()))?;
+        record.validate()?;
+        Ok(record)
+    }
+
+    /// The exact bytes to store for this record.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, crate::yaml::Error> {
+        crate::yaml::to_string(self).map(String::into_bytes)
+    }
+
+    /// Check the rules serde cannot express.
+    pub fn validate(&self) -> Result<(), RecordError> {
+        let invalid = |field: &str, problem: String| RecordError::Invalid {
+            field: field.to_string(),
+            problem,
+        };
+        if self.schema != SCHEMA {
+            return Err(RecordError::UnknownSchema {
+                found: self.schema.clone(),
+            });
+        }
+        check_kind(&self.kind).map_err(|p| invalid("kind", p))?;
+        check_name(&self.name).map_err(|p| invalid("name", p))?;
+        if let (Some(started), Some(ended)) = (self.started, self.ended)
+            && ended < started
+        {
+            return Err(invalid(
+                "ended",
+                format!("{ended} is before started {started}"),
+            ));
+        }
+        if let Some(commit) = &self.code.commit
+            && !(matches!(commit.len(), 40 | 64) && hash::is_lower_hex(commit))
+        {
+            return Err(invalid(
+                "code.commit",
+                format!("'{commit}' is not a git commit id"),
+            ));
+        }
+        for (path, blob) in &self.code.files {
+            check_relative_path(path).map_err(|p| invalid(&format!("code.files.{path}"), p))?;
+            if !(matches!(blob.len(), 40 | 64) && hash::is_lower_hex(blob)) {
+                return Err(invalid(
+                    &format!("code.files.{path}"),
+                    format!("'{blob}' is not a git blob id"),
+                ));
+            }
+        }
+        for (path, _) in &self.environment.lockfiles {
+            check_relative_path(path)
+                .map_err(|p| invalid(&format!("environment.lockfiles.{path}"), p))?;
+        }
+        for (list, artifacts) in [("inputs", &self.inputs), ("outputs", &self.outputs)] {
+            for (i, artifact) in artifacts.iter().enumerate() {
+                check_artifact(artifact).map_err(|p| invalid(&format!("{list}[{i}]"), p))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A kind is lowercase ASCII: letters, digits, `-`, `_`, `.`, starting with a letter.
+pub fn check_kind(kind: &str) -> Result<(), String> {
+    let ok = kind.len() <= 64
+        && kind.starts_with(|c: char| c.is_ascii_lowercase())
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{kind}' must start with a lowercase letter and use only a-z, 0-9, '-', '_', '.' (at most 64)"
+        ))
+    }
+}
+
+/// A name is 1–200 characters without control characters or surrounding spaces.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.chars().count() > 200
+        || name.chars().any(char::is_control)
+        || name.trim() != name
+    {
+        Err(format!(
+            "'{}' must be 1 to 200 characters with no control characters or surrounding spaces",
+            name.escape_debug()
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A recorded path is relative, `/`-separated, with no `.`/`..`/empty components.
+pub fn check_relative_path(path: &str) -> Result<(), String> {
+    let bad = path.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..");
+    if bad {
+        Err(format!(
+            "'{path}' is not a normalised repository-relative path"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_artifact(artifact: &Artifact) -> Result<(), String> {
+    match (&artifact.path, &artifact.uri) {
+        (Some(path), None) => {
+            check_relative_path(path)?;
+            if artifact.hash.is_none() {
+                return Err(format!("local artifact '{path}' has no hash"));
+            }
+            if artifact.version.is_some() {
+                return Err(format!(
+                    "local artifact '{path}' cannot have a version; its hash is its version"
+                ));
+            }
+        }
+        (None, Some(uri)) => {
+            if !is_uri(uri) {
+                return Err(format!("'{uri}' is not a URI (scheme://…)"));
+            }
+        }
+        (Some(_), Some(_)) => return Err("has both 'path' and 'uri'; give one".into()),
+        (None, None) => return Err("has neither 'path' nor 'uri'".into()),
+    }
+    if let Some(role) = &artifact.role {
+        check_kind(role).map_err(|p| format!("role {p}"))?;
+    }
+    Ok(())
+}
+
+/// True for `scheme://…` with an RFC 3986 scheme.
+pub fn is_uri(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return false;
+    };
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Record {
+        Record {
+            schema: SCHEMA.into(),
+            kind: "train".into(),
+            name: "fraud-model".into(),
+            recorded: Timestamp::parse("2026-11-22T10:42:13Z").unwrap(),
+            started: None,
+            ended: None,
+            exit: None,
+            agent: Agent {
+                name: "Jane Doe".into(),
+                email: "jane@example.com".into(),
+            },
+            code: Code {
+                commit: Some("9fceb02d0ae598e95dc970b74767f19372d61af8".into()),
+                branch: Some("main".into()),
+                ..Code::default()
+            },
+            command: vec![],
+            params: ValueMap::new(),
+            seed: Some(42),
+            environment: Environment {
+                os: "linux".into(),
+                arch: "x86_64".into(),
+                tool: "git-lineage 0.1.0".into(),
+                ..Environment::default()
+            },
+            inputs: vec![Artifact {
+                path: Some("data/train.csv".into()),
+                role: Some("dataset".into()),
+                hash: Some(ContentHash::of_bytes(b"x")),
+                size: Some(1),
+                ..Artifact::default()
+            }],
+            outputs: vec![],
+            metrics: ValueMap::new(),
+            references: vec![],
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_record_round_trips_through_its_bytes() {
+        let record = sample();
+        let bytes = record.to_bytes().unwrap();
+        assert_eq!(Record::parse(&bytes).unwrap(), record);
+        assert_eq!(RecordId::of_bytes(&bytes).as_str().len(), 64);
+    }
+
+    #[test]
+    fn unknown_schema_is_named() {
+        let text = String::from_utf8(sample().to_bytes().unwrap())
+            .unwrap()
+            .replace("git-lineage/v1", "git-lineage/v9");
+        assert_eq!(
+            Record::parse(text.as_bytes()),
+            Err(RecordError::UnknownSchema {
+                found: "git-lineage/v9".into()
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_rejected() {
+        let text = String::from_utf8(sample().to_bytes().unwrap()).unwrap();
+        let extra = format!("{text}surprise: 1\n");
+        assert!(
+            matches!(Record::parse(extra.as_bytes()), Err(RecordError::Malformed(m)) if m.contains("surprise"))
+        );
+
+        let mut bad = sample();
+        bad.inputs[0].path = Some("../outside.csv".into());
+        assert!(
+            matches!(bad.validate(), Err(RecordError::Invalid { field, .. }) if field == "inputs[0]")
+        );
+
+        let mut bad = sample();
+        bad.kind = "Train Job".into();
+        assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn uris_need_a_scheme() {
+        assert!(is_uri("s3://bucket/key"));
+        assert!(is_uri("featurestore://customers"));
+        assert!(!is_uri("data/train.csv"));
+        assert!(!is_uri("://x"));
+        assert!(!is_uri("1abc://x"));
+    }
+}

@@ -1,0 +1,409 @@
+//! The git repository, through gix: where the worktree is, who the user is,
+//! what code version is checked out, and committing lineage files.
+//!
+//! Commits edit HEAD's tree (never the index's), so changes the user staged
+//! stay staged and out of lineage commits. The index is updated for the
+//! committed paths under `index.lock`, held across the whole commit, with the
+//! cache-tree extension dropped (gitoxide issue #2421).
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use gix::bstr::{BString, ByteSlice};
+
+use crate::hash::ContentHash;
+use crate::record::{Agent, Code};
+
+/// How long to wait for another process's `index.lock` before giving up.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a git operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// No repository at or above the directory.
+    #[error("not a git repository (or any parent up to the root): '{}'", .0.display())]
+    NotARepo(PathBuf),
+    /// A bare repository has no worktree to record in.
+    #[error("'{}' is a bare repository; git-lineage needs a worktree", .0.display())]
+    Bare(PathBuf),
+    /// `user.name` / `user.email` are not configured.
+    #[error("git identity is not configured (user.name and user.email)")]
+    NoIdentity,
+    /// Another process holds `index.lock`.
+    #[error("another git process holds '{}'", .0.display())]
+    Locked(PathBuf),
+    /// The branch moved between reading HEAD and writing the commit.
+    #[error("HEAD moved while committing (another commit landed at the same time)")]
+    HeadMoved,
+    /// A path is outside the worktree.
+    #[error("'{}' is outside the repository at '{}'", path.display(), root.display())]
+    OutsideRepo {
+        /// The offending path.
+        path: PathBuf,
+        /// The worktree root.
+        root: PathBuf,
+    },
+    /// Reading a file failed.
+    #[error("cannot read '{}': {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Any other gix failure, with what we were doing.
+    #[error("git: cannot {action}: {source}")]
+    Git {
+        /// What was being done.
+        action: &'static str,
+        /// The gix error.
+        source: gix::Error,
+    },
+}
+
+fn git(action: &'static str) -> impl FnOnce(gix::Error) -> RepoError {
+    move |source| RepoError::Git { action, source }
+}
+
+/// A git repository with a worktree.
+pub struct Repo {
+    repo: gix::Repository,
+    root: PathBuf,
+}
+
+impl Repo {
+    /// Find the repository containing `dir` (like `git rev-parse --show-toplevel`).
+    pub fn discover(dir: &Path) -> Result<Repo, RepoError> {
+        let mut repo = gix::discover(dir).map_err(|_| RepoError::NotARepo(dir.to_path_buf()))?;
+        repo.object_cache_size_if_unset(64 * 1024 * 1024);
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| RepoError::Bare(repo.git_dir().to_path_buf()))?;
+        let root = std::fs::canonicalize(workdir).map_err(|source| RepoError::Io {
+            path: workdir.to_path_buf(),
+            source,
+        })?;
+        Ok(Repo { repo, root })
+    }
+
+    /// The worktree root, canonicalised.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The `.git` directory.
+    pub fn git_dir(&self) -> &Path {
+        self.repo.git_dir()
+    }
+
+    /// Where git-lineage keeps derived, rebuildable data: `.git/lineage/`.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.repo.common_dir().join("lineage")
+    }
+
+    /// True for a shallow clone.
+    pub fn is_shallow(&self) -> Result<bool, RepoError> {
+        self.repo.is_shallow().map_err(git("read the shallow file"))
+    }
+
+    /// The user's identity from git config (`user.name`, `user.email`, or
+    /// the `GIT_AUTHOR_*` variables).
+    pub fn identity(&self) -> Result<Agent, RepoError> {
+        let signature = self
+            .repo
+            .author()
+            .ok_or(RepoError::NoIdentity)?
+            .map_err(git("read the author identity"))?;
+        let name = signature.name.to_str_lossy().trim().to_string();
+        let email = signature.email.to_str_lossy().trim().to_string();
+        if name.is_empty() || email.is_empty() {
+            return Err(RepoError::NoIdentity);
+        }
+        Ok(Agent { name, email })
+    }
+
+    /// Turn `path` (relative to `cwd`, or absolute) into a normalised
+    /// worktree-relative `/`-separated path, without touching the file system
+    /// beyond the worktree root. Refuses paths that leave the worktree.
+    pub fn relative_path(&self, cwd: &Path, path: &Path) -> Result<String, RepoError> {
+        let joined = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::fs::canonicalize(cwd)
+                .unwrap_or_else(|_| cwd.to_path_buf())
+                .join(path)
+        };
+        let mut normal = PathBuf::new();
+        for component in joined.components() {
+            match component {
+                Component::ParentDir => {
+                    normal.pop();
+                }
+                Component::CurDir => {}
+                other => normal.push(other),
+            }
+        }
+        let outside = || RepoError::OutsideRepo {
+            path: path.to_path_buf(),
+            root: self.root.clone(),
+        };
+        let rel = normal.strip_prefix(&self.root).map_err(|_| outside())?;
+        let parts: Vec<&str> = rel
+            .components()
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<_>>()
+            .ok_or_else(outside)?;
+        Ok(parts.join("/"))
+    }
+
+    /// The git blob id of a worktree file's current bytes (`git hash-object`).
+    pub fn blob_id(&self, rel: &str) -> Result<String, RepoError> {
+        let path = self.root.join(rel);
+        let bytes = std::fs::read(&path).map_err(|source| RepoError::Io { path, source })?;
+        let id = gix::objs::compute_hash(self.repo.object_hash(), gix::objs::Kind::Blob, &bytes)
+            .map_err(|e| git("hash a blob")(e.into()))?;
+        Ok(id.to_string())
+    }
+
+    /// The code version checked out now: HEAD, branch, dirty state with a hash
+    /// of the uncommitted changes, the default remote without credentials, and
+    /// the blob ids of `files` (worktree-relative).
+    pub fn code_state(&self, files: &[String]) -> Result<Code, RepoError> {
+        let head = self.repo.head().map_err(git("read HEAD"))?;
+        let commit = head.id().map(|id| id.to_string());
+        let branch = if head.is_detached() {
+            None
+        } else {
+            head.referent_name()
+                .map(|name| name.shorten().to_str_lossy().into_owned())
+        };
+        let changed = self.changed_paths()?;
+        let changes = (!changed.is_empty()).then(|| self.changes_hash(&changed));
+        let mut code = Code {
+            commit,
+            branch,
+            dirty: !changed.is_empty(),
+            changes,
+            remote: self.remote_url(),
+            files: Default::default(),
+        };
+        for rel in files {
+            code.files.insert(rel.clone(), self.blob_id(rel)?);
+        }
+        Ok(code)
+    }
+
+    /// Tracked paths whose worktree or index state differs from HEAD.
+    pub fn changed_paths(&self) -> Result<BTreeSet<BString>, RepoError> {
+        let iter = self
+            .repo
+            .status(gix::progress::Discard)
+            .map_err(git("start a status"))?
+            .untracked_files(gix::status::UntrackedFiles::None)
+            .index_worktree_rewrites(None)
+            .tree_index_track_renames(gix::status::tree_index::TrackRenames::Disabled)
+            .index_worktree_submodules(gix::status::Submodule::Given {
+                ignore: gix::submodule::config::Ignore::Dirty,
+                check_dirty: false,
+            })
+            .into_iter(Vec::<BString>::new())
+            .map_err(git("compute the status"))?;
+        let mut paths = BTreeSet::new();
+        for item in iter {
+            let item = item.map_err(git("compute the status"))?;
+            paths.insert(item.location().to_owned());
+        }
+        Ok(paths)
+    }
+
+    /// BLAKE3 of `<state> <path>\n` lines, sorted by path, where state is the
+    /// BLAKE3 hex of the worktree bytes (of the target text for a symlink) or
+    /// `deleted`. Together with the HEAD commit it pins the exact code.
+    fn changes_hash(&self, paths: &BTreeSet<BString>) -> ContentHash {
+        let mut listing = Vec::new();
+        for rel in paths {
+            let path = self.root.join(rel.to_path_lossy());
+            let state = match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.file_type().is_symlink() => std::fs::read_link(&path)
+                    .map(|t| ContentHash::of_bytes(t.as_os_str().as_encoded_bytes()).to_hex())
+                    .unwrap_or_else(|_| "unreadable".into()),
+                Ok(meta) if meta.is_file() => crate::hash::hash_file(&path)
+                    .map(|d| d.hash.to_hex())
+                    .unwrap_or_else(|_| "unreadable".into()),
+                Ok(_) => "directory".into(),
+                Err(_) => "deleted".into(),
+            };
+            listing.extend_from_slice(state.as_bytes());
+            listing.push(b' ');
+            listing.extend_from_slice(rel);
+            listing.push(b'\n');
+        }
+        ContentHash::of_bytes(&listing)
+    }
+
+    /// The default remote's fetch URL with user and password removed.
+    pub fn remote_url(&self) -> Option<String> {
+        let remote = self
+            .repo
+            .find_default_remote(gix::remote::Direction::Fetch)?
+            .ok()?;
+        let mut url = remote.url(gix::remote::Direction::Fetch)?.clone();
+        url.set_user(None);
+        url.set_password(None);
+        Some(url.to_bstring().to_str_lossy().into_owned())
+    }
+
+    /// Commit the worktree files at `paths` (worktree-relative) on top of HEAD
+    /// with `message`, and stage them in the index so `git status` is clean.
+    /// Only these paths change; anything the user staged stays staged.
+    pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<String, RepoError> {
+        use gix::lock::acquire::Fail;
+        self.identity()?;
+        let index_path = self.repo.index_path();
+        let mut lock = gix::lock::File::acquire_to_update_resource(
+            &index_path,
+            Fail::AfterDurationWithBackoff(LOCK_TIMEOUT),
+            None,
+            0,
+        )
+        .map_err(|_| RepoError::Locked(index_path.with_extension("lock")))?;
+
+        let head = self.repo.head().map_err(git("read HEAD"))?;
+        let parent = head.id().map(|id| id.detach());
+        let base_tree = match parent {
+            Some(id) => self
+                .repo
+                .find_commit(id)
+                .map_err(git("read the HEAD commit"))?
+                .tree_id()
+                .map_err(git("read the HEAD tree"))?
+                .detach(),
+            None => gix::ObjectId::empty_tree(self.repo.object_hash()),
+        };
+        let mut editor = self
+            .repo
+            .edit_tree(base_tree)
+            .map_err(git("edit the tree"))?;
+        let mut blobs = Vec::new();
+        for rel in paths {
+            let path = self.root.join(rel);
+            let bytes = std::fs::read(&path).map_err(|source| RepoError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let id = self
+                .repo
+                .write_blob(&bytes)
+                .map_err(git("write a blob"))?
+                .detach();
+            editor
+                .upsert(rel.as_str(), gix::object::tree::EntryKind::Blob, id)
+                .map_err(git("edit the tree"))?;
+            blobs.push((rel, path, id));
+        }
+        let tree = editor.write().map_err(git("write the tree"))?.detach();
+        let commit = self
+            .repo
+            .commit("HEAD", message, tree, parent)
+            .map_err(|e| {
+                let text = e.to_string();
+                if text.contains("lock") || text.contains("match") || text.contains("exist") {
+                    RepoError::HeadMoved
+                } else {
+                    RepoError::Git {
+                        action: "write the commit",
+                        source: e,
+                    }
+                }
+            })?
+            .detach();
+
+        // Stage the committed files: the index is read under our lock, so no
+        // concurrent writer can be lost.
+        let mut index = if index_path.exists() {
+            self.repo.open_index().map_err(git("read the index"))?
+        } else {
+            gix::index::File::from_state(
+                gix::index::State::new(self.repo.object_hash()),
+                index_path.clone(),
+            )
+        };
+        for (rel, path, id) in blobs {
+            let meta = gix::index::fs::Metadata::from_path_no_follow(&path).map_err(|source| {
+                RepoError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            let stat = gix::index::entry::Stat::from_fs(&meta).unwrap_or_default();
+            let rel_b = rel.as_bytes().as_bstr();
+            match index.entry_index_by_path(rel_b) {
+                Ok(pos) => {
+                    let entry = &mut index.entries_mut()[pos];
+                    entry.stat = stat;
+                    entry.id = id;
+                    entry.mode = gix::index::entry::Mode::FILE;
+                }
+                Err(_) => {
+                    index.dangerously_push_entry(
+                        stat,
+                        id,
+                        gix::index::entry::Flags::empty(),
+                        gix::index::entry::Mode::FILE,
+                        rel_b,
+                    );
+                }
+            }
+        }
+        index.sort_entries();
+        index.remove_tree();
+        index
+            .write_to(&mut lock, gix::index::write::Options::default())
+            .map_err(git("write the index"))?;
+        lock.commit().map_err(|e| RepoError::Io {
+            path: index_path,
+            source: e.error,
+        })?;
+        Ok(commit.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_are_normalised_and_contained() {
+        let dir = tempfile::tempdir().unwrap();
+        gix::init(dir.path()).unwrap();
+        let repo = Repo::discover(dir.path()).unwrap();
+        let root = repo.root().to_path_buf();
+        assert_eq!(
+            repo.relative_path(&root, Path::new("data/x.csv")).unwrap(),
+            "data/x.csv"
+        );
+        assert_eq!(
+            repo.relative_path(&root.join("data"), Path::new("../m/./a"))
+                .unwrap(),
+            "m/a"
+        );
+        assert!(matches!(
+            repo.relative_path(&root, Path::new("../x")),
+            Err(RepoError::OutsideRepo { .. })
+        ));
+        assert!(matches!(
+            repo.relative_path(&root, Path::new("/etc/passwd")),
+            Err(RepoError::OutsideRepo { .. })
+        ));
+    }
+
+    #[test]
+    fn discover_outside_a_repo_fails_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Repo::discover(dir.path()),
+            Err(RepoError::NotARepo(_))
+        ));
+    }
+}

@@ -1,0 +1,94 @@
+//! `run`: execute a command with inherited stdio, then record it with its
+//! argv, start and end times and exit status.
+//!
+//! Inputs are hashed before the command starts (what it read), outputs and
+//! metrics files after it ends (what it wrote). A failed command is recorded
+//! only when asked; otherwise nothing is written.
+
+use std::process::Command;
+
+use crate::capture::{self, RecordRequest, Recorded};
+use crate::record::ExitStatus;
+use crate::repo::Repo;
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+/// How `run` ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunOutcome {
+    /// How the command ended.
+    pub exit: ExitStatus,
+    /// The record written, if any.
+    pub recorded: Option<Recorded>,
+}
+
+/// Run `argv` in `request.cwd`, then record it. With `record_failure`, a
+/// command that fails is recorded too (outputs that do not exist are left out).
+pub fn run(
+    repo: &Repo,
+    request: &RecordRequest,
+    argv: &[String],
+    record_failure: bool,
+) -> Result<RunOutcome> {
+    let (program, args) = argv.split_first().ok_or_else(|| Error::InvalidArgument {
+        field: "command",
+        problem: "no command given after --".into(),
+    })?;
+    let prepared = capture::prepare(repo, request)?;
+    let started = Timestamp::now();
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(&request.cwd)
+        .status()
+        .map_err(|source| Error::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    let ended = Timestamp::now();
+    let exit = exit_status(status);
+    if !exit.success() && !record_failure {
+        return Ok(RunOutcome {
+            exit,
+            recorded: None,
+        });
+    }
+    let mut finished = request.clone();
+    finished.command = argv.to_vec();
+    finished.started = Some(started);
+    finished.ended = Some(ended.max(started));
+    finished.exit = Some(exit);
+    if !exit.success() {
+        finished.outputs.retain(|spec| output_exists(spec, request));
+        finished
+            .metrics_files
+            .retain(|f| request.cwd.join(f).exists());
+    }
+    let recorded = prepared.finish(&finished)?;
+    Ok(RunOutcome {
+        exit,
+        recorded: Some(recorded),
+    })
+}
+
+fn output_exists(spec: &str, request: &RecordRequest) -> bool {
+    match capture::parse_artifact_spec(spec, &request.cwd) {
+        Ok(capture::ArtifactSpec::Path { path, .. }) => request.cwd.join(path).exists(),
+        Ok(capture::ArtifactSpec::FileUri { path, .. }) => path.exists(),
+        Ok(capture::ArtifactSpec::Glob { pattern, .. }) => {
+            capture::expand_glob(&pattern, &request.cwd).is_ok_and(|m| !m.is_empty())
+        }
+        Ok(capture::ArtifactSpec::External { .. }) => true,
+        Err(_) => false,
+    }
+}
+
+fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
+    #[cfg(unix)]
+    let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+    #[cfg(not(unix))]
+    let signal = None;
+    ExitStatus {
+        code: status.code(),
+        signal,
+    }
+}

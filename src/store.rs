@@ -1,0 +1,307 @@
+//! The `.lineage/` directory in a worktree: its config, and the record files
+//! at `.lineage/records/<2 hex>/<64 hex>.yaml`.
+//!
+//! Records are written once, atomically (temporary file + rename), and never
+//! rewritten; the same bytes written twice are the same record.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, ConfigError};
+use crate::record::{Record, RecordError, RecordId};
+
+/// The directory name under the worktree root.
+pub const LINEAGE_DIR: &str = ".lineage";
+/// The config file name inside [`LINEAGE_DIR`].
+pub const CONFIG_FILE: &str = "config.yaml";
+/// The records directory name inside [`LINEAGE_DIR`].
+pub const RECORDS_DIR: &str = "records";
+
+/// Why the store could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file system operation failed.
+    #[error("cannot {action} '{}': {source}", path.display())]
+    Io {
+        /// What was being done (`read`, `write`, `create`…).
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The config file is invalid.
+    #[error("invalid config '{}': {source}", path.display())]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong.
+        source: ConfigError,
+    },
+    /// A record file is invalid.
+    #[error("invalid record '{}': {source}", path.display())]
+    Record {
+        /// The record file.
+        path: PathBuf,
+        /// What is wrong.
+        source: RecordError,
+    },
+    /// A record file's name is not the BLAKE3 of its bytes.
+    #[error("record '{}' does not match its id: its bytes hash to {actual}", path.display())]
+    IdMismatch {
+        /// The record file.
+        path: PathBuf,
+        /// The id its bytes hash to.
+        actual: RecordId,
+    },
+    /// No record has this id.
+    #[error("no record with id {0}")]
+    NotFound(RecordId),
+}
+
+/// How `init` went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InitOutcome {
+    /// The config file path.
+    pub config: PathBuf,
+    /// False when the config already existed and was left alone.
+    pub created: bool,
+}
+
+/// A record file found in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFile {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Path relative to the worktree root, `/`-separated.
+    pub rel: String,
+    /// The id its file name claims, when the name has the right shape and shard.
+    pub named_id: Option<RecordId>,
+}
+
+/// The `.lineage/` directory of one worktree.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// The store of the worktree at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Store {
+        Store { root: root.into() }
+    }
+
+    /// The worktree root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `<root>/.lineage`.
+    pub fn dir(&self) -> PathBuf {
+        self.root.join(LINEAGE_DIR)
+    }
+
+    /// `<root>/.lineage/config.yaml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir().join(CONFIG_FILE)
+    }
+
+    /// `<root>/.lineage/records`.
+    pub fn records_dir(&self) -> PathBuf {
+        self.dir().join(RECORDS_DIR)
+    }
+
+    /// The worktree-relative path of a record, `/`-separated.
+    pub fn record_rel_path(id: &RecordId) -> String {
+        format!("{LINEAGE_DIR}/{RECORDS_DIR}/{}/{}.yaml", id.shard(), id)
+    }
+
+    /// The absolute path of a record.
+    pub fn record_path(&self, id: &RecordId) -> PathBuf {
+        self.records_dir()
+            .join(id.shard())
+            .join(format!("{id}.yaml"))
+    }
+
+    /// Create `.lineage/` with a commented config; leaves an existing config alone.
+    pub fn init(&self) -> Result<InitOutcome, StoreError> {
+        let config = self.config_path();
+        let dir = self.dir();
+        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            action: "create",
+            path: dir.clone(),
+            source,
+        })?;
+        let created = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&config)
+        {
+            Ok(mut file) => {
+                use std::io::Write;
+                file.write_all(crate::config::TEMPLATE.as_bytes())
+                    .map_err(|source| StoreError::Io {
+                        action: "write",
+                        path: config.clone(),
+                        source,
+                    })?;
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(source) => {
+                return Err(StoreError::Io {
+                    action: "create",
+                    path: config,
+                    source,
+                });
+            }
+        };
+        Ok(InitOutcome { config, created })
+    }
+
+    /// The config, or the defaults when there is no config file.
+    pub fn config(&self) -> Result<Config, StoreError> {
+        let path = self.config_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text).map_err(|source| StoreError::Config { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(StoreError::Io {
+                action: "read",
+                path,
+                source,
+            }),
+        }
+    }
+
+    /// Store record bytes under their id. Writing bytes that are already
+    /// stored is a no-op. Returns the id and the absolute path.
+    pub fn write_record(&self, bytes: &[u8]) -> Result<(RecordId, PathBuf), StoreError> {
+        let id = RecordId::of_bytes(bytes);
+        let path = self.record_path(&id);
+        if std::fs::read(&path).is_ok_and(|existing| existing == bytes) {
+            return Ok((id, path));
+        }
+        let shard = path.parent().unwrap_or(&self.root).to_path_buf();
+        std::fs::create_dir_all(&shard).map_err(|source| StoreError::Io {
+            action: "create",
+            path: shard,
+            source,
+        })?;
+        crate::cache::write_atomically(&path, bytes).map_err(|source| StoreError::Io {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?;
+        Ok((id, path))
+    }
+
+    /// Every `*.yaml` file under `.lineage/records/`, sorted by path. Files
+    /// whose name or shard is wrong are listed with `named_id: None`.
+    pub fn list(&self) -> Result<Vec<RecordFile>, StoreError> {
+        let records = self.records_dir();
+        if !records.exists() {
+            return Ok(Vec::new());
+        }
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(&records)
+            .min_depth(1)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|e| StoreError::Io {
+                action: "list",
+                path: e.path().unwrap_or(&records).to_path_buf(),
+                source: e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
+            })?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                continue; // a write in progress
+            }
+            let path = entry.path().to_path_buf();
+            let rel = path
+                .strip_prefix(&self.root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let named_id = name
+                .strip_suffix(".yaml")
+                .and_then(RecordId::parse)
+                .filter(|id| {
+                    entry.depth() == 2
+                        && path.parent().and_then(Path::file_name) == Some(id.shard().as_ref())
+                });
+            files.push(RecordFile {
+                path,
+                rel,
+                named_id,
+            });
+        }
+        Ok(files)
+    }
+
+    /// Every well-named record id in the store.
+    pub fn ids(&self) -> Result<Vec<RecordId>, StoreError> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .filter_map(|f| f.named_id)
+            .collect())
+    }
+
+    /// Read a record's bytes, check they hash to its id, and parse them.
+    pub fn read(&self, id: &RecordId) -> Result<(Vec<u8>, Record), StoreError> {
+        let path = self.record_path(id);
+        let bytes = std::fs::read(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                StoreError::NotFound(id.clone())
+            } else {
+                StoreError::Io {
+                    action: "read",
+                    path: path.clone(),
+                    source,
+                }
+            }
+        })?;
+        let actual = RecordId::of_bytes(&bytes);
+        if &actual != id {
+            return Err(StoreError::IdMismatch { path, actual });
+        }
+        let record = Record::parse(&bytes).map_err(|source| StoreError::Record { path, source })?;
+        Ok((bytes, record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_is_idempotent_and_keeps_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        assert!(store.init().unwrap().created);
+        std::fs::write(store.config_path(), "schema: git-lineage/v1\nignore: []\n").unwrap();
+        assert!(!store.init().unwrap().created);
+        assert!(store.config().unwrap().ignore.is_empty());
+    }
+
+    #[test]
+    fn records_are_sharded_and_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let (id, path) = store.write_record(b"bytes").unwrap();
+        assert_eq!(path, dir.path().join(Store::record_rel_path(&id)));
+        assert_eq!(std::fs::read(&path).unwrap(), b"bytes");
+        // Writing the same bytes again is a no-op.
+        assert_eq!(store.write_record(b"bytes").unwrap().0, id);
+        std::fs::write(store.records_dir().join("stray.yaml"), b"x").unwrap();
+        let listed = store.list().unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(store.ids().unwrap(), vec![id]);
+    }
+}

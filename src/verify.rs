@@ -1,0 +1,199 @@
+//! `verify`: prove the records in the worktree are what they claim to be.
+//!
+//! Each file under `.lineage/records/` must sit at `<2 hex>/<64 hex>.yaml`,
+//! hash to its name, parse under a known schema and reference only records
+//! that exist; with `artifacts`, recorded local data must still hash the same.
+//! Problems are collected, never fatal: one bad record does not hide others.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::capture::Context;
+use crate::record::{Artifact, Record, RecordId};
+use crate::repo::Repo;
+use crate::store::Store;
+
+/// What to check beyond the records themselves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VerifyOptions {
+    /// Re-hash recorded local files and directories.
+    pub artifacts: bool,
+}
+
+/// Which rule a problem broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// The file is not at `records/<2 hex>/<64 hex>.yaml`.
+    Location,
+    /// The bytes do not hash to the file name.
+    Id,
+    /// Not parseable, unknown schema, or an invalid field.
+    Schema,
+    /// A referenced record does not exist.
+    Reference,
+    /// A recorded artifact is missing or its bytes changed.
+    Artifact,
+}
+
+impl Check {
+    /// The check's name as printed and serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Location => "location",
+            Check::Id => "id",
+            Check::Schema => "schema",
+            Check::Reference => "reference",
+            Check::Artifact => "artifact",
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Worktree-relative path of the record file.
+    pub file: String,
+    /// The record's id, when the file name gives one.
+    pub record: Option<RecordId>,
+    /// The rule broken.
+    pub check: Check,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+/// The outcome of `verify`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    /// Record files examined.
+    pub records: usize,
+    /// Local artifacts re-hashed (0 without `artifacts`).
+    pub artifacts: usize,
+    /// Everything found, in file order.
+    pub problems: Vec<Problem>,
+}
+
+impl VerifyReport {
+    /// True when no problem was found.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Verify every record file in the worktree of `repo`.
+pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport> {
+    let ctx = Context::new(repo)?;
+    let store = ctx.store();
+    let files = store.list()?;
+    let known: BTreeSet<RecordId> = files.iter().filter_map(|f| f.named_id.clone()).collect();
+    let mut report = VerifyReport::default();
+    let mut checked_paths = BTreeSet::new();
+
+    for file in files {
+        report.records += 1;
+        let problem = |check: Check, message: String| Problem {
+            file: file.rel.clone(),
+            record: file.named_id.clone(),
+            check,
+            message,
+        };
+        let Some(id) = file.named_id.clone() else {
+            report.problems.push(problem(
+                Check::Location,
+                "not a record file: records live at .lineage/records/<first 2 hex>/<64 hex>.yaml"
+                    .into(),
+            ));
+            continue;
+        };
+        let bytes = match std::fs::read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                report
+                    .problems
+                    .push(problem(Check::Id, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let actual = RecordId::of_bytes(&bytes);
+        if actual != id {
+            report.problems.push(problem(
+                Check::Id,
+                format!(
+                    "the file was edited: its bytes hash to {} but its name says {}",
+                    actual.short(),
+                    id.short()
+                ),
+            ));
+        }
+        let record = match Record::parse(&bytes) {
+            Ok(record) => record,
+            Err(e) => {
+                report.problems.push(problem(Check::Schema, e.to_string()));
+                continue;
+            }
+        };
+        for reference in &record.references {
+            if !known.contains(reference) {
+                report.problems.push(problem(
+                    Check::Reference,
+                    format!("references record {reference}, which does not exist"),
+                ));
+            }
+        }
+        if options.artifacts {
+            for artifact in record.inputs.iter().chain(&record.outputs) {
+                let Some(local) = local_path(store, artifact) else {
+                    continue;
+                };
+                // The same bytes recorded by several records are checked once.
+                if !checked_paths.insert((local.clone(), artifact.hash)) {
+                    continue;
+                }
+                report.artifacts += 1;
+                if let Some(message) = check_artifact(&ctx, &local, artifact) {
+                    report.problems.push(problem(Check::Artifact, message));
+                }
+            }
+        }
+    }
+    ctx.save_cache();
+    Ok(report)
+}
+
+/// Where a recorded artifact lives on disk, if it is local (a path, or a `file://` URI).
+pub fn local_path(store: &Store, artifact: &Artifact) -> Option<PathBuf> {
+    if let Some(path) = &artifact.path {
+        return Some(store.root().join(path));
+    }
+    artifact
+        .uri
+        .as_deref()
+        .and_then(|uri| uri.strip_prefix("file://"))
+        .filter(|_| artifact.hash.is_some())
+        .map(PathBuf::from)
+}
+
+fn check_artifact(
+    ctx: &Context<'_>,
+    path: &std::path::Path,
+    artifact: &Artifact,
+) -> Option<String> {
+    let recorded = artifact.hash?;
+    match ctx.hasher().hash_path(path) {
+        Ok(digest) if digest.hash() == recorded => None,
+        Ok(digest) => Some(format!(
+            "'{}' changed since it was recorded: recorded {}, now {}",
+            artifact.locator(),
+            recorded,
+            digest.hash()
+        )),
+        Err(crate::hash::HashError::NotFound(_)) => Some(format!(
+            "'{}' was recorded with {} but no longer exists",
+            artifact.locator(),
+            recorded
+        )),
+        Err(e) => Some(format!("'{}' cannot be hashed: {e}", artifact.locator())),
+    }
+}
