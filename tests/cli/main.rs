@@ -2,4 +2,13 @@
 //! temporary git repositories. One test binary, one module per area.
 
 mod common;
+mod test_commit;
+mod test_concurrency;
+mod test_demo;
+mod test_errors;
+mod test_init;
+mod test_pyyaml;
 mod test_record;
+mod test_run;
+mod test_show;
+mod test_verify;

@@ -1,0 +1,2 @@
+use crate::common::TestEnv;
+#[allow(dead_code)] fn _unused(_: TestEnv) {}
