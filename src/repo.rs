@@ -87,6 +87,24 @@ impl Repo {
         Ok(Repo { repo, root })
     }
 
+    /// Create a repository with a worktree at `dir` (like `git init`). When no
+    /// identity is configured anywhere, `fallback` is written to the new
+    /// repository's own config so commits can be made.
+    pub fn init(dir: &Path, fallback: Option<&Agent>) -> Result<Repo, RepoError> {
+        let repo = gix::init(dir).map_err(git("initialise a repository"))?;
+        let has_identity = repo.author().is_some_and(|a| a.is_ok());
+        if let (false, Some(agent)) = (has_identity, fallback) {
+            let config = repo.git_dir().join("config");
+            let mut text = std::fs::read_to_string(&config).map_err(|source| RepoError::Io {
+                path: config.clone(),
+                source,
+            })?;
+            text.push_str(&format!("[user]\n\tname = {}\n\temail = {}\n", agent.name, agent.email));
+            std::fs::write(&config, text).map_err(|source| RepoError::Io { path: config, source })?;
+        }
+        Repo::discover(dir)
+    }
+
     /// The worktree root, canonicalised.
     pub fn root(&self) -> &Path {
         &self.root
