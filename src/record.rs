@@ -344,7 +344,7 @@ impl Record {
                 ));
             }
         }
-        for (path, _) in &self.environment.lockfiles {
+        for path in self.environment.lockfiles.keys() {
             check_relative_path(path)
                 .map_err(|p| invalid(&format!("environment.lockfiles.{path}"), p))?;
         }

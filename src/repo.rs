@@ -99,8 +99,14 @@ impl Repo {
                 path: config.clone(),
                 source,
             })?;
-            text.push_str(&format!("[user]\n\tname = {}\n\temail = {}\n", agent.name, agent.email));
-            std::fs::write(&config, text).map_err(|source| RepoError::Io { path: config, source })?;
+            text.push_str(&format!(
+                "[user]\n\tname = {}\n\temail = {}\n",
+                agent.name, agent.email
+            ));
+            std::fs::write(&config, text).map_err(|source| RepoError::Io {
+                path: config,
+                source,
+            })?;
         }
         Repo::discover(dir)
     }
@@ -180,7 +186,7 @@ impl Repo {
         let path = self.root.join(rel);
         let bytes = std::fs::read(&path).map_err(|source| RepoError::Io { path, source })?;
         let id = gix::objs::compute_hash(self.repo.object_hash(), gix::objs::Kind::Blob, &bytes)
-            .map_err(|e| git("hash a blob")(e.into()))?;
+            .map_err(git("hash a blob"))?;
         Ok(id.to_string())
     }
 
