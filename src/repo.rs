@@ -327,6 +327,10 @@ impl Repo {
             blobs.push((rel, path, id));
         }
         let tree = editor.write().map_err(git("write the tree"))?.detach();
+        if let Some(head) = parent.filter(|_| tree == base_tree) {
+            // The files are already committed exactly like this: nothing to do.
+            return Ok(head.to_string());
+        }
         let commit = self
             .repo
             .commit("HEAD", message, tree, parent)
