@@ -335,7 +335,7 @@ impl<'a> Context<'a> {
             .map_err(|_| Error::OutsideRepo {
                 side: side.as_str(),
                 spec: spec.to_string(),
-                absolute: absolute(cwd, path),
+                absolute: crate::repo::absolute_path(cwd, path),
             })?;
         if rel.is_empty() {
             return Err(Error::BadArtifact {
@@ -385,7 +385,7 @@ impl<'a> Context<'a> {
                 .map_err(|_| Error::OutsideRepo {
                     side: "lockfile",
                     spec: spec.clone(),
-                    absolute: absolute(cwd, file),
+                    absolute: crate::repo::absolute_path(cwd, file),
                 })?;
             let digest = self
                 .hasher()
@@ -398,14 +398,6 @@ impl<'a> Context<'a> {
             out.insert(rel, digest.hash);
         }
         Ok(out)
-    }
-}
-
-fn absolute(cwd: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        cwd.join(path)
     }
 }
 
@@ -533,7 +525,7 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
             .map_err(|_| Error::OutsideRepo {
                 side: "code file",
                 spec: file.display().to_string(),
-                absolute: absolute(&request.cwd, file),
+                absolute: crate::repo::absolute_path(&request.cwd, file),
             })?;
         if !repo.root().join(&rel).is_file() {
             return Err(Error::BadArtifact {
@@ -569,7 +561,10 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
 fn load_values(files: &[PathBuf], assignments: &[String], cwd: &Path) -> Result<ValueMap> {
     let mut map = ValueMap::new();
     for file in files {
-        params::merge(&mut map, params::load_file(&absolute(cwd, file))?);
+        params::merge(
+            &mut map,
+            params::load_file(&crate::repo::absolute_path(cwd, file))?,
+        );
     }
     for assignment in assignments {
         params::apply_assignment(&mut map, assignment)?;

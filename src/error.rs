@@ -144,6 +144,9 @@ impl Error {
                 "write parameters and metrics as KEY=VALUE, for example `-p lr=0.1 -m auc=0.91`".into()
             }
             Error::Params(ParamsError::Parse { .. }) => "fix the file at the line and column shown".into(),
+            Error::Params(ParamsError::NotAMapFile { .. }) => {
+                "write the file as a map of names to values, for example `lr: 0.1` on its own line".into()
+            }
             Error::Ref(e) => e.hint()?,
             Error::Hash { source, .. } => match source {
                 HashError::NotFound(_) => "check the path; inputs and outputs must exist when they are recorded".into(),

@@ -220,7 +220,15 @@ pub enum ParamsError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The file is not valid YAML/JSON, or not a map at the top.
+    /// The file is valid YAML/JSON but its top level is not a map.
+    #[error("'{}' must hold a map of names to values at the top level, but holds {found}", path.display())]
+    NotAMapFile {
+        /// The file.
+        path: PathBuf,
+        /// What it holds instead (`a list`, `a string`, …).
+        found: &'static str,
+    },
+    /// The file is not valid YAML/JSON.
     #[error("cannot parse '{}': {message}", path.display())]
     Parse {
         /// The file.
@@ -316,10 +324,10 @@ pub fn load_file(path: &Path) -> Result<ValueMap, ParamsError> {
     match value {
         Value::Map(map) => Ok(map),
         Value::Null => Ok(ValueMap::new()),
-        other => Err(parse_error(format!(
-            "the top level must be a map of names to values, found {}",
-            kind_name(&other)
-        ))),
+        other => Err(ParamsError::NotAMapFile {
+            path: path.to_path_buf(),
+            found: kind_name(&other),
+        }),
     }
 }
 

@@ -62,6 +62,30 @@ pub enum RepoError {
     },
 }
 
+/// `path` made absolute against `cwd` (canonicalised, as the kernel reports
+/// the current directory) and normalised lexically: `.` dropped, `..`
+/// removing the previous component. Symlinks in `path` are not resolved.
+pub fn absolute_path(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::fs::canonicalize(cwd)
+            .unwrap_or_else(|_| cwd.to_path_buf())
+            .join(path)
+    };
+    let mut normal = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
 fn git(action: &'static str) -> impl FnOnce(gix::Error) -> RepoError {
     move |source| RepoError::Git { action, source }
 }
@@ -151,23 +175,7 @@ impl Repo {
     /// worktree-relative `/`-separated path, without touching the file system
     /// beyond the worktree root. Refuses paths that leave the worktree.
     pub fn relative_path(&self, cwd: &Path, path: &Path) -> Result<String, RepoError> {
-        let joined = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            std::fs::canonicalize(cwd)
-                .unwrap_or_else(|_| cwd.to_path_buf())
-                .join(path)
-        };
-        let mut normal = PathBuf::new();
-        for component in joined.components() {
-            match component {
-                Component::ParentDir => {
-                    normal.pop();
-                }
-                Component::CurDir => {}
-                other => normal.push(other),
-            }
-        }
+        let normal = absolute_path(cwd, path);
         let outside = || RepoError::OutsideRepo {
             path: path.to_path_buf(),
             root: self.root.clone(),
@@ -266,14 +274,19 @@ impl Repo {
         ContentHash::of_bytes(&listing)
     }
 
-    /// The default remote's fetch URL with user and password removed.
+    /// The default remote's fetch URL without credentials: the password is
+    /// always removed, the user name too for HTTP(S).
     pub fn remote_url(&self) -> Option<String> {
         let remote = self
             .repo
             .find_default_remote(gix::remote::Direction::Fetch)?
             .ok()?;
         let mut url = remote.url(gix::remote::Direction::Fetch)?.clone();
-        url.set_user(None);
+        // Over HTTP the user name is often a token; over SSH it is an account
+        // (`git@host:…`) and part of the address.
+        if matches!(url.scheme, gix::url::Scheme::Http | gix::url::Scheme::Https) {
+            url.set_user(None);
+        }
         url.set_password(None);
         Some(url.to_bstring().to_str_lossy().into_owned())
     }

@@ -191,3 +191,172 @@ pub fn record_files(repo: &Path) -> Vec<PathBuf> {
 pub fn b3(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
+
+// --- record/commit helpers ---
+
+/// `<repo>/.lineage/records/<2 hex>/<id>.yaml`, computed from the id alone.
+pub fn record_path(repo: &Path, id: &str) -> PathBuf {
+    repo.join(record_rel_path(id))
+}
+
+/// `.lineage/records/<2 hex>/<id>.yaml`, the worktree-relative path of a record.
+pub fn record_rel_path(id: &str) -> String {
+    assert_eq!(id.len(), 64, "not a full record id: {id:?}");
+    format!(".lineage/records/{}/{id}.yaml", &id[..2])
+}
+
+/// Read the record `id`, check that its bytes hash to its id, and parse it
+/// with serde_yaml (not the crate under test) into a JSON value.
+#[track_caller]
+pub fn load_record(repo: &Path, id: &str) -> serde_json::Value {
+    let path = record_path(repo, id);
+    let bytes =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    assert_eq!(
+        b3(&bytes),
+        id,
+        "{} does not hash to its name",
+        path.display()
+    );
+    parse_yaml(&bytes)
+}
+
+/// Parse YAML bytes with serde_yaml into a JSON value.
+#[track_caller]
+pub fn parse_yaml(bytes: &[u8]) -> serde_json::Value {
+    let value: serde_yaml::Value = serde_yaml::from_slice(bytes).unwrap_or_else(|e| {
+        panic!(
+            "not YAML ({e}):\n{}",
+            String::from_utf8_lossy(bytes).into_owned()
+        )
+    });
+    serde_json::to_value(value).expect("YAML to JSON")
+}
+
+/// The ids of every record file under `<repo>/.lineage/records`, from the file names.
+pub fn record_ids(repo: &Path) -> Vec<String> {
+    record_files(repo)
+        .iter()
+        .map(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .expect("record file name")
+                .to_string()
+        })
+        .collect()
+}
+
+/// `git add -A && git commit -m MESSAGE`: commit everything in the worktree.
+pub fn commit_all(env: &TestEnv, repo: &Path, message: &str) {
+    env.git(repo, &["add", "-A"]);
+    env.git(repo, &["commit", "-q", "-m", message]);
+}
+
+/// Every path in HEAD's tree (`git ls-tree -r HEAD --name-only`).
+pub fn head_tree_paths(env: &TestEnv, repo: &Path) -> Vec<String> {
+    lines(&env.git(repo, &["ls-tree", "-r", "HEAD", "--name-only"]))
+}
+
+/// The non-empty lines of a command's output.
+pub fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Nanoseconds since the Unix epoch of an RFC 3339 UTC timestamp
+/// (`YYYY-MM-DDTHH:MM:SS[.frac]Z`), checked by shape and parsed by GNU `date`.
+#[track_caller]
+pub fn rfc3339_utc_nanos(text: &str) -> i128 {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| range.clone().all(|i| b[i].is_ascii_digit());
+    let shape_ok = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && text.ends_with('Z')
+        && (b.len() == 20 || (b[19] == b'.' && b.len() > 21 && digits(20..b.len() - 1)));
+    assert!(shape_ok, "not an RFC 3339 UTC timestamp: {text:?}");
+    let output = Command::new("date")
+        .args(["-u", "-d", text, "+%s%N"])
+        .output()
+        .expect("run date");
+    assert!(
+        output.status.success(),
+        "date cannot parse {text:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("date printed a number")
+}
+
+// --- error/verify helpers ---
+
+/// `<crate root>/fixtures/<rel>`: a static test input.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+/// The bytes of `fixtures/<rel>`.
+#[track_caller]
+pub fn fixture_bytes(rel: &str) -> Vec<u8> {
+    let path = fixture(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Copy `fixtures/<rel>` to `dest` (creating parent directories); returns its bytes.
+#[track_caller]
+pub fn copy_fixture(rel: &str, dest: &Path) -> Vec<u8> {
+    let bytes = fixture_bytes(rel);
+    write(dest, &bytes);
+    bytes
+}
+
+/// Every file (not directory) at any depth under `dir`, temporary files
+/// included, sorted. A missing `dir` has none.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => pending.push(entry.path()),
+                _ => out.push(entry.path()),
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Store `bytes` as a record file named by their BLAKE3, bypassing the
+/// binary: `.lineage/records/<h[..2]>/<h>.yaml`. Returns `h`.
+pub fn store_raw_record(repo: &Path, bytes: &[u8]) -> String {
+    let id = b3(bytes);
+    write(
+        &repo.join(format!(".lineage/records/{}/{id}.yaml", &id[..2])),
+        bytes,
+    );
+    id
+}
+
+/// The text after `hint: ` on stderr, if there is such a line.
+pub fn hint_line(stderr: &str) -> Option<&str> {
+    stderr.lines().find_map(|l| l.strip_prefix("hint: "))
+}
