@@ -411,12 +411,13 @@ mod tests {
 
         let list = dir.path().join("l.yaml");
         std::fs::write(&list, "- 1\n- 2\n").unwrap();
-        assert!(
-            load_file(&list)
-                .unwrap_err()
-                .to_string()
-                .contains("top level must be a map")
-        );
+        assert!(matches!(
+            load_file(&list),
+            Err(ParamsError::NotAMapFile {
+                found: "a list",
+                ..
+            })
+        ));
     }
 
     #[test]

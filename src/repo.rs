@@ -86,6 +86,32 @@ pub fn absolute_path(cwd: &Path, path: &Path) -> PathBuf {
     normal
 }
 
+/// A `[user]` config section for `agent`, values quoted and escaped.
+fn identity_section(agent: &Agent) -> String {
+    format!(
+        "[user]\n\tname = {}\n\temail = {}\n",
+        config_quote(&agent.name),
+        config_quote(&agent.email)
+    )
+}
+
+/// A git config value in double quotes, with `\`, `"`, newline and tab escaped.
+fn config_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn git(action: &'static str) -> impl FnOnce(gix::Error) -> RepoError {
     move |source| RepoError::Git { action, source }
 }
@@ -123,10 +149,7 @@ impl Repo {
                 path: config.clone(),
                 source,
             })?;
-            text.push_str(&format!(
-                "[user]\n\tname = {}\n\temail = {}\n",
-                agent.name, agent.email
-            ));
+            text.push_str(&identity_section(agent));
             std::fs::write(&config, text).map_err(|source| RepoError::Io {
                 path: config,
                 source,
@@ -437,6 +460,21 @@ mod tests {
             repo.relative_path(&root, Path::new("/etc/passwd")),
             Err(RepoError::OutsideRepo { .. })
         ));
+    }
+
+    #[test]
+    fn fallback_identities_are_quoted_for_git_config() {
+        let agent = Agent {
+            name: "Ada \"The\" Lovelace; #1 \\ x".into(),
+            email: "ada@example.com".into(),
+        };
+        let text = identity_section(&agent);
+        let config = gix::config::File::try_from(text.as_str()).unwrap();
+        assert_eq!(config.string("user.name").unwrap().to_string(), agent.name);
+        assert_eq!(
+            config.string("user.email").unwrap().to_string(),
+            agent.email
+        );
     }
 
     #[test]
