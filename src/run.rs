@@ -22,13 +22,23 @@ pub struct RunOutcome {
     pub recorded: Option<Recorded>,
 }
 
-/// Run `argv` in `request.cwd`, then record it. With `record_failure`, a
-/// command that fails is recorded too (outputs that do not exist are left out).
+/// How `run` treats the command.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Record a command that fails too (outputs that do not exist are left out).
+    pub record_failure: bool,
+    /// Send the command's standard output to our standard error, so that our
+    /// standard output carries only git-lineage's result (used for `--format json`).
+    pub stdout_to_stderr: bool,
+}
+
+/// Run `argv` in `request.cwd` with inherited stdin and stderr (and stdout,
+/// unless [`RunOptions::stdout_to_stderr`]), then record it.
 pub fn run(
     repo: &Repo,
     request: &RecordRequest,
     argv: &[String],
-    record_failure: bool,
+    options: RunOptions,
 ) -> Result<RunOutcome> {
     let (program, args) = argv.split_first().ok_or_else(|| Error::InvalidArgument {
         field: "command",
@@ -36,17 +46,18 @@ pub fn run(
     })?;
     let prepared = capture::prepare(repo, request)?;
     let started = Timestamp::now();
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(&request.cwd)
-        .status()
-        .map_err(|source| Error::Spawn {
-            program: program.clone(),
-            source,
-        })?;
+    let mut command = Command::new(program);
+    command.args(args).current_dir(&request.cwd);
+    if options.stdout_to_stderr {
+        command.stdout(std::io::stderr());
+    }
+    let status = command.status().map_err(|source| Error::Spawn {
+        program: program.clone(),
+        source,
+    })?;
     let ended = Timestamp::now();
     let exit = exit_status(status);
-    if !exit.success() && !record_failure {
+    if !exit.success() && !options.record_failure {
         return Ok(RunOutcome {
             exit,
             recorded: None,

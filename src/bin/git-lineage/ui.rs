@@ -75,7 +75,10 @@ impl From<std::io::Error> for CommandError {
 
 impl From<serde_json::Error> for CommandError {
     fn from(err: serde_json::Error) -> CommandError {
-        CommandError::usage(format!("cannot write JSON: {err}"))
+        CommandError {
+            broken_pipe: err.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe),
+            ..CommandError::usage(format!("cannot write JSON: {err}"))
+        }
     }
 }
 

@@ -2,6 +2,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
+use git_lineage::run::RunOptions;
 
 use super::record::{StepArgs, print_recorded};
 use crate::ui::{CommandError, Format, Ui};
@@ -9,6 +10,8 @@ use crate::ui::{CommandError, Format, Ui};
 /// Run a command, then record it with its argv, start and end times and exit
 /// status. Inputs are hashed before it starts, outputs after it ends. Nothing
 /// is recorded if it fails (unless --record-failure); exits with its status.
+/// The command's output goes to the terminal; with --format json its stdout
+/// is sent to stderr so that stdout holds exactly one JSON document.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
@@ -24,7 +27,11 @@ pub struct RunArgs {
 pub fn cmd_run(ui: &mut Ui, cwd: &Path, args: &RunArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
     let request = args.step.request(cwd);
-    let outcome = git_lineage::run::run(&repo, &request, &args.command, args.record_failure)?;
+    let options = RunOptions {
+        record_failure: args.record_failure,
+        stdout_to_stderr: args.step.format == Format::Json,
+    };
+    let outcome = git_lineage::run::run(&repo, &request, &args.command, options)?;
     match &outcome.recorded {
         _ if args.step.format == Format::Json => ui.json(&outcome)?,
         Some(recorded) => print_recorded(ui, recorded, Format::Text)?,

@@ -1,0 +1,534 @@
+//! `demo`: build a small, realistic lineage repository end to end — an insurance-claims
+//! fraud model (raw data, feature processing, a training-set query, training, evaluation)
+//! whose numbers are computed here for real, each step recorded and committed by [`capture::record`].
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::capture::{self, RecordRequest, Recorded};
+use crate::record::{Agent, RecordId};
+use crate::repo::Repo;
+use crate::store::{CONFIG_FILE, LINEAGE_DIR, Store};
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+mod data;
+mod model;
+mod project;
+
+use data::{build_training_set, claims_csv, customers_csv, generate, preprocess};
+use model::{TestMetrics, TrainMetrics, evaluate, train};
+use project::project_files;
+
+/// The identity written to the new repository when none is configured anywhere.
+pub const DEMO_AGENT_NAME: &str = "Demo Data Scientist";
+/// The e-mail address that goes with [`DEMO_AGENT_NAME`].
+pub const DEMO_AGENT_EMAIL: &str = "demo@example.com";
+
+const DATA_SEED: u64 = 0x00C1_A1A5_2026_1122;
+const TRAIN_SEED: u64 = 42;
+const TEST_PERCENT: u64 = 20;
+/// The container image the pipeline steps ran in (an illustrative pinned digest).
+const IMAGE: &str =
+    "python:3.11-slim@sha256:7c5b1f4a9e3d2b8c6a0f1e4d7b9c3a5e8f2d6b0c4a7e1f3d5b9c2a6e8f0d4b7a";
+
+const RAW_CLAIMS: &str = "data/raw/claims.csv";
+const RAW_CUSTOMERS: &str = "data/raw/customers.csv";
+const FEATURES_CLAIMS: &str = "features/claims.csv";
+const FEATURES_CUSTOMERS: &str = "features/customers.csv";
+const TRAIN_SET: &str = "data/train.csv";
+const TEST_SET: &str = "data/test.csv";
+const MODEL: &str = "model/model.json";
+const REPORT: &str = "reports/evaluation.json";
+const PARAMS_FILE: &str = "params.yaml";
+const REQUIREMENTS: &str = "requirements.txt";
+const PREPROCESS_PY: &str = "pipelines/preprocess.py";
+const TRAINING_SET_PY: &str = "pipelines/build_training_set.py";
+const TRAIN_PY: &str = "pipelines/train.py";
+const EVALUATE_PY: &str = "pipelines/evaluate.py";
+
+/// The SQL the query step runs against the two feature groups (recorded as a param).
+const QUERY: &str = "SELECT c.* EXCLUDE (customer_id, fraud), u.* EXCLUDE (customer_id), c.fraud \
+FROM claims AS c JOIN customers AS u ON c.customer_id = u.customer_id ORDER BY c.claim_id";
+
+/// What the demo built: the repository, its steps and the model's metrics.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    /// The repository directory (canonical).
+    pub dir: PathBuf,
+    /// The commit that added the pipeline code, params and environment.
+    pub pipeline_commit: String,
+    /// The recorded steps, in the order they ran.
+    pub steps: Vec<DemoStep>,
+    /// How many rows each data set has.
+    pub rows: DemoRows,
+    /// The model's headline metrics.
+    pub metrics: DemoMetrics,
+}
+
+/// One recorded and committed step.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoStep {
+    /// The record's kind (`process`, `query`, `train`, `evaluate`).
+    pub kind: String,
+    /// The record's name.
+    pub name: String,
+    /// The record's id.
+    pub id: RecordId,
+    /// The commit that added the record.
+    pub commit: Option<String>,
+}
+
+/// Row counts of the generated and derived data sets.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DemoRows {
+    /// Raw claims.
+    pub claims: usize,
+    /// Raw customers.
+    pub customers: usize,
+    /// Training rows (claims joined with customers).
+    pub train: usize,
+    /// Test rows.
+    pub test: usize,
+}
+
+/// The metrics the training and evaluation steps recorded (rounded to 4 decimals).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DemoMetrics {
+    /// ROC AUC on the training set.
+    pub train_auc: f64,
+    /// Mean log loss on the training set.
+    pub train_logloss: f64,
+    /// ROC AUC on the test set.
+    pub auc: f64,
+    /// Accuracy on the test set at the decision threshold.
+    pub accuracy: f64,
+    /// Precision on the test set at the decision threshold.
+    pub precision: f64,
+    /// Recall on the test set at the decision threshold.
+    pub recall: f64,
+}
+
+impl DemoReport {
+    /// Human-readable lines: what was built, one line per step, and the commands to explore it.
+    pub fn summary(&self) -> Vec<String> {
+        let dir = shell_quote(&self.dir.display().to_string());
+        let short = |commit: &str| commit.chars().take(7).collect::<String>();
+        let mut out = vec![
+            format!("Built a lineage demo in {dir}: an insurance-claims fraud model"),
+            format!(
+                "({} claims, {} customers; {} training and {} test rows).",
+                self.rows.claims, self.rows.customers, self.rows.train, self.rows.test
+            ),
+            String::new(),
+            format!(
+                "  {:<9} {:<24} {:<12}  commit {}",
+                "code",
+                "fraud-detection pipeline",
+                "",
+                short(&self.pipeline_commit)
+            ),
+        ];
+        for step in &self.steps {
+            out.push(format!(
+                "  {:<9} {:<24} {}  commit {}",
+                step.kind,
+                step.name,
+                step.id.short(),
+                short(step.commit.as_deref().unwrap_or("-"))
+            ));
+        }
+        let m = &self.metrics;
+        out.push(String::new());
+        out.push(format!(
+            "Training: auc {:.4}, logloss {:.4}. Test: auc {:.4}, accuracy {:.4}, precision {:.4}, recall {:.4}.",
+            m.train_auc, m.train_logloss, m.auc, m.accuracy, m.precision, m.recall
+        ));
+        out.push(String::new());
+        out.push("Explore it:".into());
+        out.push(format!("  cd {dir}"));
+        out.push("  git log --oneline".into());
+        out.push("  git lineage show name:fraud-model".into());
+        if let Some(eval) = self.steps.iter().find(|s| s.kind == "evaluate") {
+            out.push(format!("  git lineage show {}", eval.id.short()));
+        }
+        out.push("  git lineage verify --artifacts".into());
+        out
+    }
+}
+
+/// Quote `text` for a POSIX shell when it holds anything but safe characters.
+fn shell_quote(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Build the demo repository in `dir` (created if missing; refused with
+/// [`Error::DirectoryNotEmpty`] when it exists and is not empty).
+///
+/// It writes the pipeline code, commits it, generates the raw data (not
+/// committed: ignored by `.gitignore` and pinned by hash in the records), then
+/// runs and records four steps — `process claims-preprocessing`,
+/// `query fraud-training-set`, `train fraud-model` and
+/// `evaluate fraud-model-evaluation` — each committed as `lineage: <kind> <name> <short id>`.
+///
+/// Nothing is rolled back on failure: the error names the file or step, and
+/// the directory keeps what was built so far.
+pub fn build(dir: &Path) -> Result<DemoReport> {
+    prepare_dir(dir)?;
+    let fallback = Agent {
+        name: DEMO_AGENT_NAME.into(),
+        email: DEMO_AGENT_EMAIL.into(),
+    };
+    let repo = Repo::init(dir, Some(&fallback))?;
+    let root = repo.root().to_path_buf();
+    Store::new(&root).init()?;
+
+    let mut paths = Vec::new();
+    for (rel, text) in project_files() {
+        write_file(&root, rel, text.as_bytes())?;
+        paths.push(rel.to_string());
+    }
+    paths.push(format!("{LINEAGE_DIR}/{CONFIG_FILE}"));
+    let pipeline_commit = repo.commit_paths(&paths, "Add fraud-detection pipeline")?;
+
+    let (customers, claims) = generate(DATA_SEED);
+    write_file(&root, RAW_CUSTOMERS, customers_csv(&customers).as_bytes())?;
+    write_file(
+        &root,
+        RAW_CLAIMS,
+        claims_csv(&customers, &claims).as_bytes(),
+    )?;
+
+    let mut steps = Vec::new();
+    let mut add = |recorded: &Recorded| {
+        steps.push(DemoStep {
+            kind: recorded.record.kind.clone(),
+            name: recorded.record.name.clone(),
+            id: recorded.id.clone(),
+            commit: recorded.commit.clone(),
+        })
+    };
+
+    let process = record_process(&repo, &root)?;
+    add(&process);
+    let (query, split) = record_query(&repo, &root, &process)?;
+    add(&query);
+    let (train, train_metrics) = record_train(&repo, &root)?;
+    add(&train);
+    let (evaluate, test_metrics) = record_evaluate(&repo, &root, &train)?;
+    add(&evaluate);
+
+    Ok(DemoReport {
+        dir: root,
+        pipeline_commit,
+        steps,
+        rows: DemoRows {
+            claims: claims.len(),
+            customers: customers.len(),
+            train: split.0,
+            test: split.1,
+        },
+        metrics: DemoMetrics {
+            train_auc: train_metrics.auc,
+            train_logloss: train_metrics.logloss,
+            auc: test_metrics.auc,
+            accuracy: test_metrics.accuracy,
+            precision: test_metrics.precision,
+            recall: test_metrics.recall,
+        },
+    })
+}
+
+/// Refuse a non-empty directory (leaving it untouched); create a missing one.
+fn prepare_dir(dir: &Path) -> Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() || dir.is_dir() => {
+            let mut entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+                action: "read the directory",
+                path: dir.to_path_buf(),
+                source,
+            })?;
+            if entries.next().is_some() {
+                return Err(Error::DirectoryNotEmpty(dir.to_path_buf()));
+            }
+            Ok(())
+        }
+        Ok(_) => Err(Error::InvalidArgument {
+            field: "DIR",
+            problem: format!("'{}' exists and is not a directory", dir.display()),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                action: "create the directory",
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+        Err(source) => Err(Error::Io {
+            action: "inspect",
+            path: dir.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Write `bytes` to `root/rel`, creating parent directories.
+fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let path = root.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+            action: "create the directory",
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(&path, bytes).map_err(|source| Error::Io {
+        action: "write",
+        path,
+        source,
+    })
+}
+
+/// An error about the contents of a demo data file.
+fn bad_data(path: &Path, problem: String) -> Error {
+    Error::Io {
+        action: "parse",
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, problem),
+    }
+}
+
+/// A request with the fields every demo step shares.
+fn request(kind: &str, name: &str, root: &Path, code: &str, command: &[&str]) -> RecordRequest {
+    let mut request = RecordRequest::new(kind, name, root);
+    request.code_files.push(PathBuf::from(code));
+    request.env_files.push(PathBuf::from(REQUIREMENTS));
+    request.image = Some(IMAGE.to_string());
+    request.command = command.iter().map(|s| s.to_string()).collect();
+    request.commit = true;
+    request
+}
+
+/// `featurestore://<group>@<first 12 hex of the offline-store file's hash>`.
+fn feature_group(root: &Path, group: &str, rel: &str) -> Result<String> {
+    let digest = crate::hash::hash_file(&root.join(rel)).map_err(|source| Error::Hash {
+        what: "output",
+        spec: rel.to_string(),
+        source,
+    })?;
+    let hex = digest.hash.to_hex();
+    Ok(format!("featurestore://{group}@{}", &hex[..12]))
+}
+
+fn record_process(repo: &Repo, root: &Path) -> Result<Recorded> {
+    let started = Timestamp::now();
+    let (claims_rows, customers_rows) = preprocess(root)?;
+    let ended = Timestamp::now();
+    let claims_group = feature_group(root, "claims", FEATURES_CLAIMS)?;
+    let customers_group = feature_group(root, "customers", FEATURES_CUSTOMERS)?;
+    let mut req = request(
+        "process",
+        "claims-preprocessing",
+        root,
+        PREPROCESS_PY,
+        &[
+            "python",
+            PREPROCESS_PY,
+            "--claims",
+            RAW_CLAIMS,
+            "--customers",
+            RAW_CUSTOMERS,
+            "--out-dir",
+            "features",
+        ],
+    );
+    req.inputs = vec![
+        format!("dataset={RAW_CLAIMS}"),
+        format!("dataset={RAW_CUSTOMERS}"),
+    ];
+    req.outputs = vec![
+        format!("features={FEATURES_CLAIMS}"),
+        format!("features={FEATURES_CUSTOMERS}"),
+        format!("feature-group={claims_group}"),
+        format!("feature-group={customers_group}"),
+    ];
+    req.metrics = vec![
+        format!("claims_rows={claims_rows}"),
+        format!("customers_rows={customers_rows}"),
+    ];
+    req.started = Some(started);
+    req.ended = Some(ended);
+    capture::record(repo, &req)
+}
+
+fn record_query(
+    repo: &Repo,
+    root: &Path,
+    process: &Recorded,
+) -> Result<(Recorded, (usize, usize))> {
+    let started = Timestamp::now();
+    let split = build_training_set(root)?;
+    let ended = Timestamp::now();
+    let fraction = TEST_PERCENT as f64 / 100.0;
+    let fraction_text = format!("{fraction:?}");
+    let mut req = request(
+        "query",
+        "fraud-training-set",
+        root,
+        TRAINING_SET_PY,
+        &[
+            "python",
+            TRAINING_SET_PY,
+            "--test-fraction",
+            &fraction_text,
+            "--out-dir",
+            "data",
+        ],
+    );
+    // The feature groups, exactly as the processing step published them.
+    req.inputs = process
+        .record
+        .outputs
+        .iter()
+        .filter(|a| a.role.as_deref() == Some("feature-group"))
+        .filter_map(|a| {
+            let uri = a.uri.as_deref()?;
+            Some(match &a.version {
+                Some(version) => format!("feature-group={uri}@{version}"),
+                None => format!("feature-group={uri}"),
+            })
+        })
+        .collect();
+    req.outputs = vec![
+        format!("dataset={TRAIN_SET}"),
+        format!("dataset={TEST_SET}"),
+    ];
+    req.params = vec![
+        format!("test_fraction={fraction_text}"),
+        "join_key=customer_id".into(),
+        "split=blake3(claim_id) % 100 < test_fraction * 100".into(),
+        format!("query={QUERY}"),
+    ];
+    req.metrics = vec![
+        format!("train_rows={}", split.0),
+        format!("test_rows={}", split.1),
+    ];
+    req.started = Some(started);
+    req.ended = Some(ended);
+    Ok((capture::record(repo, &req)?, split))
+}
+
+fn record_train(repo: &Repo, root: &Path) -> Result<(Recorded, TrainMetrics)> {
+    let started = Timestamp::now();
+    let metrics = train(root)?;
+    let ended = Timestamp::now();
+    let mut req = request(
+        "train",
+        "fraud-model",
+        root,
+        TRAIN_PY,
+        &[
+            "python",
+            TRAIN_PY,
+            "--params",
+            PARAMS_FILE,
+            "--train",
+            TRAIN_SET,
+            "--out",
+            MODEL,
+        ],
+    );
+    req.inputs = vec![format!("dataset={TRAIN_SET}")];
+    req.outputs = vec![format!("model={MODEL}")];
+    req.params_files = vec![PathBuf::from(PARAMS_FILE)];
+    req.seed = Some(TRAIN_SEED);
+    req.metrics = vec![
+        format!("train_auc={:?}", metrics.auc),
+        format!("train_logloss={:?}", metrics.logloss),
+    ];
+    req.started = Some(started);
+    req.ended = Some(ended);
+    Ok((capture::record(repo, &req)?, metrics))
+}
+
+fn record_evaluate(repo: &Repo, root: &Path, train: &Recorded) -> Result<(Recorded, TestMetrics)> {
+    let started = Timestamp::now();
+    let metrics = evaluate(root)?;
+    let ended = Timestamp::now();
+    let mut req = request(
+        "evaluate",
+        "fraud-model-evaluation",
+        root,
+        EVALUATE_PY,
+        &[
+            "python",
+            EVALUATE_PY,
+            "--model",
+            MODEL,
+            "--test",
+            TEST_SET,
+            "--out",
+            REPORT,
+        ],
+    );
+    req.inputs = vec![format!("model={MODEL}"), format!("dataset={TEST_SET}")];
+    req.outputs = vec![format!("report={REPORT}")];
+    req.params = vec![format!("threshold={:?}", metrics.threshold)];
+    req.metrics = vec![
+        format!("auc={:?}", metrics.auc),
+        format!("accuracy={:?}", metrics.accuracy),
+        format!("precision={:?}", metrics.precision),
+        format!("recall={:?}", metrics.recall),
+    ];
+    req.references = vec![train.id.to_string()];
+    req.started = Some(started);
+    req.ended = Some(ended);
+    Ok((capture::record(repo, &req)?, metrics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting_and_summary() {
+        assert_eq!(shell_quote("/tmp/demo"), "/tmp/demo");
+        assert_eq!(shell_quote("/tmp/my demo"), "'/tmp/my demo'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        let id = RecordId::of_bytes(b"x");
+        let report = DemoReport {
+            dir: PathBuf::from("/tmp/demo"),
+            pipeline_commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            steps: vec![DemoStep {
+                kind: "evaluate".into(),
+                name: "fraud-model-evaluation".into(),
+                id: id.clone(),
+                commit: None,
+            }],
+            rows: DemoRows {
+                claims: 2,
+                customers: 1,
+                train: 1,
+                test: 1,
+            },
+            metrics: DemoMetrics {
+                train_auc: 0.9,
+                train_logloss: 0.3,
+                auc: 0.8,
+                accuracy: 0.7,
+                precision: 0.6,
+                recall: 0.5,
+            },
+        };
+        let lines = report.summary();
+        assert!(lines.contains(&"  cd /tmp/demo".to_string()));
+        assert!(lines.contains(&format!("  git lineage show {}", id.short())));
+        assert!(lines.iter().any(|l| l.contains("fraud-model-evaluation")));
+    }
+}
