@@ -6,6 +6,7 @@ mod test_commit;
 mod test_concurrency;
 mod test_demo;
 mod test_errors;
+mod test_help;
 mod test_init;
 mod test_pyyaml;
 mod test_record;
