@@ -12,6 +12,7 @@ use std::fs::Metadata;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::hash::ContentHash;
@@ -71,6 +72,8 @@ fn nanos_since_epoch(time: SystemTime) -> i128 {
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
+    /// Looked up or inserted by this process (not persisted).
+    used: bool,
     stat: Stat,
     hash: ContentHash,
     hashed_at_ns: i128,
@@ -81,7 +84,7 @@ struct Entry {
 pub struct StatCache {
     file: PathBuf,
     entries: Mutex<HashMap<PathBuf, Entry>>,
-    changed: Mutex<bool>,
+    changed: AtomicBool,
 }
 
 impl StatCache {
@@ -93,15 +96,16 @@ impl StatCache {
         StatCache {
             file: file.to_path_buf(),
             entries: Mutex::new(entries),
-            changed: Mutex::new(false),
+            changed: AtomicBool::new(false),
         }
     }
 
     /// The cached hash of `path` if its stat data still matches and the entry is not racy.
     pub fn lookup(&self, path: &Path, meta: &Metadata) -> Option<ContentHash> {
         let stat = Stat::of(meta);
-        let entries = self.entries.lock().ok()?;
-        let entry = entries.get(path)?;
+        let mut entries = self.entries.lock().ok()?;
+        let entry = entries.get_mut(path)?;
+        entry.used = true;
         let trusted = entry.stat == stat && stat.mtime_ns + RACY_WINDOW_NANOS < entry.hashed_at_ns;
         trusted.then_some(entry.hash)
     }
@@ -112,13 +116,14 @@ impl StatCache {
             return;
         }
         let entry = Entry {
+            used: true,
             stat: Stat::of(meta),
             hash,
             hashed_at_ns: nanos_since_epoch(hashed_at),
         };
-        if let (Ok(mut entries), Ok(mut changed)) = (self.entries.lock(), self.changed.lock()) {
+        if let Ok(mut entries) = self.entries.lock() {
             entries.insert(path.to_path_buf(), entry);
-            *changed = true;
+            self.changed.store(true, Ordering::Relaxed);
         }
     }
 
@@ -135,13 +140,14 @@ impl StatCache {
     /// Write the cache back if anything was added: temp file + rename, so a
     /// concurrent reader sees the old or the new file, never half of one.
     pub fn save(&self) -> std::io::Result<()> {
-        let changed = self.changed.lock().map(|c| *c).unwrap_or(false);
-        if !changed {
+        if !self.changed.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let Ok(entries) = self.entries.lock() else {
+        let Ok(mut entries) = self.entries.lock() else {
             return Ok(());
         };
+        // Forget files that no longer exist, so the cache does not grow forever.
+        entries.retain(|path, entry| entry.used || path.symlink_metadata().is_ok());
         let mut text = String::with_capacity(entries.len() * 160);
         text.push_str(HEADER);
         text.push('\n');
@@ -198,6 +204,7 @@ fn parse_line(line: &str) -> Option<(PathBuf, Entry)> {
     Some((
         path,
         Entry {
+            used: false,
             stat: Stat {
                 size,
                 mtime_ns,
@@ -299,6 +306,47 @@ mod tests {
         std::fs::write(&data, b"payload, longer").unwrap();
         let changed = std::fs::metadata(&data).unwrap();
         assert_eq!(cache.lookup(&data, &changed), None);
+    }
+
+    #[test]
+    fn entries_of_deleted_files_are_dropped_on_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache_file = dir.path().join("stat-cache");
+        let later = SystemTime::now() + Duration::from_secs(10);
+        let cache = StatCache::load(&cache_file);
+        for name in ["kept", "deleted"] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, name).unwrap();
+            let meta = std::fs::metadata(&path).unwrap();
+            cache.insert(&path, &meta, ContentHash::of_bytes(name.as_bytes()), later);
+        }
+        cache.save().unwrap();
+        std::fs::remove_file(dir.path().join("deleted")).unwrap();
+
+        // A later process adds an unrelated entry and saves.
+        let next = StatCache::load(&cache_file);
+        assert_eq!(next.len(), 2);
+        let other = dir.path().join("other");
+        std::fs::write(&other, b"o").unwrap();
+        next.insert(
+            &other,
+            &std::fs::metadata(&other).unwrap(),
+            ContentHash::of_bytes(b"o"),
+            later,
+        );
+        next.save().unwrap();
+        let reloaded = StatCache::load(&cache_file);
+        assert_eq!(
+            reloaded.len(),
+            2,
+            "the deleted file's entry is gone, the others stay"
+        );
+        let kept = dir.path().join("kept");
+        assert!(
+            reloaded
+                .lookup(&kept, &std::fs::metadata(&kept).unwrap())
+                .is_some()
+        );
     }
 
     #[test]

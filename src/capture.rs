@@ -294,7 +294,7 @@ impl<'a> Context<'a> {
                     out.push(self.local_artifact(side, text, role, &path, cwd)?);
                 }
                 ArtifactSpec::Glob { role, pattern } => {
-                    let matches = expand_glob(&pattern, cwd).map_err(bad)?;
+                    let matches = expand_glob(&pattern, cwd, &self.ignore).map_err(bad)?;
                     if matches.is_empty() {
                         return Err(Error::BadArtifact {
                             side: side.as_str(),
@@ -421,10 +421,18 @@ fn artifact_from_digest(
     }
 }
 
-/// Expand a glob relative to `cwd` like a shell does (`*` stays within one
-/// path component, `**` crosses them). Matches are files and directories,
-/// sorted; `.git` and `.lineage` are never searched.
-pub fn expand_glob(pattern: &str, cwd: &Path) -> std::result::Result<Vec<PathBuf>, String> {
+/// Expand a glob relative to `cwd` like a shell does: `*` stays within one
+/// path component, `**` crosses them, and hidden entries (names starting with
+/// `.`) are matched only when the pattern itself names a hidden component.
+/// Entries matching `ignore` (the config's globs, by relative path or file
+/// name) are skipped. Matches are files and directories, sorted; `.git` and
+/// `.lineage` are never searched.
+pub fn expand_glob(
+    pattern: &str,
+    cwd: &Path,
+    ignore: &globset::GlobSet,
+) -> std::result::Result<Vec<PathBuf>, String> {
+    let include_hidden = pattern.starts_with('.') || pattern.contains("/.");
     let matcher = globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
@@ -455,11 +463,19 @@ pub fn expand_glob(pattern: &str, cwd: &Path) -> std::result::Result<Vec<PathBuf
     while let Some(entry) = walker.next() {
         let entry = entry.map_err(|e| format!("cannot list '{}': {e}", start.display()))?;
         let name = entry.file_name();
-        if entry.file_type().is_dir() && (name == ".git" || name == ".lineage") {
-            walker.skip_current_dir();
+        let rel = entry.path().strip_prefix(cwd).unwrap_or(entry.path());
+        let hidden = name.to_string_lossy().starts_with('.');
+        let skipped = name == ".git"
+            || name == ".lineage"
+            || (hidden && !include_hidden)
+            || ignore.is_match(name)
+            || ignore.is_match(rel);
+        if skipped {
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
             continue;
         }
-        let rel = entry.path().strip_prefix(cwd).unwrap_or(entry.path());
         if matcher.is_match(rel) {
             let is_dir = entry.file_type().is_dir();
             matches.push(rel.to_path_buf());
@@ -702,13 +718,29 @@ mod tests {
         for f in ["data/a.csv", "data/b.csv", "data/c.txt", "data/sub/d.csv"] {
             std::fs::write(dir.path().join(f), b"x").unwrap();
         }
-        let found = expand_glob("data/*.csv", dir.path()).unwrap();
+        std::fs::write(dir.path().join("data/.hidden.csv"), b"x").unwrap();
+        std::fs::write(dir.path().join("data/junk.csv"), b"x").unwrap();
+        let mut ignore = globset::GlobSetBuilder::new();
+        ignore.add(globset::Glob::new("junk.csv").unwrap());
+        let ignore = ignore.build().unwrap();
+        let none = globset::GlobSet::empty();
+        let found = expand_glob("data/*.csv", dir.path(), &ignore).unwrap();
         assert_eq!(
             found,
             [PathBuf::from("data/a.csv"), PathBuf::from("data/b.csv")]
         );
-        let deep = expand_glob("data/**/*.csv", dir.path()).unwrap();
+        let deep = expand_glob("data/**/*.csv", dir.path(), &ignore).unwrap();
         assert_eq!(deep.len(), 3);
-        assert!(expand_glob("nothing/*.csv", dir.path()).unwrap().is_empty());
+        let hidden = expand_glob("data/.*.csv", dir.path(), &none).unwrap();
+        assert_eq!(hidden, [PathBuf::from("data/.hidden.csv")]);
+        assert_eq!(
+            expand_glob("data/*.csv", dir.path(), &none).unwrap().len(),
+            3
+        );
+        assert!(
+            expand_glob("nothing/*.csv", dir.path(), &none)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -41,12 +41,25 @@ stages:
 pub struct Config {
     /// Must be [`SCHEMA`].
     pub schema: String,
-    /// Globs skipped when hashing directories.
-    #[serde(default)]
+    /// Globs skipped when hashing directories (the defaults when the key is
+    /// absent; `ignore: []` ignores nothing).
+    #[serde(default = "default_ignore")]
     pub ignore: Vec<String>,
     /// Registry stage names, in promotion order.
     #[serde(default = "default_stages")]
     pub stages: Vec<String>,
+}
+
+fn default_ignore() -> Vec<String> {
+    [
+        ".git",
+        ".DS_Store",
+        "__pycache__",
+        "*.pyc",
+        ".ipynb_checkpoints",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn default_stages() -> Vec<String> {
@@ -59,15 +72,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             schema: SCHEMA.to_string(),
-            ignore: [
-                ".git",
-                ".DS_Store",
-                "__pycache__",
-                "*.pyc",
-                ".ipynb_checkpoints",
-            ]
-            .map(String::from)
-            .to_vec(),
+            ignore: default_ignore(),
             stages: default_stages(),
         }
     }
@@ -128,6 +133,20 @@ mod tests {
     #[test]
     fn the_template_parses_to_the_defaults() {
         assert_eq!(Config::parse(TEMPLATE).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn absent_keys_take_the_defaults_and_empty_lists_stay_empty() {
+        assert_eq!(
+            Config::parse("schema: git-lineage/v1\n").unwrap(),
+            Config::default()
+        );
+        assert!(
+            Config::parse("schema: git-lineage/v1\nignore: []\n")
+                .unwrap()
+                .ignore
+                .is_empty()
+        );
     }
 
     #[test]

@@ -333,8 +333,9 @@ impl<'a> Hasher<'a> {
                 })
             })
             .collect::<Result<_, HashError>>()?;
+        let root = std::fs::canonicalize(dir).map_err(|e| HashError::io(dir, e))?;
         for (rel, path) in links {
-            check_link(&path)?;
+            check_link(&root, &path)?;
             let target = std::fs::read_link(&path).map_err(|e| HashError::io(&path, e))?;
             listing.push(ListingEntry {
                 path: rel,
@@ -358,12 +359,15 @@ impl<'a> Hasher<'a> {
     }
 }
 
-/// Refuse a symlink that resolves in a loop or points at one of its own ancestors.
-fn check_link(link: &Path) -> Result<(), HashError> {
+/// Refuse a symlink that resolves in a loop, or that points at one of its own
+/// ancestors inside the directory being hashed (`root`, canonical): following
+/// either would never end. Links that leave `root` are recorded, not followed.
+fn check_link(root: &Path, link: &Path) -> Result<(), HashError> {
     match std::fs::canonicalize(link) {
         Ok(target) => {
             let parent = link.parent().and_then(|p| std::fs::canonicalize(p).ok());
-            if parent.is_some_and(|parent| parent.starts_with(&target)) {
+            if target.starts_with(root) && parent.is_some_and(|parent| parent.starts_with(&target))
+            {
                 Err(HashError::SymlinkLoop(link.to_path_buf()))
             } else {
                 Ok(())
@@ -576,6 +580,14 @@ mod tests {
             .dir_listing(dir.path())
             .unwrap_err();
         assert!(matches!(err, HashError::SymlinkLoop(_)), "{err}");
+
+        // A link to an ancestor outside the hashed directory is only recorded.
+        let outer = tempfile::tempdir().unwrap();
+        let inner = outer.path().join("data");
+        std::fs::create_dir(&inner).unwrap();
+        std::os::unix::fs::symlink(outer.path(), inner.join("to-outer")).unwrap();
+        let listing = Hasher::new(&ignore, None).dir_listing(&inner).unwrap();
+        assert_eq!(listing[0].kind, ListingKind::Symlink);
 
         let loops = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink("b", loops.path().join("a")).unwrap();

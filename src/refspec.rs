@@ -54,7 +54,10 @@ impl RefError {
                 "a REF is a record id, a unique prefix of 4+ hex digits, or name:NAME (docs/refs.md)".into(),
             ),
             RefError::TooShort(_) | RefError::Ambiguous { .. } => Some("give more hex digits of the id".into()),
-            RefError::NotFound(_) => Some("`git lineage log` lists the records in this repository".into()),
+            RefError::NotFound(_) => Some(
+                "record ids are the file names under .lineage/records/; name:NAME finds the latest record of a name"
+                    .into(),
+            ),
             RefError::Store(_) => None,
         }
     }

@@ -86,7 +86,8 @@ fn output_exists(spec: &str, request: &RecordRequest) -> bool {
         Ok(capture::ArtifactSpec::Path { path, .. }) => request.cwd.join(path).exists(),
         Ok(capture::ArtifactSpec::FileUri { path, .. }) => path.exists(),
         Ok(capture::ArtifactSpec::Glob { pattern, .. }) => {
-            capture::expand_glob(&pattern, &request.cwd).is_ok_and(|m| !m.is_empty())
+            capture::expand_glob(&pattern, &request.cwd, &globset::GlobSet::empty())
+                .is_ok_and(|m| !m.is_empty())
         }
         Ok(capture::ArtifactSpec::External { .. }) => true,
         Err(_) => false,

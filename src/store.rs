@@ -194,7 +194,8 @@ impl Store {
         Ok((id, path))
     }
 
-    /// Every `*.yaml` file under `.lineage/records/`, sorted by path. Files
+    /// Every file under `.lineage/records/` (but in-progress temporary files),
+    /// sorted by path. Files
     /// whose name or shard is wrong are listed with `named_id: None`.
     pub fn list(&self) -> Result<Vec<RecordFile>, StoreError> {
         let records = self.records_dir();

@@ -5,15 +5,16 @@
 //! that exist; with `artifacts`, recorded local data must still hash the same.
 //! Problems are collected, never fatal: one bad record does not hide others.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::capture::Context;
+use crate::hash::ContentHash;
 use crate::record::{Artifact, Record, RecordId};
 use crate::repo::Repo;
-use crate::store::Store;
+use crate::store::{CONFIG_FILE, LINEAGE_DIR, Store, StoreError};
 
 /// What to check beyond the records themselves.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,6 +37,8 @@ pub enum Check {
     Reference,
     /// A recorded artifact is missing or its bytes changed.
     Artifact,
+    /// `.lineage/config.yaml` is invalid.
+    Config,
 }
 
 impl Check {
@@ -47,6 +50,7 @@ impl Check {
             Check::Schema => "schema",
             Check::Reference => "reference",
             Check::Artifact => "artifact",
+            Check::Config => "config",
         }
     }
 }
@@ -69,7 +73,7 @@ pub struct Problem {
 pub struct VerifyReport {
     /// Record files examined.
     pub records: usize,
-    /// Local artifacts re-hashed (0 without `artifacts`).
+    /// Distinct local artifacts (path and recorded hash) re-hashed (0 without `artifacts`).
     pub artifacts: usize,
     /// Everything found, in file order.
     pub problems: Vec<Problem>,
@@ -84,12 +88,33 @@ impl VerifyReport {
 
 /// Verify every record file in the worktree of `repo`.
 pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport> {
-    let ctx = Context::new(repo)?;
-    let store = ctx.store();
+    let store = Store::new(repo.root());
+    let mut report = VerifyReport::default();
+    // The config only matters for re-hashing directories; a broken config is
+    // a finding, and the records are still checked.
+    let ctx = match Context::new(repo) {
+        Ok(ctx) => Some(ctx),
+        Err(crate::Error::Store(StoreError::Config { source, .. })) => {
+            report.problems.push(Problem {
+                file: format!("{LINEAGE_DIR}/{CONFIG_FILE}"),
+                record: None,
+                check: Check::Config,
+                message: if options.artifacts {
+                    format!("{source}; artifacts were not checked")
+                } else {
+                    source.to_string()
+                },
+            });
+            None
+        }
+        Err(e) => return Err(e),
+    };
     let files = store.list()?;
     let known: BTreeSet<RecordId> = files.iter().filter_map(|f| f.named_id.clone()).collect();
-    let mut report = VerifyReport::default();
-    let mut checked_paths = BTreeSet::new();
+    // Each (path, recorded hash) is hashed once; its finding is reported for
+    // every record that lists it.
+    let mut artifact_findings: HashMap<(PathBuf, Option<ContentHash>), Option<String>> =
+        HashMap::new();
 
     for file in files {
         report.records += 1;
@@ -142,23 +167,27 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 ));
             }
         }
-        if options.artifacts {
-            for artifact in record.inputs.iter().chain(&record.outputs) {
-                let Some(local) = local_path(store, artifact) else {
-                    continue;
-                };
-                // The same bytes recorded by several records are checked once.
-                if !checked_paths.insert((local.clone(), artifact.hash)) {
-                    continue;
-                }
-                report.artifacts += 1;
-                if let Some(message) = check_artifact(&ctx, &local, artifact) {
-                    report.problems.push(problem(Check::Artifact, message));
-                }
+        let Some(ctx) = ctx.as_ref().filter(|_| options.artifacts) else {
+            continue;
+        };
+        for artifact in record.inputs.iter().chain(&record.outputs) {
+            let Some(local) = local_path(&store, artifact) else {
+                continue;
+            };
+            let finding = artifact_findings
+                .entry((local.clone(), artifact.hash))
+                .or_insert_with(|| check_artifact(ctx, &local, artifact));
+            if let Some(message) = finding {
+                report
+                    .problems
+                    .push(problem(Check::Artifact, message.clone()));
             }
         }
     }
-    ctx.save_cache();
+    report.artifacts = artifact_findings.len();
+    if let Some(ctx) = &ctx {
+        ctx.save_cache();
+    }
     Ok(report)
 }
 

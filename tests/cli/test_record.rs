@@ -738,3 +738,87 @@ fn references_store_the_full_id_of_a_prefix() {
     assert!(run.stderr.contains("ffffffff"), "{}", run.stderr);
     assert_eq!(record_files(&repo).len(), 3);
 }
+
+#[test]
+fn globs_skip_hidden_and_ignored_entries_unless_named() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join("data/a.csv"), "a\n");
+    write(&repo.join("data/.DS_Store"), "junk");
+    write(&repo.join("data/.hidden.csv"), "h\n");
+    write(&repo.join("data/cache.pyc"), "pyc");
+    let run = env
+        .lineage(
+            &repo,
+            &[
+                "record", "--kind", "process", "--name", "g", "-i", "data/*", "--format", "json",
+            ],
+        )
+        .success();
+    let inputs: Vec<String> = run.json()["record"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(inputs, ["data/a.csv"]);
+
+    let run = env
+        .lineage(
+            &repo,
+            &[
+                "record",
+                "--kind",
+                "process",
+                "--name",
+                "g",
+                "-i",
+                "data/.*.csv",
+                "--format",
+                "json",
+            ],
+        )
+        .success();
+    assert_eq!(
+        run.json()["record"]["inputs"][0]["path"],
+        "data/.hidden.csv"
+    );
+}
+
+#[test]
+fn a_config_without_an_ignore_key_uses_the_default_globs() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join("features/f.csv"), "x\n");
+    write(&repo.join("features/__pycache__/m.pyc"), "cache");
+    let hash_of_features = |env: &TestEnv| {
+        let run = env
+            .lineage(
+                &repo,
+                &[
+                    "record", "--kind", "process", "--name", "d", "-i", "features", "--format",
+                    "json",
+                ],
+            )
+            .success();
+        run.json()["record"]["inputs"][0]["hash"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let with_template = hash_of_features(&env);
+    write(
+        &repo.join(".lineage/config.yaml"),
+        "schema: git-lineage/v1\n",
+    );
+    assert_eq!(hash_of_features(&env), with_template);
+    write(
+        &repo.join(".lineage/config.yaml"),
+        "schema: git-lineage/v1\nignore: []\n",
+    );
+    assert_ne!(
+        hash_of_features(&env),
+        with_template,
+        "ignore: [] hashes the __pycache__ file too"
+    );
+}

@@ -303,7 +303,7 @@ fn artifacts_that_changed_or_vanished_fail_the_artifact_check() {
     // Unchanged data verifies clean, with and without the stat cache warm.
     for _ in 0..2 {
         let run = env.lineage(&repo, &["verify", "--artifacts"]).code(0);
-        assert_eq!(run.stdout, "ok: 1 records, 3 artifacts verified\n");
+        assert_eq!(run.stdout, "ok: 1 record, 3 artifacts verified\n");
     }
     let report = verify_json(&env, &repo, &["--artifacts"], 0);
     assert_eq!(
@@ -330,7 +330,7 @@ fn artifacts_that_changed_or_vanished_fail_the_artifact_check() {
     }
     assert!(
         run.stdout
-            .ends_with("2 problems in 1 records, 3 artifacts\n"),
+            .ends_with("2 problems in 1 record, 3 artifacts\n"),
         "{}",
         run.stdout
     );
@@ -363,4 +363,80 @@ fn artifacts_that_changed_or_vanished_fail_the_artifact_check() {
         !messages.iter().any(|m| m.contains("data/images")),
         "the unchanged directory is clean: {messages:?}"
     );
+}
+
+#[test]
+fn a_broken_config_is_reported_and_the_records_are_still_checked() {
+    let env = TestEnv::new();
+    let (repo, ids) = three_records(&env);
+    write(
+        &repo.join(".lineage/config.yaml"),
+        "schema: git-lineage/v1\nignroe: []\n",
+    );
+    let edited = record_files(&repo)
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains(&ids[1]))
+        .expect("record file");
+    let mut bytes = std::fs::read(&edited).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&edited, bytes).unwrap();
+
+    let run = env
+        .lineage(&repo, &["verify", "--artifacts", "--format", "json"])
+        .code(1);
+    let report = run.json();
+    let checks: Vec<(&str, &str)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["check"].as_str().unwrap(), p["file"].as_str().unwrap()))
+        .collect();
+    assert!(
+        checks.contains(&("config", ".lineage/config.yaml")),
+        "{checks:?}"
+    );
+    assert!(
+        checks
+            .iter()
+            .any(|(check, file)| *check == "id" && file.contains(&ids[1])),
+        "{checks:?}"
+    );
+    assert_eq!(report["records"], 3);
+    assert_eq!(
+        report["artifacts"], 0,
+        "artifacts cannot be checked without a valid config"
+    );
+    let config_problem = &report["problems"][0];
+    assert!(
+        config_problem["message"]
+            .as_str()
+            .unwrap()
+            .contains("ignroe"),
+        "{config_problem}"
+    );
+}
+
+#[test]
+fn a_changed_artifact_is_reported_for_every_record_that_lists_it() {
+    let env = TestEnv::new();
+    let (repo, ids) = three_records(&env);
+    // data/clean.csv is the first record's output and the second's input.
+    write(&repo.join("data/clean.csv"), "a,b\n9,9\n");
+    let run = env
+        .lineage(&repo, &["verify", "--artifacts", "--format", "json"])
+        .code(1);
+    let report = run.json();
+    let mut flagged: Vec<String> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["check"] == "artifact" && p["message"].as_str().unwrap().contains("data/clean.csv")
+        })
+        .map(|p| p["record"].as_str().unwrap().to_string())
+        .collect();
+    flagged.sort();
+    let mut expected = vec![ids[0].clone(), ids[1].clone()];
+    expected.sort();
+    assert_eq!(flagged, expected);
 }

@@ -39,21 +39,16 @@ pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode
                 ))?;
             }
             let artifacts = if args.artifacts {
-                format!(", {} artifacts", report.artifacts)
+                format!(", {}", count(report.artifacts, "artifact"))
             } else {
                 String::new()
             };
+            let records = count(report.records, "record");
             if report.is_clean() {
-                ui.line(format!(
-                    "ok: {} records{artifacts} verified",
-                    report.records
-                ))?;
+                ui.line(format!("ok: {records}{artifacts} verified"))?;
             } else {
-                ui.line(format!(
-                    "{} problems in {} records{artifacts}",
-                    report.problems.len(),
-                    report.records
-                ))?;
+                let problems = count(report.problems.len(), "problem");
+                ui.line(format!("{problems} in {records}{artifacts}"))?;
             }
         }
     }
@@ -62,4 +57,13 @@ pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode
     } else {
         ExitCode::from(EXIT_PROBLEMS)
     })
+}
+
+/// `1 record`, `3 records`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
