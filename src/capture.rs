@@ -280,6 +280,21 @@ impl<'a> Context<'a> {
         let _ = self.cache.save();
     }
 
+    /// True when an artifact spec names something that exists now: a path or
+    /// `file://` URI that is there, a glob that matches (after the ignore
+    /// globs), or an external URI (never checked).
+    pub fn spec_exists(&self, spec: &str, cwd: &Path) -> bool {
+        match parse_artifact_spec(spec, cwd) {
+            Ok(ArtifactSpec::Path { path, .. }) => cwd.join(path).exists(),
+            Ok(ArtifactSpec::FileUri { path, .. }) => path.exists(),
+            Ok(ArtifactSpec::Glob { pattern, .. }) => {
+                expand_glob(&pattern, cwd, &self.ignore).is_ok_and(|m| !m.is_empty())
+            }
+            Ok(ArtifactSpec::External { .. }) => true,
+            Err(_) => false,
+        }
+    }
+
     /// Resolve and hash every spec of one side.
     pub fn artifacts(&self, side: Side, specs: &[String], cwd: &Path) -> Result<Vec<Artifact>> {
         let mut out = Vec::new();
@@ -589,6 +604,11 @@ fn load_values(files: &[PathBuf], assignments: &[String], cwd: &Path) -> Result<
 }
 
 impl Prepared<'_> {
+    /// The hashing context (config, ignore globs, stat cache).
+    pub fn context(&self) -> &Context<'_> {
+        &self.ctx
+    }
+
     /// Hash the outputs, add what only the end of a step knows (metrics files
     /// written by the command, times, exit status), write the record and, if
     /// asked, commit it.

@@ -69,7 +69,9 @@ pub fn run(
     finished.ended = Some(ended.max(started));
     finished.exit = Some(exit);
     if !exit.success() {
-        finished.outputs.retain(|spec| output_exists(spec, request));
+        finished
+            .outputs
+            .retain(|spec| prepared.context().spec_exists(spec, &request.cwd));
         finished
             .metrics_files
             .retain(|f| request.cwd.join(f).exists());
@@ -79,19 +81,6 @@ pub fn run(
         exit,
         recorded: Some(recorded),
     })
-}
-
-fn output_exists(spec: &str, request: &RecordRequest) -> bool {
-    match capture::parse_artifact_spec(spec, &request.cwd) {
-        Ok(capture::ArtifactSpec::Path { path, .. }) => request.cwd.join(path).exists(),
-        Ok(capture::ArtifactSpec::FileUri { path, .. }) => path.exists(),
-        Ok(capture::ArtifactSpec::Glob { pattern, .. }) => {
-            capture::expand_glob(&pattern, &request.cwd, &globset::GlobSet::empty())
-                .is_ok_and(|m| !m.is_empty())
-        }
-        Ok(capture::ArtifactSpec::External { .. }) => true,
-        Err(_) => false,
-    }
 }
 
 fn exit_status(status: std::process::ExitStatus) -> ExitStatus {

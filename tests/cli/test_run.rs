@@ -271,3 +271,31 @@ fn a_recorded_failure_leaves_out_a_metrics_file_that_was_not_written() {
     assert_eq!(record["exit"], json!({"code": 1}));
     assert_eq!(record["metrics"], json!({"attempt": 2}));
 }
+
+#[test]
+fn a_recorded_failure_leaves_out_an_output_glob_that_matches_only_ignored_files() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let run = run(
+        &env,
+        &repo,
+        &[
+            "--record-failure",
+            "-o",
+            "out/*",
+            "--format",
+            "json",
+            "--",
+            "sh",
+            "-c",
+            "mkdir -p out && echo x > out/m.pyc && exit 4",
+        ],
+    )
+    .code(4);
+    let json = run.json();
+    assert_eq!(json["exit"]["code"], 4);
+    assert!(
+        json["recorded"]["record"].get("outputs").is_none(),
+        "{json}"
+    );
+}
