@@ -344,14 +344,7 @@ impl<'a> Context<'a> {
         path: &Path,
         cwd: &Path,
     ) -> Result<Artifact> {
-        let rel = self
-            .repo
-            .relative_path(cwd, path)
-            .map_err(|_| Error::OutsideRepo {
-                side: side.as_str(),
-                spec: spec.to_string(),
-                absolute: crate::repo::absolute_path(cwd, path),
-            })?;
+        let rel = repo_relative(self.repo, side.as_str(), spec, cwd, path)?;
         if rel.is_empty() {
             return Err(Error::BadArtifact {
                 side: side.as_str(),
@@ -394,14 +387,7 @@ impl<'a> Context<'a> {
         let mut out = BTreeMap::new();
         for file in files {
             let spec = file.display().to_string();
-            let rel = self
-                .repo
-                .relative_path(cwd, file)
-                .map_err(|_| Error::OutsideRepo {
-                    side: "lockfile",
-                    spec: spec.clone(),
-                    absolute: crate::repo::absolute_path(cwd, file),
-                })?;
+            let rel = repo_relative(self.repo, "lockfile", &spec, cwd, file)?;
             let digest = self
                 .hasher()
                 .hash_file(&self.repo.root().join(&rel))
@@ -414,6 +400,23 @@ impl<'a> Context<'a> {
         }
         Ok(out)
     }
+}
+
+/// `path` as a worktree-relative path, or [`Error::OutsideRepo`] naming the
+/// option (`side`) and the spec as the user gave it.
+fn repo_relative(
+    repo: &Repo,
+    side: &'static str,
+    spec: &str,
+    cwd: &Path,
+    path: &Path,
+) -> Result<String> {
+    repo.relative_path(cwd, path)
+        .map_err(|_| Error::OutsideRepo {
+            side,
+            spec: spec.to_string(),
+            absolute: crate::repo::absolute_path(cwd, path),
+        })
 }
 
 fn artifact_from_digest(
@@ -551,13 +554,13 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let mut code_files = Vec::new();
     for file in &request.code_files {
-        let rel = repo
-            .relative_path(&request.cwd, file)
-            .map_err(|_| Error::OutsideRepo {
-                side: "code file",
-                spec: file.display().to_string(),
-                absolute: crate::repo::absolute_path(&request.cwd, file),
-            })?;
+        let rel = repo_relative(
+            repo,
+            "code file",
+            &file.display().to_string(),
+            &request.cwd,
+            file,
+        )?;
         if !repo.root().join(&rel).is_file() {
             return Err(Error::BadArtifact {
                 side: "code file",

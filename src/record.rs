@@ -277,28 +277,16 @@ impl Record {
     /// Parse and validate record bytes.
     pub fn parse(bytes: &[u8]) -> Result<Record, RecordError> {
         let text = std::str::from_utf8(bytes).map_err(|_| RecordError::NotUtf8)?;
-        #[derive(Deserialize)]
-        struct SchemaOnly {
-            schema: Option<serde_yaml::Value>,
-        }
-        let head: SchemaOnly =
-            crate::yaml::from_str(text).map_err(|e| RecordError::Malformed(e.to_string()))?;
-        match head.schema {
-            None => return Err(RecordError::Malformed("missing field 'schema'".into())),
-            Some(serde_yaml::Value::String(s)) if s == SCHEMA => {}
-            Some(serde_yaml::Value::String(s)) => {
-                return Err(RecordError::UnknownSchema { found: s });
-            }
-            Some(other) => {
-                return Err(RecordError::UnknownSchema {
-                    found: format!("{other:?}"),
-                });
+        match crate::yaml::from_str::<Record>(text) {
+            // `validate` refuses a schema other than ours.
+            Ok(record) => record.validate().map(|()| record),
+            // A record of another schema version fails to parse as ours for
+            // reasons that would only mislead: name the version instead.
+            Err(error) => {
+                Err(schema_problem(text)
+                    .unwrap_or_else(|| RecordError::Malformed(error.to_string())))
             }
         }
-        let record: Record =
-            crate::yaml::from_str(text).map_err(|e| RecordError::Malformed(e.to_string()))?;
-        record.validate()?;
-        Ok(record)
     }
 
     /// The exact bytes to store for this record.
@@ -354,6 +342,23 @@ impl Record {
             }
         }
         Ok(())
+    }
+}
+
+/// Why `text` is not a v1 record, when its `schema:` field alone says so.
+fn schema_problem(text: &str) -> Option<RecordError> {
+    #[derive(Deserialize)]
+    struct SchemaOnly {
+        schema: Option<serde_yaml::Value>,
+    }
+    let head: SchemaOnly = crate::yaml::from_str(text).ok()?;
+    match head.schema {
+        None => Some(RecordError::Malformed("missing field 'schema'".into())),
+        Some(serde_yaml::Value::String(s)) if s == SCHEMA => None,
+        Some(serde_yaml::Value::String(found)) => Some(RecordError::UnknownSchema { found }),
+        Some(other) => Some(RecordError::UnknownSchema {
+            found: format!("{other:?}"),
+        }),
     }
 }
 
