@@ -106,6 +106,10 @@ fn bench() -> BenchResult<()> {
     let reference = rows[0].reference; // the large file's b3sum median
     let cached = large_file_cached(&dir, mb, reference)?;
     rows.insert(3, cached);
+    let end_to_end = record_end_to_end(&dir, mb, reference)?;
+    for (i, row) in end_to_end.into_iter().enumerate() {
+        rows.insert(4 + i, row);
+    }
 
     println!();
     println!("## Results (paste into docs/performance.md)");
@@ -296,6 +300,92 @@ fn large_file_cached(dir: &Path, mb: u64, reference: Duration) -> BenchResult<Ro
         reference,
         cached: true,
     })
+}
+
+/// The whole `git lineage record -i FILE` command on the large file, in a
+/// git repository: cold (no stat cache: the bytes are read) and warm. This
+/// adds process start, git status, identity, YAML and the atomic write to
+/// the hashing measured above.
+fn record_end_to_end(dir: &Path, mb: u64, reference: Duration) -> BenchResult<Vec<Row>> {
+    let size = mb * 1024 * 1024;
+    let data = dir.join(format!("random-{mb}MiB.bin"));
+    let repo = dir.join("record-repo");
+    println!(
+        "## `git lineage record` on the {} file, end to end",
+        human_bytes(size)
+    );
+    if !repo.join(".git").exists() {
+        std::fs::create_dir_all(&repo)?;
+        for args in [
+            &["init", "-q"][..],
+            &["config", "user.name", "Bench"],
+            &["config", "user.email", "bench@example.com"],
+            &["commit", "-q", "--allow-empty", "-m", "bench"],
+        ] {
+            let status = Command::new("git").args(args).current_dir(&repo).status()?;
+            if !status.success() {
+                return Err(format!("git {args:?} failed in {}", repo.display()).into());
+            }
+        }
+    }
+    let input = repo.join("data.bin");
+    if !input.exists() && std::fs::hard_link(&data, &input).is_err() {
+        std::fs::copy(&data, &input)?;
+    }
+    let expected = format!("blake3:{}", b3sum_one(&input, None)?);
+    let cache_file = repo.join(".git/lineage/stat-cache");
+    let record = || -> BenchResult<String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_git-lineage"))
+            .args([
+                "record", "--kind", "bench", "--name", "e2e", "-i", "data.bin",
+            ])
+            .args(["--format", "json", "--quiet"])
+            .current_dir(&repo)
+            .stderr(Stdio::inherit())
+            .output()?;
+        if !out.status.success() {
+            return Err(format!("git lineage record failed: {}", out.status).into());
+        }
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        let hash = json["record"]["inputs"][0]["hash"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if hash != expected {
+            return Err(format!("git lineage recorded {hash}, b3sum says {expected}").into());
+        }
+        Ok(hash)
+    };
+    let cold = measure("git lineage record, no stat cache", || {
+        match std::fs::remove_file(&cache_file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        record()
+    })?;
+    wait_until_cacheable(std::fs::metadata(&input)?.modified()?)?;
+    let warm = measure("git lineage record, warm stat cache", record)?;
+    println!();
+    let row = |tool, median, cached| Row {
+        workload: format!("one {} file", human_bytes(size)),
+        tool,
+        median,
+        bytes: size,
+        reference,
+        cached,
+    };
+    Ok(vec![
+        row(
+            "`git lineage record -i FILE` (whole command), no stat cache",
+            cold.0,
+            false,
+        ),
+        row(
+            "`git lineage record -i FILE` (whole command), warm stat cache",
+            warm.0,
+            true,
+        ),
+    ])
 }
 
 // --------------------------------------------------------------- small files
