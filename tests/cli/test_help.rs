@@ -79,3 +79,30 @@ fn version_names_the_crate_version() {
         format!("git-lineage {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn git_finds_the_binary_as_the_lineage_subcommand() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let bin_dir = crate::common::bin()
+        .parent()
+        .expect("binary directory")
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
+    let output = env
+        .command("git", &repo)
+        .env("PATH", path)
+        .args(["lineage", "show", "name:none"])
+        .output()
+        .expect("run git lineage");
+    // git ran git-lineage: the error is ours, not git's "not a git command".
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: no record matches 'name:none'"),
+        "{stderr}"
+    );
+}
