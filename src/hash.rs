@@ -2,7 +2,7 @@
 //!
 //! The only module that talks to blake3. A file hash is plain BLAKE3 of its bytes
 //! (what `b3sum` prints); a directory hash is BLAKE3 of the canonical listing
-//! described in `docs/hashing.md` and built by [`dir_listing`].
+//! described in `docs/hashing.md` and built by [`Hasher::dir_listing`].
 
 use std::fmt;
 use std::fs::File;
@@ -271,7 +271,7 @@ impl<'a> Hasher<'a> {
         }
     }
 
-    /// Hash a directory by its canonical listing (see [`dir_listing`]).
+    /// Hash a directory by its canonical listing (see [`Hasher::dir_listing`]).
     pub fn hash_dir(&self, dir: &Path) -> Result<DirDigest, HashError> {
         let listing = self.dir_listing(dir)?;
         let mut text = Vec::new();
