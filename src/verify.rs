@@ -23,9 +23,8 @@ pub struct VerifyOptions {
     pub artifacts: bool,
 }
 
-/// Which rule a problem broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// Which rule a problem broke; serialised as [`Check::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Check {
     /// The file is not at `records/<2 hex>/<64 hex>.yaml`.
     Location,
@@ -52,6 +51,12 @@ impl Check {
             Check::Artifact => "artifact",
             Check::Config => "config",
         }
+    }
+}
+
+impl Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
