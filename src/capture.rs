@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::cache::StatCache;
-use crate::config::Config;
 use crate::hash::{Digest, Hasher};
 use crate::params::{self, ValueMap};
 use crate::record::{
@@ -234,7 +233,6 @@ pub fn strip_credentials(uri: &str) -> String {
 pub struct Context<'a> {
     repo: &'a Repo,
     store: Store,
-    config: Config,
     ignore: globset::GlobSet,
     cache: StatCache,
 }
@@ -254,7 +252,6 @@ impl<'a> Context<'a> {
         Ok(Context {
             repo,
             store,
-            config,
             ignore,
             cache,
         })
@@ -263,11 +260,6 @@ impl<'a> Context<'a> {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    /// The config in force.
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 
     /// A hasher using the config's ignore globs and the stat cache.

@@ -241,11 +241,6 @@ impl Artifact {
     pub fn locator(&self) -> &str {
         self.path.as_deref().or(self.uri.as_deref()).unwrap_or("")
     }
-
-    /// True for a directory artifact.
-    pub fn is_dir(&self) -> bool {
-        self.files.is_some()
-    }
 }
 
 /// Why record bytes are not a valid record.

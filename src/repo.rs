@@ -173,11 +173,6 @@ impl Repo {
         self.repo.common_dir().join("lineage")
     }
 
-    /// True for a shallow clone.
-    pub fn is_shallow(&self) -> Result<bool, RepoError> {
-        self.repo.is_shallow().map_err(git("read the shallow file"))
-    }
-
     /// The user's identity from git config (`user.name`, `user.email`, or
     /// the `GIT_AUTHOR_*` variables).
     pub fn identity(&self) -> Result<Agent, RepoError> {
