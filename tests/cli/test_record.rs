@@ -747,15 +747,8 @@ fn globs_skip_hidden_and_ignored_entries_unless_named() {
     write(&repo.join("data/.DS_Store"), "junk");
     write(&repo.join("data/.hidden.csv"), "h\n");
     write(&repo.join("data/cache.pyc"), "pyc");
-    let run = env
-        .lineage(
-            &repo,
-            &[
-                "record", "--kind", "process", "--name", "g", "-i", "data/*", "--format", "json",
-            ],
-        )
-        .success();
-    let inputs: Vec<String> = run.json()["record"]["inputs"]
+    let id = record_id(&env, &repo, &["-i", "data/*"]);
+    let inputs: Vec<String> = load_record(&repo, &id)["inputs"]
         .as_array()
         .unwrap()
         .iter()
@@ -763,24 +756,9 @@ fn globs_skip_hidden_and_ignored_entries_unless_named() {
         .collect();
     assert_eq!(inputs, ["data/a.csv"]);
 
-    let run = env
-        .lineage(
-            &repo,
-            &[
-                "record",
-                "--kind",
-                "process",
-                "--name",
-                "g",
-                "-i",
-                "data/.*.csv",
-                "--format",
-                "json",
-            ],
-        )
-        .success();
+    let id = record_id(&env, &repo, &["-i", "data/.*.csv"]);
     assert_eq!(
-        run.json()["record"]["inputs"][0]["path"],
+        load_record(&repo, &id)["inputs"][0]["path"],
         "data/.hidden.csv"
     );
 }
@@ -791,33 +769,22 @@ fn a_config_without_an_ignore_key_uses_the_default_globs() {
     let repo = env.repo("r");
     write(&repo.join("features/f.csv"), "x\n");
     write(&repo.join("features/__pycache__/m.pyc"), "cache");
-    let hash_of_features = |env: &TestEnv| {
-        let run = env
-            .lineage(
-                &repo,
-                &[
-                    "record", "--kind", "process", "--name", "d", "-i", "features", "--format",
-                    "json",
-                ],
-            )
-            .success();
-        run.json()["record"]["inputs"][0]["hash"]
-            .as_str()
-            .unwrap()
-            .to_string()
+    let hash_of_features = || {
+        let id = record_id(&env, &repo, &["-i", "features"]);
+        load_record(&repo, &id)["inputs"][0]["hash"].clone()
     };
-    let with_template = hash_of_features(&env);
+    let with_template = hash_of_features();
     write(
         &repo.join(".lineage/config.yaml"),
         "schema: git-lineage/v1\n",
     );
-    assert_eq!(hash_of_features(&env), with_template);
+    assert_eq!(hash_of_features(), with_template);
     write(
         &repo.join(".lineage/config.yaml"),
         "schema: git-lineage/v1\nignore: []\n",
     );
     assert_ne!(
-        hash_of_features(&env),
+        hash_of_features(),
         with_template,
         "ignore: [] hashes the __pycache__ file too"
     );
