@@ -111,16 +111,6 @@ pub enum Error {
     DirectoryNotEmpty(PathBuf),
 }
 
-impl From<std::io::Error> for Error {
-    fn from(source: std::io::Error) -> Error {
-        Error::Io {
-            action: "access",
-            path: PathBuf::from("."),
-            source,
-        }
-    }
-}
-
 impl Error {
     /// What the user can do about it, when there is something to say.
     pub fn hint(&self) -> Option<String> {

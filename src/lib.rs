@@ -9,7 +9,7 @@
 //! ```no_run
 //! use git_lineage::{capture::RecordRequest, repo::Repo};
 //!
-//! # fn main() -> Result<(), git_lineage::Error> {
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let repo = Repo::discover(std::path::Path::new("."))?;
 //! let mut request = RecordRequest::new("train", "fraud-model", std::env::current_dir()?);
 //! request.inputs.push("dataset=data/train.csv".into());
