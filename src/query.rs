@@ -1,0 +1,1 @@
+//! Record search (being written).
