@@ -200,7 +200,7 @@ pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<Artifa
 }
 
 /// Split `uri@version` at the last `@` when what follows has no `/`.
-fn split_version(uri: &str) -> (&str, Option<&str>) {
+pub fn split_version(uri: &str) -> (&str, Option<&str>) {
     let after_scheme = uri.find("://").map_or(0, |i| i + 3);
     match uri.rfind('@') {
         Some(at) if at > after_scheme && !uri[at + 1..].contains('/') && at + 1 < uri.len() => {

@@ -7,7 +7,9 @@
 use std::path::PathBuf;
 
 use crate::hash::HashError;
+use crate::history::HistoryError;
 use crate::params::ParamsError;
+use crate::query::QueryError;
 use crate::record::{RecordError, RecordId};
 use crate::refspec::RefError;
 use crate::repo::RepoError;
@@ -31,6 +33,12 @@ pub enum Error {
     /// A REF did not resolve.
     #[error(transparent)]
     Ref(#[from] RefError),
+    /// Reading lineage history failed.
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    /// A search condition or date is malformed.
+    #[error(transparent)]
+    Query(#[from] QueryError),
     /// An artifact could not be hashed.
     #[error("{what} '{spec}': {source}")]
     Hash {
@@ -138,6 +146,9 @@ impl Error {
                 "write the file as a map of names to values, for example `lr: 0.1` on its own line".into()
             }
             Error::Ref(e) => e.hint()?,
+            Error::History(HistoryError::BadRevision { .. }) => {
+                "give a branch, tag or commit id that exists (`git log --oneline` lists them)".into()
+            }
             Error::Hash { source, .. } => match source {
                 HashError::NotFound(_) => "check the path; inputs and outputs must exist when they are recorded".into(),
                 HashError::SymlinkLoop(_) => {

@@ -348,15 +348,15 @@ impl<'a> Hasher<'a> {
     }
 
     fn is_ignored(&self, root: &Path, path: &Path) -> bool {
-        if self.ignore.is_empty() {
-            return false;
-        }
-        let rel = path.strip_prefix(root).unwrap_or(path);
-        self.ignore.is_match(rel)
-            || path
-                .file_name()
-                .is_some_and(|name| self.ignore.is_match(name))
+        is_ignored(self.ignore, path.strip_prefix(root).unwrap_or(path))
     }
+}
+
+/// The ignore rule of directory listings: a path relative to the hashed
+/// directory is skipped when the globs match it or its file name.
+pub fn is_ignored(ignore: &GlobSet, rel: &Path) -> bool {
+    !ignore.is_empty()
+        && (ignore.is_match(rel) || rel.file_name().is_some_and(|name| ignore.is_match(name)))
 }
 
 /// Refuse a symlink that resolves in a loop, or that points at one of its own

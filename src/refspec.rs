@@ -1,10 +1,18 @@
-//! REF resolution: turning what a user types into a record id.
+//! REF resolution: turning what a user types into records or graph nodes.
 //!
-//! This version resolves a full record id, a unique prefix of 4 or more hex
-//! digits, and `name:NAME` (the most recently recorded record of that name)
-//! against the records in the worktree. `docs/refs.md` has the grammar.
+//! The grammar (`docs/refs.md`): a record id or a unique prefix of 4+ hex
+//! digits; `name:NAME` (the latest record of that name); `blake3:<hex>` (an
+//! artifact by content); a URI, optionally `@version`; `commit:REV` (the
+//! records made from a code version); otherwise a path, meaning its current
+//! content, or `path@REV` for its content at a revision.
 
+use std::path::Path;
+
+use crate::graph::{ArtifactKey, Graph, NodeIndex, NodeKey};
+use crate::hash::{ContentHash, HashError};
+use crate::history::{History, HistoryError};
 use crate::record::RecordId;
+use crate::repo::Repo;
 use crate::store::{Store, StoreError};
 
 /// The shortest prefix accepted, like git's abbreviated ids.
@@ -19,13 +27,27 @@ pub enum RefSpec {
     Prefix(String),
     /// `name:NAME`.
     Name(String),
+    /// `blake3:<hex>`: an artifact by content.
+    Hash(ContentHash),
+    /// A URI, optionally with `@version`.
+    Uri {
+        /// The URI.
+        uri: String,
+        /// The version after `@`.
+        version: Option<String>,
+    },
+    /// `commit:REV`.
+    Commit(String),
+    /// A path, optionally `path@REV` (decided at resolution: an existing
+    /// path containing `@` is taken as a path).
+    Path(String),
 }
 
 /// Why a REF did not resolve.
 #[derive(Debug, thiserror::Error)]
 pub enum RefError {
     /// Not a form this version understands.
-    #[error("'{0}' is not a record REF")]
+    #[error("'{0}' is not a REF")]
     Malformed(String),
     /// A hex prefix shorter than [`MIN_PREFIX`].
     #[error("'{0}' is too short: give at least {MIN_PREFIX} hex digits of a record id")]
@@ -41,51 +63,127 @@ pub enum RefError {
         /// Every matching id.
         candidates: Vec<RecordId>,
     },
+    /// A REF that names an artifact or a commit where a record is needed.
+    #[error("'{0}' names an artifact or a commit, not a record")]
+    NotARecord(String),
+    /// A form that needs a feature this version does not have.
+    #[error("'{0}': model: REFs need the model registry, which this version does not have")]
+    Unsupported(String),
+    /// Nothing in the lineage graph matches an artifact or commit REF.
+    #[error("{what} is not in the lineage graph")]
+    NotInGraph {
+        /// What was looked for, in words.
+        what: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// A path that is neither in the worktree nor `path@REV`.
+    #[error("'{0}': no such file or directory, and not PATH@REV")]
+    NoSuchPath(String),
+    /// Hashing a path's current content failed.
+    #[error("'{spec}' cannot be hashed: {source}")]
+    Hash {
+        /// The path.
+        spec: String,
+        /// Why.
+        source: HashError,
+    },
+    /// A revision in `commit:REV` or `path@REV` did not resolve, or the path
+    /// is not in that revision.
+    #[error(transparent)]
+    Revision(#[from] HistoryError),
     /// Reading the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Loading the config (ignore globs) failed.
+    #[error("{0}")]
+    Config(String),
 }
 
 impl RefError {
     /// What to do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            RefError::Malformed(_) => Some(
-                "a REF is a record id, a unique prefix of 4+ hex digits, or name:NAME (docs/refs.md)".into(),
+            RefError::Malformed(_) | RefError::NoSuchPath(_) => Some(
+                "a REF is a record id or 4+ hex prefix, name:NAME, blake3:HASH, a URI[@version], commit:REV, a path, or PATH@REV (docs/refs.md)"
+                    .into(),
             ),
             RefError::TooShort(_) | RefError::Ambiguous { .. } => Some("give more hex digits of the id".into()),
             RefError::NotFound(_) => Some(
-                "record ids are the file names under .lineage/records/; name:NAME finds the latest record of a name"
-                    .into(),
+                "`git lineage log` lists every record; name:NAME finds the latest record of a name".into(),
             ),
-            RefError::Store(_) => None,
+            RefError::NotARecord(_) => Some(
+                "give a record id, a prefix or name:NAME; `git lineage graph` takes artifact and commit REFs".into(),
+            ),
+            RefError::Unsupported(_) => Some("use name:NAME or the record id of the training run".into()),
+            RefError::NotInGraph { hint, .. } => Some(hint.clone()),
+            RefError::Revision(_) => Some("give a branch, tag or commit id that exists (`git log --oneline`)".into()),
+            RefError::Hash { .. } | RefError::Store(_) | RefError::Config(_) => None,
         }
     }
 }
 
 /// Parse a REF's text.
 pub fn parse(text: &str) -> Result<RefSpec, RefError> {
-    if let Some(name) = text.strip_prefix("name:") {
-        return if name.is_empty() {
+    let non_empty = |rest: &str| {
+        if rest.is_empty() {
             Err(RefError::Malformed(text.into()))
         } else {
-            Ok(RefSpec::Name(name.into()))
-        };
+            Ok(rest.to_string())
+        }
+    };
+    if let Some(name) = text.strip_prefix("name:") {
+        return non_empty(name).map(RefSpec::Name);
     }
-    if !crate::hash::is_lower_hex(text) {
+    if let Some(rev) = text.strip_prefix("commit:") {
+        return non_empty(rev).map(RefSpec::Commit);
+    }
+    if text.starts_with("model:") {
+        return Err(RefError::Unsupported(text.into()));
+    }
+    if let Some(hex) = text.strip_prefix("blake3:") {
+        return ContentHash::from_hex(hex)
+            .map(RefSpec::Hash)
+            .ok_or_else(|| RefError::Malformed(text.into()));
+    }
+    if crate::record::is_uri(text) {
+        let (uri, version) = crate::capture::split_version(text);
+        return Ok(RefSpec::Uri {
+            uri: uri.to_string(),
+            version: version.map(str::to_string),
+        });
+    }
+    if text.is_empty() {
         return Err(RefError::Malformed(text.into()));
+    }
+    if !crate::hash::is_lower_hex(text) || text.len() > 64 {
+        return Ok(RefSpec::Path(text.into()));
     }
     match text.len() {
         64 => Ok(RefSpec::Id(
             RecordId::parse(text).ok_or_else(|| RefError::Malformed(text.into()))?,
         )),
         n if n < MIN_PREFIX => Err(RefError::TooShort(text.into())),
-        n if n > 64 => Err(RefError::Malformed(text.into())),
         _ => Ok(RefSpec::Prefix(text.into())),
     }
 }
 
-/// Resolve a parsed REF against the worktree's records.
+/// The one id among `candidates` (the ids starting with `prefix`).
+fn unique(prefix: &str, candidates: Vec<RecordId>) -> Result<RecordId, RefError> {
+    let mut candidates = candidates;
+    match candidates.len() {
+        0 => Err(RefError::NotFound(prefix.into())),
+        1 => candidates
+            .pop()
+            .ok_or_else(|| RefError::NotFound(prefix.into())),
+        _ => Err(RefError::Ambiguous {
+            prefix: prefix.into(),
+            candidates,
+        }),
+    }
+}
+
+/// Resolve a record REF against the worktree's records.
 pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
     match spec {
         RefSpec::Id(id) => {
@@ -95,24 +193,14 @@ pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
                 Err(RefError::NotFound(id.to_string()))
             }
         }
-        RefSpec::Prefix(prefix) => {
-            let candidates: Vec<RecordId> = store
+        RefSpec::Prefix(prefix) => unique(
+            prefix,
+            store
                 .ids()?
                 .into_iter()
                 .filter(|id| id.as_str().starts_with(prefix.as_str()))
-                .collect();
-            match candidates.len() {
-                0 => Err(RefError::NotFound(prefix.clone())),
-                1 => Ok(candidates
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| RefError::NotFound(prefix.clone()))?),
-                _ => Err(RefError::Ambiguous {
-                    prefix: prefix.clone(),
-                    candidates,
-                }),
-            }
-        }
+                .collect(),
+        ),
         RefSpec::Name(name) => {
             let mut best: Option<(crate::time::Timestamp, RecordId)> = None;
             for id in store.ids()? {
@@ -128,12 +216,204 @@ pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
             best.map(|(_, id)| id)
                 .ok_or_else(|| RefError::NotFound(format!("name:{name}")))
         }
+        RefSpec::Path(text) if crate::hash::is_lower_hex(text) => {
+            Err(RefError::NotFound(text.clone()))
+        }
+        RefSpec::Path(text) => Err(RefError::Malformed(text.clone())),
+        RefSpec::Hash(_) | RefSpec::Uri { .. } | RefSpec::Commit(_) => {
+            Err(RefError::NotARecord(display(spec)))
+        }
     }
 }
 
-/// Parse and resolve in one step.
+/// Parse and resolve a record REF in one step.
 pub fn resolve_text(store: &Store, text: &str) -> Result<RecordId, RefError> {
     resolve(store, &parse(text)?)
+}
+
+/// Resolve a record REF against history (committed and uncommitted records).
+pub fn resolve_record(history: &History, spec: &RefSpec) -> Result<RecordId, RefError> {
+    match spec {
+        RefSpec::Id(id) => history
+            .get(id)
+            .map(|e| e.id.clone())
+            .ok_or_else(|| RefError::NotFound(id.to_string())),
+        RefSpec::Prefix(prefix) => unique(prefix, history.ids_with_prefix(prefix)),
+        RefSpec::Name(name) => history
+            .latest_named(name)
+            .map(|e| e.id.clone())
+            .ok_or_else(|| RefError::NotFound(format!("name:{name}"))),
+        _ => Err(RefError::NotARecord(display(spec))),
+    }
+}
+
+/// How graph REFs resolve.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NodeOptions {
+    /// `commit:REV` also matches records made from any later commit that
+    /// contains REV.
+    pub descendants_of_commit: bool,
+}
+
+/// Resolve any REF to the graph nodes it names. `cwd` anchors relative paths.
+pub fn resolve_nodes(
+    repo: &Repo,
+    history: &History,
+    graph: &Graph,
+    spec: &RefSpec,
+    cwd: &Path,
+    options: NodeOptions,
+) -> Result<Vec<NodeIndex>, RefError> {
+    let not_in_graph = |what: String, hint: &str| RefError::NotInGraph {
+        what,
+        hint: hint.to_string(),
+    };
+    match spec {
+        RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) => {
+            let id = resolve_record(history, spec)?;
+            graph
+                .node(&NodeKey::Record(id.clone()))
+                .map(|n| vec![n])
+                .ok_or_else(|| RefError::NotFound(id.to_string()))
+        }
+        RefSpec::Hash(hash) => graph
+            .node(&NodeKey::Artifact(ArtifactKey::Hash(*hash)))
+            .map(|n| vec![n])
+            .ok_or_else(|| {
+                not_in_graph(
+                    format!("artifact {hash}"),
+                    "no record read or wrote these bytes; check the hash with `git lineage show`",
+                )
+            }),
+        RefSpec::Uri { uri, version } => {
+            if let Some(path) = uri.strip_prefix("file://") {
+                let hash = hash_now(repo, Path::new(path), uri)?;
+                return resolve_nodes(repo, history, graph, &RefSpec::Hash(hash), cwd, options);
+            }
+            let nodes = graph.artifacts_with_uri(uri, version.as_deref());
+            if nodes.is_empty() {
+                Err(not_in_graph(
+                    format!("'{}'", display(spec)),
+                    "no record lists this URI (at this version); `git lineage search` and `log --format json` show what was recorded",
+                ))
+            } else {
+                Ok(nodes)
+            }
+        }
+        RefSpec::Commit(rev) => {
+            let commit = repo.resolve_commit(rev)?;
+            let commits: Vec<String> = if options.descendants_of_commit {
+                let mut all: Vec<String> = history.descendants_of(&commit).into_iter().collect();
+                all.sort();
+                all
+            } else {
+                vec![commit.to_string()]
+            };
+            let nodes: Vec<NodeIndex> = commits
+                .into_iter()
+                .filter_map(|c| graph.node(&NodeKey::Commit(c)))
+                .collect();
+            if nodes.is_empty() {
+                Err(not_in_graph(
+                    format!("commit {commit} ({rev})"),
+                    if options.descendants_of_commit {
+                        "no record was made from this commit or a later one"
+                    } else {
+                        "no record was made from exactly this commit; add --descendants-of-commit to include records made from later commits"
+                    },
+                ))
+            } else {
+                Ok(nodes)
+            }
+        }
+        RefSpec::Path(text) => {
+            let (rel, hash) = hash_path_ref(repo, cwd, text)?;
+            graph
+                .node(&NodeKey::Artifact(ArtifactKey::Hash(hash)))
+                .map(|n| vec![n])
+                .ok_or_else(|| {
+                    let recorded = graph.artifacts_at_path(&rel);
+                    not_in_graph(
+                        format!("'{rel}' as it is now ({hash})"),
+                        &if recorded.is_empty() {
+                            format!("no record lists '{rel}'")
+                        } else {
+                            format!(
+                                "'{rel}' changed since it was recorded ({} recorded version{}: {}); give PATH@REV for an earlier version, or the blake3: hash",
+                                recorded.len(),
+                                if recorded.len() == 1 { "" } else { "s" },
+                                recorded
+                                    .iter()
+                                    .map(|n| graph.get(*n).key().to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                    )
+                })
+        }
+    }
+}
+
+/// The REF as the user would write it.
+fn display(spec: &RefSpec) -> String {
+    match spec {
+        RefSpec::Id(id) => id.to_string(),
+        RefSpec::Prefix(p) => p.clone(),
+        RefSpec::Name(n) => format!("name:{n}"),
+        RefSpec::Hash(h) => h.to_string(),
+        RefSpec::Uri {
+            uri,
+            version: Some(v),
+        } => format!("{uri}@{v}"),
+        RefSpec::Uri { uri, version: None } => uri.clone(),
+        RefSpec::Commit(rev) => format!("commit:{rev}"),
+        RefSpec::Path(p) => p.clone(),
+    }
+}
+
+fn ignore_globs(repo: &Repo) -> Result<globset::GlobSet, RefError> {
+    let store = Store::new(repo.root());
+    let config = store.config()?;
+    config
+        .ignore_set()
+        .map_err(|e| RefError::Config(format!("{}: {e}", store.config_path().display())))
+}
+
+fn hash_now(repo: &Repo, path: &Path, spec: &str) -> Result<ContentHash, RefError> {
+    let ignore = ignore_globs(repo)?;
+    let hasher = crate::hash::Hasher::new(&ignore, None);
+    hasher
+        .hash_path(path)
+        .map(|d| d.hash())
+        .map_err(|source| RefError::Hash {
+            spec: spec.into(),
+            source,
+        })
+}
+
+/// A path REF's repository-relative path and content hash: the worktree's
+/// bytes when the path exists, otherwise `path@REV` read from git.
+fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, ContentHash), RefError> {
+    let absolute = crate::repo::absolute_path(cwd, Path::new(text));
+    if absolute.symlink_metadata().is_ok() {
+        let rel = repo
+            .relative_path(cwd, Path::new(text))
+            .map_err(|e| RefError::Config(e.to_string()))?;
+        return Ok((rel, hash_now(repo, &absolute, text)?));
+    }
+    let Some((path, rev)) = text
+        .rsplit_once('@')
+        .filter(|(p, r)| !p.is_empty() && !r.is_empty())
+    else {
+        return Err(RefError::NoSuchPath(text.into()));
+    };
+    let rel = repo
+        .relative_path(cwd, Path::new(path))
+        .map_err(|e| RefError::Config(e.to_string()))?;
+    let ignore = ignore_globs(repo)?;
+    let hash = repo.content_hash_at(rev, &rel, &ignore)?;
+    Ok((rel, hash))
 }
 
 #[cfg(test)]

@@ -158,6 +158,11 @@ impl Repo {
         Repo::discover(dir)
     }
 
+    /// The gix repository, for the modules that read history.
+    pub(crate) fn gix(&self) -> &gix::Repository {
+        &self.repo
+    }
+
     /// The worktree root, canonicalised.
     pub fn root(&self) -> &Path {
         &self.root

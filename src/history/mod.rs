@@ -1,7 +1,803 @@
 //! Lineage history: every record reachable in git history, with the commit
 //! that introduced it, rebuilt by walking commits and diffing only the
-//! `.lineage/records` subtrees that changed.
+//! `.lineage/records` subtrees that changed, plus integrity findings.
+//!
+//! What is learned about each commit and record blob is kept in a derived
+//! index under `.git/lineage/` ([`index`]), so a repeated query reads only
+//! commits it has not seen. Uncached commits are diffed on all cores.
 
+pub mod index;
 mod model;
+mod walk;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use gix::ObjectId;
 
 pub use model::*;
+
+use self::index::{BlobData, CommitData, Index};
+use crate::record::{Record, RecordId};
+use crate::repo::Repo;
+use crate::store::Store;
+use crate::time::Timestamp;
+
+/// Which commits to read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Revisions {
+    /// Everything reachable from HEAD.
+    #[default]
+    Head,
+    /// Everything reachable from any ref (branches, remote branches, tags) and HEAD.
+    All,
+    /// Revisions as git takes them: `REV` includes, `^REV` excludes, and
+    /// `A..B` is `^A B`.
+    Specs(Vec<String>),
+}
+
+/// How to load history.
+#[derive(Debug, Clone)]
+pub struct HistoryOptions {
+    /// Which commits.
+    pub revisions: Revisions,
+    /// Include records present in the worktree but not committed.
+    pub worktree: bool,
+    /// Read and update the derived index under `.git/lineage/`.
+    pub use_index: bool,
+}
+
+impl Default for HistoryOptions {
+    fn default() -> Self {
+        HistoryOptions {
+            revisions: Revisions::Head,
+            worktree: true,
+            use_index: true,
+        }
+    }
+}
+
+/// Why history could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// A revision did not resolve.
+    #[error("'{spec}' is not a revision in this repository: {message}")]
+    BadRevision {
+        /// What the user gave.
+        spec: String,
+        /// Why it did not resolve.
+        message: String,
+    },
+    /// Reading git failed in a way that stops the walk.
+    #[error("cannot {action}: {message}")]
+    Git {
+        /// What was being done.
+        action: &'static str,
+        /// The underlying error.
+        message: String,
+    },
+    /// A record could not be read.
+    #[error("record {id} cannot be read: {message}")]
+    Record {
+        /// The record.
+        id: RecordId,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Counters for one load, for `--verbose`-style output and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Commits reachable from the selected revisions.
+    pub commits: usize,
+    /// Commits read from git in this run (not found in the index).
+    pub commits_read: usize,
+    /// Record blobs read from git in this run.
+    pub blobs_read: usize,
+}
+
+/// Lineage history: the records and what happened to their files.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Every record, in history order: oldest introducing commit first
+    /// (parents before children), then uncommitted records.
+    pub entries: Vec<Entry>,
+    /// Integrity problems: edited, deleted, misnamed or unreadable record
+    /// files, each with the commit that caused it, in history order.
+    pub findings: Vec<Finding>,
+    /// Things the user should know once (a shallow clone, missing objects).
+    pub warnings: Vec<String>,
+    /// What the load cost.
+    pub stats: Stats,
+    by_id: HashMap<RecordId, usize>,
+    /// Reachable commits, parents before children, with their parents.
+    commits: Vec<(ObjectId, Vec<ObjectId>)>,
+}
+
+impl History {
+    /// Load the history of `repo` as `options` select it.
+    pub fn load(repo: &Repo, options: &HistoryOptions) -> Result<History, HistoryError> {
+        let index_path = index::path_in(&repo.cache_dir());
+        let mut index = if options.use_index {
+            Index::load(&index_path)
+        } else {
+            Index::default()
+        };
+        let (include, exclude) = resolve_revisions(repo, &options.revisions)?;
+        let mut walker = Walker::new(repo, &mut index)?;
+        let reachable = walker.discover(&include)?;
+        let hidden: HashSet<ObjectId> = if exclude.is_empty() {
+            HashSet::new()
+        } else {
+            walker.discover(&exclude)?.into_iter().collect()
+        };
+        walker.fill()?;
+        let warnings = walker.warnings();
+        let stats = Stats {
+            commits: reachable.len(),
+            commits_read: walker.commits_read,
+            blobs_read: walker.blobs_read,
+        };
+        drop(walker);
+        if options.use_index {
+            // Derived data: failing to save only costs speed next time.
+            let _ = index.save(&index_path);
+        }
+        let mut history = assemble(&index, &include, &hidden);
+        history.warnings = warnings;
+        history.stats = stats;
+        if options.worktree {
+            history.add_worktree(repo)?;
+        }
+        Ok(history)
+    }
+
+    /// The entry of a record id.
+    pub fn get(&self, id: &RecordId) -> Option<&Entry> {
+        self.by_id.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// Every record id whose hex starts with `prefix`.
+    pub fn ids_with_prefix(&self, prefix: &str) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = self
+            .by_id
+            .keys()
+            .filter(|id| id.as_str().starts_with(prefix))
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// The most recently recorded record named `name` (by `recorded`, then
+    /// history order).
+    pub fn latest_named(&self, name: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.summary.name == name)
+            .max_by_key(|e| e.summary.recorded)
+    }
+
+    /// The full record of an entry, from its git blob (or the worktree file
+    /// for an uncommitted record).
+    pub fn read_record(
+        &self,
+        repo: &Repo,
+        id: &RecordId,
+    ) -> Result<(Vec<u8>, Record), HistoryError> {
+        let err = |message: String| HistoryError::Record {
+            id: id.clone(),
+            message,
+        };
+        let entry = self
+            .get(id)
+            .ok_or_else(|| err("it is not in history".into()))?;
+        let bytes = match entry.blob {
+            Some(blob) => walk::blob_bytes(repo.gix(), blob).map_err(err)?,
+            None => std::fs::read(repo.root().join(&entry.path))
+                .map_err(|e| err(format!("{}: {e}", entry.path)))?,
+        };
+        let record = Record::parse(&bytes).map_err(|e| err(e.to_string()))?;
+        Ok((bytes, record))
+    }
+
+    /// Every reachable commit that has `ancestor` in its history, `ancestor`
+    /// included (full hex ids).
+    pub fn descendants_of(&self, ancestor: &ObjectId) -> HashSet<String> {
+        let mut set: HashSet<ObjectId> = HashSet::new();
+        for (id, parents) in &self.commits {
+            if id == ancestor || parents.iter().any(|p| set.contains(p)) {
+                set.insert(*id);
+            }
+        }
+        set.into_iter().map(|id| id.to_string()).collect()
+    }
+
+    fn push(&mut self, entry: Entry) {
+        self.by_id.insert(entry.id.clone(), self.entries.len());
+        self.entries.push(entry);
+    }
+
+    fn add_worktree(&mut self, repo: &Repo) -> Result<(), HistoryError> {
+        let store = Store::new(repo.root());
+        let files = store.list().map_err(|e| HistoryError::Git {
+            action: "list the worktree's records",
+            message: e.to_string(),
+        })?;
+        let mut uncommitted = Vec::new();
+        for file in files {
+            let Some(id) = file.named_id else { continue };
+            if self.by_id.contains_key(&id) {
+                continue;
+            }
+            // Files that do not hash to their name or do not parse are
+            // `verify`'s findings; history only carries valid records.
+            let Ok(bytes) = std::fs::read(&file.path) else {
+                continue;
+            };
+            if RecordId::of_bytes(&bytes) != id {
+                continue;
+            }
+            let Ok(record) = Record::parse(&bytes) else {
+                continue;
+            };
+            uncommitted.push(Entry {
+                id,
+                path: file.rel,
+                commit: None,
+                blob: None,
+                summary: Summary::of(&record),
+            });
+        }
+        uncommitted.sort_by(|a, b| (a.summary.recorded, &a.id).cmp(&(b.summary.recorded, &b.id)));
+        for entry in uncommitted {
+            self.push(entry);
+        }
+        Ok(())
+    }
+}
+
+/// The commits to include and exclude.
+fn resolve_revisions(
+    repo: &Repo,
+    revisions: &Revisions,
+) -> Result<(Vec<ObjectId>, Vec<ObjectId>), HistoryError> {
+    let git = repo.gix();
+    let mut include = Vec::new();
+    let mut exclude = Vec::new();
+    match revisions {
+        Revisions::Head => {
+            if let Ok(id) = git.head_id() {
+                include.push(id.detach());
+            }
+        }
+        Revisions::All => {
+            if let Ok(id) = git.head_id() {
+                include.push(id.detach());
+            }
+            let refs = git.references().map_err(|e| HistoryError::Git {
+                action: "list references",
+                message: e.to_string(),
+            })?;
+            let all = refs.all().map_err(|e| HistoryError::Git {
+                action: "list references",
+                message: e.to_string(),
+            })?;
+            for reference in all.flatten() {
+                let Ok(id) = reference.into_fully_peeled_id() else {
+                    continue;
+                };
+                let is_commit = git
+                    .find_header(id.detach())
+                    .is_ok_and(|h| h.kind() == gix::objs::Kind::Commit);
+                if is_commit {
+                    include.push(id.detach());
+                }
+            }
+        }
+        Revisions::Specs(specs) => {
+            for spec in specs {
+                if let Some((a, b)) = spec.split_once("..") {
+                    if b.starts_with('.') {
+                        return Err(HistoryError::BadRevision {
+                            spec: spec.clone(),
+                            message:
+                                "symmetric differences (A...B) are not supported here; use A..B"
+                                    .into(),
+                        });
+                    }
+                    let a = if a.is_empty() { "HEAD" } else { a };
+                    let b = if b.is_empty() { "HEAD" } else { b };
+                    exclude.push(repo.resolve_commit(a)?);
+                    include.push(repo.resolve_commit(b)?);
+                } else if let Some(rev) = spec.strip_prefix('^') {
+                    exclude.push(repo.resolve_commit(rev)?);
+                } else {
+                    include.push(repo.resolve_commit(spec)?);
+                }
+            }
+        }
+    }
+    include.sort();
+    include.dedup();
+    Ok((include, exclude))
+}
+
+impl Repo {
+    /// Resolve a revision (`main`, `HEAD~2`, a hex prefix, a tag) to a commit id.
+    pub fn resolve_commit(&self, spec: &str) -> Result<ObjectId, HistoryError> {
+        let bad = |message: String| HistoryError::BadRevision {
+            spec: spec.to_string(),
+            message,
+        };
+        let id = self
+            .gix()
+            .rev_parse_single(spec)
+            .map_err(|e| bad(e.to_string()))?;
+        let object = id.object().map_err(|e| bad(e.to_string()))?;
+        let commit = object
+            .peel_to_commit()
+            .map_err(|_| bad("it does not name a commit".into()))?;
+        Ok(commit.id)
+    }
+}
+
+impl Repo {
+    /// The content hash of `rel` (repository-relative) as committed at
+    /// `rev`: BLAKE3 of a file's blob, or the directory listing rule
+    /// (docs/hashing.md) over a tree, with the `ignore` globs applied. Blobs
+    /// are git's stored bytes, so files changed by clean filters (LFS, line
+    /// endings) hash differently from the worktree.
+    pub fn content_hash_at(
+        &self,
+        rev: &str,
+        rel: &str,
+        ignore: &globset::GlobSet,
+    ) -> Result<crate::hash::ContentHash, HistoryError> {
+        let commit = self.resolve_commit(rev)?;
+        let git = self.gix();
+        let fail = |message: String| HistoryError::BadRevision {
+            spec: format!("{rel}@{rev}"),
+            message,
+        };
+        let tree = git
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(|e| fail(e.to_string()))?;
+        let entry = tree
+            .lookup_entry_by_path(rel)
+            .map_err(|e| fail(e.to_string()))?
+            .ok_or_else(|| fail(format!("'{rel}' is not in commit {commit}")))?;
+        let id = entry.object_id();
+        if entry.mode().is_tree() {
+            let mut listing = Vec::new();
+            let mut memo = walk::TreeMemo::default();
+            memo.listing(git, id, "", ignore, &mut listing)
+                .map_err(fail)?;
+            listing.sort_by(|a, b| a.path.cmp(&b.path));
+            let mut text = Vec::new();
+            for line in &listing {
+                line.write_line(&mut text);
+            }
+            Ok(crate::hash::ContentHash::of_bytes(&text))
+        } else {
+            let bytes = walk::blob_bytes(git, id).map_err(fail)?;
+            Ok(crate::hash::ContentHash::of_bytes(&bytes))
+        }
+    }
+}
+
+/// Walks commits, consulting and filling the index.
+struct Walker<'a> {
+    repo: &'a Repo,
+    index: &'a mut Index,
+    shallow: HashSet<ObjectId>,
+    /// Commits read in this run whose trees are not diffed yet, with their root tree.
+    pending: Vec<(ObjectId, ObjectId)>,
+    pending_data: HashMap<ObjectId, CommitData>,
+    missing: Vec<ObjectId>,
+    boundary_seen: bool,
+    visited: HashSet<ObjectId>,
+    commits_read: usize,
+    blobs_read: usize,
+}
+
+impl<'a> Walker<'a> {
+    fn new(repo: &'a Repo, index: &'a mut Index) -> Result<Walker<'a>, HistoryError> {
+        let shallow = repo
+            .gix()
+            .shallow_commits()
+            .ok()
+            .flatten()
+            .map(|commits| commits.iter().copied().collect())
+            .unwrap_or_default();
+        Ok(Walker {
+            repo,
+            index,
+            shallow,
+            pending: Vec::new(),
+            pending_data: HashMap::new(),
+            missing: Vec::new(),
+            boundary_seen: false,
+            visited: HashSet::new(),
+            commits_read: 0,
+            blobs_read: 0,
+        })
+    }
+
+    /// Every commit reachable from `tips`, reading the ones the index does
+    /// not know. Missing commits are noted and treated as absent.
+    fn discover(&mut self, tips: &[ObjectId]) -> Result<Vec<ObjectId>, HistoryError> {
+        let mut reachable = Vec::new();
+        let mut seen: HashSet<ObjectId> = HashSet::new();
+        let mut stack: Vec<ObjectId> = tips.iter().rev().copied().collect();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let is_boundary = self.shallow.contains(&id);
+            let parents = if let Some(data) = self.pending_data.get(&id) {
+                data.parents.clone()
+            } else if let Some(data) = self
+                .index
+                .commits
+                .get(&id)
+                .filter(|data| data.boundary == is_boundary)
+            {
+                data.parents.clone()
+            } else {
+                let raw = walk::read_commit(self.repo.gix(), id).map_err(|message| {
+                    HistoryError::Git {
+                        action: "read a commit",
+                        message,
+                    }
+                })?;
+                let Some(mut raw) = raw else {
+                    self.missing.push(id);
+                    continue;
+                };
+                self.commits_read += 1;
+                if is_boundary {
+                    raw.data.parents.clear();
+                    raw.data.boundary = true;
+                }
+                let parents = raw.data.parents.clone();
+                self.pending.push((id, raw.tree));
+                self.pending_data.insert(id, raw.data);
+                parents
+            };
+            if is_boundary {
+                self.boundary_seen = true;
+            }
+            self.visited.insert(id);
+            reachable.push(id);
+            // First parent on top of the stack: a linear run of history is
+            // read child → parent, which keeps neighbouring trees together.
+            stack.extend(parents.iter().rev().filter(|p| !seen.contains(*p)));
+        }
+        Ok(reachable)
+    }
+
+    /// Diff the pending commits' record trees against their first parents
+    /// and read the record blobs they added, in parallel; store it all in
+    /// the index.
+    fn fill(&mut self) -> Result<(), HistoryError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let missing: HashSet<ObjectId> = self.missing.iter().copied().collect();
+        let roots: HashMap<ObjectId, ObjectId> = self.pending.iter().copied().collect();
+        // For each pending commit: its root tree, and its first parent's root
+        // tree (pending) or records tree (indexed).
+        enum Base {
+            None,
+            Root(ObjectId),
+            Records(Option<ObjectId>),
+        }
+        let work: Vec<(ObjectId, ObjectId, Base)> = self
+            .pending
+            .iter()
+            .map(|&(id, root)| {
+                let first = self.pending_data[&id]
+                    .parents
+                    .first()
+                    .filter(|p| !missing.contains(*p));
+                let base = match first {
+                    None => Base::None,
+                    Some(p) => match (roots.get(p), self.index.commits.get(p)) {
+                        (Some(&root), _) => Base::Root(root),
+                        (None, Some(data)) => Base::Records(data.records_tree),
+                        (None, None) => Base::None,
+                    },
+                };
+                (id, root, base)
+            })
+            .collect();
+        let git_dir = self.repo.gix().git_dir().to_path_buf();
+        let diffs = walk::par_with_repo(&git_dir, &work, |repo, memo, (_, root, base)| {
+            let own = memo.records_tree(repo, *root)?;
+            let old = match base {
+                Base::None => None,
+                Base::Root(root) => memo.records_tree(repo, *root)?,
+                Base::Records(tree) => *tree,
+            };
+            Ok::<_, String>((own, memo.diff(repo, old, own)?))
+        })
+        .map_err(|message| HistoryError::Git {
+            action: "open the repository",
+            message,
+        })?;
+        let mut new_blobs: Vec<ObjectId> = Vec::new();
+        let mut wanted: HashSet<ObjectId> = HashSet::new();
+        for ((id, _, _), result) in work.iter().zip(diffs) {
+            let Some(mut data) = self.pending_data.remove(id) else {
+                continue;
+            };
+            data.parents.retain(|p| !missing.contains(p));
+            match result {
+                Ok((own, changes)) => {
+                    data.records_tree = own;
+                    for change in &changes {
+                        if let (None, Some(blob)) = (change.old, change.new)
+                            && !self.index.blobs.contains_key(&blob)
+                            && wanted.insert(blob)
+                        {
+                            new_blobs.push(blob);
+                        }
+                    }
+                    data.changes = changes;
+                }
+                Err(problem) => data.problem = Some(problem),
+            }
+            self.index.add_commit(*id, data);
+        }
+        self.pending.clear();
+        let blobs = walk::par_with_repo(&git_dir, &new_blobs, |repo, _, blob| {
+            walk::read_blob(repo, *blob)
+        })
+        .map_err(|message| HistoryError::Git {
+            action: "open the repository",
+            message,
+        })?;
+        self.blobs_read += blobs.len();
+        for (id, data) in new_blobs.into_iter().zip(blobs) {
+            self.index.add_blob(id, data);
+        }
+        Ok(())
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.boundary_seen {
+            warnings.push(
+                "this is a shallow clone: history before its boundary is missing, so records made \
+                 earlier appear as introduced by the oldest commit present (`git fetch --unshallow` \
+                 reads the rest)"
+                    .to_string(),
+            );
+        }
+        for id in &self.missing {
+            warnings.push(format!(
+                "commit {id} is missing from the object database; history beyond it was not read"
+            ));
+        }
+        warnings
+    }
+}
+
+/// Build entries and findings from the index for the commits reachable from
+/// `include`, skipping what was introduced by a `hidden` commit.
+fn assemble(index: &Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) -> History {
+    let mut history = History::default();
+    let order = topological(index, include);
+    let mut infos: HashMap<ObjectId, Arc<CommitInfo>> = HashMap::new();
+    let mut info = |id: ObjectId, data: &CommitData| -> Arc<CommitInfo> {
+        infos
+            .entry(id)
+            .or_insert_with(|| {
+                Arc::new(CommitInfo {
+                    id: id.to_string(),
+                    author: data.author.clone(),
+                    date: Timestamp::from_unix_micros(data.time.saturating_mul(1_000_000)),
+                    message: data.message.clone(),
+                })
+            })
+            .clone()
+    };
+    let mut introduced: HashSet<RecordId> = HashSet::new();
+    let mut reported: HashSet<(FindingKind, String, Option<ObjectId>)> = HashSet::new();
+    for id in &order {
+        let Some(data) = index.commits.get(id) else {
+            continue;
+        };
+        history.commits.push((*id, data.parents.clone()));
+        if data.changes.is_empty() && data.problem.is_none() {
+            continue;
+        }
+        let shown = !hidden.contains(id);
+        let commit = info(*id, data);
+        let mut finding = |kind: FindingKind,
+                           path: String,
+                           record: Option<RecordId>,
+                           blob: Option<ObjectId>,
+                           message: String| {
+            if reported.insert((kind, path.clone(), blob)) && shown {
+                history.findings.push(Finding {
+                    kind,
+                    path,
+                    record,
+                    commit: commit.clone(),
+                    message,
+                });
+            }
+        };
+        if let Some(problem) = &data.problem {
+            finding(
+                FindingKind::Unreadable,
+                ".lineage/records".into(),
+                None,
+                Some(*id),
+                format!(
+                    "the records of commit {} could not be read: {problem}",
+                    short(id)
+                ),
+            );
+        }
+        let mut added: Vec<Entry> = Vec::new();
+        for change in &data.changes {
+            let path = format!(
+                "{}/{}/{}",
+                crate::store::LINEAGE_DIR,
+                crate::store::RECORDS_DIR,
+                change.path
+            );
+            let named = record_id_of_path(&change.path);
+            match (change.old, change.new) {
+                (None, Some(blob)) => {
+                    let Some(named) = named else {
+                        finding(
+                            FindingKind::NotARecord,
+                            path,
+                            None,
+                            Some(blob),
+                            "not a record file: records live at .lineage/records/<first 2 hex>/<64 hex>.yaml".into(),
+                        );
+                        continue;
+                    };
+                    if introduced.contains(&named) {
+                        continue;
+                    }
+                    match index.blobs.get(&blob) {
+                        Some(BlobData::Record { content, summary }) if *content == named => {
+                            introduced.insert(named.clone());
+                            if shown {
+                                added.push(Entry {
+                                    id: named,
+                                    path,
+                                    commit: Some(commit.clone()),
+                                    blob: Some(blob),
+                                    summary: (**summary).clone(),
+                                });
+                            }
+                        }
+                        Some(
+                            BlobData::Record { content, .. } | BlobData::Invalid { content, .. },
+                        ) if *content != named => finding(
+                            FindingKind::Misnamed,
+                            path,
+                            Some(named.clone()),
+                            Some(blob),
+                            format!(
+                                "added with bytes that hash to {}, not to its name {}",
+                                content.short(),
+                                named.short()
+                            ),
+                        ),
+                        Some(BlobData::Invalid { message, .. }) => finding(
+                            FindingKind::Invalid,
+                            path,
+                            Some(named),
+                            Some(blob),
+                            format!("not a valid record: {message}"),
+                        ),
+                        Some(BlobData::Unreadable(message)) => finding(
+                            FindingKind::Unreadable,
+                            path,
+                            Some(named),
+                            Some(blob),
+                            message.clone(),
+                        ),
+                        // Every added blob is read before assembly.
+                        _ => {}
+                    }
+                }
+                (Some(old), Some(new)) => finding(
+                    FindingKind::Edited,
+                    path,
+                    named,
+                    Some(new),
+                    format!(
+                        "the record file was edited: its bytes changed (blob {} → {}); records are immutable",
+                        short(&old),
+                        short(&new)
+                    ),
+                ),
+                (Some(old), None) => finding(
+                    FindingKind::Deleted,
+                    path,
+                    named,
+                    Some(old),
+                    "the record file was deleted; records are never deleted".into(),
+                ),
+                (None, None) => {}
+            }
+        }
+        added.sort_by(|a, b| (a.summary.recorded, &a.id).cmp(&(b.summary.recorded, &b.id)));
+        for entry in added {
+            history.push(entry);
+        }
+    }
+    history
+}
+
+fn short(id: &ObjectId) -> String {
+    let mut hex = id.to_string();
+    hex.truncate(12);
+    hex
+}
+
+/// The record id a path below `.lineage/records/` names: `<2 hex>/<64 hex>.yaml`.
+fn record_id_of_path(path: &str) -> Option<RecordId> {
+    let (shard, file) = path.split_once('/')?;
+    let id = RecordId::parse(file.strip_suffix(".yaml")?)?;
+    (id.shard() == shard).then_some(id)
+}
+
+/// Commits reachable from `tips`, parents before children (depth first,
+/// first parent first). Unknown parents are skipped.
+fn topological(index: &Index, tips: &[ObjectId]) -> Vec<ObjectId> {
+    let mut order = Vec::new();
+    let mut visited: HashSet<ObjectId> = HashSet::new();
+    let mut stack: Vec<(ObjectId, usize)> = Vec::new();
+    for tip in tips {
+        if !index.commits.contains_key(tip) || !visited.insert(*tip) {
+            continue;
+        }
+        stack.push((*tip, 0));
+        while let Some((id, next)) = stack.last_mut() {
+            let parents = index
+                .commits
+                .get(id)
+                .map(|d| d.parents.as_slice())
+                .unwrap_or(&[]);
+            if let Some(parent) = parents.get(*next) {
+                *next += 1;
+                if index.commits.contains_key(parent) && visited.insert(*parent) {
+                    stack.push((*parent, 0));
+                }
+            } else {
+                order.push(*id);
+                stack.pop();
+            }
+        }
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_paths_must_be_sharded_by_their_id() {
+        let id = "ab".to_string() + &"c".repeat(62);
+        assert_eq!(
+            record_id_of_path(&format!("ab/{id}.yaml")).map(|i| i.to_string()),
+            Some(id.clone())
+        );
+        assert_eq!(record_id_of_path(&format!("cd/{id}.yaml")), None);
+        assert_eq!(record_id_of_path(&format!("{id}.yaml")), None);
+        assert_eq!(record_id_of_path("ab/notes.txt"), None);
+    }
+}

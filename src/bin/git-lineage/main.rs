@@ -39,6 +39,10 @@ pub enum Command {
     Record(commands::record::RecordArgs),
     Run(commands::run::RunArgs),
     Show(commands::show::ShowArgs),
+    Log(commands::log::LogArgs),
+    Graph(commands::graph::GraphArgs),
+    Impact(commands::impact::ImpactArgs),
+    Search(commands::search::SearchArgs),
     Verify(commands::verify::VerifyArgs),
     Demo(commands::demo::DemoArgs),
 }
@@ -55,6 +59,10 @@ fn main() -> ExitCode {
         Command::Record(args) => commands::record::cmd_record(&mut ui, &cwd, args),
         Command::Run(args) => commands::run::cmd_run(&mut ui, &cwd, args),
         Command::Show(args) => commands::show::cmd_show(&mut ui, &cwd, args),
+        Command::Log(args) => commands::log::cmd_log(&mut ui, &cwd, args),
+        Command::Graph(args) => commands::graph::cmd_graph(&mut ui, &cwd, args),
+        Command::Impact(args) => commands::impact::cmd_impact(&mut ui, &cwd, args),
+        Command::Search(args) => commands::search::cmd_search(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
     };

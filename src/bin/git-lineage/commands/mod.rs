@@ -2,9 +2,13 @@
 //! `cmd_xxx(ui, cwd, args)`.
 
 pub mod demo;
+pub mod graph;
+pub mod impact;
 pub mod init;
+pub mod log;
 pub mod record;
 pub mod run;
+pub mod search;
 pub mod show;
 pub mod verify;
 
@@ -12,9 +16,130 @@ use std::path::Path;
 
 use git_lineage::repo::Repo;
 
-use crate::ui::CommandError;
+use crate::ui::{CommandError, Ui};
 
 /// Find the repository containing `cwd`.
 pub fn open_repo(cwd: &Path) -> Result<Repo, CommandError> {
     Repo::discover(cwd).map_err(|e| git_lineage::Error::from(e).into())
+}
+
+/// Which history a command reads: HEAD, `--all` refs, or revisions.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// Read the history of every branch, remote branch and tag, not only HEAD.
+    #[arg(long, conflicts_with = "revisions")]
+    pub all: bool,
+    /// Revisions to read instead of HEAD: `main`, `v1.0`, `main..feature`, `^old`.
+    #[arg(long = "rev", value_name = "REV")]
+    pub revisions: Vec<String>,
+}
+
+impl HistoryArgs {
+    /// The library's revision selection.
+    pub fn revisions(&self) -> git_lineage::history::Revisions {
+        use git_lineage::history::Revisions;
+        if self.all {
+            Revisions::All
+        } else if self.revisions.is_empty() {
+            Revisions::Head
+        } else {
+            Revisions::Specs(self.revisions.clone())
+        }
+    }
+}
+
+/// Load lineage history, printing its warnings (a shallow clone, missing
+/// objects) to stderr once.
+pub fn load_history(
+    ui: &mut Ui,
+    repo: &Repo,
+    revisions: git_lineage::history::Revisions,
+) -> Result<git_lineage::history::History, CommandError> {
+    let options = git_lineage::history::HistoryOptions {
+        revisions,
+        ..Default::default()
+    };
+    let history =
+        git_lineage::history::History::load(repo, &options).map_err(git_lineage::Error::from)?;
+    for warning in &history.warnings {
+        ui.note(format!("warning: {warning}"));
+    }
+    Ok(history)
+}
+
+/// Parse a `--since`/`--until` date.
+pub fn parse_date(
+    option: &'static str,
+    text: Option<&str>,
+) -> Result<Option<git_lineage::time::Timestamp>, CommandError> {
+    text.map(|text| {
+        git_lineage::time::Timestamp::parse(text).map_err(|e| {
+            git_lineage::Error::InvalidArgument {
+                field: option,
+                problem: format!("{e}; give a date like 2026-11-24 or 2026-11-24T10:00:00Z"),
+            }
+            .into()
+        })
+    })
+    .transpose()
+}
+
+/// `1 record`, `3 records`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// One row per record, newest first; or the JSON shape of `log`/`search`.
+pub fn print_entries(
+    ui: &mut Ui,
+    entries: &[&git_lineage::history::Entry],
+    format: crate::ui::Format,
+) -> Result<(), CommandError> {
+    if format == crate::ui::Format::Json {
+        let newest_first: Vec<_> = entries.iter().rev().copied().collect();
+        return ui.json(&serde_json::json!({ "records": newest_first }));
+    }
+    let width = |f: &dyn Fn(&git_lineage::history::Entry) -> usize| {
+        entries.iter().map(|e| f(e)).max().unwrap_or(0)
+    };
+    let kind_width = width(&|e| e.summary.kind.len()).max(4);
+    let name_width = width(&|e| e.summary.name.chars().count()).max(4);
+    if entries.is_empty() {
+        ui.note("no records");
+        return Ok(());
+    }
+    ui.line(format!(
+        "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  AUTHOR",
+        "RECORD", "KIND", "NAME", "COMMIT", "DATE"
+    ))?;
+    for entry in entries.iter().rev() {
+        let (commit, author, date) = match &entry.commit {
+            Some(c) => (c.short().to_string(), c.author.name.clone(), c.date),
+            None => (
+                "uncommitted".to_string(),
+                entry.summary.agent.name.clone(),
+                entry.summary.recorded,
+            ),
+        };
+        ui.line(format!(
+            "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}",
+            entry.id.short(),
+            entry.summary.kind,
+            entry.summary.name,
+            commit,
+            short_date(date),
+            author
+        ))?;
+    }
+    Ok(())
+}
+
+/// `2026-11-24 10:00` (UTC).
+pub fn short_date(t: git_lineage::time::Timestamp) -> String {
+    let text = t.to_string();
+    format!("{} {}", &text[..10], &text[11..16])
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::Args;
 use git_lineage::verify::{VerifyOptions, verify};
 
+use super::count;
 use crate::ui::{CommandError, EXIT_PROBLEMS, Format, Ui};
 
 /// Check every record in the worktree: its file name is the BLAKE3 of its
@@ -57,13 +58,4 @@ pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode
     } else {
         ExitCode::from(EXIT_PROBLEMS)
     })
-}
-
-/// `1 record`, `3 records`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }

@@ -1,0 +1,87 @@
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::HistoryArgs;
+use crate::ui::{CommandError, Format, Ui};
+
+/// The blast radius of a REF: every downstream record, grouped by kind, with
+/// the commit and author of each, and every output they wrote. Answers "this
+/// dataset had an error: which models and endpoints are affected?".
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// What changed or was found faulty (any REF: a path, blake3:HASH, a
+    /// record, commit:REV, …).
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// With a commit:REV REF, also include records made from any later
+    /// commit that contains REV.
+    #[arg(long)]
+    pub descendants_of_commit: bool,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    /// Output format: text, or JSON (docs/json.md).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode, CommandError> {
+    let (_repo, _history, graph, starts) = super::graph::open_graph(
+        ui,
+        cwd,
+        &args.reference,
+        &args.history,
+        args.descendants_of_commit,
+    )?;
+    let impact = graph.impact(&starts);
+    match args.format {
+        Format::Json => ui.json(&impact)?,
+        Format::Text => {
+            let records: usize = impact.records.values().map(Vec::len).sum();
+            if records == 0 && impact.artifacts.is_empty() {
+                ui.line(format!("nothing downstream of {}", args.reference))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            ui.line(format!(
+                "{} and {} downstream of {}",
+                super::count(records, "record"),
+                super::count(impact.artifacts.len(), "output"),
+                args.reference
+            ))?;
+            for (kind, list) in &impact.records {
+                ui.line("")?;
+                ui.line(format!("{kind} ({})", list.len()))?;
+                for record in list {
+                    let commit = record.commit_short().unwrap_or("uncommitted");
+                    ui.line(format!(
+                        "  {}  {}  {}  {}  {}",
+                        record.id.short(),
+                        record.name,
+                        commit,
+                        record.author.name,
+                        super::short_date(record.recorded)
+                    ))?;
+                }
+            }
+            if !impact.artifacts.is_empty() {
+                ui.line("")?;
+                ui.line("outputs")?;
+                for artifact in &impact.artifacts {
+                    let roles: Vec<&str> = artifact.roles.iter().map(String::as_str).collect();
+                    ui.line(format!(
+                        "  {}  {}{}",
+                        artifact.locator,
+                        artifact.hash.map(|h| h.to_string()).unwrap_or_default(),
+                        if roles.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  ({})", roles.join(", "))
+                        }
+                    ))?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
