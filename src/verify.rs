@@ -3,7 +3,9 @@
 //! Each file under `.lineage/records/` must sit at `<2 hex>/<64 hex>.yaml`,
 //! hash to its name, parse under a known schema and reference only records
 //! that exist; with `artifacts`, recorded local data must still hash the same.
-//! Problems are collected, never fatal: one bad record does not hide others.
+//! With `history`, every commit that edited, deleted or misnamed a record
+//! file is reported too. Problems are collected, never fatal: one bad record
+//! does not hide others.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -17,10 +19,13 @@ use crate::repo::Repo;
 use crate::store::{CONFIG_FILE, LINEAGE_DIR, Store, StoreError};
 
 /// What to check beyond the records themselves.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
     /// Re-hash recorded local files and directories.
     pub artifacts: bool,
+    /// Also check git history: no committed record file was ever edited,
+    /// deleted, misnamed or unreadable.
+    pub history: Option<crate::history::Revisions>,
 }
 
 /// Which rule a problem broke; serialised as [`Check::as_str`].
@@ -38,6 +43,12 @@ pub enum Check {
     Artifact,
     /// `.lineage/config.yaml` is invalid.
     Config,
+    /// A commit changed the bytes of a committed record file.
+    Edited,
+    /// A commit deleted a committed record file.
+    Deleted,
+    /// A git object in history could not be read.
+    Unreadable,
 }
 
 impl Check {
@@ -50,6 +61,9 @@ impl Check {
             Check::Reference => "reference",
             Check::Artifact => "artifact",
             Check::Config => "config",
+            Check::Edited => "edited",
+            Check::Deleted => "deleted",
+            Check::Unreadable => "unreadable",
         }
     }
 }
@@ -71,6 +85,9 @@ pub struct Problem {
     pub check: Check,
     /// What is wrong, in words.
     pub message: String,
+    /// With `--history`: the commit that did it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<std::sync::Arc<crate::history::CommitInfo>>,
 }
 
 /// The outcome of `verify`.
@@ -80,8 +97,14 @@ pub struct VerifyReport {
     pub records: usize,
     /// Distinct local artifacts (path and recorded hash) re-hashed (0 without `artifacts`).
     pub artifacts: usize,
-    /// Everything found, in file order.
+    /// Commits examined (0 without `history`).
+    pub commits: usize,
+    /// Everything found: the worktree's records in file order, then
+    /// history's findings in history order.
     pub problems: Vec<Problem>,
+    /// Things to know about the check itself (a shallow clone).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl VerifyReport {
@@ -104,6 +127,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 file: format!("{LINEAGE_DIR}/{CONFIG_FILE}"),
                 record: None,
                 check: Check::Config,
+                commit: None,
                 message: if options.artifacts {
                     format!("{source}; artifacts were not checked")
                 } else {
@@ -115,7 +139,16 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         Err(e) => return Err(e),
     };
     let files = store.list()?;
-    let known: BTreeSet<RecordId> = files.iter().filter_map(|f| f.named_id.clone()).collect();
+    let mut known: BTreeSet<RecordId> = files.iter().filter_map(|f| f.named_id.clone()).collect();
+    // A record deleted from the worktree still exists in history (its
+    // deletion is a finding of its own), so references to it resolve.
+    let history = match &options.history {
+        Some(revisions) => Some(load_history(repo, revisions)?),
+        None => None,
+    };
+    if let Some(history) = &history {
+        known.extend(history.entries.iter().map(|e| e.id.clone()));
+    }
     // Each (path, recorded hash) is hashed once; its finding is reported for
     // every record that lists it.
     let mut artifact_findings: HashMap<(PathBuf, Option<ContentHash>), Option<String>> =
@@ -128,6 +161,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             record: file.named_id.clone(),
             check,
             message,
+            commit: None,
         };
         let Some(id) = file.named_id.clone() else {
             report.problems.push(problem(
@@ -190,10 +224,51 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         }
     }
     report.artifacts = artifact_findings.len();
+    if let Some(history) = history {
+        add_history_findings(history, &mut report);
+    }
     if let Some(ctx) = &ctx {
         ctx.save_cache();
     }
     Ok(report)
+}
+
+fn load_history(
+    repo: &Repo,
+    revisions: &crate::history::Revisions,
+) -> crate::Result<crate::history::History> {
+    Ok(crate::history::History::load(
+        repo,
+        &crate::history::HistoryOptions {
+            revisions: revisions.clone(),
+            worktree: false,
+            use_index: true,
+        },
+    )?)
+}
+
+/// Add history's integrity findings to `report`.
+fn add_history_findings(history: crate::history::History, report: &mut VerifyReport) {
+    use crate::history::FindingKind;
+    report.commits = history.stats.commits;
+    for finding in history.findings {
+        let check = match finding.kind {
+            FindingKind::Edited => Check::Edited,
+            FindingKind::Deleted => Check::Deleted,
+            FindingKind::Misnamed => Check::Id,
+            FindingKind::NotARecord => Check::Location,
+            FindingKind::Invalid => Check::Schema,
+            FindingKind::Unreadable => Check::Unreadable,
+        };
+        report.problems.push(Problem {
+            file: finding.path,
+            record: finding.record,
+            check,
+            message: finding.message,
+            commit: Some(finding.commit),
+        });
+    }
+    report.warnings.extend(history.warnings);
 }
 
 /// Where a recorded artifact lives on disk, if it is local (a path, or a `file://` URI).

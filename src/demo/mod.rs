@@ -16,6 +16,9 @@ use crate::{Error, Result};
 mod data;
 mod model;
 mod project;
+mod questions;
+
+pub use questions::DemoQuestion;
 
 use data::{build_training_set, claims_csv, customers_csv, generate, preprocess};
 use model::{TestMetrics, TrainMetrics, evaluate, train};
@@ -65,6 +68,10 @@ pub struct DemoReport {
     pub rows: DemoRows,
     /// The model's headline metrics.
     pub metrics: DemoMetrics,
+    /// The four feature-lineage questions, answered from history.
+    pub questions: Vec<DemoQuestion>,
+    /// The model's whole lineage as a Mermaid flowchart.
+    pub mermaid: String,
 }
 
 /// One recorded and committed step.
@@ -146,6 +153,25 @@ impl DemoReport {
             m.train_auc, m.train_logloss, m.auc, m.accuracy, m.precision, m.recall
         ));
         out.push(String::new());
+        out.push("Feature lineage, each answered by one command:".into());
+        for q in &self.questions {
+            out.push(format!("  {}", q.question));
+            out.push(format!("    $ {}", q.command));
+            let answer = if q.labels.is_empty() {
+                "(none)".to_string()
+            } else {
+                q.labels.join("; ")
+            };
+            out.push(format!("    {answer}"));
+        }
+        out.push(String::new());
+        out.push(
+            "The model's lineage (`git lineage graph model/model.json --format mermaid`):".into(),
+        );
+        out.push("```mermaid".into());
+        out.extend(self.mermaid.lines().map(str::to_string));
+        out.push("```".into());
+        out.push(String::new());
         out.push("Explore it:".into());
         out.push(format!("  cd {dir}"));
         out.push("  git log --oneline".into());
@@ -153,7 +179,9 @@ impl DemoReport {
         if let Some(eval) = self.steps.iter().find(|s| s.kind == "evaluate") {
             out.push(format!("  git lineage show {}", eval.id.short()));
         }
-        out.push("  git lineage verify --artifacts".into());
+        out.push("  git lineage log".into());
+        out.push("  git lineage impact data/raw/claims.csv".into());
+        out.push("  git lineage verify --artifacts --history".into());
         out
     }
 }
@@ -224,7 +252,10 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
     let (evaluate, test_metrics) = record_evaluate(&repo, &root, &train)?;
     add(&evaluate);
 
+    let (questions, mermaid) = questions::answer(&repo)?;
     Ok(DemoReport {
+        questions,
+        mermaid,
         dir: root,
         pipeline_commit,
         steps,

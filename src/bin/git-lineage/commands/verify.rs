@@ -9,12 +9,20 @@ use crate::ui::{CommandError, EXIT_PROBLEMS, Format, Ui};
 
 /// Check every record in the worktree: its file name is the BLAKE3 of its
 /// bytes, it parses under a known schema, and the records it references
-/// exist. Exits 0 when clean, 1 when problems were found.
+/// exist. With --history, also check that no commit ever edited, deleted or
+/// misnamed a committed record file. Exits 0 when clean, 1 when problems
+/// were found.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Also re-hash recorded local files and directories and report those that changed.
     #[arg(long)]
     pub artifacts: bool,
+    /// Also check git history (HEAD's, or as --all/--rev select): every
+    /// commit that edited, deleted or misnamed a record file is reported.
+    #[arg(long)]
+    pub history: bool,
+    #[command(flatten)]
+    pub revisions: super::HistoryArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -26,14 +34,33 @@ pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode
         &repo,
         VerifyOptions {
             artifacts: args.artifacts,
+            history: (args.history || args.revisions.all || !args.revisions.revisions.is_empty())
+                .then(|| args.revisions.revisions()),
         },
     )?;
+    for warning in &report.warnings {
+        ui.note(format!("warning: {warning}"));
+    }
     match args.format {
         Format::Json => ui.json(&report)?,
         Format::Text => {
             for problem in &report.problems {
+                let by = problem
+                    .commit
+                    .as_ref()
+                    .map(|c| {
+                        format!(
+                            " (commit {} by {} <{}>, {}: {})",
+                            c.short(),
+                            c.author.name,
+                            c.author.email,
+                            super::short_date(c.date),
+                            c.message
+                        )
+                    })
+                    .unwrap_or_default();
                 ui.line(format!(
-                    "{}: {}: {}",
+                    "{}: {}: {}{by}",
                     problem.file,
                     problem.check.as_str(),
                     problem.message
@@ -44,7 +71,15 @@ pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode
             } else {
                 String::new()
             };
-            let records = count(report.records, "record");
+            let records = if args.history {
+                format!(
+                    "{}, {}",
+                    count(report.records, "record"),
+                    count(report.commits, "commit")
+                )
+            } else {
+                count(report.records, "record")
+            };
             if report.is_clean() {
                 ui.line(format!("ok: {records}{artifacts} verified"))?;
             } else {
