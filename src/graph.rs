@@ -1,1 +1,0 @@
-//! The lineage graph (being written).

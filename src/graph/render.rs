@@ -1,0 +1,382 @@
+//! Text forms of a [`Subgraph`]: an aligned table for terminals, Graphviz DOT
+//! and Mermaid (as GitHub renders it). Pure functions: the same subgraph
+//! always gives the same bytes.
+
+use std::fmt::Write;
+
+use super::{Node, NodeType, Side, Subgraph, SubgraphNode};
+
+/// One line per node, in subgraph order, under a header: hops from the
+/// roots, type (record kind or artifact roles), short id or hash, name or
+/// locator, commit, author and time recorded. `-` marks an empty cell.
+pub fn table(subgraph: &Subgraph) -> String {
+    let header = ["HOPS", "TYPE", "ID", "NAME", "COMMIT", "AUTHOR", "RECORDED"].map(String::from);
+    let rows: Vec<[String; 7]> = std::iter::once(header)
+        .chain(subgraph.nodes.iter().map(table_row))
+        .collect();
+    let mut widths = [0; 7];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (cell, width) in row.iter().zip(widths) {
+            let _ = write!(line, "{cell:<width$}  ");
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn table_row(node: &SubgraphNode) -> [String; 7] {
+    let hops = match node.direction {
+        Side::Root => "root".to_string(),
+        Side::Up => format!("up {}", node.distance),
+        Side::Down => format!("down {}", node.distance),
+    };
+    let dash = || "-".to_string();
+    match &node.node {
+        Node::Record(record) => [
+            hops,
+            record.kind.clone(),
+            record.id.short().to_string(),
+            record.name.clone(),
+            record
+                .commit_short()
+                .map_or_else(|| "uncommitted".to_string(), str::to_string),
+            record.author.name.clone(),
+            // `2026-11-22T10:42:13.000000Z` → `2026-11-22 10:42`.
+            record.recorded.to_string()[..16].replacen('T', " ", 1),
+        ],
+        Node::Artifact(artifact) => [
+            hops,
+            if artifact.roles.is_empty() {
+                "artifact".to_string()
+            } else {
+                artifact.roles.iter().cloned().collect::<Vec<_>>().join(",")
+            },
+            artifact.hash_short().unwrap_or_else(dash),
+            artifact
+                .paths
+                .iter()
+                .chain(&artifact.uris)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            dash(),
+            dash(),
+            dash(),
+        ],
+        Node::Commit(id) => [
+            hops,
+            "commit".to_string(),
+            id[..id.len().min(12)].to_string(),
+            dash(),
+            dash(),
+            dash(),
+            dash(),
+        ],
+    }
+}
+
+/// A Graphviz digraph: records as boxes, artifacts as ellipses (external
+/// ones without a hash as notes), commits as hexagons, roots drawn bold,
+/// edges labelled with their kind (`via` edges dashed).
+pub fn dot(subgraph: &Subgraph) -> String {
+    let mut out = String::from("digraph lineage {\n");
+    out.push_str("  rankdir=LR;\n");
+    out.push_str("  node [fontname=\"Helvetica\", fontsize=10];\n");
+    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
+    for node in &subgraph.nodes {
+        let shape = match &node.node {
+            Node::Record(_) => "box",
+            Node::Artifact(artifact) if artifact.hash.is_none() && !artifact.uris.is_empty() => {
+                "note"
+            }
+            Node::Artifact(_) => "ellipse",
+            Node::Commit(_) => "hexagon",
+        };
+        let bold = if node.direction == Side::Root {
+            ", penwidth=2"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {} [label={}, shape={shape}{bold}];",
+            dot_string(&node.id),
+            dot_string(&node.label)
+        );
+    }
+    for edge in &subgraph.edges {
+        let style = if edge.kind == super::EdgeKind::Via {
+            ", style=dashed"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}{style}];",
+            dot_string(&edge.from),
+            dot_string(&edge.to),
+            dot_string(edge.kind.as_str())
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// A double-quoted DOT string; control characters become spaces.
+fn dot_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A Mermaid flowchart (left to right) as GitHub renders it: nodes are
+/// `n0`, `n1`, … in subgraph order with quoted, escaped labels; records are
+/// rectangles, artifacts stadiums, commits hexagons; roots get the `root`
+/// class; edges read `n0 -->|used-by| n1` (`via` edges dotted).
+pub fn mermaid(subgraph: &Subgraph) -> String {
+    let mut out = String::from("flowchart LR\n");
+    let ids: std::collections::HashMap<&str, usize> = subgraph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| (node.id.as_str(), i))
+        .collect();
+    for (i, node) in subgraph.nodes.iter().enumerate() {
+        let label = mermaid_label(&node.label);
+        let _ = match node.node_type {
+            NodeType::Record => writeln!(out, "  n{i}[\"{label}\"]"),
+            NodeType::Artifact => writeln!(out, "  n{i}([\"{label}\"])"),
+            NodeType::Commit => writeln!(out, "  n{i}{{{{\"{label}\"}}}}"),
+        };
+    }
+    for edge in &subgraph.edges {
+        let arrow = if edge.kind == super::EdgeKind::Via {
+            "-.->"
+        } else {
+            "-->"
+        };
+        let _ = writeln!(
+            out,
+            "  n{} {arrow}|{}| n{}",
+            ids[edge.from.as_str()],
+            edge.kind.as_str(),
+            ids[edge.to.as_str()]
+        );
+    }
+    let roots: Vec<String> = subgraph
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, node)| node.direction == Side::Root)
+        .map(|(i, _)| format!("n{i}"))
+        .collect();
+    if !roots.is_empty() {
+        out.push_str("  classDef root stroke-width:3px\n");
+        let _ = writeln!(out, "  class {} root", roots.join(","));
+    }
+    out
+}
+
+/// Text for inside a quoted Mermaid label: characters Mermaid or HTML would
+/// read are written as Mermaid entity codes (`#quot;`, `#35;`, …).
+fn mermaid_label(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#amp;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '`' => out.push_str("#96;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{fixture, hash_node, options};
+    use super::super::{Direction, Graph};
+    use super::*;
+
+    fn subgraph(
+        start: &str,
+        direction: Direction,
+        depth: Option<usize>,
+        types: &[&str],
+    ) -> Subgraph {
+        let graph = Graph::build(&fixture());
+        graph.traverse(
+            &[hash_node(&graph, start)],
+            &options(direction, depth, types),
+        )
+    }
+
+    #[test]
+    fn table_has_one_aligned_line_per_node() {
+        let entries = fixture();
+        let text = table(&subgraph("H2", Direction::Up, Some(1), &[]));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].starts_with("HOPS  TYPE   ID "), "{text}");
+        assert!(lines[1].starts_with("root  model  blake3:"), "{text}");
+        assert!(lines[1].contains("models/model.pkl"), "{text}");
+        assert!(lines[2].starts_with("up 1  train  "), "{text}");
+        for part in [
+            entries[1].id.short(),
+            "fraud-model",
+            "21cccccccccc",
+            "Jane Doe",
+        ] {
+            assert!(lines[2].contains(part), "{part}: {text}");
+        }
+        assert!(lines[2].ends_with("2026-11-21 10:00"), "{text}");
+        // Columns line up: NAME starts at the same place on every line.
+        let at = lines[0].find("NAME").unwrap();
+        assert_eq!(lines[1].find("models/").unwrap(), at);
+        assert_eq!(lines[2].find("fraud-model").unwrap(), at);
+        assert!(text.lines().all(|line| line == line.trim_end()));
+    }
+
+    #[test]
+    fn dot_is_a_digraph_with_shapes_and_labelled_edges() {
+        let entries = fixture();
+        let train = &entries[1];
+        let text = dot(&subgraph("H1", Direction::Both, Some(2), &[]));
+        let h1 = crate::hash::ContentHash::of_bytes(b"H1");
+        let h2 = crate::hash::ContentHash::of_bytes(b"H2");
+        assert!(text.starts_with("digraph lineage {\n"), "{text}");
+        assert!(text.ends_with("}\n"), "{text}");
+        let expected = [
+            format!(
+                "  \"{h1}\" [label=\"data/features.csv (blake3:{})\", shape=ellipse, penwidth=2];",
+                &h1.to_hex()[..12]
+            ),
+            format!(
+                "  \"record:{}\" [label=\"train fraud-model ({})\", shape=box];",
+                train.id,
+                train.id.short()
+            ),
+            format!("  \"{h1}\" -> \"record:{}\" [label=\"used-by\"];", train.id),
+            format!(
+                "  \"record:{}\" -> \"{h2}\" [label=\"produced\"];",
+                train.id
+            ),
+            format!(
+                "  \"commit:{}\" [label=\"commit 111111111111\", shape=hexagon];",
+                super::super::tests::C1
+            ),
+        ];
+        for line in expected {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+        let via = dot(&subgraph("H0", Direction::Down, None, &["train"]));
+        assert!(via.contains("[label=\"via\", style=dashed];"), "{via}");
+    }
+
+    #[test]
+    fn dot_and_mermaid_escape_labels() {
+        let mut entries = fixture();
+        entries[1].summary.name = r#"say "hi" #1 <b> \ & `x`"#.into();
+        let graph = Graph::build(&entries);
+        let sub = graph.traverse(
+            &[hash_node(&graph, "H2")],
+            &options(Direction::Up, Some(1), &[]),
+        );
+        let d = dot(&sub);
+        assert!(
+            d.contains(r#"label="train say \"hi\" #1 <b> \\ & `x` ("#),
+            "{d}"
+        );
+        let m = mermaid(&sub);
+        assert!(
+            m.contains("  n1[\"train say #quot;hi#quot; #35;1 #lt;b#gt; \\ #amp; #96;x#96; ("),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn mermaid_uses_safe_ids_and_labelled_arrows() {
+        let entries = fixture();
+        let sub = subgraph("H1", Direction::Both, None, &[]);
+        let text = mermaid(&sub);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "flowchart LR");
+        // Node lines: safe ids, in subgraph order; the root is n0.
+        for (i, node) in sub.nodes.iter().enumerate() {
+            let line = lines[1 + i];
+            assert!(line.starts_with(&format!("  n{i}")), "{line}");
+            assert!(
+                line.contains(&format!("\"{}\"", mermaid_label(&node.label))),
+                "{line}"
+            );
+            assert!(
+                !line.contains("blake3:") || line.contains("(blake3:"),
+                "{line}"
+            );
+        }
+        assert!(
+            lines[1].starts_with("  n0([\"data/features.csv (blake3:"),
+            "{text}"
+        );
+        let position = |id: String| sub.nodes.iter().position(|n| n.id == id).unwrap();
+        let train = position(format!("record:{}", entries[1].id));
+        let model = position(crate::hash::ContentHash::of_bytes(b"H2").to_string());
+        let process = position(format!("record:{}", entries[0].id));
+        for expected in [
+            format!("  n0 -->|used-by| n{train}"),
+            format!("  n{train} -->|produced| n{model}"),
+            format!("  n{process} -->|produced| n0"),
+            format!(
+                "  n{train} -->|references| n{}",
+                position(format!("record:{}", entries[2].id))
+            ),
+        ] {
+            assert!(
+                lines.contains(&expected.as_str()),
+                "missing {expected}\n{text}"
+            );
+        }
+        assert!(text.contains("{{\"commit 111111111111\"}}"), "{text}");
+        assert!(
+            text.ends_with("  classDef root stroke-width:3px\n  class n0 root\n"),
+            "{text}"
+        );
+        let via = mermaid(&subgraph("H0", Direction::Down, None, &["train"]));
+        assert!(via.contains("  n0 -.->|via| n1\n"), "{via}");
+    }
+
+    #[test]
+    fn rendering_is_deterministic() {
+        for (start, direction, types) in [
+            ("H1", Direction::Both, &[][..]),
+            ("H0", Direction::Down, &["record"][..]),
+        ] {
+            let first = subgraph(start, direction, None, types);
+            let second = subgraph(start, direction, None, types);
+            assert_eq!(table(&first), table(&second));
+            assert_eq!(dot(&first), dot(&second));
+            assert_eq!(mermaid(&first), mermaid(&second));
+        }
+    }
+}
