@@ -426,12 +426,38 @@ mod tests {
         assert_eq!(parse("name:fraud").unwrap(), RefSpec::Name("fraud".into()));
         assert!(matches!(parse(&"a".repeat(64)).unwrap(), RefSpec::Id(_)));
         assert!(matches!(parse("abc"), Err(RefError::TooShort(_))));
-        assert!(matches!(parse("ABCD"), Err(RefError::Malformed(_))));
         assert!(matches!(parse("name:"), Err(RefError::Malformed(_))));
+        assert!(matches!(parse("commit:"), Err(RefError::Malformed(_))));
+        assert!(matches!(parse(""), Err(RefError::Malformed(_))));
         assert!(matches!(
-            parse(&"a".repeat(65)),
-            Err(RefError::Malformed(_))
+            parse("model:fraud@production"),
+            Err(RefError::Unsupported(_))
         ));
+        assert_eq!(
+            parse("commit:HEAD~2").unwrap(),
+            RefSpec::Commit("HEAD~2".into())
+        );
+        let hash = ContentHash::of_bytes(b"x");
+        assert_eq!(parse(&hash.to_string()).unwrap(), RefSpec::Hash(hash));
+        assert!(matches!(parse("blake3:abcd"), Err(RefError::Malformed(_))));
+        assert_eq!(
+            parse("featurestore://claims@v3").unwrap(),
+            RefSpec::Uri {
+                uri: "featurestore://claims".into(),
+                version: Some("v3".into())
+            }
+        );
+        assert_eq!(
+            parse("s3://bucket/key").unwrap(),
+            RefSpec::Uri {
+                uri: "s3://bucket/key".into(),
+                version: None
+            }
+        );
+        // Anything else is a path (upper-case hex, too long for an id, `./`).
+        for path in ["ABCD", "./abcd", "data/train.csv@HEAD~1", &"a".repeat(65)] {
+            assert_eq!(parse(path).unwrap(), RefSpec::Path(path.to_string()));
+        }
     }
 
     #[test]

@@ -556,8 +556,25 @@ mod tests {
                 precision: 0.6,
                 recall: 0.5,
             },
+            questions: vec![DemoQuestion {
+                question: "Which models use it?".into(),
+                command: "git lineage graph featurestore://claims --down --type model".into(),
+                answer: vec!["blake3:ab".into()],
+                labels: vec!["model/model.json (blake3:ab)".into()],
+            }],
+            mermaid: "flowchart LR\n  n0[\"x\"]\n".into(),
         };
         let lines = report.summary();
+        let at = |text: &str| lines.iter().position(|l| l == text);
+        let question = at("  Which models use it?").expect("the question is printed");
+        assert_eq!(
+            lines[question + 1],
+            "    $ git lineage graph featurestore://claims --down --type model"
+        );
+        assert_eq!(lines[question + 2], "    model/model.json (blake3:ab)");
+        let fence = at("```mermaid").expect("a mermaid block");
+        assert_eq!(lines[fence + 1], "flowchart LR");
+        assert_eq!(lines[fence + 3], "```");
         assert!(lines.contains(&"  cd /tmp/demo".to_string()));
         assert!(lines.contains(&format!("  git lineage show {}", id.short())));
         assert!(lines.iter().any(|l| l.contains("fraud-model-evaluation")));

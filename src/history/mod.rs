@@ -144,10 +144,11 @@ impl History {
             // Derived data: failing to save only costs speed next time.
             let _ = index.save(&index_path);
         }
-        let mut history = assemble(&index, &include, &hidden);
+        let mut history = assemble(index, &include, &hidden);
         history.warnings = warnings;
         history.stats = stats;
-        if options.worktree {
+        // A revision range is about commits; the worktree belongs to HEAD.
+        if options.worktree && !matches!(options.revisions, Revisions::Specs(_)) {
             history.add_worktree(repo)?;
         }
         Ok(history)
@@ -588,9 +589,9 @@ impl<'a> Walker<'a> {
 
 /// Build entries and findings from the index for the commits reachable from
 /// `include`, skipping what was introduced by a `hidden` commit.
-fn assemble(index: &Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) -> History {
+fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) -> History {
     let mut history = History::default();
-    let order = topological(index, include);
+    let order = topological(&index, include);
     let mut infos: HashMap<ObjectId, Arc<CommitInfo>> = HashMap::new();
     let mut info = |id: ObjectId, data: &CommitData| -> Arc<CommitInfo> {
         infos
@@ -668,19 +669,28 @@ fn assemble(index: &Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) -> 
                     if introduced.contains(&named) {
                         continue;
                     }
-                    match index.blobs.get(&blob) {
-                        Some(BlobData::Record { content, summary }) if *content == named => {
-                            introduced.insert(named.clone());
-                            if shown {
-                                added.push(Entry {
-                                    id: named,
-                                    path,
-                                    commit: Some(commit.clone()),
-                                    blob: Some(blob),
-                                    summary: (**summary).clone(),
-                                });
-                            }
+                    let valid = matches!(
+                        index.blobs.get(&blob),
+                        Some(BlobData::Record { content, .. }) if *content == named
+                    );
+                    if valid {
+                        introduced.insert(named.clone());
+                        // Each blob is introduced once (its bytes are its
+                        // id), so its summary can move out of the index.
+                        if let (true, Some(BlobData::Record { summary, .. })) =
+                            (shown, index.blobs.remove(&blob))
+                        {
+                            added.push(Entry {
+                                id: named,
+                                path,
+                                commit: Some(commit.clone()),
+                                blob: Some(blob),
+                                summary: *summary,
+                            });
                         }
+                        continue;
+                    }
+                    match index.blobs.get(&blob) {
                         Some(
                             BlobData::Record { content, .. } | BlobData::Invalid { content, .. },
                         ) if *content != named => finding(
@@ -788,6 +798,120 @@ fn topological(index: &Index, tips: &[ObjectId]) -> Vec<ObjectId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::record::Agent;
+
+    fn oid(n: u8) -> ObjectId {
+        ObjectId::from_bytes_or_panic(&[n; 20])
+    }
+
+    fn commit(parents: Vec<ObjectId>, changes: Vec<index::Change>) -> CommitData {
+        CommitData {
+            parents,
+            boundary: false,
+            records_tree: None,
+            author: Agent {
+                name: "Jane".into(),
+                email: "jane@example.com".into(),
+            },
+            time: 0,
+            message: "m".into(),
+            changes,
+            problem: None,
+        }
+    }
+
+    /// A record blob and the path its id names.
+    fn record(index: &mut Index, blob: ObjectId, name: &str) -> (String, RecordId) {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/.lineage-example/records/ce/cecb4c7847de34fdd7834dfb3d9d97e0b4ba196fa3e1d9e1d8af07714930ac27.yaml"
+        ))
+        .unwrap()
+        .replace("name: fraud-model\n", &format!("name: {name}\n"));
+        let BlobData::Record { content, summary } = walk::parse_record_bytes(text.as_bytes())
+        else {
+            panic!("the fixture parses");
+        };
+        index.blobs.insert(
+            blob,
+            BlobData::Record {
+                content: content.clone(),
+                summary,
+            },
+        );
+        (format!("{}/{content}.yaml", content.shard()), content)
+    }
+
+    fn added(path: &str, blob: ObjectId) -> index::Change {
+        index::Change {
+            path: path.into(),
+            old: None,
+            new: Some(blob),
+        }
+    }
+
+    #[test]
+    fn merges_attribute_records_to_their_side_branch_and_report_edits_once() {
+        let mut index = Index::default();
+        let (path_a, id_a) = record(&mut index, oid(10), "a");
+        let (path_b, id_b) = record(&mut index, oid(11), "b");
+        let (root, main, side, merge) = (oid(1), oid(2), oid(3), oid(4));
+        index
+            .commits
+            .insert(root, commit(vec![], vec![added(&path_a, oid(10))]));
+        // main edits A; side adds B; the merge (first parent main) shows B
+        // as added, as a first-parent diff does.
+        let edit = index::Change {
+            path: path_a.clone(),
+            old: Some(oid(10)),
+            new: Some(oid(12)),
+        };
+        index.commits.insert(main, commit(vec![root], vec![edit]));
+        index
+            .commits
+            .insert(side, commit(vec![root], vec![added(&path_b, oid(11))]));
+        index.commits.insert(
+            merge,
+            commit(vec![main, side], vec![added(&path_b, oid(11))]),
+        );
+
+        let history = assemble(index, &[merge], &HashSet::new());
+        let commit_of = |id: &RecordId| {
+            history
+                .get(id)
+                .and_then(|e| e.commit.as_ref())
+                .map(|c| c.id.clone())
+        };
+        assert_eq!(commit_of(&id_a), Some(root.to_string()));
+        assert_eq!(commit_of(&id_b), Some(side.to_string()));
+        assert_eq!(history.entries.len(), 2);
+        assert_eq!(history.findings.len(), 1);
+        assert_eq!(history.findings[0].kind, FindingKind::Edited);
+        assert_eq!(history.findings[0].commit.id, main.to_string());
+        assert_eq!(
+            history.entries[1].summary.name, "b",
+            "parents come before children"
+        );
+        assert_eq!(history.descendants_of(&side).len(), 2, "side and the merge");
+    }
+
+    #[test]
+    fn hidden_commits_hide_what_they_introduced() {
+        let mut index = Index::default();
+        let (path_a, _) = record(&mut index, oid(10), "a");
+        let (path_b, id_b) = record(&mut index, oid(11), "b");
+        index
+            .commits
+            .insert(oid(1), commit(vec![], vec![added(&path_a, oid(10))]));
+        index
+            .commits
+            .insert(oid(2), commit(vec![oid(1)], vec![added(&path_b, oid(11))]));
+        let hidden: HashSet<ObjectId> = [oid(1)].into_iter().collect();
+        let history = assemble(index, &[oid(2)], &hidden);
+        assert_eq!(history.entries.len(), 1);
+        assert_eq!(history.entries[0].id, id_b);
+    }
 
     #[test]
     fn record_paths_must_be_sharded_by_their_id() {
