@@ -360,3 +360,153 @@ pub fn store_raw_record(repo: &Path, bytes: &[u8]) -> String {
 pub fn hint_line(stderr: &str) -> Option<&str> {
     stderr.lines().find_map(|l| l.strip_prefix("hint: "))
 }
+
+// --- history/graph helpers ---
+
+/// Run `record --kind KIND --name NAME ARGS` in `repo` and return the id it prints.
+#[track_caller]
+pub fn record_step(env: &TestEnv, repo: &Path, kind: &str, name: &str, args: &[&str]) -> String {
+    let mut all = vec!["record", "--kind", kind, "--name", name];
+    all.extend_from_slice(args);
+    let run = env.lineage(repo, &all).success();
+    let id = run.stdout.trim().to_string();
+    assert_eq!(id.len(), 64, "stdout is not one record id:\n{}", run.stdout);
+    id
+}
+
+/// `git rev-parse REV` in `repo`, trimmed.
+#[track_caller]
+pub fn rev_parse(env: &TestEnv, repo: &Path, rev: &str) -> String {
+    env.git(repo, &["rev-parse", rev]).trim().to_string()
+}
+
+/// A person in `log`/`search`/`graph` JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+/// The commit that introduced a record, in `log`/`search` JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct LogCommit {
+    pub id: String,
+    pub author: Person,
+    pub date: String,
+    pub message: String,
+}
+
+/// One record of `log`/`search --format json`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct LogRecord {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub path: String,
+    pub recorded: String,
+    pub commit: Option<LogCommit>,
+}
+
+/// `log`/`search --format json`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct LogOutput {
+    pub records: Vec<LogRecord>,
+}
+
+impl LogOutput {
+    /// The record ids, in output order.
+    pub fn ids(&self) -> Vec<String> {
+        self.records.iter().map(|r| r.id.clone()).collect()
+    }
+}
+
+/// Run `git-lineage ARGS --format json` (`log` or `search`), require
+/// success and parse its output.
+#[track_caller]
+pub fn log_json(env: &TestEnv, repo: &Path, args: &[&str]) -> LogOutput {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--format", "json"]);
+    let run = env.lineage(repo, &all).success();
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not log JSON ({e}):\n{}", run.stdout))
+}
+
+/// A node of `graph --format json`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct GraphNode {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub node_type: String,
+    pub label: String,
+    pub distance: usize,
+    pub direction: String,
+    /// Present for record nodes.
+    #[serde(default)]
+    pub record: Option<serde_json::Value>,
+    /// Present for artifact nodes.
+    #[serde(default)]
+    pub artifact: Option<serde_json::Value>,
+}
+
+/// An edge of `graph --format json`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+pub struct GraphEdge {
+    pub from: String,
+    pub to: String,
+    pub kind: String,
+}
+
+/// `graph --format json`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct GraphOutput {
+    pub roots: Vec<String>,
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+}
+
+impl GraphOutput {
+    /// The node ids, sorted.
+    pub fn node_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.nodes.iter().map(|n| n.id.clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    /// The edges as sorted `(from, to, kind)` triples.
+    pub fn edge_triples(&self) -> Vec<(String, String, String)> {
+        let mut edges: Vec<(String, String, String)> = self
+            .edges
+            .iter()
+            .map(|e| (e.from.clone(), e.to.clone(), e.kind.clone()))
+            .collect();
+        edges.sort();
+        edges
+    }
+
+    /// The node with this id.
+    #[track_caller]
+    pub fn node(&self, id: &str) -> &GraphNode {
+        self.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .unwrap_or_else(|| panic!("no node {id} in {:#?}", self.nodes))
+    }
+}
+
+/// Run `git-lineage graph ARGS --format json`, require success and parse it.
+#[track_caller]
+pub fn graph_json(env: &TestEnv, repo: &Path, args: &[&str]) -> GraphOutput {
+    let mut all = vec!["graph"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let run = env.lineage(repo, &all).success();
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{all:?}: not graph JSON ({e}):\n{}", run.stdout))
+}
+
+/// Sorted owned strings, for comparing id sets.
+pub fn sorted(items: impl IntoIterator<Item = impl Into<String>>) -> Vec<String> {
+    let mut out: Vec<String> = items.into_iter().map(Into::into).collect();
+    out.sort();
+    out
+}
