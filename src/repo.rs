@@ -126,7 +126,7 @@ impl Repo {
     /// Find the repository containing `dir` (like `git rev-parse --show-toplevel`).
     pub fn discover(dir: &Path) -> Result<Repo, RepoError> {
         let mut repo = gix::discover(dir).map_err(|_| RepoError::NotARepo(dir.to_path_buf()))?;
-        repo.object_cache_size_if_unset(64 * 1024 * 1024);
+        crate::history::tune(&mut repo);
         let workdir = repo
             .workdir()
             .ok_or_else(|| RepoError::Bare(repo.git_dir().to_path_buf()))?;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use gix::ObjectId;
 
 pub use model::*;
+pub(crate) use walk::tune;
 
 use self::index::{BlobData, CommitData, Index};
 use crate::record::{Record, RecordId};
@@ -118,12 +119,15 @@ pub struct History {
 impl History {
     /// Load the history of `repo` as `options` select it.
     pub fn load(repo: &Repo, options: &HistoryOptions) -> Result<History, HistoryError> {
+        trace("start");
         let index_path = index::path_in(&repo.cache_dir());
         let mut index = if options.use_index {
             Index::load(&index_path)
         } else {
             Index::default()
         };
+        let lap = trace;
+        lap("index loaded");
         let (include, exclude) = resolve_revisions(repo, &options.revisions)?;
         let mut walker = Walker::new(repo, &mut index)?;
         let reachable = walker.discover(&include)?;
@@ -132,7 +136,9 @@ impl History {
         } else {
             walker.discover(&exclude)?.into_iter().collect()
         };
+        lap("discovered");
         walker.fill()?;
+        lap("filled");
         let warnings = walker.warnings();
         let stats = Stats {
             commits: reachable.len(),
@@ -144,13 +150,16 @@ impl History {
             // Derived data: failing to save only costs speed next time.
             let _ = index.save(&index_path);
         }
+        lap("saved");
         let mut history = assemble(index, &include, &hidden);
+        lap("assembled");
         history.warnings = warnings;
         history.stats = stats;
         // A revision range is about commits; the worktree belongs to HEAD.
         if options.worktree && !matches!(options.revisions, Revisions::Specs(_)) {
             history.add_worktree(repo)?;
         }
+        lap("worktree");
         Ok(history)
     }
 
@@ -256,6 +265,16 @@ impl History {
             self.push(entry);
         }
         Ok(())
+    }
+}
+
+/// With `GIT_LINEAGE_TRACE` set, print how long each phase took to stderr.
+fn trace(what: &str) {
+    static START: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    if let Some(start) = START.get_or_init(|| {
+        std::env::var_os("GIT_LINEAGE_TRACE").map(|_| std::time::Instant::now())
+    }) {
+        eprintln!("trace: {:>8.1} ms  {what}", start.elapsed().as_secs_f64() * 1e3);
     }
 }
 
@@ -496,40 +515,57 @@ impl<'a> Walker<'a> {
             Root(ObjectId),
             Records(Option<ObjectId>),
         }
-        let work: Vec<(ObjectId, ObjectId, Base)> = self
+        let base_of = |p: &ObjectId| {
+            if missing.contains(p) {
+                Base::None
+            } else if let Some(&root) = roots.get(p) {
+                Base::Root(root)
+            } else if let Some(data) = self.index.commits.get(p) {
+                Base::Records(data.records_tree)
+            } else {
+                Base::None
+            }
+        };
+        let work: Vec<(ObjectId, ObjectId, Vec<Base>)> = self
             .pending
             .iter()
             .map(|&(id, root)| {
-                let first = self.pending_data[&id]
-                    .parents
-                    .first()
-                    .filter(|p| !missing.contains(*p));
-                let base = match first {
-                    None => Base::None,
-                    Some(p) => match (roots.get(p), self.index.commits.get(p)) {
-                        (Some(&root), _) => Base::Root(root),
-                        (None, Some(data)) => Base::Records(data.records_tree),
-                        (None, None) => Base::None,
-                    },
+                let parents = &self.pending_data[&id].parents;
+                let bases = if parents.is_empty() {
+                    vec![Base::None]
+                } else {
+                    parents.iter().map(base_of).collect()
                 };
-                (id, root, base)
+                (id, root, bases)
             })
             .collect();
         let git_dir = self.repo.gix().git_dir().to_path_buf();
-        let diffs = walk::par_with_repo(&git_dir, &work, |repo, memo, (_, root, base)| {
+        let diffs = walk::par_with_repo(&git_dir, &work, |repo, memo, (_, root, bases)| {
             let own = memo.records_tree(repo, *root)?;
-            let old = match base {
-                Base::None => None,
-                Base::Root(root) => memo.records_tree(repo, *root)?,
-                Base::Records(tree) => *tree,
-            };
-            Ok::<_, String>((own, memo.diff(repo, old, own)?))
+            let mut changes = Vec::new();
+            for (i, base) in bases.iter().enumerate() {
+                let old = match base {
+                    Base::None => None,
+                    Base::Root(root) => memo.records_tree(repo, *root)?,
+                    Base::Records(tree) => *tree,
+                };
+                let diff = memo.diff(repo, old, own)?;
+                if i == 0 {
+                    changes = diff;
+                } else {
+                    // Against other parents of a merge only deletions are new:
+                    // a merge that drops a side branch's record deletes it.
+                    changes.extend(diff.into_iter().filter(|c| c.new.is_none()));
+                }
+            }
+            Ok::<_, String>((own, changes))
         })
         .map_err(|message| HistoryError::Git {
             action: "open the repository",
             message,
         })?;
-        let mut new_blobs: Vec<ObjectId> = Vec::new();
+        let mut new_blobs: Vec<(ObjectId, std::path::PathBuf)> = Vec::new();
+        let records_dir = Store::new(self.repo.root()).records_dir();
         let mut wanted: HashSet<ObjectId> = HashSet::new();
         for ((id, _, _), result) in work.iter().zip(diffs) {
             let Some(mut data) = self.pending_data.remove(id) else {
@@ -544,7 +580,7 @@ impl<'a> Walker<'a> {
                             && !self.index.blobs.contains_key(&blob)
                             && wanted.insert(blob)
                         {
-                            new_blobs.push(blob);
+                            new_blobs.push((blob, records_dir.join(&change.path)));
                         }
                     }
                     data.changes = changes;
@@ -554,15 +590,16 @@ impl<'a> Walker<'a> {
             self.index.add_commit(*id, data);
         }
         self.pending.clear();
-        let blobs = walk::par_with_repo(&git_dir, &new_blobs, |repo, _, blob| {
-            walk::read_blob(repo, *blob)
+        trace("diffs done");
+        let blobs = walk::par_with_repo(&git_dir, &new_blobs, |repo, _, (blob, path)| {
+            walk::read_blob(repo, *blob, Some(path))
         })
         .map_err(|message| HistoryError::Git {
             action: "open the repository",
             message,
         })?;
         self.blobs_read += blobs.len();
-        for (id, data) in new_blobs.into_iter().zip(blobs) {
+        for ((id, _), data) in new_blobs.into_iter().zip(blobs) {
             self.index.add_blob(id, data);
         }
         Ok(())
@@ -607,6 +644,8 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
             .clone()
     };
     let mut introduced: HashSet<RecordId> = HashSet::new();
+    // Content ids of blobs whose summaries moved into entries.
+    let mut taken: HashMap<ObjectId, RecordId> = HashMap::new();
     let mut reported: HashSet<(FindingKind, String, Option<ObjectId>)> = HashSet::new();
     for id in &order {
         let Some(data) = index.commits.get(id) else {
@@ -677,6 +716,7 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                         introduced.insert(named.clone());
                         // Each blob is introduced once (its bytes are its
                         // id), so its summary can move out of the index.
+                        taken.insert(blob, named.clone());
                         if let (true, Some(BlobData::Record { summary, .. })) =
                             (shown, index.blobs.remove(&blob))
                         {
@@ -718,6 +758,23 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                             Some(blob),
                             message.clone(),
                         ),
+                        // The same bytes as a record introduced earlier,
+                        // at another name.
+                        None => {
+                            if let Some(content) = taken.get(&blob).filter(|c| **c != named) {
+                                finding(
+                                    FindingKind::Misnamed,
+                                    path,
+                                    Some(named.clone()),
+                                    Some(blob),
+                                    format!(
+                                        "added with bytes that hash to {}, not to its name {}",
+                                        content.short(),
+                                        named.short()
+                                    ),
+                                )
+                            }
+                        }
                         // Every added blob is read before assembly.
                         _ => {}
                     }
@@ -764,31 +821,51 @@ fn record_id_of_path(path: &str) -> Option<RecordId> {
     (id.shard() == shard).then_some(id)
 }
 
-/// Commits reachable from `tips`, parents before children (depth first,
-/// first parent first). Unknown parents are skipped.
+/// Commits reachable from `tips`, parents before children; among commits
+/// whose parents are all placed, the oldest (committer time) goes first, so
+/// reversed it reads like `git log`. Unknown parents are skipped.
 fn topological(index: &Index, tips: &[ObjectId]) -> Vec<ObjectId> {
-    let mut order = Vec::new();
-    let mut visited: HashSet<ObjectId> = HashSet::new();
-    let mut stack: Vec<(ObjectId, usize)> = Vec::new();
-    for tip in tips {
-        if !index.commits.contains_key(tip) || !visited.insert(*tip) {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    // Every reachable commit, with how many of its parents are reachable.
+    let mut pending: HashMap<ObjectId, usize> = HashMap::new();
+    let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+    let mut stack: Vec<ObjectId> = tips
+        .iter()
+        .filter(|t| index.commits.contains_key(*t))
+        .copied()
+        .collect();
+    while let Some(id) = stack.pop() {
+        if pending.contains_key(&id) {
             continue;
         }
-        stack.push((*tip, 0));
-        while let Some((id, next)) = stack.last_mut() {
-            let parents = index
-                .commits
-                .get(id)
-                .map(|d| d.parents.as_slice())
-                .unwrap_or(&[]);
-            if let Some(parent) = parents.get(*next) {
-                *next += 1;
-                if index.commits.contains_key(parent) && visited.insert(*parent) {
-                    stack.push((*parent, 0));
+        let parents: Vec<ObjectId> = index.commits[&id]
+            .parents
+            .iter()
+            .filter(|p| index.commits.contains_key(*p))
+            .copied()
+            .collect();
+        pending.insert(id, parents.len());
+        for parent in parents {
+            children.entry(parent).or_default().push(id);
+            stack.push(parent);
+        }
+    }
+    let time = |id: &ObjectId| index.commits.get(id).map_or(0, |d| d.time);
+    let mut ready: BinaryHeap<Reverse<(i64, ObjectId)>> = pending
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| Reverse((time(id), *id)))
+        .collect();
+    let mut order = Vec::with_capacity(pending.len());
+    while let Some(Reverse((_, id))) = ready.pop() {
+        order.push(id);
+        for child in children.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(n) = pending.get_mut(child) {
+                *n -= 1;
+                if *n == 0 {
+                    ready.push(Reverse((time(child), *child)));
                 }
-            } else {
-                order.push(*id);
-                stack.pop();
             }
         }
     }

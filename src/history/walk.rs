@@ -3,8 +3,10 @@
 //! subtrees by id), and record blobs. Work on many commits is spread over all
 //! cores, each thread with its own repository handle.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
@@ -33,8 +35,13 @@ pub struct RawCommit {
 /// Open a thread-local handle on the repository at `git_dir`.
 pub fn open(git_dir: &Path) -> Result<gix::Repository, String> {
     let mut repo = gix::open(git_dir).map_err(|e| e.to_string())?;
-    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
+    tune(&mut repo);
     Ok(repo)
+}
+
+/// Give a repository handle the object cache history reads need.
+pub fn tune(repo: &mut gix::Repository) {
+    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
 }
 
 /// Read one commit: parents, author, committer time and message summary.
@@ -81,29 +88,57 @@ fn commit_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// One entry of a decoded tree.
-#[derive(Clone)]
-struct TreeEntry {
-    name: Vec<u8>,
+/// Raw tree objects, so a subtree shared by consecutive commits is read
+/// (and its delta chain inflated) once.
+#[derive(Default)]
+pub struct TreeMemo {
+    trees: HashMap<ObjectId, Arc<[u8]>>,
+}
+
+/// One entry of a tree, borrowed from its raw bytes.
+struct TreeEntry<'a> {
+    name: &'a [u8],
     is_tree: bool,
     is_link: bool,
+    is_gitlink: bool,
     id: ObjectId,
 }
 
-/// Decoded trees, so a subtree shared by consecutive commits is parsed once.
-#[derive(Default)]
-pub struct TreeMemo {
-    trees: HashMap<ObjectId, std::sync::Arc<Vec<TreeEntry>>>,
+fn entries(id: ObjectId, data: &[u8]) -> impl Iterator<Item = Result<TreeEntry<'_>, String>> {
+    gix::objs::TreeRefIter::from_bytes(data, id.kind()).map(move |entry| {
+        entry
+            .map(|e| TreeEntry {
+                name: e.filename.as_ref(),
+                is_tree: e.mode.is_tree(),
+                is_link: e.mode.is_link(),
+                is_gitlink: e.mode.is_commit(),
+                id: e.oid.to_owned(),
+            })
+            .map_err(|e| format!("tree {id} cannot be parsed: {e}"))
+    })
+}
+
+/// Git's tree order: names compared bytewise, a tree's name as if it ended in `/`.
+fn tree_order(a: &TreeEntry<'_>, b: &TreeEntry<'_>) -> Ordering {
+    let common = a.name.len().min(b.name.len());
+    match a.name[..common].cmp(&b.name[..common]) {
+        Ordering::Equal => {}
+        other => return other,
+    }
+    let next = |e: &TreeEntry<'_>| {
+        e.name
+            .get(common)
+            .copied()
+            .or(e.is_tree.then_some(b'/'))
+            .unwrap_or(0)
+    };
+    next(a).cmp(&next(b)).then(a.is_tree.cmp(&b.is_tree))
 }
 
 impl TreeMemo {
     const LIMIT: usize = 4096;
 
-    fn get(
-        &mut self,
-        repo: &gix::Repository,
-        id: ObjectId,
-    ) -> Result<std::sync::Arc<Vec<TreeEntry>>, String> {
+    fn get(&mut self, repo: &gix::Repository, id: ObjectId) -> Result<Arc<[u8]>, String> {
         if let Some(tree) = self.trees.get(&id) {
             return Ok(tree.clone());
         }
@@ -116,22 +151,12 @@ impl TreeMemo {
         if data.kind != gix::objs::Kind::Tree {
             return Err(format!("{id} is a {}, not a tree", data.kind));
         }
-        let mut entries = Vec::new();
-        for entry in gix::objs::TreeRefIter::from_bytes(data.data, id.kind()) {
-            let entry = entry.map_err(|e| format!("tree {id} cannot be parsed: {e}"))?;
-            entries.push(TreeEntry {
-                name: entry.filename.to_vec(),
-                is_tree: entry.mode.is_tree(),
-                is_link: entry.mode.is_link(),
-                id: entry.oid.to_owned(),
-            });
-        }
-        let entries = std::sync::Arc::new(entries);
+        let bytes: Arc<[u8]> = Arc::from(data.data);
         if self.trees.len() >= Self::LIMIT {
             self.trees.clear();
         }
-        self.trees.insert(id, entries.clone());
-        Ok(entries)
+        self.trees.insert(id, bytes.clone());
+        Ok(bytes)
     }
 
     /// The id of the `.lineage/records` tree below the root tree `root`.
@@ -143,11 +168,16 @@ impl TreeMemo {
         let mut current = root;
         for component in RECORDS_TREE {
             let tree = self.get(repo, current)?;
-            match tree
-                .iter()
-                .find(|e| e.is_tree && e.name.as_slice() == component.as_bytes())
-            {
-                Some(entry) => current = entry.id,
+            let mut found = None;
+            for entry in entries(current, &tree) {
+                let entry = entry?;
+                if entry.is_tree && entry.name == component.as_bytes() {
+                    found = Some(entry.id);
+                    break;
+                }
+            }
+            match found {
+                Some(id) => current = id,
                 None => return Ok(None),
             }
         }
@@ -155,7 +185,8 @@ impl TreeMemo {
     }
 
     /// Every file that differs between two records trees, with paths
-    /// relative to `.lineage/records/`. Subtrees with equal ids are skipped.
+    /// relative to `.lineage/records/`. Subtrees with equal ids are skipped;
+    /// the rest are merged in git's tree order, without allocating entries.
     pub fn diff(
         &mut self,
         repo: &gix::Repository,
@@ -178,50 +209,60 @@ impl TreeMemo {
         if old == new {
             return Ok(());
         }
-        let empty = std::sync::Arc::new(Vec::new());
-        let old_entries = match old {
+        let empty: Arc<[u8]> = Arc::from(&[][..]);
+        let old_bytes = match old {
             Some(id) => self.get(repo, id)?,
             None => empty.clone(),
         };
-        let new_entries = match new {
+        let new_bytes = match new {
             Some(id) => self.get(repo, id)?,
             None => empty,
         };
-        // Both lists are in git's tree order; merging on (name, kind) keeps
-        // that order for equal kinds, and a path that changes kind shows as a
-        // deletion plus an addition.
-        let key = |e: &TreeEntry| (e.name.clone(), e.is_tree);
-        let mut old_map: HashMap<(Vec<u8>, bool), ObjectId> =
-            old_entries.iter().map(|e| (key(e), e.id)).collect();
-        for entry in new_entries.iter() {
-            let before = old_map.remove(&key(entry));
-            if before == Some(entry.id) {
+        let kind_of = |id: Option<ObjectId>| id.unwrap_or_else(|| ObjectId::null(gix::hash::Kind::Sha1));
+        let mut before = entries(kind_of(old), &old_bytes).peekable();
+        let mut after = entries(kind_of(new), &new_bytes).peekable();
+        // Subtrees to descend into after this level, so the iterators'
+        // borrows of the memo's bytes end first.
+        let mut descend: Vec<(Option<ObjectId>, Option<ObjectId>, String)> = Vec::new();
+        loop {
+            let order = match (before.peek(), after.peek()) {
+                (None, None) => break,
+                (Some(Err(_)), _) => return Err(before.next().and_then(Result::err).unwrap_or_default()),
+                (_, Some(Err(_))) => return Err(after.next().and_then(Result::err).unwrap_or_default()),
+                (Some(Ok(_)), None) => Ordering::Less,
+                (None, Some(Ok(_))) => Ordering::Greater,
+                (Some(Ok(a)), Some(Ok(b))) => tree_order(a, b),
+            };
+            let (gone, came) = match order {
+                Ordering::Less => (before.next(), None),
+                Ordering::Greater => (None, after.next()),
+                Ordering::Equal => (before.next(), after.next()),
+            };
+            let gone = gone.transpose()?;
+            let came = came.transpose()?;
+            if let (Some(a), Some(b)) = (&gone, &came)
+                && a.id == b.id
+            {
                 continue;
             }
-            let path = join(prefix, &entry.name);
+            let Some(entry) = came.as_ref().or(gone.as_ref()) else {
+                continue;
+            };
+            let path = join(prefix, entry.name);
             if entry.is_tree {
-                self.diff_into(repo, before, Some(entry.id), &path, out)?;
+                descend.push((gone.map(|e| e.id), came.map(|e| e.id), path));
             } else {
                 out.push(Change {
                     path,
-                    old: before,
-                    new: Some(entry.id),
+                    old: gone.map(|e| e.id),
+                    new: came.map(|e| e.id),
                 });
             }
         }
-        let mut removed: Vec<_> = old_map.into_iter().collect();
-        removed.sort();
-        for ((name, is_tree), id) in removed {
-            let path = join(prefix, &name);
-            if is_tree {
-                self.diff_into(repo, Some(id), None, &path, out)?;
-            } else {
-                out.push(Change {
-                    path,
-                    old: Some(id),
-                    new: None,
-                });
-            }
+        drop(before);
+        drop(after);
+        for (old, new, path) in descend {
+            self.diff_into(repo, old, new, &path, out)?;
         }
         Ok(())
     }
@@ -239,14 +280,17 @@ impl TreeMemo {
         out: &mut Vec<crate::hash::ListingEntry>,
     ) -> Result<(), String> {
         use crate::hash::{ContentHash, ListingEntry, ListingKind};
-        let entries = self.get(repo, tree)?;
-        for entry in entries.iter() {
-            let path = join(prefix, &entry.name);
-            if crate::hash::is_ignored(ignore, Path::new(&path)) {
+        let bytes = self.get(repo, tree)?;
+        let mut subtrees = Vec::new();
+        for entry in entries(tree, &bytes) {
+            let entry = entry?;
+            let path = join(prefix, entry.name);
+            // Submodules are not part of a directory's content hash.
+            if entry.is_gitlink || crate::hash::is_ignored(ignore, Path::new(&path)) {
                 continue;
             }
             if entry.is_tree {
-                self.listing(repo, entry.id, &path, ignore, out)?;
+                subtrees.push((entry.id, path));
                 continue;
             }
             let bytes = blob_bytes(repo, entry.id)?;
@@ -261,6 +305,9 @@ impl TreeMemo {
                     }
                 },
             });
+        }
+        for (id, path) in subtrees {
+            self.listing(repo, id, &path, ignore, out)?;
         }
         Ok(())
     }
@@ -308,8 +355,15 @@ where
 }
 
 /// Read a record blob and parse it: its content id, and its summary or why
-/// it is not a valid record.
-pub fn read_blob(repo: &gix::Repository, id: ObjectId) -> BlobData {
+/// it is not a valid record. When the worktree file `worktree` holds the
+/// same bytes (its git blob id matches), it is read instead: a plain file
+/// read is much cheaper than inflating a delta chain from a pack.
+pub fn read_blob(repo: &gix::Repository, id: ObjectId, worktree: Option<&Path>) -> BlobData {
+    if let Some(bytes) = worktree.and_then(|path| std::fs::read(path).ok())
+        && gix::objs::compute_hash(id.kind(), gix::objs::Kind::Blob, &bytes).ok() == Some(id)
+    {
+        return parse_record_bytes(&bytes);
+    }
     let mut buf = Vec::new();
     let data = match repo.objects.try_find(&id, &mut buf) {
         Ok(Some(data)) if data.kind == gix::objs::Kind::Blob => data,

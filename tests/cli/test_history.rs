@@ -315,7 +315,6 @@ fn a_merged_side_branch_record_keeps_its_own_commit() {
 }
 
 #[test]
-#[ignore = "bug: after a merge, `log` orders records by a parents-first DFS (first-parent line before the side branch), so an older side-branch record is listed above newer main-line records, contrary to \"newest first\" and to `git log`"]
 fn after_a_merge_log_is_still_newest_first() {
     let env = TestEnv::new();
     let repo = pipeline_repo(&env, "r");
@@ -639,7 +638,6 @@ fn concurrent_queries_agree_and_leave_a_usable_index() {
 }
 
 #[test]
-#[ignore = "gap: a merge that drops a record file (git merge -s ours) is not reported by verify --history: findings are diffed against the first parent only"]
 fn a_merge_that_drops_a_record_is_a_deletion() {
     let env = TestEnv::new();
     let repo = pipeline_repo(&env, "r");
@@ -922,7 +920,6 @@ fn a_misnamed_record_file_is_reported_with_the_commit_that_added_it() {
 }
 
 #[test]
-#[ignore = "bug: a committed copy of an already-introduced record under a wrong name is not reported by verify --history (assemble() removes the blob from the index once introduced, so the later misnamed addition finds no BlobData and falls into `_ => {}`)"]
 fn a_misnamed_copy_of_a_committed_record_is_reported() {
     let env = TestEnv::new();
     let repo = pipeline_repo(&env, "r");
