@@ -149,6 +149,9 @@ impl Error {
             Error::History(HistoryError::BadRevision { .. }) => {
                 "give a branch, tag or commit id that exists (`git log --oneline` lists them)".into()
             }
+            Error::History(HistoryError::NotInRevision { .. }) => {
+                "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead".into()
+            }
             Error::Hash { source, .. } => match source {
                 HashError::NotFound(_) => "check the path; inputs and outputs must exist when they are recorded".into(),
                 HashError::SymlinkLoop(_) => {

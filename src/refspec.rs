@@ -64,7 +64,7 @@ pub enum RefError {
         candidates: Vec<RecordId>,
     },
     /// A REF that names an artifact or a commit where a record is needed.
-    #[error("'{0}' names an artifact or a commit, not a record")]
+    #[error("'{0}' names an artifact (a path, hash or URI) or a commit, not a record")]
     NotARecord(String),
     /// A form that needs a feature this version does not have.
     #[error("'{0}': model: REFs need the model registry, which this version does not have")]
@@ -117,6 +117,9 @@ impl RefError {
             ),
             RefError::Unsupported(_) => Some("use name:NAME or the record id of the training run".into()),
             RefError::NotInGraph { hint, .. } => Some(hint.clone()),
+            RefError::Revision(HistoryError::NotInRevision { .. }) => Some(
+                "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead".into(),
+            ),
             RefError::Revision(_) => Some("give a branch, tag or commit id that exists (`git log --oneline`)".into()),
             RefError::Hash { .. } | RefError::Store(_) | RefError::Config(_) => None,
         }
@@ -216,11 +219,7 @@ pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
             best.map(|(_, id)| id)
                 .ok_or_else(|| RefError::NotFound(format!("name:{name}")))
         }
-        RefSpec::Path(text) if crate::hash::is_lower_hex(text) => {
-            Err(RefError::NotFound(text.clone()))
-        }
-        RefSpec::Path(text) => Err(RefError::Malformed(text.clone())),
-        RefSpec::Hash(_) | RefSpec::Uri { .. } | RefSpec::Commit(_) => {
+        RefSpec::Path(_) | RefSpec::Hash(_) | RefSpec::Uri { .. } | RefSpec::Commit(_) => {
             Err(RefError::NotARecord(display(spec)))
         }
     }
@@ -282,7 +281,7 @@ pub fn resolve_nodes(
             .ok_or_else(|| {
                 not_in_graph(
                     format!("artifact {hash}"),
-                    "no record read or wrote these bytes; check the hash with `git lineage show`",
+                    "no record read or wrote these bytes; `git lineage log --format json` lists the recorded hashes, and `b3sum FILE` computes a file's",
                 )
             }),
         RefSpec::Uri { uri, version } => {
@@ -411,6 +410,10 @@ fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, Content
     let rel = repo
         .relative_path(cwd, Path::new(path))
         .map_err(|e| RefError::Config(e.to_string()))?;
+    // A misspelt file name containing `@` is not a revision problem.
+    if repo.resolve_commit(rev).is_err() {
+        return Err(RefError::NoSuchPath(text.into()));
+    }
     let ignore = ignore_globs(repo)?;
     let hash = repo.content_hash_at(rev, &rel, &ignore)?;
     Ok((rel, hash))

@@ -97,8 +97,9 @@ pub struct VerifyReport {
     pub records: usize,
     /// Distinct local artifacts (path and recorded hash) re-hashed (0 without `artifacts`).
     pub artifacts: usize,
-    /// Commits examined (0 without `history`).
-    pub commits: usize,
+    /// Commits examined, when `history` was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<usize>,
     /// Everything found: the worktree's records in file order, then
     /// history's findings in history order.
     pub problems: Vec<Problem>,
@@ -250,7 +251,7 @@ fn load_history(
 /// Add history's integrity findings to `report`.
 fn add_history_findings(history: crate::history::History, report: &mut VerifyReport) {
     use crate::history::FindingKind;
-    report.commits = history.stats.commits;
+    report.commits = Some(history.stats.commits);
     for finding in history.findings {
         let check = match finding.kind {
             FindingKind::Edited => Check::Edited,

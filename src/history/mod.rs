@@ -69,6 +69,16 @@ pub enum HistoryError {
         /// Why it did not resolve.
         message: String,
     },
+    /// `PATH@REV` names a path that is not in that revision.
+    #[error("'{path}' is not in {rev} (commit {commit})")]
+    NotInRevision {
+        /// The repository-relative path.
+        path: String,
+        /// The revision as given.
+        rev: String,
+        /// The commit it resolved to.
+        commit: String,
+    },
     /// Reading git failed in a way that stops the walk.
     #[error("cannot {action}: {message}")]
     Git {
@@ -141,7 +151,7 @@ impl History {
         lap("filled");
         let warnings = walker.warnings();
         let stats = Stats {
-            commits: reachable.len(),
+            commits: reachable.iter().filter(|c| !hidden.contains(*c)).count(),
             commits_read: walker.commits_read,
             blobs_read: walker.blobs_read,
         };
@@ -271,10 +281,13 @@ impl History {
 /// With `GIT_LINEAGE_TRACE` set, print how long each phase took to stderr.
 fn trace(what: &str) {
     static START: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
-    if let Some(start) = START.get_or_init(|| {
-        std::env::var_os("GIT_LINEAGE_TRACE").map(|_| std::time::Instant::now())
-    }) {
-        eprintln!("trace: {:>8.1} ms  {what}", start.elapsed().as_secs_f64() * 1e3);
+    if let Some(start) = START
+        .get_or_init(|| std::env::var_os("GIT_LINEAGE_TRACE").map(|_| std::time::Instant::now()))
+    {
+        eprintln!(
+            "trace: {:>8.1} ms  {what}",
+            start.elapsed().as_secs_f64() * 1e3
+        );
     }
 }
 
@@ -388,7 +401,11 @@ impl Repo {
         let entry = tree
             .lookup_entry_by_path(rel)
             .map_err(|e| fail(e.to_string()))?
-            .ok_or_else(|| fail(format!("'{rel}' is not in commit {commit}")))?;
+            .ok_or_else(|| HistoryError::NotInRevision {
+                path: rel.to_string(),
+                rev: rev.to_string(),
+                commit: commit.to_string(),
+            })?;
         let id = entry.object_id();
         if entry.mode().is_tree() {
             let mut listing = Vec::new();

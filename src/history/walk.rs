@@ -218,7 +218,8 @@ impl TreeMemo {
             Some(id) => self.get(repo, id)?,
             None => empty,
         };
-        let kind_of = |id: Option<ObjectId>| id.unwrap_or_else(|| ObjectId::null(gix::hash::Kind::Sha1));
+        let kind_of =
+            |id: Option<ObjectId>| id.unwrap_or_else(|| ObjectId::null(gix::hash::Kind::Sha1));
         let mut before = entries(kind_of(old), &old_bytes).peekable();
         let mut after = entries(kind_of(new), &new_bytes).peekable();
         // Subtrees to descend into after this level, so the iterators'
@@ -227,8 +228,12 @@ impl TreeMemo {
         loop {
             let order = match (before.peek(), after.peek()) {
                 (None, None) => break,
-                (Some(Err(_)), _) => return Err(before.next().and_then(Result::err).unwrap_or_default()),
-                (_, Some(Err(_))) => return Err(after.next().and_then(Result::err).unwrap_or_default()),
+                (Some(Err(_)), _) => {
+                    return Err(before.next().and_then(Result::err).unwrap_or_default());
+                }
+                (_, Some(Err(_))) => {
+                    return Err(after.next().and_then(Result::err).unwrap_or_default());
+                }
                 (Some(Ok(_)), None) => Ordering::Less,
                 (None, Some(Ok(_))) => Ordering::Greater,
                 (Some(Ok(a)), Some(Ok(b))) => tree_order(a, b),

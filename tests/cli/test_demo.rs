@@ -200,7 +200,8 @@ fn demo_summary_lists_steps_and_commands_that_work() {
         .collect();
     assert!(suggested.len() >= 3, "{}", run.stdout);
     assert!(suggested.contains(&vec!["show", "name:fraud-model"]));
-    assert!(suggested.contains(&vec!["verify", "--artifacts"]));
+    assert!(suggested.contains(&vec!["verify", "--artifacts", "--history"]));
+    assert!(suggested.contains(&vec!["impact", "data/raw/claims.csv"]));
     for args in suggested {
         env.lineage(&dir, &args).success();
     }

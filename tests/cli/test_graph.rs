@@ -966,10 +966,11 @@ fn impact_text_lists_each_kind_and_output() {
         assert!(row.contains(&commit[..12]), "{row}");
         assert!(row.contains("Jane Doe"), "{row}");
     }
-    assert!(rows.contains(&"outputs".to_string()), "{}", run.stdout);
+    assert!(rows.contains(&"outputs (3)".to_string()), "{}", run.stdout);
     assert!(
-        rows.iter()
-            .any(|r| r.starts_with("  model/model.bin  blake3:") && r.ends_with("(model)")),
+        rows.iter().any(|r| r.starts_with("  model/model.bin ")
+            && r.contains(&hash_id(MODEL)[..19])
+            && r.ends_with("  model")),
         "{}",
         run.stdout
     );

@@ -3,7 +3,9 @@
 
 use crate::common::TestEnv;
 
-const SUBCOMMANDS: [&str; 6] = ["init", "record", "run", "show", "verify", "demo"];
+const SUBCOMMANDS: [&str; 10] = [
+    "init", "record", "run", "show", "log", "graph", "impact", "search", "verify", "demo",
+];
 
 fn long_options(help: &str) -> Vec<String> {
     let mut options: Vec<String> = help

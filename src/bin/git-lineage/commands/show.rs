@@ -41,9 +41,32 @@ struct Shown<'a> {
 pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
-    let id = git_lineage::refspec::resolve_text(&store, &args.reference)
-        .map_err(git_lineage::Error::from)?;
-    let (bytes, record) = store.read(&id).map_err(git_lineage::Error::from)?;
+    let spec = git_lineage::refspec::parse(&args.reference).map_err(git_lineage::Error::from)?;
+    let (id, bytes, record) = match git_lineage::refspec::resolve(&store, &spec) {
+        Ok(id) => {
+            let (bytes, record) = store.read(&id).map_err(git_lineage::Error::from)?;
+            (id, bytes, record)
+        }
+        // Not in the worktree: a record deleted since, or on another branch,
+        // is still in history.
+        Err(git_lineage::refspec::RefError::NotFound(_)) => {
+            let history = super::load_history(ui, &repo, git_lineage::history::Revisions::All)?;
+            let id = git_lineage::refspec::resolve_record(&history, &spec)
+                .map_err(git_lineage::Error::from)?;
+            let (bytes, record) = history
+                .read_record(&repo, &id)
+                .map_err(git_lineage::Error::from)?;
+            if let Some(commit) = history.get(&id).and_then(|e| e.commit.as_ref()) {
+                ui.note(format!(
+                    "note: record {} is not in the worktree; read from commit {}",
+                    id.short(),
+                    commit.short()
+                ));
+            }
+            (id, bytes, record)
+        }
+        Err(e) => return Err(git_lineage::Error::from(e).into()),
+    };
     match args.format {
         ShowFormat::Yaml => ui.bytes(&bytes)?,
         ShowFormat::Json => ui.json(&Shown {

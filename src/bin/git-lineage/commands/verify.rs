@@ -30,12 +30,13 @@ pub struct VerifyArgs {
 
 pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
+    // --all and --rev only make sense for history, so they imply --history.
+    let history = args.history || args.revisions.all || !args.revisions.revisions.is_empty();
     let report = verify(
         &repo,
         VerifyOptions {
             artifacts: args.artifacts,
-            history: (args.history || args.revisions.all || !args.revisions.revisions.is_empty())
-                .then(|| args.revisions.revisions()),
+            history: history.then(|| args.revisions.revisions()),
         },
     )?;
     for warning in &report.warnings {
@@ -71,11 +72,11 @@ pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode
             } else {
                 String::new()
             };
-            let records = if args.history {
+            let records = if history {
                 format!(
                     "{}, {}",
                     count(report.records, "record"),
-                    count(report.commits, "commit")
+                    count(report.commits.unwrap_or(0), "commit")
                 )
             } else {
                 count(report.records, "record")
