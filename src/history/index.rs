@@ -8,7 +8,7 @@
 //! a checksummed segment; a torn or corrupt segment ends the load and the
 //! next save rewrites the file. Deleting the file only costs speed.
 
-use std::collections::HashMap;
+use gix::hashtable::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

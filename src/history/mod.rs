@@ -10,7 +10,10 @@ pub mod index;
 mod model;
 mod walk;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap as StdHashMap;
+use std::collections::HashSet as StdHashSet;
+
+use gix::hashtable::{HashMap, HashSet};
 use std::sync::Arc;
 
 use gix::ObjectId;
@@ -121,7 +124,7 @@ pub struct History {
     pub warnings: Vec<String>,
     /// What the load cost.
     pub stats: Stats,
-    by_id: HashMap<RecordId, usize>,
+    by_id: StdHashMap<RecordId, usize, IdHash>,
     /// Reachable commits, parents before children, with their parents.
     commits: Vec<(ObjectId, Vec<ObjectId>)>,
 }
@@ -142,7 +145,7 @@ impl History {
         let mut walker = Walker::new(repo, &mut index)?;
         let reachable = walker.discover(&include)?;
         let hidden: HashSet<ObjectId> = if exclude.is_empty() {
-            HashSet::new()
+            HashSet::default()
         } else {
             walker.discover(&exclude)?.into_iter().collect()
         };
@@ -224,8 +227,8 @@ impl History {
 
     /// Every reachable commit that has `ancestor` in its history, `ancestor`
     /// included (full hex ids).
-    pub fn descendants_of(&self, ancestor: &ObjectId) -> HashSet<String> {
-        let mut set: HashSet<ObjectId> = HashSet::new();
+    pub fn descendants_of(&self, ancestor: &ObjectId) -> StdHashSet<String> {
+        let mut set: HashSet<ObjectId> = HashSet::default();
         for (id, parents) in &self.commits {
             if id == ancestor || parents.iter().any(|p| set.contains(p)) {
                 set.insert(*id);
@@ -240,20 +243,40 @@ impl History {
     }
 
     fn add_worktree(&mut self, repo: &Repo) -> Result<(), HistoryError> {
-        let store = Store::new(repo.root());
-        let files = store.list().map_err(|e| HistoryError::Git {
-            action: "list the worktree's records",
-            message: e.to_string(),
-        })?;
+        // Only names are needed to find what history lacks, so the shard
+        // directories are read directly (no stat per file). Misplaced or
+        // misnamed files are `verify`'s findings, not history's.
+        let records = Store::new(repo.root()).records_dir();
+        let Ok(shards) = std::fs::read_dir(&records) else {
+            return Ok(());
+        };
         let mut uncommitted = Vec::new();
-        for file in files {
-            let Some(id) = file.named_id else { continue };
-            if self.by_id.contains_key(&id) {
+        for shard in shards.flatten() {
+            let Ok(files) = std::fs::read_dir(shard.path()) else {
                 continue;
+            };
+            let shard_name = shard.file_name();
+            for file in files.flatten() {
+                let name = file.file_name();
+                let Some(id) = name
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".yaml"))
+                    .and_then(RecordId::parse)
+                    .filter(|id| shard_name.to_str() == Some(id.shard()))
+                else {
+                    continue;
+                };
+                if !self.by_id.contains_key(&id) {
+                    uncommitted.push(id);
+                }
             }
+        }
+        let mut entries = Vec::new();
+        for id in uncommitted {
+            let path = Store::record_rel_path(&id);
             // Files that do not hash to their name or do not parse are
             // `verify`'s findings; history only carries valid records.
-            let Ok(bytes) = std::fs::read(&file.path) else {
+            let Ok(bytes) = std::fs::read(repo.root().join(&path)) else {
                 continue;
             };
             if RecordId::of_bytes(&bytes) != id {
@@ -262,19 +285,47 @@ impl History {
             let Ok(record) = Record::parse(&bytes) else {
                 continue;
             };
-            uncommitted.push(Entry {
+            entries.push(Entry {
                 id,
-                path: file.rel,
+                path,
                 commit: None,
                 blob: None,
                 summary: Summary::of(&record),
             });
         }
-        uncommitted.sort_by(|a, b| (a.summary.recorded, &a.id).cmp(&(b.summary.recorded, &b.id)));
-        for entry in uncommitted {
+        entries.sort_by(|a, b| (a.summary.recorded, &a.id).cmp(&(b.summary.recorded, &b.id)));
+        for entry in entries {
             self.push(entry);
         }
         Ok(())
+    }
+}
+
+/// Hashing for record ids, which are already uniformly distributed hex:
+/// their first 16 digits are the hash.
+type IdHash = std::hash::BuildHasherDefault<IdHasher>;
+
+/// See [`IdHash`].
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // The first write is the id's text; later ones (a terminator) are ignored.
+        if self.0 == 0 {
+            self.0 = bytes.iter().take(16).fold(1, |h, &b| {
+                let digit = if b >= b'a' {
+                    b.wrapping_sub(b'a' - 10)
+                } else {
+                    b.wrapping_sub(b'0')
+                };
+                (h << 4) | u64::from(digit & 0x0f)
+            });
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -454,10 +505,10 @@ impl<'a> Walker<'a> {
             index,
             shallow,
             pending: Vec::new(),
-            pending_data: HashMap::new(),
+            pending_data: HashMap::default(),
             missing: Vec::new(),
             boundary_seen: false,
-            visited: HashSet::new(),
+            visited: HashSet::default(),
             commits_read: 0,
             blobs_read: 0,
         })
@@ -467,7 +518,7 @@ impl<'a> Walker<'a> {
     /// not know. Missing commits are noted and treated as absent.
     fn discover(&mut self, tips: &[ObjectId]) -> Result<Vec<ObjectId>, HistoryError> {
         let mut reachable = Vec::new();
-        let mut seen: HashSet<ObjectId> = HashSet::new();
+        let mut seen: HashSet<ObjectId> = HashSet::default();
         let mut stack: Vec<ObjectId> = tips.iter().rev().copied().collect();
         while let Some(id) = stack.pop() {
             if !seen.insert(id) {
@@ -583,7 +634,7 @@ impl<'a> Walker<'a> {
         })?;
         let mut new_blobs: Vec<(ObjectId, std::path::PathBuf)> = Vec::new();
         let records_dir = Store::new(self.repo.root()).records_dir();
-        let mut wanted: HashSet<ObjectId> = HashSet::new();
+        let mut wanted: HashSet<ObjectId> = HashSet::default();
         for ((id, _, _), result) in work.iter().zip(diffs) {
             let Some(mut data) = self.pending_data.remove(id) else {
                 continue;
@@ -646,34 +697,35 @@ impl<'a> Walker<'a> {
 fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) -> History {
     let mut history = History::default();
     let order = topological(&index, include);
-    let mut infos: HashMap<ObjectId, Arc<CommitInfo>> = HashMap::new();
-    let mut info = |id: ObjectId, data: &CommitData| -> Arc<CommitInfo> {
-        infos
-            .entry(id)
-            .or_insert_with(|| {
-                Arc::new(CommitInfo {
-                    id: id.to_string(),
-                    author: data.author.clone(),
-                    date: Timestamp::from_unix_micros(data.time.saturating_mul(1_000_000)),
-                    message: data.message.clone(),
-                })
-            })
-            .clone()
-    };
-    let mut introduced: HashSet<RecordId> = HashSet::new();
+    let mut introduced: StdHashSet<RecordId, IdHash> = StdHashSet::default();
     // Content ids of blobs whose summaries moved into entries.
-    let mut taken: HashMap<ObjectId, RecordId> = HashMap::new();
-    let mut reported: HashSet<(FindingKind, String, Option<ObjectId>)> = HashSet::new();
+    let mut taken: HashMap<ObjectId, RecordId> = HashMap::default();
+    let mut reported: StdHashSet<(FindingKind, String, Option<ObjectId>)> = StdHashSet::default();
     for id in &order {
-        let Some(data) = index.commits.get(id) else {
+        // Each commit is assembled once, so its data moves out of the index.
+        let Some(data) = index.commits.remove(id) else {
             continue;
         };
-        history.commits.push((*id, data.parents.clone()));
-        if data.changes.is_empty() && data.problem.is_none() {
+        let CommitData {
+            parents,
+            author,
+            time,
+            message,
+            changes,
+            problem,
+            ..
+        } = data;
+        history.commits.push((*id, parents));
+        if changes.is_empty() && problem.is_none() {
             continue;
         }
         let shown = !hidden.contains(id);
-        let commit = info(*id, data);
+        let commit = Arc::new(CommitInfo {
+            id: id.to_string(),
+            author,
+            date: Timestamp::from_unix_micros(time.saturating_mul(1_000_000)),
+            message,
+        });
         let mut finding = |kind: FindingKind,
                            path: String,
                            record: Option<RecordId>,
@@ -689,7 +741,7 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                 });
             }
         };
-        if let Some(problem) = &data.problem {
+        if let Some(problem) = &problem {
             finding(
                 FindingKind::Unreadable,
                 ".lineage/records".into(),
@@ -702,7 +754,7 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
             );
         }
         let mut added: Vec<Entry> = Vec::new();
-        for change in &data.changes {
+        for change in &changes {
             let path = format!(
                 "{}/{}/{}",
                 crate::store::LINEAGE_DIR,
@@ -845,8 +897,8 @@ fn topological(index: &Index, tips: &[ObjectId]) -> Vec<ObjectId> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     // Every reachable commit, with how many of its parents are reachable.
-    let mut pending: HashMap<ObjectId, usize> = HashMap::new();
-    let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+    let mut pending: HashMap<ObjectId, usize> = HashMap::default();
+    let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::default();
     let mut stack: Vec<ObjectId> = tips
         .iter()
         .filter(|t| index.commits.contains_key(*t))
@@ -970,7 +1022,7 @@ mod tests {
             commit(vec![main, side], vec![added(&path_b, oid(11))]),
         );
 
-        let history = assemble(index, &[merge], &HashSet::new());
+        let history = assemble(index, &[merge], &HashSet::default());
         let commit_of = |id: &RecordId| {
             history
                 .get(id)

@@ -66,7 +66,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
     };
-    match result {
+    match result.and_then(|code| ui.flush().map(|()| code)) {
         Ok(code) => code,
         Err(err) => ui.report(&err),
     }

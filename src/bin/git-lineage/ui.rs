@@ -82,10 +82,12 @@ impl From<serde_json::Error> for CommandError {
     }
 }
 
-/// Where commands print.
+/// Where commands print. Stdout is block-buffered (a 100,000-line `log`
+/// would otherwise make one write call per line); it is flushed before
+/// anything goes to stderr and when the command ends.
 pub struct Ui {
     quiet: bool,
-    stdout: std::io::StdoutLock<'static>,
+    stdout: std::io::BufWriter<std::io::StdoutLock<'static>>,
 }
 
 impl Ui {
@@ -93,7 +95,7 @@ impl Ui {
     pub fn new(quiet: bool) -> Ui {
         Ui {
             quiet,
-            stdout: std::io::stdout().lock(),
+            stdout: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
         }
     }
 
@@ -122,6 +124,13 @@ impl Ui {
             let _ = self.stdout.flush();
             eprintln!("{text}");
         }
+    }
+
+    /// Flush stdout: before a child process writes to the same terminal,
+    /// and when the command ends.
+    pub fn flush(&mut self) -> Result<(), CommandError> {
+        self.stdout.flush()?;
+        Ok(())
     }
 
     /// Print an error and return the exit code for it.
