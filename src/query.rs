@@ -292,7 +292,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::history::{CommitInfo, Summary};
+    use crate::history::{CommitInfo, Summary, SummaryCell};
     use crate::record::{Agent, RecordId};
 
     fn condition(text: &str) -> Condition {
@@ -327,7 +327,7 @@ mod tests {
                 })
             }),
             blob: None,
-            summary: Summary {
+            summary: SummaryCell::ready(Summary {
                 kind: kind.into(),
                 name: name.into(),
                 recorded: ts(recorded),
@@ -339,7 +339,7 @@ mod tests {
                 references: vec![],
                 params: map(params),
                 metrics: ValueMap::new(),
-            },
+            }),
         }
     }
 

@@ -772,7 +772,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::history::{CommitInfo, Summary};
+    use crate::history::{CommitInfo, Summary, SummaryCell};
     use crate::params::ValueMap;
 
     pub(super) const C1: &str = "1111111111111111111111111111111111111111";
@@ -809,7 +809,7 @@ mod tests {
                 })
             }),
             blob: None,
-            summary: Summary {
+            summary: SummaryCell::ready(Summary {
                 kind: kind.into(),
                 name: name.into(),
                 recorded,
@@ -824,7 +824,7 @@ mod tests {
                 references: vec![],
                 params: ValueMap::new(),
                 metrics: ValueMap::new(),
-            },
+            }),
         }
     }
 

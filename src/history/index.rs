@@ -324,7 +324,7 @@ fn read_blob(r: &mut Reader<'_>) -> Option<BlobData> {
     })
 }
 
-fn write_summary(w: &mut Writer, s: &Summary) {
+pub(super) fn write_summary(w: &mut Writer, s: &Summary) {
     w.str(&s.kind);
     w.str(&s.name);
     w.int(s.recorded.unix_micros());
@@ -344,6 +344,13 @@ fn write_summary(w: &mut Writer, s: &Summary) {
     }
     write_map(w, &s.params);
     write_map(w, &s.metrics);
+}
+
+/// Decode one summary written by the index codec (the whole slice).
+pub fn decode_summary(bytes: &[u8]) -> Option<Summary> {
+    let mut r = Reader { buf: bytes };
+    let summary = read_summary(&mut r)?;
+    r.buf.is_empty().then_some(summary)
 }
 
 fn read_summary(r: &mut Reader<'_>) -> Option<Summary> {
@@ -511,18 +518,19 @@ fn read_value(r: &mut Reader<'_>, depth: usize) -> Option<Value> {
     })
 }
 
+/// Appends the codec's primitives to a buffer.
 #[derive(Default)]
-struct Writer {
-    buf: Vec<u8>,
+pub(super) struct Writer {
+    pub(super) buf: Vec<u8>,
 }
 
 impl Writer {
-    fn byte(&mut self, b: u8) {
+    pub(super) fn byte(&mut self, b: u8) {
         self.buf.push(b);
     }
 
     /// LEB128.
-    fn uint(&mut self, mut n: u64) {
+    pub(super) fn uint(&mut self, mut n: u64) {
         loop {
             let low = (n & 0x7f) as u8;
             n >>= 7;
@@ -535,16 +543,16 @@ impl Writer {
     }
 
     /// Zig-zag, then LEB128.
-    fn int(&mut self, n: i64) {
+    pub(super) fn int(&mut self, n: i64) {
         self.uint(((n << 1) ^ (n >> 63)) as u64);
     }
 
-    fn str(&mut self, s: &str) {
+    pub(super) fn str(&mut self, s: &str) {
         self.uint(s.len() as u64);
         self.buf.extend(s.as_bytes());
     }
 
-    fn opt_str(&mut self, s: Option<&str>) {
+    pub(super) fn opt_str(&mut self, s: Option<&str>) {
         match s {
             Some(s) => {
                 self.byte(1);
@@ -554,11 +562,11 @@ impl Writer {
         }
     }
 
-    fn oid(&mut self, id: &ObjectId) {
+    pub(super) fn oid(&mut self, id: &ObjectId) {
         self.buf.extend(id.as_bytes());
     }
 
-    fn opt_oid(&mut self, id: Option<&ObjectId>) {
+    pub(super) fn opt_oid(&mut self, id: Option<&ObjectId>) {
         match id {
             Some(id) => {
                 self.byte(1);
@@ -568,7 +576,7 @@ impl Writer {
         }
     }
 
-    fn record_id(&mut self, id: &RecordId) {
+    pub(super) fn record_id(&mut self, id: &RecordId) {
         // 32 bytes instead of 64 hex digits.
         for pair in id.as_str().as_bytes().chunks(2) {
             let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
@@ -577,12 +585,13 @@ impl Writer {
     }
 }
 
-struct Reader<'a> {
-    buf: &'a [u8],
+/// Reads the codec's primitives from a slice; `None` on damage.
+pub(super) struct Reader<'a> {
+    pub(super) buf: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.buf.len() < n {
             return None;
         }
@@ -591,11 +600,11 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    fn byte(&mut self) -> Option<u8> {
+    pub(super) fn byte(&mut self) -> Option<u8> {
         self.take(1).map(|b| b[0])
     }
 
-    fn uint(&mut self) -> Option<u64> {
+    pub(super) fn uint(&mut self) -> Option<u64> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -607,36 +616,36 @@ impl<'a> Reader<'a> {
         None
     }
 
-    fn int(&mut self) -> Option<i64> {
+    pub(super) fn int(&mut self) -> Option<i64> {
         let n = self.uint()?;
         Some(((n >> 1) as i64) ^ -((n & 1) as i64))
     }
 
-    fn str(&mut self) -> Option<String> {
+    pub(super) fn str(&mut self) -> Option<String> {
         let len = usize::try_from(self.uint()?).ok()?;
         let bytes = self.take(len)?;
         String::from_utf8(bytes.to_vec()).ok()
     }
 
-    fn opt_str(&mut self) -> Option<Option<String>> {
+    pub(super) fn opt_str(&mut self) -> Option<Option<String>> {
         match self.byte()? {
             0 => Some(None),
             _ => self.str().map(Some),
         }
     }
 
-    fn oid(&mut self) -> Option<ObjectId> {
+    pub(super) fn oid(&mut self) -> Option<ObjectId> {
         ObjectId::try_from(self.take(20)?).ok()
     }
 
-    fn opt_oid(&mut self) -> Option<Option<ObjectId>> {
+    pub(super) fn opt_oid(&mut self) -> Option<Option<ObjectId>> {
         match self.byte()? {
             0 => Some(None),
             _ => self.oid().map(Some),
         }
     }
 
-    fn record_id(&mut self) -> Option<RecordId> {
+    pub(super) fn record_id(&mut self) -> Option<RecordId> {
         let bytes = self.take(32)?;
         RecordId::parse(&ContentHash::from_bytes(bytes.try_into().ok()?).to_hex())
     }

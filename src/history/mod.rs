@@ -8,6 +8,7 @@
 
 pub mod index;
 mod model;
+mod snapshot;
 mod walk;
 
 use std::collections::HashMap as StdHashMap;
@@ -124,15 +125,79 @@ pub struct History {
     pub warnings: Vec<String>,
     /// What the load cost.
     pub stats: Stats,
-    by_id: StdHashMap<RecordId, usize, IdHash>,
+    /// Positions of entries by id, built on the first lookup (a `log`
+    /// never needs it).
+    by_id: std::sync::OnceLock<IdIndex>,
     /// Reachable commits, parents before children, with their parents.
-    commits: Vec<(ObjectId, Vec<ObjectId>)>,
+    commits: CommitGraph,
+}
+
+/// Commits in topological order (parents first), each with the positions
+/// of its parents: flat arrays, so a snapshot loads without an allocation
+/// per commit.
+#[derive(Debug, Default, Clone)]
+struct CommitGraph {
+    ids: Vec<ObjectId>,
+    /// `parents[starts[i]..starts[i + 1]]` are commit `i`'s parents.
+    starts: Vec<u32>,
+    parents: Vec<u32>,
+}
+
+impl CommitGraph {
+    fn with_capacity(n: usize) -> CommitGraph {
+        CommitGraph {
+            ids: Vec::with_capacity(n),
+            starts: Vec::with_capacity(n + 1),
+            parents: Vec::with_capacity(n),
+        }
+    }
+
+    /// Add a commit whose parents (positions) were added before it.
+    fn push(&mut self, id: ObjectId, parents: &[u32]) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.ids.push(id);
+        self.parents.extend_from_slice(parents);
+        self.starts.push(self.parents.len() as u32);
+    }
+
+    fn parents_of(&self, i: usize) -> &[u32] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.parents.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
 }
 
 impl History {
     /// Load the history of `repo` as `options` select it.
     pub fn load(repo: &Repo, options: &HistoryOptions) -> Result<History, HistoryError> {
         trace("start");
+        let (include, exclude) = resolve_revisions(repo, &options.revisions)?;
+        // HEAD and --all loads are snapshotted: repeating one with no ref
+        // moved reads one file instead of walking anything.
+        let snapshot_path = snapshot::path_in(&repo.cache_dir());
+        let key = (options.use_index && exclude.is_empty())
+            .then(|| snapshot_key(repo, &options.revisions, &include))
+            .flatten();
+        let records_dir = Store::new(repo.root()).records_dir();
+        let worktree = options
+            .worktree
+            .then(|| snapshot::worktree_state(&records_dir))
+            .flatten();
+        if let Some(key) = &key
+            && let Some((mut history, current)) =
+                snapshot::load(&snapshot_path, key, worktree.as_ref())
+        {
+            trace("snapshot loaded");
+            if options.worktree && !current {
+                history.add_worktree(repo)?;
+                let _ = snapshot::save(&snapshot_path, key, worktree.as_ref(), &history);
+                trace("worktree read again");
+            }
+            return Ok(history);
+        }
         let index_path = index::path_in(&repo.cache_dir());
         let mut index = if options.use_index {
             Index::load(&index_path)
@@ -141,7 +206,6 @@ impl History {
         };
         let lap = trace;
         lap("index loaded");
-        let (include, exclude) = resolve_revisions(repo, &options.revisions)?;
         let mut walker = Walker::new(repo, &mut index)?;
         let reachable = walker.discover(&include)?;
         let hidden: HashSet<ObjectId> = if exclude.is_empty() {
@@ -173,19 +237,27 @@ impl History {
             history.add_worktree(repo)?;
         }
         lap("worktree");
+        if let Some(key) = &key {
+            // Derived data, like the index: a failed save only costs speed.
+            let state = worktree.as_ref().filter(|_| options.worktree);
+            let _ = snapshot::save(&snapshot_path, key, state, &history);
+            lap("snapshot saved");
+        }
         Ok(history)
     }
 
     /// The entry of a record id.
     pub fn get(&self, id: &RecordId) -> Option<&Entry> {
-        self.by_id.get(id).map(|&i| &self.entries[i])
+        let index = self.by_id.get_or_init(|| IdIndex::of(&self.entries));
+        index.find(&self.entries, id).map(|i| &self.entries[i])
     }
 
     /// Every record id whose hex starts with `prefix`.
     pub fn ids_with_prefix(&self, prefix: &str) -> Vec<RecordId> {
         let mut ids: Vec<RecordId> = self
-            .by_id
-            .keys()
+            .entries
+            .iter()
+            .map(|e| &e.id)
             .filter(|id| id.as_str().starts_with(prefix))
             .cloned()
             .collect();
@@ -228,17 +300,26 @@ impl History {
     /// Every reachable commit that has `ancestor` in its history, `ancestor`
     /// included (full hex ids).
     pub fn descendants_of(&self, ancestor: &ObjectId) -> StdHashSet<String> {
-        let mut set: HashSet<ObjectId> = HashSet::default();
-        for (id, parents) in &self.commits {
-            if id == ancestor || parents.iter().any(|p| set.contains(p)) {
-                set.insert(*id);
-            }
+        let graph = &self.commits;
+        let mut descends = vec![false; graph.ids.len()];
+        for (i, id) in graph.ids.iter().enumerate() {
+            descends[i] = id == ancestor
+                || graph
+                    .parents_of(i)
+                    .iter()
+                    .any(|&p| descends.get(p as usize).copied().unwrap_or(false));
         }
-        set.into_iter().map(|id| id.to_string()).collect()
+        graph
+            .ids
+            .iter()
+            .zip(descends)
+            .filter(|(_, d)| *d)
+            .map(|(id, _)| id.to_string())
+            .collect()
     }
 
     fn push(&mut self, entry: Entry) {
-        self.by_id.insert(entry.id.clone(), self.entries.len());
+        self.by_id = std::sync::OnceLock::new();
         self.entries.push(entry);
     }
 
@@ -266,7 +347,7 @@ impl History {
                 else {
                     continue;
                 };
-                if !self.by_id.contains_key(&id) {
+                if self.get(&id).is_none() {
                     uncommitted.push(id);
                 }
             }
@@ -290,7 +371,7 @@ impl History {
                 path,
                 commit: None,
                 blob: None,
-                summary: Summary::of(&record),
+                summary: SummaryCell::ready(Summary::of(&record)),
             });
         }
         entries.sort_by(|a, b| (a.summary.recorded, &a.id).cmp(&(b.summary.recorded, &b.id)));
@@ -301,27 +382,70 @@ impl History {
     }
 }
 
-/// Hashing for record ids, which are already uniformly distributed hex:
-/// their first 16 digits are the hash.
-type IdHash = std::hash::BuildHasherDefault<IdHasher>;
+/// Entry positions by record id: keyed by the id's first 16 hex digits
+/// (ids are uniformly distributed hashes), checked against the full id,
+/// with the rare shared prefix kept aside.
+#[derive(Debug, Default)]
+struct IdIndex {
+    by_prefix: StdHashMap<u64, u32, std::hash::BuildHasherDefault<PrefixHasher>>,
+    overflow: Vec<(RecordId, u32)>,
+}
 
-/// See [`IdHash`].
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        // The first write is the id's text; later ones (a terminator) are ignored.
-        if self.0 == 0 {
-            self.0 = bytes.iter().take(16).fold(1, |h, &b| {
-                let digit = if b >= b'a' {
-                    b.wrapping_sub(b'a' - 10)
-                } else {
-                    b.wrapping_sub(b'0')
-                };
-                (h << 4) | u64::from(digit & 0x0f)
-            });
+impl IdIndex {
+    fn of(entries: &[Entry]) -> IdIndex {
+        let mut index = IdIndex::default();
+        index.by_prefix.reserve(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let key = prefix_key(&entry.id);
+            match index.by_prefix.get(&key) {
+                None => {
+                    index.by_prefix.insert(key, i as u32);
+                }
+                Some(&j) if entries[j as usize].id == entry.id => {}
+                Some(_) => index.overflow.push((entry.id.clone(), i as u32)),
+            }
         }
+        index
+    }
+
+    fn find(&self, entries: &[Entry], id: &RecordId) -> Option<usize> {
+        if let Some(&i) = self.by_prefix.get(&prefix_key(id))
+            && entries.get(i as usize).is_some_and(|e| e.id == *id)
+        {
+            return Some(i as usize);
+        }
+        self.overflow
+            .iter()
+            .find(|(other, _)| other == id)
+            .map(|(_, i)| *i as usize)
+    }
+}
+
+/// The first 16 hex digits of an id as a number.
+fn prefix_key(id: &RecordId) -> u64 {
+    id.as_str().bytes().take(16).fold(0, |h, b| {
+        let digit = if b >= b'a' {
+            b.wrapping_sub(b'a' - 10)
+        } else {
+            b.wrapping_sub(b'0')
+        };
+        (h << 4) | u64::from(digit & 0x0f)
+    })
+}
+
+/// The identity hash for [`prefix_key`]s, which are already uniform.
+#[derive(Default)]
+struct PrefixHasher(u64);
+
+impl std::hash::Hasher for PrefixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 
     fn finish(&self) -> u64 {
@@ -340,6 +464,28 @@ fn trace(what: &str) {
             start.elapsed().as_secs_f64() * 1e3
         );
     }
+}
+
+/// The snapshot key of a HEAD or --all load.
+fn snapshot_key(repo: &Repo, revisions: &Revisions, include: &[ObjectId]) -> Option<snapshot::Key> {
+    let selection = match revisions {
+        Revisions::Head => 0,
+        Revisions::All => 1,
+        Revisions::Specs(_) => return None,
+    };
+    let mut tips = include.to_vec();
+    tips.sort();
+    let shallow = repo
+        .gix()
+        .shallow_file()
+        .ok()
+        .and_then(|path| std::fs::read(path).ok())
+        .unwrap_or_default();
+    Some(snapshot::Key {
+        selection,
+        tips,
+        shallow: *blake3::hash(&shallow).as_bytes(),
+    })
 }
 
 /// The commits to include and exclude.
@@ -697,7 +843,8 @@ impl<'a> Walker<'a> {
 fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) -> History {
     let mut history = History::default();
     let order = topological(&index, include);
-    let mut introduced: StdHashSet<RecordId, IdHash> = StdHashSet::default();
+    let mut introduced: StdHashSet<RecordId> = StdHashSet::default();
+    let mut position: HashMap<ObjectId, u32> = HashMap::default();
     // Content ids of blobs whose summaries moved into entries.
     let mut taken: HashMap<ObjectId, RecordId> = HashMap::default();
     let mut reported: StdHashSet<(FindingKind, String, Option<ObjectId>)> = StdHashSet::default();
@@ -715,7 +862,12 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
             problem,
             ..
         } = data;
-        history.commits.push((*id, parents));
+        let parent_positions: Vec<u32> = parents
+            .iter()
+            .filter_map(|p| position.get(p).copied())
+            .collect();
+        position.insert(*id, history.commits.ids.len() as u32);
+        history.commits.push(*id, &parent_positions);
         if changes.is_empty() && problem.is_none() {
             continue;
         }
@@ -794,7 +946,7 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                                 path,
                                 commit: Some(commit.clone()),
                                 blob: Some(blob),
-                                summary: *summary,
+                                summary: SummaryCell::ready(*summary),
                             });
                         }
                         continue;
@@ -1040,6 +1192,80 @@ mod tests {
             "parents come before children"
         );
         assert_eq!(history.descendants_of(&side).len(), 2, "side and the merge");
+    }
+
+    #[test]
+    fn a_snapshot_round_trips_and_is_only_used_for_its_key() {
+        let mut index = Index::default();
+        let (path_a, id_a) = record(&mut index, oid(10), "a");
+        let (path_b, _) = record(&mut index, oid(11), "b");
+        index
+            .commits
+            .insert(oid(1), commit(vec![], vec![added(&path_a, oid(10))]));
+        let edit = index::Change {
+            path: path_a.clone(),
+            old: Some(oid(10)),
+            new: Some(oid(12)),
+        };
+        index.commits.insert(
+            oid(2),
+            commit(vec![oid(1)], vec![added(&path_b, oid(11)), edit]),
+        );
+        let mut history = assemble(index, &[oid(2)], &HashSet::default());
+        history.warnings.push("a warning".into());
+        history.stats.commits = 2;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(snapshot::FILE_NAME);
+        let key = snapshot::Key {
+            selection: 0,
+            tips: vec![oid(2)],
+            shallow: [0; 32],
+        };
+        let state: snapshot::WorktreeState = vec![(String::new(), 1)];
+        snapshot::save(&path, &key, Some(&state), &history).unwrap();
+
+        let (loaded, current) = snapshot::load(&path, &key, Some(&state)).expect("same key loads");
+        assert!(current);
+        assert_eq!(loaded.entries.len(), 2);
+        for (a, b) in history.entries.iter().zip(&loaded.entries) {
+            assert_eq!(a.id, b.id);
+            assert_eq!(a.path, b.path);
+            assert_eq!(a.blob, b.blob);
+            assert_eq!(a.commit, b.commit);
+            assert_eq!(a.summary.kind, b.summary.kind);
+            assert_eq!(
+                *a.summary, *b.summary,
+                "the lazily decoded summary is the same"
+            );
+        }
+        assert_eq!(loaded.findings.len(), 1);
+        assert_eq!(loaded.findings[0].kind, FindingKind::Edited);
+        assert_eq!(loaded.findings[0].commit.id, oid(2).to_string());
+        assert_eq!(loaded.warnings, vec!["a warning".to_string()]);
+        assert_eq!(loaded.stats.commits, 2);
+        assert_eq!(
+            loaded.get(&id_a).map(|e| e.summary.name.as_str()),
+            Some("a")
+        );
+        assert_eq!(loaded.descendants_of(&oid(1)).len(), 2);
+
+        // Another tip, another worktree state, or a flipped byte: not used as is.
+        let moved = snapshot::Key {
+            tips: vec![oid(3)],
+            ..key.clone()
+        };
+        assert!(snapshot::load(&path, &moved, Some(&state)).is_none());
+        let (_, current) = snapshot::load(&path, &key, Some(&vec![(String::new(), 2)])).unwrap();
+        assert!(
+            !current,
+            "a changed records directory means a fresh look at the worktree"
+        );
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(snapshot::load(&path, &key, Some(&state)).is_none());
     }
 
     #[test]

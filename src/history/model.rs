@@ -77,6 +77,114 @@ impl Summary {
     }
 }
 
+/// A record's [`Summary`], decoded when first used.
+///
+/// The fields every listing needs (`kind`, `name`, `recorded`, `agent`) are
+/// plain fields, read without decoding; everything else is reached through
+/// `Deref` (`cell.inputs`, `cell.params`, …), which decodes the summary once
+/// from the history snapshot it came from. A 100,000-record `log` so never
+/// decodes 100,000 parameter maps.
+#[derive(Debug, Clone)]
+pub struct SummaryCell {
+    /// The activity.
+    pub kind: String,
+    /// The step or model name.
+    pub name: String,
+    /// When the record was written.
+    pub recorded: Timestamp,
+    /// Who recorded it.
+    pub agent: Agent,
+    full: std::sync::OnceLock<Summary>,
+    source: Option<(Arc<Vec<u8>>, usize, usize)>,
+}
+
+impl SummaryCell {
+    /// A cell holding a decoded summary.
+    pub fn ready(summary: Summary) -> SummaryCell {
+        SummaryCell {
+            kind: summary.kind.clone(),
+            name: summary.name.clone(),
+            recorded: summary.recorded,
+            agent: summary.agent.clone(),
+            full: std::sync::OnceLock::from(summary),
+            source: None,
+        }
+    }
+
+    /// A cell that decodes `bytes[start..end]` (an encoded summary, see
+    /// `index`) on first use.
+    pub(crate) fn lazy(
+        kind: String,
+        name: String,
+        recorded: Timestamp,
+        agent: Agent,
+        bytes: Arc<Vec<u8>>,
+        start: usize,
+        end: usize,
+    ) -> SummaryCell {
+        SummaryCell {
+            kind,
+            name,
+            recorded,
+            agent,
+            full: std::sync::OnceLock::new(),
+            source: Some((bytes, start, end)),
+        }
+    }
+}
+
+impl SummaryCell {
+    fn decode(&self) -> Summary {
+        self.source
+            .as_ref()
+            .and_then(|(bytes, start, end)| super::index::decode_summary(bytes.get(*start..*end)?))
+            // The snapshot's checksum was verified when it was loaded, so
+            // this only happens on a bug; keep what is known.
+            .unwrap_or_else(|| Summary {
+                kind: self.kind.clone(),
+                name: self.name.clone(),
+                recorded: self.recorded,
+                agent: self.agent.clone(),
+                failed: false,
+                code_commit: None,
+                inputs: Vec::new(),
+                outputs: Vec::new(),
+                references: Vec::new(),
+                params: ValueMap::new(),
+                metrics: ValueMap::new(),
+            })
+    }
+}
+
+impl std::ops::Deref for SummaryCell {
+    type Target = Summary;
+
+    fn deref(&self) -> &Summary {
+        self.full.get_or_init(|| self.decode())
+    }
+}
+
+/// Mutable access decodes the summary and detaches it from its source.
+/// Changing `kind`, `name`, `recorded` or `agent` through it does not
+/// change the cell's own fields of those names.
+impl std::ops::DerefMut for SummaryCell {
+    fn deref_mut(&mut self) -> &mut Summary {
+        let summary = self.full.take().unwrap_or_else(|| self.decode());
+        self.source = None;
+        self.full = std::sync::OnceLock::from(summary);
+        match self.full.get_mut() {
+            Some(summary) => summary,
+            None => unreachable!("the cell was filled on the line above"),
+        }
+    }
+}
+
+impl Serialize for SummaryCell {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Summary::serialize(self, serializer)
+    }
+}
+
 /// One record found in history (or in the worktree, not yet committed).
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -92,7 +200,7 @@ pub struct Entry {
     pub blob: Option<gix::ObjectId>,
     /// What the record says.
     #[serde(flatten)]
-    pub summary: Summary,
+    pub summary: SummaryCell,
 }
 
 impl Entry {

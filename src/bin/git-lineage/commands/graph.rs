@@ -73,7 +73,8 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
         &args.history,
         args.descendants_of_commit,
     )?;
-    drop((repo, history));
+    super::exit_without_freeing(history);
+    drop(repo);
     let subgraph = graph.traverse(
         &starts,
         &TraverseOptions {
@@ -88,6 +89,7 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
         GraphFormat::Dot => ui.bytes(render::dot(&subgraph).as_bytes())?,
         GraphFormat::Mermaid => ui.bytes(render::mermaid(&subgraph).as_bytes())?,
     }
+    super::exit_without_freeing(graph);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -27,7 +27,7 @@ pub struct ImpactArgs {
 }
 
 pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode, CommandError> {
-    let (_repo, _history, graph, starts) = super::graph::open_graph(
+    let (_repo, history, graph, starts) = super::graph::open_graph(
         ui,
         cwd,
         &args.reference,
@@ -35,6 +35,7 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
         args.descendants_of_commit,
     )?;
     let impact = graph.impact(&starts);
+    super::exit_without_freeing((history, graph));
     match args.format {
         Format::Json => ui.json(&impact)?,
         Format::Text => {

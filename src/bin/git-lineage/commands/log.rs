@@ -39,5 +39,7 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
     };
     let found = git_lineage::query::search(&history.entries, &query);
     print_entries(ui, &found, args.format)?;
+    drop(found);
+    super::exit_without_freeing(history);
     Ok(ExitCode::SUCCESS)
 }

@@ -154,3 +154,10 @@ pub fn short_date(t: git_lineage::time::Timestamp) -> String {
     let text = t.to_string();
     format!("{} {}", &text[..10], &text[11..16])
 }
+
+/// Leave `value` to the operating system instead of freeing it: the command
+/// is about to exit, and freeing a 100,000-record history one allocation at
+/// a time takes longer than printing it.
+pub fn exit_without_freeing<T>(value: T) {
+    std::mem::forget(value);
+}

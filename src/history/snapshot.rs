@@ -1,0 +1,333 @@
+//! The history snapshot at `.git/lineage/snapshot-v1.bin`: the assembled
+//! [`History`] of the last load of HEAD (or of `--all`), keyed by the commits
+//! the refs pointed at, so a repeated query with nothing new skips the walk,
+//! the index and assembly altogether.
+//!
+//! Entries keep their listing fields (`kind`, `name`, `recorded`, `agent`)
+//! eagerly; the rest of each summary is decoded on first use from the
+//! snapshot's bytes ([`SummaryCell`]). The worktree's uncommitted records are
+//! kept with the modification times of the record directories, and looked
+//! for again when any of them changed. The file is checksummed; a damaged
+//! or stale snapshot is ignored and rewritten.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use gix::ObjectId;
+
+use super::index::{Reader, Writer, write_summary};
+use super::model::{CommitInfo, Entry, Finding, FindingKind, SummaryCell};
+use super::{CommitGraph, History, Stats};
+use crate::record::Agent;
+use crate::time::Timestamp;
+
+/// The file name under `.git/lineage/`.
+pub const FILE_NAME: &str = "snapshot-v1.bin";
+const MAGIC: &[u8] = b"git-lineage history snapshot v1\n";
+/// Directory times this close to now may still change within the same tick.
+const RACY_NANOS: i128 = 2_000_000_000;
+
+/// What a snapshot is valid for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// 0: HEAD, 1: all refs.
+    pub selection: u8,
+    /// The tip commits, sorted.
+    pub tips: Vec<ObjectId>,
+    /// BLAKE3 of `.git/shallow` (empty when not shallow): unshallowing
+    /// changes history without moving a ref.
+    pub shallow: [u8; 32],
+}
+
+/// Modification times of `.lineage/records/` and each shard directory
+/// (`""` is the records directory itself), nanoseconds since the epoch.
+pub type WorktreeState = Vec<(String, i128)>;
+
+/// Where the snapshot of a repository lives.
+pub fn path_in(cache_dir: &Path) -> PathBuf {
+    cache_dir.join(FILE_NAME)
+}
+
+fn mtime_nanos(path: &Path) -> Option<i128> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(since.as_nanos() as i128)
+}
+
+/// The current state of the record directories; `None` when a time is too
+/// recent to trust (a file added in the same tick would not change it).
+pub fn worktree_state(records_dir: &Path) -> Option<WorktreeState> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos() as i128;
+    let mut state = vec![(String::new(), mtime_nanos(records_dir).unwrap_or(0))];
+    if let Ok(shards) = std::fs::read_dir(records_dir) {
+        for shard in shards.flatten() {
+            let name = shard.file_name().to_string_lossy().into_owned();
+            state.push((name, mtime_nanos(&shard.path()).unwrap_or(0)));
+        }
+    }
+    state.sort();
+    state
+        .iter()
+        .all(|(_, t)| now - *t > RACY_NANOS)
+        .then_some(state)
+}
+
+/// Write `history` as the snapshot for `key`. Best effort, like the index.
+pub fn save(
+    path: &Path,
+    key: &Key,
+    worktree: Option<&WorktreeState>,
+    history: &History,
+) -> std::io::Result<()> {
+    let mut w = Writer::default();
+    write_key(&mut w, key);
+    match worktree {
+        Some(state) => {
+            w.byte(1);
+            w.uint(state.len() as u64);
+            for (name, time) in state {
+                w.str(name);
+                w.buf.extend(time.to_le_bytes());
+            }
+        }
+        None => w.byte(0),
+    }
+    w.uint(history.stats.commits as u64);
+    w.uint(history.warnings.len() as u64);
+    for warning in &history.warnings {
+        w.str(warning);
+    }
+    // The commit graph, then the commits shown beside records and findings.
+    let graph = &history.commits;
+    w.uint(graph.ids.len() as u64);
+    for (i, id) in graph.ids.iter().enumerate() {
+        w.oid(id);
+        let parents = graph.parents_of(i);
+        w.uint(parents.len() as u64);
+        for p in parents {
+            w.uint(u64::from(*p));
+        }
+    }
+    let mut infos: Vec<Arc<CommitInfo>> = Vec::new();
+    let mut info_index: std::collections::HashMap<*const CommitInfo, usize> =
+        std::collections::HashMap::new();
+    let mut info_of = |commit: &Arc<CommitInfo>| -> usize {
+        *info_index.entry(Arc::as_ptr(commit)).or_insert_with(|| {
+            infos.push(commit.clone());
+            infos.len() - 1
+        })
+    };
+    let entry_infos: Vec<Option<usize>> = history
+        .entries
+        .iter()
+        .map(|e| e.commit.as_ref().map(&mut info_of))
+        .collect();
+    let finding_infos: Vec<usize> = history
+        .findings
+        .iter()
+        .map(|f| info_of(&f.commit))
+        .collect();
+    w.uint(infos.len() as u64);
+    for info in &infos {
+        w.str(&info.id);
+        w.str(&info.author.name);
+        w.str(&info.author.email);
+        w.int(info.date.unix_micros());
+        w.str(&info.message);
+    }
+    // Summaries go in their own section; entries point into it.
+    let mut summaries = Writer::default();
+    w.uint(history.entries.len() as u64);
+    for (entry, info) in history.entries.iter().zip(entry_infos) {
+        w.record_id(&entry.id);
+        w.uint(info.map_or(0, |i| i as u64 + 1));
+        w.opt_oid(entry.blob.as_ref());
+        let cell = &entry.summary;
+        w.str(&cell.kind);
+        w.str(&cell.name);
+        w.int(cell.recorded.unix_micros());
+        w.str(&cell.agent.name);
+        w.str(&cell.agent.email);
+        let start = summaries.buf.len();
+        write_summary(&mut summaries, cell);
+        w.uint(start as u64);
+        w.uint((summaries.buf.len() - start) as u64);
+    }
+    w.uint(history.findings.len() as u64);
+    for (finding, info) in history.findings.iter().zip(finding_infos) {
+        w.byte(finding.kind as u8);
+        w.str(&finding.path);
+        match &finding.record {
+            Some(id) => {
+                w.byte(1);
+                w.record_id(id);
+            }
+            None => w.byte(0),
+        }
+        w.uint(info as u64);
+        w.str(&finding.message);
+    }
+    let head = w.buf;
+    let mut payload = Vec::with_capacity(head.len() + summaries.buf.len() + 8);
+    payload.extend((head.len() as u64).to_le_bytes());
+    payload.extend(head);
+    payload.extend(summaries.buf);
+    let mut file = MAGIC.to_vec();
+    file.extend(blake3::hash(&payload).as_bytes());
+    file.extend(payload);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    crate::cache::write_atomically(path, &file)
+}
+
+fn write_key(w: &mut Writer, key: &Key) {
+    w.byte(key.selection);
+    w.uint(key.tips.len() as u64);
+    for tip in &key.tips {
+        w.oid(tip);
+    }
+    w.buf.extend(key.shallow);
+}
+
+const FINDING_KINDS: [FindingKind; 6] = [
+    FindingKind::Edited,
+    FindingKind::Deleted,
+    FindingKind::Misnamed,
+    FindingKind::NotARecord,
+    FindingKind::Invalid,
+    FindingKind::Unreadable,
+];
+
+/// The snapshot at `path` if it was written for `key`. The second value is
+/// true when its uncommitted records are still current (the record
+/// directories have not changed since); otherwise they were dropped and the
+/// caller looks at the worktree again.
+pub fn load(path: &Path, key: &Key, worktree: Option<&WorktreeState>) -> Option<(History, bool)> {
+    let bytes = Arc::new(std::fs::read(path).ok()?);
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (checksum, payload) = (rest.get(..32)?, rest.get(32..)?);
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_rayon(payload);
+    if hasher.finalize().as_bytes() != checksum {
+        return None;
+    }
+    let head_len = usize::try_from(u64::from_le_bytes(payload.get(..8)?.try_into().ok()?)).ok()?;
+    let head = payload.get(8..8usize.checked_add(head_len)?)?;
+    // Offsets of summaries are relative to this point of the file.
+    let summaries_at = MAGIC.len() + 32 + 8 + head_len;
+    let mut r = Reader { buf: head };
+
+    let mut stored = Writer::default();
+    write_key(&mut stored, key);
+    if r.take(stored.buf.len())? != stored.buf.as_slice() {
+        return None;
+    }
+    let stored_state = match r.byte()? {
+        0 => None,
+        _ => {
+            let mut state = Vec::new();
+            for _ in 0..r.uint()? {
+                let name = r.str()?;
+                let time = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
+                state.push((name, time));
+            }
+            Some(state)
+        }
+    };
+    let worktree_current = stored_state.is_some() && stored_state.as_ref() == worktree;
+    let commits_total = usize::try_from(r.uint()?).ok()?;
+    let warnings = (0..r.uint()?)
+        .map(|_| r.str())
+        .collect::<Option<Vec<_>>>()?;
+
+    let count = usize::try_from(r.uint()?).ok()?;
+    let mut graph = CommitGraph::with_capacity(count);
+    for _ in 0..count {
+        let id = r.oid()?;
+        let parents = (0..r.uint()?)
+            .map(|_| r.uint().and_then(|p| u32::try_from(p).ok()))
+            .collect::<Option<Vec<u32>>>()?;
+        if parents.iter().any(|&p| p as usize >= graph.ids.len()) {
+            return None;
+        }
+        graph.push(id, &parents);
+    }
+
+    let mut infos = Vec::new();
+    for _ in 0..r.uint()? {
+        infos.push(Arc::new(CommitInfo {
+            id: r.str()?,
+            author: Agent {
+                name: r.str()?,
+                email: r.str()?,
+            },
+            date: Timestamp::from_unix_micros(r.int()?),
+            message: r.str()?,
+        }));
+    }
+
+    let mut history = History {
+        warnings,
+        stats: Stats {
+            commits: commits_total,
+            commits_read: 0,
+            blobs_read: 0,
+        },
+        commits: graph,
+        ..History::default()
+    };
+    let entries = usize::try_from(r.uint()?).ok()?;
+    history.entries.reserve(entries);
+    for _ in 0..entries {
+        let id = r.record_id()?;
+        let commit = match r.uint()? {
+            0 => None,
+            i => Some(infos.get(usize::try_from(i - 1).ok()?)?.clone()),
+        };
+        let blob = r.opt_oid()?;
+        let kind = r.str()?;
+        let name = r.str()?;
+        let recorded = Timestamp::from_unix_micros(r.int()?);
+        let agent = Agent {
+            name: r.str()?,
+            email: r.str()?,
+        };
+        let start = summaries_at.checked_add(usize::try_from(r.uint()?).ok()?)?;
+        let end = start.checked_add(usize::try_from(r.uint()?).ok()?)?;
+        if end > bytes.len() {
+            return None;
+        }
+        if commit.is_none() && !worktree_current {
+            continue;
+        }
+        history.push(Entry {
+            path: crate::store::Store::record_rel_path(&id),
+            id,
+            commit,
+            blob,
+            summary: SummaryCell::lazy(kind, name, recorded, agent, bytes.clone(), start, end),
+        });
+    }
+    for _ in 0..r.uint()? {
+        let kind = *FINDING_KINDS.get(usize::from(r.byte()?))?;
+        let path = r.str()?;
+        let record = match r.byte()? {
+            0 => None,
+            _ => Some(r.record_id()?),
+        };
+        let commit = infos.get(usize::try_from(r.uint()?).ok()?)?.clone();
+        let message = r.str()?;
+        history.findings.push(Finding {
+            kind,
+            path,
+            record,
+            commit,
+            message,
+        });
+    }
+    r.buf.is_empty().then_some((history, worktree_current))
+}
