@@ -429,7 +429,17 @@ impl Graph {
             })
             .collect();
         for (entry, &record) in entries.iter().zip(&records) {
-            let summary = &entry.summary;
+            entry
+                .summary
+                .with(|summary| graph.link_record(record, summary));
+        }
+        graph
+    }
+
+    /// Add the edges of one record: its code commit, references, inputs and outputs.
+    fn link_record(&mut self, record: NodeIndex, summary: &crate::history::Summary) {
+        let graph = self;
+        {
             if let Some(commit) = &summary.code_commit {
                 let node = graph.intern(NodeKey::Commit(commit.clone()), || {
                     Node::Commit(commit.clone())
@@ -452,7 +462,6 @@ impl Graph {
                 }
             }
         }
-        graph
     }
 
     /// The node with this key.

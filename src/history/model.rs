@@ -156,6 +156,18 @@ impl SummaryCell {
     }
 }
 
+impl SummaryCell {
+    /// Call `f` with the summary without keeping it decoded: for a pass
+    /// over every record (building the graph) that would otherwise hold
+    /// every summary in memory at once.
+    pub fn with<R>(&self, f: impl FnOnce(&Summary) -> R) -> R {
+        match self.full.get() {
+            Some(summary) => f(summary),
+            None => f(&self.decode()),
+        }
+    }
+}
+
 impl std::ops::Deref for SummaryCell {
     type Target = Summary;
 
