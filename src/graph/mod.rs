@@ -438,28 +438,25 @@ impl Graph {
 
     /// Add the edges of one record: its code commit, references, inputs and outputs.
     fn link_record(&mut self, record: NodeIndex, summary: &crate::history::Summary) {
-        let graph = self;
-        {
-            if let Some(commit) = &summary.code_commit {
-                let node = graph.intern(NodeKey::Commit(commit.clone()), || {
-                    Node::Commit(commit.clone())
-                });
-                graph.link(node, record, EdgeKind::Code);
+        if let Some(commit) = &summary.code_commit {
+            let node = self.intern(NodeKey::Commit(commit.clone()), || {
+                Node::Commit(commit.clone())
+            });
+            self.link(node, record, EdgeKind::Code);
+        }
+        for reference in &summary.references {
+            if let Some(&upstream) = self.keys.get(&NodeKey::Record(reference.clone())) {
+                self.link(upstream, record, EdgeKind::References);
             }
-            for reference in &summary.references {
-                if let Some(&upstream) = graph.keys.get(&NodeKey::Record(reference.clone())) {
-                    graph.link(upstream, record, EdgeKind::References);
-                }
+        }
+        for artifact in &summary.inputs {
+            if let Some(node) = self.artifact(artifact) {
+                self.link(node, record, EdgeKind::UsedBy);
             }
-            for artifact in &summary.inputs {
-                if let Some(node) = graph.artifact(artifact) {
-                    graph.link(node, record, EdgeKind::UsedBy);
-                }
-            }
-            for artifact in &summary.outputs {
-                if let Some(node) = graph.artifact(artifact) {
-                    graph.link(record, node, EdgeKind::Produced);
-                }
+        }
+        for artifact in &summary.outputs {
+            if let Some(node) = self.artifact(artifact) {
+                self.link(record, node, EdgeKind::Produced);
             }
         }
     }

@@ -204,8 +204,7 @@ impl History {
         } else {
             Index::default()
         };
-        let lap = trace;
-        lap("index loaded");
+        trace("index loaded");
         let mut walker = Walker::new(repo, &mut index)?;
         let reachable = walker.discover(&include)?;
         let hidden: HashSet<ObjectId> = if exclude.is_empty() {
@@ -213,9 +212,9 @@ impl History {
         } else {
             walker.discover(&exclude)?.into_iter().collect()
         };
-        lap("discovered");
+        trace("discovered");
         walker.fill()?;
-        lap("filled");
+        trace("filled");
         let warnings = walker.warnings();
         let stats = Stats {
             commits: reachable.iter().filter(|c| !hidden.contains(*c)).count(),
@@ -227,21 +226,21 @@ impl History {
             // Derived data: failing to save only costs speed next time.
             let _ = index.save(&index_path);
         }
-        lap("saved");
+        trace("saved");
         let mut history = assemble(index, &include, &hidden);
-        lap("assembled");
+        trace("assembled");
         history.warnings = warnings;
         history.stats = stats;
         // A revision range is about commits; the worktree belongs to HEAD.
         if options.worktree && !matches!(options.revisions, Revisions::Specs(_)) {
             history.add_worktree(repo)?;
         }
-        lap("worktree");
+        trace("worktree");
         if let Some(key) = &key {
             // Derived data, like the index: a failed save only costs speed.
             let state = worktree.as_ref().filter(|_| options.worktree);
             let _ = snapshot::save(&snapshot_path, key, state, &history);
-            lap("snapshot saved");
+            trace("snapshot saved");
         }
         Ok(history)
     }
@@ -951,20 +950,31 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                         }
                         continue;
                     }
-                    match index.blobs.get(&blob) {
+                    // Bytes that hash to another id: as read now, or (the
+                    // same bytes as a record introduced earlier) as taken.
+                    let content = match index.blobs.get(&blob) {
                         Some(
                             BlobData::Record { content, .. } | BlobData::Invalid { content, .. },
-                        ) if *content != named => finding(
+                        ) => Some(content),
+                        None => taken.get(&blob),
+                        Some(BlobData::Unreadable(_)) => None,
+                    };
+                    if let Some(content) = content.filter(|c| **c != named) {
+                        let message = format!(
+                            "added with bytes that hash to {}, not to its name {}",
+                            content.short(),
+                            named.short()
+                        );
+                        finding(
                             FindingKind::Misnamed,
                             path,
-                            Some(named.clone()),
+                            Some(named),
                             Some(blob),
-                            format!(
-                                "added with bytes that hash to {}, not to its name {}",
-                                content.short(),
-                                named.short()
-                            ),
-                        ),
+                            message,
+                        );
+                        continue;
+                    }
+                    match index.blobs.get(&blob) {
                         Some(BlobData::Invalid { message, .. }) => finding(
                             FindingKind::Invalid,
                             path,
@@ -979,25 +989,9 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                             Some(blob),
                             message.clone(),
                         ),
-                        // The same bytes as a record introduced earlier,
-                        // at another name.
-                        None => {
-                            if let Some(content) = taken.get(&blob).filter(|c| **c != named) {
-                                finding(
-                                    FindingKind::Misnamed,
-                                    path,
-                                    Some(named.clone()),
-                                    Some(blob),
-                                    format!(
-                                        "added with bytes that hash to {}, not to its name {}",
-                                        content.short(),
-                                        named.short()
-                                    ),
-                                )
-                            }
-                        }
-                        // Every added blob is read before assembly.
-                        _ => {}
+                        // Valid records were taken above; every added blob
+                        // is read before assembly.
+                        Some(BlobData::Record { .. }) | None => {}
                     }
                 }
                 (Some(old), Some(new)) => finding(
