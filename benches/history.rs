@@ -20,12 +20,13 @@
 //! Per size it measures, with the release binary: cold `log` (the derived
 //! index under `.git/lineage/` deleted before each run) against `git log
 //! --name-only --format=%H -- .lineage`; warm `log` (and, outside the
-//! table, warm `log --format text`); `log` after one new
+//! table, warm `log --format json`, which prints every record in full); `log`
+//! after one new
 //! record commit (incremental); warm `graph REF --down`; an upstream query
 //! (`graph <model record> --up`) and a downstream query (`graph
 //! blake3:<raw dataset> --down`), as whole commands and in-process (only the
 //! traversal timed); and the peak RSS of cold and warm `log` (GNU
-//! `/usr/bin/time -f %M`; also of text `log` and `git log`).
+//! `/usr/bin/time -f %M`; also of JSON `log`, `graph --up` and `git log`).
 //!
 //! Environment:
 //! - `GIT_LINEAGE_BENCH_COMMITS`: comma-separated repository sizes in commits
@@ -849,14 +850,9 @@ fn measure_size(info: &RepoInfo, gnu_time: bool) -> BenchResult<Row> {
     )?;
 
     let cold_ours = measure(
-        "git-lineage log --format json, cold (no .git/lineage)",
+        "git-lineage log, cold (no .git/lineage)",
         drop_index,
-        || {
-            quiet(
-                lineage(repo, &["log", "--format", "json"]),
-                "git-lineage log",
-            )
-        },
+        || quiet(lineage(repo, &["log"]), "git-lineage log"),
     )?;
     let cold_git = measure(
         "git log --name-only --format=%H -- .lineage",
@@ -868,7 +864,13 @@ fn measure_size(info: &RepoInfo, gnu_time: bool) -> BenchResult<Row> {
         significant(cold_ours.as_secs_f64() / cold_git.as_secs_f64())
     );
     let warm_log = measure(
-        "git-lineage log --format json, warm",
+        "git-lineage log, warm",
+        || Ok(()),
+        || quiet(lineage(repo, &["log"]), "git-lineage log"),
+    )?;
+    // Not in the table: what printing every record in full as JSON costs.
+    measure(
+        "git-lineage log --format json, warm (for comparison)",
         || Ok(()),
         || {
             quiet(
@@ -876,12 +878,6 @@ fn measure_size(info: &RepoInfo, gnu_time: bool) -> BenchResult<Row> {
                 "git-lineage log",
             )
         },
-    )?;
-    // Not in the table: shows what the JSON rendering costs.
-    measure(
-        "git-lineage log --format text, warm (for comparison)",
-        || Ok(()),
-        || quiet(lineage(repo, &["log"]), "git-lineage log"),
     )?;
     let warm_graph = measure(
         "git-lineage graph <first record> --down, warm",
@@ -902,15 +898,17 @@ fn measure_size(info: &RepoInfo, gnu_time: bool) -> BenchResult<Row> {
 
     let (rss_cold, rss_warm, rss_git) = if gnu_time {
         drop_index()?;
-        let cold = peak_rss_kib(repo, BIN, &["log", "--format", "json"])?;
-        let warm = peak_rss_kib(repo, BIN, &["log", "--format", "json"])?;
-        let text = peak_rss_kib(repo, BIN, &["log"])?;
+        let cold = peak_rss_kib(repo, BIN, &["log"])?;
+        let warm = peak_rss_kib(repo, BIN, &["log"])?;
+        let json = peak_rss_kib(repo, BIN, &["log", "--format", "json"])?;
+        let graph = peak_rss_kib(repo, BIN, &up_args)?;
         let git = peak_rss_kib(repo, "git", &git_args)?;
         println!(
-            "   peak RSS (MB): cold log {}, warm log {}, warm log --format text {}, git log {}",
+            "   peak RSS (MB): cold log {}, warm log {}, warm log --format json {}, warm graph --up {}, git log {}",
             megabytes(cold),
             megabytes(warm),
-            megabytes(text),
+            megabytes(json),
+            megabytes(graph),
             megabytes(git)
         );
         (Some(cold), Some(warm), Some(git))
@@ -949,22 +947,14 @@ fn incremental_log(info: &RepoInfo) -> BenchResult<Duration> {
     let repo = &info.dir;
     let mut extra = 0;
     measure(
-        "git-lineage log --format json, after 1 new commit",
+        "git-lineage log, after 1 new commit",
         || {
             run_git(repo, &["reset", "-q", "--hard", &info.head])?;
-            quiet(
-                lineage(repo, &["log", "--format", "json"]),
-                "git-lineage log",
-            )?;
+            quiet(lineage(repo, &["log"]), "git-lineage log")?;
             extra += 1;
             commit_one_record(info, extra)
         },
-        || {
-            quiet(
-                lineage(repo, &["log", "--format", "json"]),
-                "git-lineage log",
-            )
-        },
+        || quiet(lineage(repo, &["log"]), "git-lineage log"),
     )
 }
 
@@ -1242,7 +1232,7 @@ fn print_table(rows: &[Row]) {
     println!();
     println!(
         "Medians. \"cold\" means no derived index (`.git/lineage/` deleted before each run); the \
-         page cache is warm. \"ours/git\" is the cold `git lineage log --format json` time \
+         page cache is warm. \"ours/git\" is the cold `git lineage log` time \
          divided by `git log --name-only --format=%H -- .lineage` on the same repository: below \
          1.00× is faster than git. Commands include process start; in-process queries time only \
          the traversal of a graph already built. MB = 10^6 bytes."
