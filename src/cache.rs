@@ -221,16 +221,30 @@ fn parse_line(line: &str) -> Option<(PathBuf, Entry)> {
 /// Write `bytes` to `path` through a uniquely named temporary file in the same
 /// directory and a rename, so readers never see a partial file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_parts_atomically(path, &[bytes], true)
+}
+
+/// Like [`write_atomically`], for a file made of several parts (no copy
+/// into one buffer). Without `durable` the data is not synced to disk
+/// before the rename: for derived files whose readers verify a checksum and
+/// rebuild them when a crash left them empty or torn.
+pub fn write_parts_atomically(path: &Path, parts: &[&[u8]], durable: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let temp = unique_temp_path(dir, name);
     let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        for part in parts {
+            out.write_all(part)?;
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        if durable {
+            file.sync_all()?;
+        }
         std::fs::rename(&temp, path)
     })();
     if result.is_err() {

@@ -431,7 +431,7 @@ impl Graph {
         for (entry, &record) in entries.iter().zip(&records) {
             entry
                 .summary
-                .with(|summary| graph.link_record(record, summary));
+                .with_links(|summary| graph.link_record(record, summary));
         }
         graph
     }

@@ -160,9 +160,8 @@ impl Index {
                 .map(|(id, _)| id)
                 .collect();
             blobs.sort();
-            let mut file = MAGIC.to_vec();
-            file.extend(self.segment(commits.into_iter(), blobs.into_iter()));
-            crate::cache::write_atomically(path, &file)?;
+            let segment = self.segment(commits.into_iter(), blobs.into_iter());
+            crate::cache::write_parts_atomically(path, &[MAGIC, &segment], false)?;
             self.segments = 1;
         } else {
             let segment = self.segment(self.new_commits.iter(), self.new_blobs.iter());
@@ -182,7 +181,8 @@ impl Index {
         commits: impl Iterator<Item = &'a ObjectId>,
         blobs: impl Iterator<Item = &'a ObjectId>,
     ) -> Vec<u8> {
-        let mut w = Writer::default();
+        // Room for the length and checksum, filled in at the end.
+        let mut w = Writer { buf: vec![0; 16] };
         let commits: Vec<_> = commits
             .filter_map(|id| self.commits.get(id).map(|c| (id, c)))
             .collect();
@@ -199,11 +199,11 @@ impl Index {
             w.oid(id);
             write_blob(&mut w, blob);
         }
-        let payload = w.buf;
-        let mut out = Vec::with_capacity(payload.len() + 16);
-        out.extend((payload.len() as u64).to_le_bytes());
-        out.extend(&blake3::hash(&payload).as_bytes()[..8]);
-        out.extend(payload);
+        let mut out = w.buf;
+        let len = (out.len() - 16) as u64;
+        let checksum = blake3::hash(&out[16..]);
+        out[..8].copy_from_slice(&len.to_le_bytes());
+        out[8..16].copy_from_slice(&checksum.as_bytes()[..8]);
         out
     }
 }
@@ -353,7 +353,17 @@ pub fn decode_summary(bytes: &[u8]) -> Option<Summary> {
     r.buf.is_empty().then_some(summary)
 }
 
+/// Decode a summary without its `params` and `metrics` (left empty): what
+/// the graph needs, at a fraction of the allocations.
+pub fn decode_summary_links(bytes: &[u8]) -> Option<Summary> {
+    read_summary_parts(&mut Reader { buf: bytes }, false)
+}
+
 fn read_summary(r: &mut Reader<'_>) -> Option<Summary> {
+    read_summary_parts(r, true)
+}
+
+fn read_summary_parts(r: &mut Reader<'_>, values: bool) -> Option<Summary> {
     let kind = r.str()?;
     let name = r.str()?;
     let recorded = Timestamp::from_unix_micros(r.int()?);
@@ -372,8 +382,11 @@ fn read_summary(r: &mut Reader<'_>) -> Option<Summary> {
     let references = (0..r.uint()?)
         .map(|_| r.record_id())
         .collect::<Option<_>>()?;
-    let params = read_map(r, 0)?;
-    let metrics = read_map(r, 0)?;
+    let (params, metrics) = if values {
+        (read_map(r, 0)?, read_map(r, 0)?)
+    } else {
+        (ValueMap::new(), ValueMap::new())
+    };
     Some(Summary {
         kind,
         name,

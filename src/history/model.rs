@@ -168,6 +168,23 @@ impl SummaryCell {
     }
 }
 
+impl SummaryCell {
+    /// Call `f` with the summary's links (code commit, inputs, outputs,
+    /// references; `params` and `metrics` may be empty), decoding only those
+    /// when the summary is not decoded yet.
+    pub fn with_links<R>(&self, f: impl FnOnce(&Summary) -> R) -> R {
+        if let Some(summary) = self.full.get() {
+            return f(summary);
+        }
+        match self.source.as_ref().and_then(|(bytes, start, end)| {
+            super::index::decode_summary_links(bytes.get(*start..*end)?)
+        }) {
+            Some(links) => f(&links),
+            None => f(&self.decode()),
+        }
+    }
+}
+
 impl std::ops::Deref for SummaryCell {
     type Target = Summary;
 
@@ -191,9 +208,11 @@ impl std::ops::DerefMut for SummaryCell {
     }
 }
 
+/// Serialised as the full [`Summary`], decoded for the occasion and not
+/// kept: `log --format json` over 100,000 records holds one at a time.
 impl Serialize for SummaryCell {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Summary::serialize(self, serializer)
+        self.with(|summary| summary.serialize(serializer))
     }
 }
 

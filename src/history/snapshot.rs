@@ -171,17 +171,25 @@ pub fn save(
         w.str(&finding.message);
     }
     let head = w.buf;
-    let mut payload = Vec::with_capacity(head.len() + summaries.buf.len() + 8);
-    payload.extend((head.len() as u64).to_le_bytes());
-    payload.extend(head);
-    payload.extend(summaries.buf);
-    let mut file = MAGIC.to_vec();
-    file.extend(blake3::hash(&payload).as_bytes());
-    file.extend(payload);
+    let head_len = (head.len() as u64).to_le_bytes();
+    let mut checksum = blake3::Hasher::new();
+    checksum.update(&head_len);
+    checksum.update(&head);
+    checksum.update_rayon(&summaries.buf);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    crate::cache::write_atomically(path, &file)
+    crate::cache::write_parts_atomically(
+        path,
+        &[
+            MAGIC,
+            checksum.finalize().as_bytes(),
+            &head_len,
+            &head,
+            &summaries.buf,
+        ],
+        false,
+    )
 }
 
 fn write_key(w: &mut Writer, key: &Key) {

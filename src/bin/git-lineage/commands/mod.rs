@@ -112,7 +112,14 @@ pub fn print_entries(
 ) -> Result<(), CommandError> {
     if format == crate::ui::Format::Json {
         let newest_first: Vec<_> = entries.iter().rev().copied().collect();
-        return ui.json(&serde_json::json!({ "records": newest_first }));
+        // Streamed: a `json!` value would hold the whole document in memory.
+        #[derive(serde::Serialize)]
+        struct Records<'a> {
+            records: Vec<&'a git_lineage::history::Entry>,
+        }
+        return ui.json(&Records {
+            records: newest_first,
+        });
     }
     let width = |f: &dyn Fn(&git_lineage::history::Entry) -> usize| {
         entries.iter().map(|e| f(e)).max().unwrap_or(0)
