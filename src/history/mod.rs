@@ -138,6 +138,8 @@ pub struct History {
 #[derive(Debug, Default, Clone)]
 struct CommitGraph {
     ids: Vec<ObjectId>,
+    /// Each commit's `.lineage/records` tree: where a later walk resumes.
+    trees: Vec<Option<ObjectId>>,
     /// `parents[starts[i]..starts[i + 1]]` are commit `i`'s parents.
     starts: Vec<u32>,
     parents: Vec<u32>,
@@ -147,17 +149,19 @@ impl CommitGraph {
     fn with_capacity(n: usize) -> CommitGraph {
         CommitGraph {
             ids: Vec::with_capacity(n),
+            trees: Vec::with_capacity(n),
             starts: Vec::with_capacity(n + 1),
             parents: Vec::with_capacity(n),
         }
     }
 
     /// Add a commit whose parents (positions) were added before it.
-    fn push(&mut self, id: ObjectId, parents: &[u32]) {
+    fn push(&mut self, id: ObjectId, parents: &[u32], records_tree: Option<ObjectId>) {
         if self.starts.is_empty() {
             self.starts.push(0);
         }
         self.ids.push(id);
+        self.trees.push(records_tree);
         self.parents.extend_from_slice(parents);
         self.starts.push(self.parents.len() as u32);
     }
@@ -196,6 +200,11 @@ impl History {
                 let _ = snapshot::save(&snapshot_path, key, worktree.as_ref(), &history);
                 trace("worktree read again");
             }
+            return Ok(history);
+        }
+        if let Some(key) = &key
+            && let Some(history) = Self::extend_snapshot(repo, options, key, worktree.as_ref())?
+        {
             return Ok(history);
         }
         let index_path = index::path_in(&repo.cache_dir());
@@ -243,6 +252,106 @@ impl History {
             trace("snapshot saved");
         }
         Ok(history)
+    }
+
+    /// HEAD moved forward from the snapshot's commit (new commits on top of
+    /// it): read only the new commits and assemble them after the snapshot's,
+    /// which gives exactly what a full walk would. `None` when the snapshot
+    /// does not apply (another selection, HEAD moved sideways or back, or so
+    /// many new commits that a full walk is as cheap).
+    fn extend_snapshot(
+        repo: &Repo,
+        options: &HistoryOptions,
+        key: &snapshot::Key,
+        worktree: Option<&snapshot::WorktreeState>,
+    ) -> Result<Option<History>, HistoryError> {
+        /// Beyond this many new commits a full (indexed) walk is used.
+        const MAX_NEW_COMMITS: usize = 10_000;
+        let path = snapshot::path_in(&repo.cache_dir());
+        let Some((base, _, old_key)) = snapshot::load_if(
+            &path,
+            |stored| {
+                stored.selection == 0
+                    && key.selection == 0
+                    && stored.shallow == key.shallow
+                    && stored.tips.len() == 1
+            },
+            None,
+        ) else {
+            return Ok(None);
+        };
+        let old_tip = old_key.tips[0];
+        trace("snapshot to extend loaded");
+        let mut index = Index::default();
+        let mut walker = Walker::new(repo, &mut index)?;
+        walker.known = base
+            .commits
+            .ids
+            .iter()
+            .zip(&base.commits.trees)
+            .map(|(id, tree)| (*id, *tree))
+            .collect();
+        let new = walker.discover(&key.tips)?;
+        if new.is_empty() || new.len() > MAX_NEW_COMMITS || !walker.missing.is_empty() {
+            return Ok(None);
+        }
+        // Every new commit must descend from the old tip, or a full walk
+        // would order (or even select) commits differently.
+        let parents_of = |id: &ObjectId| {
+            walker
+                .pending_data
+                .get(id)
+                .map(|d| d.parents.clone())
+                .unwrap_or_default()
+        };
+        let new_set: HashSet<ObjectId> = new.iter().copied().collect();
+        let mut descends: HashMap<ObjectId, bool> = HashMap::default();
+        let order = order_new_commits(&new, &new_set, &parents_of, |id| {
+            walker.pending_data.get(id).map_or(0, |d| d.time)
+        });
+        for id in &order {
+            let from_old = parents_of(id)
+                .iter()
+                .any(|p| *p == old_tip || descends.get(p).copied().unwrap_or(false));
+            descends.insert(*id, from_old);
+            if !from_old {
+                return Ok(None);
+            }
+        }
+        walker.fill()?;
+        let warnings = walker.warnings();
+        let (commits_read, blobs_read) = (walker.commits_read, walker.blobs_read);
+        drop(walker);
+        // Derived data: failing to save only costs speed next time.
+        let _ = index.save(&index::path_in(&repo.cache_dir()));
+
+        let commits = base.stats.commits + new.len();
+        trace("new commits read");
+        let mut assembler = Assembler::resume(base);
+        trace("resumed");
+        for id in order {
+            if let Some(data) = index.commits.remove(&id) {
+                assembler.add(id, data, &mut index.blobs, true);
+            }
+        }
+        let mut history = assembler.history;
+        for warning in warnings {
+            if !history.warnings.contains(&warning) {
+                history.warnings.push(warning);
+            }
+        }
+        history.stats = Stats {
+            commits,
+            commits_read,
+            blobs_read,
+        };
+        if options.worktree {
+            history.add_worktree(repo)?;
+        }
+        trace("worktree");
+        let _ = snapshot::save(&path, key, worktree.filter(|_| options.worktree), &history);
+        trace("snapshot extended");
+        Ok(Some(history))
     }
 
     /// The entry of a record id.
@@ -465,6 +574,49 @@ fn trace(what: &str) {
     }
 }
 
+/// `new` commits, parents before children; among commits whose parents are
+/// all placed, the oldest (committer time, then id) goes first. Parents
+/// outside `new_set` count as placed.
+fn order_new_commits(
+    new: &[ObjectId],
+    new_set: &HashSet<ObjectId>,
+    parents_of: &dyn Fn(&ObjectId) -> Vec<ObjectId>,
+    time_of: impl Fn(&ObjectId) -> i64,
+) -> Vec<ObjectId> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut waiting: HashMap<ObjectId, usize> = HashMap::default();
+    let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::default();
+    for id in new {
+        let parents: Vec<ObjectId> = parents_of(id)
+            .into_iter()
+            .filter(|p| new_set.contains(p))
+            .collect();
+        waiting.insert(*id, parents.len());
+        for parent in parents {
+            children.entry(parent).or_default().push(*id);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<(i64, ObjectId)>> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(id, _)| Reverse((time_of(id), *id)))
+        .collect();
+    let mut order = Vec::with_capacity(new.len());
+    while let Some(Reverse((_, id))) = ready.pop() {
+        order.push(id);
+        for child in children.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(n) = waiting.get_mut(child) {
+                *n -= 1;
+                if *n == 0 {
+                    ready.push(Reverse((time_of(child), *child)));
+                }
+            }
+        }
+    }
+    order
+}
+
 /// The snapshot key of a HEAD or --all load.
 fn snapshot_key(repo: &Repo, revisions: &Revisions, include: &[ObjectId]) -> Option<snapshot::Key> {
     let selection = match revisions {
@@ -632,6 +784,9 @@ struct Walker<'a> {
     missing: Vec<ObjectId>,
     boundary_seen: bool,
     visited: HashSet<ObjectId>,
+    /// Commits already assembled (a snapshot being extended), with their
+    /// records trees: the walk stops at them.
+    known: HashMap<ObjectId, Option<ObjectId>>,
     commits_read: usize,
     blobs_read: usize,
 }
@@ -654,6 +809,7 @@ impl<'a> Walker<'a> {
             missing: Vec::new(),
             boundary_seen: false,
             visited: HashSet::default(),
+            known: HashMap::default(),
             commits_read: 0,
             blobs_read: 0,
         })
@@ -666,7 +822,7 @@ impl<'a> Walker<'a> {
         let mut seen: HashSet<ObjectId> = HashSet::default();
         let mut stack: Vec<ObjectId> = tips.iter().rev().copied().collect();
         while let Some(id) = stack.pop() {
-            if !seen.insert(id) {
+            if !seen.insert(id) || self.known.contains_key(&id) {
                 continue;
             }
             let is_boundary = self.shallow.contains(&id);
@@ -735,6 +891,8 @@ impl<'a> Walker<'a> {
                 Base::Root(root)
             } else if let Some(data) = self.index.commits.get(p) {
                 Base::Records(data.records_tree)
+            } else if let Some(tree) = self.known.get(p) {
+                Base::Records(*tree)
             } else {
                 Base::None
             }
@@ -840,18 +998,63 @@ impl<'a> Walker<'a> {
 /// Build entries and findings from the index for the commits reachable from
 /// `include`, skipping what was introduced by a `hidden` commit.
 fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) -> History {
-    let mut history = History::default();
     let order = topological(&index, include);
-    let mut introduced: StdHashSet<RecordId> = StdHashSet::default();
-    let mut position: HashMap<ObjectId, u32> = HashMap::default();
-    // Content ids of blobs whose summaries moved into entries.
-    let mut taken: HashMap<ObjectId, RecordId> = HashMap::default();
-    let mut reported: StdHashSet<(FindingKind, String, Option<ObjectId>)> = StdHashSet::default();
-    for id in &order {
+    let mut assembler = Assembler::default();
+    for id in order {
         // Each commit is assembled once, so its data moves out of the index.
-        let Some(data) = index.commits.remove(id) else {
-            continue;
-        };
+        if let Some(data) = index.commits.remove(&id) {
+            assembler.add(id, data, &mut index.blobs, !hidden.contains(&id));
+        }
+    }
+    assembler.history
+}
+
+/// Turns commits, parents first, into entries and findings: a record is
+/// introduced by the first commit that adds it, and each finding is
+/// reported once.
+#[derive(Default)]
+struct Assembler {
+    history: History,
+    introduced: StdHashSet<RecordId>,
+    /// Positions of assembled commits in `history.commits`.
+    position: HashMap<ObjectId, u32>,
+    /// Content ids of blobs whose summaries moved into entries.
+    taken: HashMap<ObjectId, RecordId>,
+    reported: StdHashSet<(FindingKind, String, Option<ObjectId>)>,
+}
+
+impl Assembler {
+    /// Continue from an assembled history (without uncommitted records).
+    fn resume(history: History) -> Assembler {
+        let mut assembler = Assembler::default();
+        for entry in &history.entries {
+            assembler.introduced.insert(entry.id.clone());
+            if let Some(blob) = entry.blob {
+                assembler.taken.insert(blob, entry.id.clone());
+            }
+        }
+        for finding in &history.findings {
+            assembler
+                .reported
+                .insert((finding.kind, finding.path.clone(), finding.blob));
+        }
+        for (i, id) in history.commits.ids.iter().enumerate() {
+            assembler.position.insert(*id, i as u32);
+        }
+        assembler.history = history;
+        assembler
+    }
+
+    /// Assemble one commit whose parents were assembled before it. Valid
+    /// record summaries move out of `blobs`; `shown: false` (a hidden
+    /// commit of a range) records what it did without listing it.
+    fn add(
+        &mut self,
+        id: ObjectId,
+        data: CommitData,
+        blobs: &mut HashMap<ObjectId, BlobData>,
+        shown: bool,
+    ) {
         let CommitData {
             parents,
             author,
@@ -859,36 +1062,41 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
             message,
             changes,
             problem,
+            records_tree,
             ..
         } = data;
         let parent_positions: Vec<u32> = parents
             .iter()
-            .filter_map(|p| position.get(p).copied())
+            .filter_map(|p| self.position.get(p).copied())
             .collect();
-        position.insert(*id, history.commits.ids.len() as u32);
-        history.commits.push(*id, &parent_positions);
+        self.position
+            .insert(id, self.history.commits.ids.len() as u32);
+        self.history
+            .commits
+            .push(id, &parent_positions, records_tree);
         if changes.is_empty() && problem.is_none() {
-            continue;
+            return;
         }
-        let shown = !hidden.contains(id);
         let commit = Arc::new(CommitInfo {
             id: id.to_string(),
             author,
             date: Timestamp::from_unix_micros(time.saturating_mul(1_000_000)),
             message,
         });
+        let (reported, findings) = (&mut self.reported, &mut self.history.findings);
         let mut finding = |kind: FindingKind,
                            path: String,
                            record: Option<RecordId>,
                            blob: Option<ObjectId>,
                            message: String| {
             if reported.insert((kind, path.clone(), blob)) && shown {
-                history.findings.push(Finding {
+                findings.push(Finding {
                     kind,
                     path,
                     record,
                     commit: commit.clone(),
                     message,
+                    blob,
                 });
             }
         };
@@ -897,10 +1105,10 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                 FindingKind::Unreadable,
                 ".lineage/records".into(),
                 None,
-                Some(*id),
+                Some(id),
                 format!(
                     "the records of commit {} could not be read: {problem}",
-                    short(id)
+                    short(&id)
                 ),
             );
         }
@@ -925,20 +1133,20 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                         );
                         continue;
                     };
-                    if introduced.contains(&named) {
+                    if self.introduced.contains(&named) {
                         continue;
                     }
                     let valid = matches!(
-                        index.blobs.get(&blob),
+                        blobs.get(&blob),
                         Some(BlobData::Record { content, .. }) if *content == named
                     );
                     if valid {
-                        introduced.insert(named.clone());
+                        self.introduced.insert(named.clone());
                         // Each blob is introduced once (its bytes are its
                         // id), so its summary can move out of the index.
-                        taken.insert(blob, named.clone());
+                        self.taken.insert(blob, named.clone());
                         if let (true, Some(BlobData::Record { summary, .. })) =
-                            (shown, index.blobs.remove(&blob))
+                            (shown, blobs.remove(&blob))
                         {
                             added.push(Entry {
                                 id: named,
@@ -952,11 +1160,11 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                     }
                     // Bytes that hash to another id: as read now, or (the
                     // same bytes as a record introduced earlier) as taken.
-                    let content = match index.blobs.get(&blob) {
+                    let content = match blobs.get(&blob) {
                         Some(
                             BlobData::Record { content, .. } | BlobData::Invalid { content, .. },
                         ) => Some(content),
-                        None => taken.get(&blob),
+                        None => self.taken.get(&blob),
                         Some(BlobData::Unreadable(_)) => None,
                     };
                     if let Some(content) = content.filter(|c| **c != named) {
@@ -974,7 +1182,7 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
                         );
                         continue;
                     }
-                    match index.blobs.get(&blob) {
+                    match blobs.get(&blob) {
                         Some(BlobData::Invalid { message, .. }) => finding(
                             FindingKind::Invalid,
                             path,
@@ -1017,10 +1225,9 @@ fn assemble(mut index: Index, include: &[ObjectId], hidden: &HashSet<ObjectId>) 
         }
         added.sort_by(|a, b| (a.summary.recorded, &a.id).cmp(&(b.summary.recorded, &b.id)));
         for entry in added {
-            history.push(entry);
+            self.history.push(entry);
         }
     }
-    history
 }
 
 fn short(id: &ObjectId) -> String {
@@ -1040,51 +1247,30 @@ fn record_id_of_path(path: &str) -> Option<RecordId> {
 /// whose parents are all placed, the oldest (committer time) goes first, so
 /// reversed it reads like `git log`. Unknown parents are skipped.
 fn topological(index: &Index, tips: &[ObjectId]) -> Vec<ObjectId> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    // Every reachable commit, with how many of its parents are reachable.
-    let mut pending: HashMap<ObjectId, usize> = HashMap::default();
-    let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::default();
+    let mut reachable: HashSet<ObjectId> = HashSet::default();
     let mut stack: Vec<ObjectId> = tips
         .iter()
         .filter(|t| index.commits.contains_key(*t))
         .copied()
         .collect();
     while let Some(id) = stack.pop() {
-        if pending.contains_key(&id) {
-            continue;
-        }
-        let parents: Vec<ObjectId> = index.commits[&id]
-            .parents
-            .iter()
-            .filter(|p| index.commits.contains_key(*p))
-            .copied()
-            .collect();
-        pending.insert(id, parents.len());
-        for parent in parents {
-            children.entry(parent).or_default().push(id);
-            stack.push(parent);
+        if let Some(data) = index.commits.get(&id)
+            && reachable.insert(id)
+        {
+            stack.extend(data.parents.iter().copied());
         }
     }
-    let time = |id: &ObjectId| index.commits.get(id).map_or(0, |d| d.time);
-    let mut ready: BinaryHeap<Reverse<(i64, ObjectId)>> = pending
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(id, _)| Reverse((time(id), *id)))
-        .collect();
-    let mut order = Vec::with_capacity(pending.len());
-    while let Some(Reverse((_, id))) = ready.pop() {
-        order.push(id);
-        for child in children.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
-            if let Some(n) = pending.get_mut(child) {
-                *n -= 1;
-                if *n == 0 {
-                    ready.push(Reverse((time(child), *child)));
-                }
-            }
-        }
-    }
-    order
+    let all: Vec<ObjectId> = reachable.iter().copied().collect();
+    let parents_of = |id: &ObjectId| {
+        index
+            .commits
+            .get(id)
+            .map(|d| d.parents.clone())
+            .unwrap_or_default()
+    };
+    order_new_commits(&all, &reachable, &parents_of, |id| {
+        index.commits.get(id).map_or(0, |d| d.time)
+    })
 }
 
 #[cfg(test)]

@@ -185,6 +185,16 @@ impl SummaryCell {
     }
 }
 
+impl SummaryCell {
+    /// The encoded summary this cell was loaded from, if it was loaded
+    /// from a snapshot and not changed since.
+    pub(crate) fn encoded(&self) -> Option<&[u8]> {
+        self.source
+            .as_ref()
+            .and_then(|(bytes, start, end)| bytes.get(*start..*end))
+    }
+}
+
 impl std::ops::Deref for SummaryCell {
     type Target = Summary;
 
@@ -291,4 +301,8 @@ pub struct Finding {
     pub commit: Arc<CommitInfo>,
     /// A sentence saying what happened.
     pub message: String,
+    /// The blob (or, for an unreadable tree, the commit) the finding is
+    /// about: with `kind` and `path`, what makes two findings the same.
+    #[serde(skip)]
+    pub blob: Option<gix::ObjectId>,
 }

@@ -105,6 +105,7 @@ pub fn save(
     w.uint(graph.ids.len() as u64);
     for (i, id) in graph.ids.iter().enumerate() {
         w.oid(id);
+        w.opt_oid(graph.trees.get(i).copied().flatten().as_ref());
         let parents = graph.parents_of(i);
         w.uint(parents.len() as u64);
         for p in parents {
@@ -152,7 +153,11 @@ pub fn save(
         w.str(&cell.agent.name);
         w.str(&cell.agent.email);
         let start = summaries.buf.len();
-        write_summary(&mut summaries, cell);
+        match cell.encoded() {
+            // Unchanged since it was loaded from a snapshot: copy, don't decode.
+            Some(bytes) => summaries.buf.extend_from_slice(bytes),
+            None => write_summary(&mut summaries, cell),
+        }
         w.uint(start as u64);
         w.uint((summaries.buf.len() - start) as u64);
     }
@@ -169,6 +174,7 @@ pub fn save(
         }
         w.uint(info as u64);
         w.str(&finding.message);
+        w.opt_oid(finding.blob.as_ref());
     }
     let head = w.buf;
     let head_len = (head.len() as u64).to_le_bytes();
@@ -215,6 +221,16 @@ const FINDING_KINDS: [FindingKind; 6] = [
 /// directories have not changed since); otherwise they were dropped and the
 /// caller looks at the worktree again.
 pub fn load(path: &Path, key: &Key, worktree: Option<&WorktreeState>) -> Option<(History, bool)> {
+    load_if(path, |stored| stored == key, worktree).map(|(history, current, _)| (history, current))
+}
+
+/// Like [`load`], for whichever key `accept` approves; also returns the
+/// stored key.
+pub fn load_if(
+    path: &Path,
+    accept: impl FnOnce(&Key) -> bool,
+    worktree: Option<&WorktreeState>,
+) -> Option<(History, bool, Key)> {
     let bytes = Arc::new(std::fs::read(path).ok()?);
     let rest = bytes.strip_prefix(MAGIC)?;
     let (checksum, payload) = (rest.get(..32)?, rest.get(32..)?);
@@ -229,9 +245,12 @@ pub fn load(path: &Path, key: &Key, worktree: Option<&WorktreeState>) -> Option<
     let summaries_at = MAGIC.len() + 32 + 8 + head_len;
     let mut r = Reader { buf: head };
 
-    let mut stored = Writer::default();
-    write_key(&mut stored, key);
-    if r.take(stored.buf.len())? != stored.buf.as_slice() {
+    let stored_key = Key {
+        selection: r.byte()?,
+        tips: (0..r.uint()?).map(|_| r.oid()).collect::<Option<_>>()?,
+        shallow: r.take(32)?.try_into().ok()?,
+    };
+    if !accept(&stored_key) {
         return None;
     }
     let stored_state = match r.byte()? {
@@ -256,13 +275,14 @@ pub fn load(path: &Path, key: &Key, worktree: Option<&WorktreeState>) -> Option<
     let mut graph = CommitGraph::with_capacity(count);
     for _ in 0..count {
         let id = r.oid()?;
+        let tree = r.opt_oid()?;
         let parents = (0..r.uint()?)
             .map(|_| r.uint().and_then(|p| u32::try_from(p).ok()))
             .collect::<Option<Vec<u32>>>()?;
         if parents.iter().any(|&p| p as usize >= graph.ids.len()) {
             return None;
         }
-        graph.push(id, &parents);
+        graph.push(id, &parents, tree);
     }
 
     let mut infos = Vec::new();
@@ -329,13 +349,17 @@ pub fn load(path: &Path, key: &Key, worktree: Option<&WorktreeState>) -> Option<
         };
         let commit = infos.get(usize::try_from(r.uint()?).ok()?)?.clone();
         let message = r.str()?;
+        let blob = r.opt_oid()?;
         history.findings.push(Finding {
             kind,
             path,
             record,
             commit,
             message,
+            blob,
         });
     }
-    r.buf.is_empty().then_some((history, worktree_current))
+    r.buf
+        .is_empty()
+        .then_some((history, worktree_current, stored_key))
 }

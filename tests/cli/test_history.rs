@@ -17,6 +17,10 @@ fn index_path(repo: &Path) -> PathBuf {
     repo.join(".git/lineage/history-v1.idx")
 }
 
+fn snapshot_path(repo: &Path) -> PathBuf {
+    repo.join(".git/lineage/snapshot-v1.bin")
+}
+
 /// `record --kind KIND --name NAME --commit ARGS`; returns (id, HEAD after it).
 #[track_caller]
 fn record_commit(
@@ -510,9 +514,19 @@ fn deleting_the_index_gives_identical_output() {
     let warm = run_all();
     assert_eq!(warm, cold, "a warm index changes nothing");
     std::fs::remove_file(index_path(&repo)).unwrap();
+    std::fs::remove_file(snapshot_path(&repo)).unwrap();
     let rebuilt = run_all();
     assert_eq!(rebuilt, cold, "a rebuilt index changes nothing");
     assert!(index_path(&repo).is_file(), "the index is written again");
+    assert!(
+        snapshot_path(&repo).is_file(),
+        "the snapshot is written again"
+    );
+    // The snapshot alone (no index) and the index alone give the same answers.
+    std::fs::remove_file(index_path(&repo)).unwrap();
+    assert_eq!(run_all(), cold, "served from the snapshot");
+    std::fs::remove_file(snapshot_path(&repo)).unwrap();
+    assert_eq!(run_all(), cold, "assembled from the index");
 
     // A damaged index is derived data: it is ignored and rebuilt.
     std::fs::write(index_path(&repo), b"garbage, not an index").unwrap();
@@ -521,6 +535,55 @@ fn deleting_the_index_gives_identical_output() {
     std::fs::remove_dir_all(repo.join(".git/lineage")).unwrap();
     std::fs::write(repo.join(".git/lineage"), b"a file in the way").unwrap();
     assert_eq!(run_all(), cold);
+}
+
+#[test]
+fn a_snapshot_extended_by_new_commits_equals_a_full_walk() {
+    let env = TestEnv::new();
+    let repo = pipeline_repo(&env, "r");
+    let (first, _) = record_commit(&env, &repo, "process", "features", &["-i", "data/raw.csv"]);
+    let queries: [&[&str]; 3] = [
+        &["log", "--format", "json"],
+        &["verify", "--history", "--format", "json"],
+        &["graph", "data/raw.csv", "--down", "--format", "json"],
+    ];
+    let run_all = || -> Vec<(i32, String)> {
+        queries
+            .iter()
+            .map(|args| {
+                let run = env.lineage(&repo, args);
+                (run.code, run.stdout)
+            })
+            .collect()
+    };
+    run_all();
+    assert!(snapshot_path(&repo).is_file());
+
+    // New commits on top: a record, an edit of the first record's file (a
+    // finding), and an uncommitted record; the snapshot is extended.
+    let (second, second_commit) =
+        record_commit(&env, &repo, "train", "model", &["-i", "data/raw.csv"]);
+    let first_path = repo.join(format!(".lineage/records/{}/{first}.yaml", &first[..2]));
+    let mut bytes = std::fs::read(&first_path).unwrap();
+    bytes.extend_from_slice(b"# edited\n");
+    std::fs::write(&first_path, bytes).unwrap();
+    commit_all(&env, &repo, "edit a record");
+    let pending = record_step(&env, &repo, "evaluate", "pending", &["-i", "data/raw.csv"]);
+    let extended = run_all();
+
+    let log: LogOutput = serde_json::from_str(&extended[0].1).expect("log JSON");
+    let ids: Vec<&str> = log.records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, [pending.as_str(), second.as_str(), first.as_str()]);
+    assert_eq!(
+        log.records[1].commit.as_ref().map(|c| c.id.as_str()),
+        Some(second_commit.as_str())
+    );
+    assert_eq!(extended[1].0, 1, "the edit is a finding: {}", extended[1].1);
+    assert!(extended[1].1.contains("\"edited\""), "{}", extended[1].1);
+
+    // A full walk from nothing gives exactly the same answers.
+    std::fs::remove_dir_all(repo.join(".git/lineage")).unwrap();
+    assert_eq!(run_all(), extended);
 }
 
 #[test]
