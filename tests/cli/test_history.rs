@@ -208,6 +208,19 @@ fn log_filters_by_kind_name_and_since() {
         log_json(&env, &repo, &["log", "--kind", "process"]).ids(),
         [a.as_str()]
     );
+    // The table is the default format, also spelled `table` (or `text`).
+    let table = env.lineage(&repo, &["log", "--kind", "process"]).success();
+    assert_eq!(
+        lines(&table.stdout).len(),
+        2,
+        "a header and one row: {}",
+        table.stdout
+    );
+    assert!(table.stdout.contains(&a[..12]), "{}", table.stdout);
+    for spelling in ["table", "text"] {
+        let run = env.lineage(&repo, &["log", "--kind", "process", "--format", spelling]);
+        assert_eq!(run.success().stdout, table.stdout);
+    }
     assert_eq!(
         log_json(&env, &repo, &["log", "--name", "fraud-model"]).ids(),
         [d.as_str(), b.as_str()]

@@ -13,8 +13,10 @@ pub const EXIT_USAGE: u8 = 2;
 /// The output format of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
-    /// Human-readable text.
+    /// Human-readable text (for `log` and `search` a table; `table` is
+    /// accepted as another name for it).
     #[default]
+    #[value(alias = "table")]
     Text,
     /// One JSON document (docs/json.md).
     Json,
