@@ -610,14 +610,20 @@ impl Synth {
         });
     }
 
+    /// An index into a list of `len` steps: the last one 80 % of the time,
+    /// otherwise one of the last 1,000.
+    fn mostly_latest(&mut self, len: usize) -> usize {
+        if self.below(10) < 8 || len < 2 {
+            len - 1
+        } else {
+            let recent = (len as u64).min(1000);
+            len - 1 - self.below(recent) as usize
+        }
+    }
+
     fn train_step(&mut self, i: usize, pipeline: u64, version: usize, record: &mut Record) {
         // Usually the features just made; sometimes older ones.
-        let process = if self.below(10) < 8 || self.process.len() < 2 {
-            self.process.len() - 1
-        } else {
-            let recent = (self.process.len() as u64).min(1000);
-            self.process.len() - 1 - self.below(recent) as usize
-        };
+        let process = self.mostly_latest(self.process.len());
         let features = process_output(&self.process[process]);
         let lr = [0.3, 0.1, 0.05, 0.01][self.below(4) as usize];
         let depth = 3 + self.below(8) as i64;
@@ -668,12 +674,7 @@ impl Synth {
     }
 
     fn evaluate_step(&mut self, i: usize, pipeline: u64, version: usize, record: &mut Record) {
-        let train = if self.below(10) < 8 || self.train.len() < 2 {
-            self.train.len() - 1
-        } else {
-            let recent = (self.train.len() as u64).min(1000);
-            self.train.len() - 1 - self.below(recent) as usize
-        };
+        let train = self.mostly_latest(self.train.len());
         let model_index = self.train[train].index;
         let holdout = self.below(RAW_DATASETS);
         record.kind = "evaluate".into();
