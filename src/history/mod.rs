@@ -3,8 +3,10 @@
 //! `.lineage/records` subtrees that changed, plus integrity findings.
 //!
 //! What is learned about each commit and record blob is kept in a derived
-//! index under `.git/lineage/` ([`index`]), so a repeated query reads only
-//! commits it has not seen. Uncached commits are diffed on all cores.
+//! index under `.git/lineage/` ([`index`]), so a query reads only commits it
+//! has not seen; the assembled result is kept as a snapshot keyed by the ref
+//! tips, so a repeated query reads one file. Uncached commits are diffed on
+//! all cores.
 
 pub mod index;
 mod model;
@@ -13,11 +15,10 @@ mod walk;
 
 use std::collections::HashMap as StdHashMap;
 use std::collections::HashSet as StdHashSet;
-
-use gix::hashtable::{HashMap, HashSet};
 use std::sync::Arc;
 
 use gix::ObjectId;
+use gix::hashtable::{HashMap, HashSet};
 
 pub use model::*;
 pub(crate) use walk::tune;
@@ -783,7 +784,6 @@ struct Walker<'a> {
     pending_data: HashMap<ObjectId, CommitData>,
     missing: Vec<ObjectId>,
     boundary_seen: bool,
-    visited: HashSet<ObjectId>,
     /// Commits already assembled (a snapshot being extended), with their
     /// records trees: the walk stops at them.
     known: HashMap<ObjectId, Option<ObjectId>>,
@@ -808,7 +808,6 @@ impl<'a> Walker<'a> {
             pending_data: HashMap::default(),
             missing: Vec::new(),
             boundary_seen: false,
-            visited: HashSet::default(),
             known: HashMap::default(),
             commits_read: 0,
             blobs_read: 0,
@@ -859,7 +858,6 @@ impl<'a> Walker<'a> {
             if is_boundary {
                 self.boundary_seen = true;
             }
-            self.visited.insert(id);
             reachable.push(id);
             // First parent on top of the stack: a linear run of history is
             // read child → parent, which keeps neighbouring trees together.
