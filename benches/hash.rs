@@ -9,6 +9,7 @@
 //! - `GIT_LINEAGE_BENCH_DIR`: where the test data lives (kept between runs and
 //!   reused); default a temporary directory removed at the end.
 //! - `GIT_LINEAGE_BENCH_MB`: size of the large file in MiB (default 1024).
+//! - `GIT_LINEAGE_BENCH_ONLY=status`: run only the `git lineage status` rows.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -100,6 +101,14 @@ fn bench() -> BenchResult<()> {
     println!();
 
     let mut rows = Vec::new();
+    if std::env::var("GIT_LINEAGE_BENCH_ONLY").as_deref() == Ok("status") {
+        rows.extend(status_end_to_end(&dir)?);
+        println!();
+        println!("## Results (paste into docs/performance.md)");
+        println!();
+        print_table(&rows);
+        return Ok(());
+    }
     large_file(&dir, mb, &mut rows)?;
     small_files(&dir, &mut rows)?;
     // Measured last so that the large file is old enough to be cached.
@@ -110,6 +119,7 @@ fn bench() -> BenchResult<()> {
     for (i, row) in end_to_end.into_iter().enumerate() {
         rows.insert(4 + i, row);
     }
+    rows.extend(status_end_to_end(&dir)?);
 
     println!();
     println!("## Results (paste into docs/performance.md)");
@@ -388,6 +398,138 @@ fn record_end_to_end(dir: &Path, mb: u64, reference: Duration) -> BenchResult<Ve
     ])
 }
 
+// -------------------------------------------------------------------- status
+
+/// The `status` dataset: this many files of [`STATUS_FILE_BYTES`] each
+/// (1 GiB in all), in [`SMALL_DIRS`] subdirectories.
+const STATUS_FILES: usize = 10_000;
+const STATUS_FILE_BYTES: usize = 107_374;
+
+/// The whole `git lineage status` command in a repository whose one record
+/// tracks a 10,000-file, 1 GiB directory, nothing changed: with no stat
+/// cache (every byte is read: the cost of the first, cold hash) as the
+/// reference, then with a warm stat cache.
+fn status_end_to_end(dir: &Path) -> BenchResult<Vec<Row>> {
+    let repo = dir.join("status-repo");
+    let bytes = (STATUS_FILES * STATUS_FILE_BYTES) as u64;
+    let workload = format!(
+        "dataset of {} files, {} ({} MB), tracked as one directory",
+        group_thousands(STATUS_FILES),
+        human_bytes(1 << 30),
+        bytes / 1_000_000
+    );
+    println!("## `git lineage status` on a {workload}, nothing changed");
+    let lineage = |args: &[&str]| -> BenchResult<String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_git-lineage"))
+            .args(args)
+            .arg("--quiet")
+            .current_dir(&repo)
+            .stderr(Stdio::inherit())
+            .output()?;
+        // `status` exits 1 when something changed: that is an error here.
+        if !out.status.success() {
+            return Err(format!("git lineage {args:?} failed: {}", out.status).into());
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    let done = repo.with_extension("complete");
+    if done.exists() {
+        println!("reusing {}", repo.display());
+    } else {
+        print!(
+            "writing {} files of {} bytes to {} … ",
+            group_thousands(STATUS_FILES),
+            STATUS_FILE_BYTES,
+            repo.display()
+        );
+        std::io::stdout().flush()?;
+        let started = Instant::now();
+        if repo.exists() {
+            std::fs::remove_dir_all(&repo)?;
+        }
+        let data = repo.join("data");
+        let mut rng = SplitMix64(0x7374_6174_7573);
+        let mut buf = vec![0u8; STATUS_FILE_BYTES];
+        for d in 0..SMALL_DIRS {
+            std::fs::create_dir_all(data.join(format!("d{d:03}")))?;
+        }
+        for i in 0..STATUS_FILES {
+            for chunk in buf.chunks_mut(8) {
+                let word = rng.next().to_le_bytes();
+                chunk.copy_from_slice(&word[..chunk.len()]);
+            }
+            std::fs::write(
+                data.join(format!("d{:03}/f{i:05}.bin", i % SMALL_DIRS)),
+                &buf,
+            )?;
+        }
+        std::fs::write(repo.join(".gitignore"), "/data/\n")?;
+        for args in [
+            &["init", "-q"][..],
+            &["config", "user.name", "Bench"],
+            &["config", "user.email", "bench@example.com"],
+            &["add", ".gitignore"],
+            &["commit", "-q", "-m", "bench"],
+        ] {
+            let status = Command::new("git").args(args).current_dir(&repo).status()?;
+            if !status.success() {
+                return Err(format!("git {args:?} failed in {}", repo.display()).into());
+            }
+        }
+        lineage(&["init"])?;
+        lineage(&[
+            "record", "--kind", "bench", "--name", "dataset", "-i", "data/", "--commit",
+        ])?;
+        std::fs::write(&done, b"")?;
+        println!("{:.1} s", started.elapsed().as_secs_f64());
+    }
+    let cache_file = repo.join(".git/lineage/stat-cache");
+    let status = || -> BenchResult<String> {
+        let text = lineage(&["status", "--format", "json"])?;
+        let json: serde_json::Value = serde_json::from_str(&text)?;
+        if json["tracked"] != 1 || json["changed"] != serde_json::json!([]) {
+            return Err(format!("status found changes or no dataset:\n{text}").into());
+        }
+        Ok(text)
+    };
+    let cold = measure("git lineage status, no stat cache", || {
+        match std::fs::remove_file(&cache_file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        status()
+    })?;
+    wait_until_cacheable(newest_mtime(&repo.join("data"))?)?;
+    let warm = measure("git lineage status, warm stat cache", status)?;
+    println!(
+        "   warm / cold: {}× ({} ms against {} ms)",
+        significant(warm.0.as_secs_f64() / cold.0.as_secs_f64()),
+        significant(warm.0.as_secs_f64() * 1e3),
+        significant(cold.0.as_secs_f64() * 1e3)
+    );
+    println!();
+    let row = |tool, median, cached| Row {
+        workload: workload.clone(),
+        tool,
+        median,
+        bytes,
+        reference: cold.0,
+        cached,
+    };
+    Ok(vec![
+        row(
+            "`git lineage status` (whole command), no stat cache: the cold hash (reference)",
+            cold.0,
+            false,
+        ),
+        row(
+            "`git lineage status` (whole command), warm stat cache",
+            warm.0,
+            true,
+        ),
+    ])
+}
+
 // --------------------------------------------------------------- small files
 
 fn small_files(dir: &Path, rows: &mut Vec<Row>) -> BenchResult<()> {
@@ -632,7 +774,8 @@ fn print_table(rows: &[Row]) {
     println!(
         "Throughput is bytes hashed per second in decimal GB (1 GB = 10^9 bytes). \
          \"time vs reference\" is this row's median time divided by the median of the \
-         `b3sum` reference row of the same workload: below 1.00× is faster than b3sum."
+         reference row of the same workload (`b3sum`; for `status`, the run without a \
+         stat cache): below 1.00× is faster than the reference."
     );
 }
 

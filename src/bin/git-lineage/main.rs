@@ -43,6 +43,8 @@ pub enum Command {
     Graph(commands::graph::GraphArgs),
     Impact(commands::impact::ImpactArgs),
     Search(commands::search::SearchArgs),
+    Diff(commands::diff::DiffArgs),
+    Status(commands::status::StatusArgs),
     Verify(commands::verify::VerifyArgs),
     Demo(commands::demo::DemoArgs),
 }
@@ -63,6 +65,8 @@ fn main() -> ExitCode {
         Command::Graph(args) => commands::graph::cmd_graph(&mut ui, &cwd, args),
         Command::Impact(args) => commands::impact::cmd_impact(&mut ui, &cwd, args),
         Command::Search(args) => commands::search::cmd_search(&mut ui, &cwd, args),
+        Command::Diff(args) => commands::diff::cmd_diff(&mut ui, &cwd, args),
+        Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
     };

@@ -42,6 +42,12 @@ impl CommandError {
             broken_pipe: false,
         }
     }
+
+    /// The same error with a hint saying what to do.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> CommandError {
+        self.hint = Some(hint.into());
+        self
+    }
 }
 
 impl From<git_lineage::Error> for CommandError {

@@ -2,6 +2,7 @@
 //! `cmd_xxx(ui, cwd, args)`.
 
 pub mod demo;
+pub mod diff;
 pub mod graph;
 pub mod impact;
 pub mod init;
@@ -10,6 +11,7 @@ pub mod record;
 pub mod run;
 pub mod search;
 pub mod show;
+pub mod status;
 pub mod verify;
 
 use std::path::Path;

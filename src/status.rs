@@ -1,0 +1,559 @@
+//! `status`: which tracked local artifacts no longer have the bytes they were
+//! last recorded with, and which records and outputs downstream are stale.
+//! Each path is compared with its most recent recorded hash only, and hashed once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::capture::Context;
+use crate::graph::{ArtifactKey, Graph, NodeKey, RecordInfo};
+use crate::hash::{ContentHash, HashError};
+use crate::history::{Entry, History, HistoryOptions, Revisions};
+use crate::repo::Repo;
+use crate::store::Store;
+use crate::time::Timestamp;
+use crate::verify::local_path;
+
+/// What `status` reads.
+#[derive(Debug, Clone, Default)]
+pub struct StatusOptions {
+    /// Which history's records count (HEAD's by default, with the
+    /// uncommitted records in the worktree).
+    pub revisions: Revisions,
+}
+
+/// How a tracked artifact differs from its most recent recorded hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// It exists, with other bytes.
+    Modified,
+    /// It no longer exists.
+    Missing,
+}
+
+/// A tracked local artifact whose bytes changed since it was last recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Changed {
+    /// Its locator as recorded: a repository-relative path or a `file://` URI.
+    pub path: String,
+    /// Modified or missing.
+    pub change: Change,
+    /// The most recent recorded hash.
+    pub recorded: ContentHash,
+    /// The hash of its bytes now; `None` when it is missing.
+    pub current: Option<ContentHash>,
+    /// The record that last recorded it (the latest by `recorded`, then
+    /// history order), with the commit that introduced that record.
+    pub record: RecordInfo,
+}
+
+/// A changed artifact that something is stale because of.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Cause {
+    /// The changed artifact's locator (see [`Changed::path`]).
+    pub path: String,
+    /// True when the stale record (or, for an output, a record that wrote
+    /// it) read the changed artifact itself; false when it is further down.
+    pub direct: bool,
+}
+
+/// A record downstream of a changed artifact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaleRecord {
+    /// The record, with the commit that introduced it.
+    #[serde(flatten)]
+    pub record: RecordInfo,
+    /// Every changed artifact it is downstream of, by path.
+    pub causes: Vec<Cause>,
+}
+
+/// An output written downstream of a changed artifact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaleOutput {
+    /// Its first recorded path or URI.
+    pub locator: String,
+    /// Its recorded content hash, if it has one.
+    pub hash: Option<ContentHash>,
+    /// The roles records gave it.
+    pub roles: BTreeSet<String>,
+    /// The stale record that wrote it (the earliest, when several did).
+    pub record: Option<RecordInfo>,
+    /// Every changed artifact it is downstream of, by path.
+    pub causes: Vec<Cause>,
+}
+
+/// What `status` found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StatusReport {
+    /// Distinct local paths with a recorded hash that were checked.
+    pub tracked: usize,
+    /// Artifacts whose bytes differ from their most recent recorded hash, by path.
+    pub changed: Vec<Changed>,
+    /// Records downstream of a changed artifact, by time recorded, then id.
+    pub stale_records: Vec<StaleRecord>,
+    /// Outputs of stale records, by locator, then hash.
+    pub stale_outputs: Vec<StaleOutput>,
+    /// Paths that could not be hashed (their state is unknown) and history
+    /// warnings (a shallow clone).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl StatusReport {
+    /// True when every tracked artifact has its most recently recorded bytes.
+    pub fn is_clean(&self) -> bool {
+        self.changed.is_empty()
+    }
+}
+
+/// Compare every tracked local artifact in the history of `repo` with the
+/// bytes on disk, and find what is stale downstream of those that changed.
+///
+/// ```no_run
+/// use git_lineage::{repo::Repo, status::{StatusOptions, status}};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let repo = Repo::discover(std::path::Path::new("."))?;
+/// let report = status(&repo, &StatusOptions::default())?;
+/// for changed in &report.changed {
+///     println!("{} changed since {}", changed.path, changed.record.id.short());
+/// }
+/// # Ok(()) }
+/// ```
+pub fn status(repo: &Repo, options: &StatusOptions) -> crate::Result<StatusReport> {
+    let history = History::load(
+        repo,
+        &HistoryOptions {
+            revisions: options.revisions.clone(),
+            ..Default::default()
+        },
+    )?;
+    let ctx = Context::new(repo)?;
+    let hasher = ctx.hasher();
+    let mut report = analyse(&history.entries, ctx.store(), |path| {
+        match hasher.hash_path(path) {
+            Ok(digest) => Ok(Some(digest.hash())),
+            Err(HashError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    });
+    ctx.save_cache();
+    report
+        .warnings
+        .splice(0..0, history.warnings.iter().cloned());
+    Ok(report)
+}
+
+/// The most recent recording of one local path.
+struct Latest {
+    /// (time recorded, entry position): what "most recent" orders by.
+    order: (Timestamp, usize),
+    /// The path or `file://` URI as that record gave it.
+    locator: String,
+    hash: ContentHash,
+}
+
+/// The report for `entries` (in history order), with `current` giving the
+/// hash of a path now (`None`: it does not exist). Paths are hashed in parallel.
+fn analyse(
+    entries: &[Entry],
+    store: &Store,
+    current: impl Fn(&Path) -> Result<Option<ContentHash>, HashError> + Sync,
+) -> StatusReport {
+    // The latest recording of every local path with a hash. Only the links
+    // of each summary are decoded, and none is kept decoded.
+    let mut latest: BTreeMap<PathBuf, Latest> = BTreeMap::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let order = (entry.summary.recorded, index);
+        entry.summary.with_links(|summary| {
+            // Outputs after inputs: a step that rewrote a file in place
+            // recorded the bytes it wrote last.
+            for artifact in summary.inputs.iter().chain(&summary.outputs) {
+                let (Some(hash), Some(path)) = (artifact.hash, local_path(store, artifact)) else {
+                    continue;
+                };
+                if latest.get(&path).is_none_or(|seen| order >= seen.order) {
+                    let locator = artifact.locator().to_string();
+                    latest.insert(
+                        path,
+                        Latest {
+                            order,
+                            locator,
+                            hash,
+                        },
+                    );
+                }
+            }
+        });
+    }
+
+    let now: Vec<(&PathBuf, Result<Option<ContentHash>, HashError>)> = latest
+        .par_iter()
+        .map(|(path, _)| (path, current(path)))
+        .collect();
+
+    let mut report = StatusReport {
+        tracked: latest.len(),
+        ..StatusReport::default()
+    };
+    for (path, result) in now {
+        let seen = &latest[path];
+        let (change, hash) = match result {
+            Ok(Some(hash)) if hash == seen.hash => continue,
+            Ok(Some(hash)) => (Change::Modified, Some(hash)),
+            Ok(None) => (Change::Missing, None),
+            Err(e) => {
+                report.warnings.push(format!(
+                    "'{}' cannot be hashed, so whether it changed is unknown: {e}",
+                    seen.locator
+                ));
+                continue;
+            }
+        };
+        report.changed.push(Changed {
+            path: seen.locator.clone(),
+            change,
+            recorded: seen.hash,
+            current: hash,
+            record: RecordInfo::of(entries, seen.order.1),
+        });
+    }
+    report.changed.sort_by(|a, b| a.path.cmp(&b.path));
+    if !report.changed.is_empty() {
+        add_stale(entries, &mut report);
+    }
+    report
+}
+
+/// Fill `stale_records` and `stale_outputs`: everything downstream of each
+/// changed artifact's recorded node, with every cause.
+fn add_stale(entries: &[Entry], report: &mut StatusReport) {
+    let graph = Graph::build(entries);
+    let mut records: BTreeMap<String, StaleRecord> = BTreeMap::new();
+    let mut outputs: BTreeMap<String, StaleOutput> = BTreeMap::new();
+    for changed in &report.changed {
+        let key = NodeKey::Artifact(ArtifactKey::Hash(changed.recorded));
+        let Some(start) = graph.node(&key) else {
+            continue;
+        };
+        let impact = graph.impact(&[start]);
+        let reads_changed = |record: &RecordInfo| {
+            entries[record.entry]
+                .summary
+                .inputs
+                .iter()
+                .any(|input| input.hash == Some(changed.recorded))
+        };
+        for record in impact.records.into_values().flatten() {
+            let cause = Cause {
+                path: changed.path.clone(),
+                direct: reads_changed(&record),
+            };
+            records
+                .entry(record.id.to_string())
+                .or_insert_with(|| StaleRecord {
+                    record,
+                    causes: Vec::new(),
+                })
+                .causes
+                .push(cause);
+        }
+        for artifact in impact.artifacts {
+            let stale = outputs
+                .entry(artifact.id.clone())
+                .or_insert_with(|| StaleOutput {
+                    locator: artifact.locator.clone(),
+                    hash: artifact.hash,
+                    roles: artifact.roles.clone(),
+                    record: None,
+                    causes: Vec::new(),
+                });
+            // Direct when a record that wrote it read the changed artifact.
+            let direct = writers(entries, &records, &artifact.id).any(reads_changed);
+            stale.causes.push(Cause {
+                path: changed.path.clone(),
+                direct,
+            });
+        }
+    }
+    for (id, output) in outputs.iter_mut() {
+        output.record = writers(entries, &records, id).next().cloned();
+    }
+    let mut records: Vec<StaleRecord> = records.into_values().collect();
+    let mut outputs: Vec<StaleOutput> = outputs.into_values().collect();
+    for causes in records
+        .iter_mut()
+        .map(|r| &mut r.causes)
+        .chain(outputs.iter_mut().map(|o| &mut o.causes))
+    {
+        causes.sort();
+        causes.dedup();
+    }
+    records
+        .sort_by(|a, b| (a.record.recorded, &a.record.id).cmp(&(b.record.recorded, &b.record.id)));
+    outputs.sort_by(|a, b| (&a.locator, a.hash).cmp(&(&b.locator, b.hash)));
+    report.stale_records = records;
+    report.stale_outputs = outputs;
+}
+
+/// The stale records that list the artifact with graph id `id` as an
+/// output, earliest recorded first.
+fn writers<'a>(
+    entries: &'a [Entry],
+    records: &'a BTreeMap<String, StaleRecord>,
+    id: &'a str,
+) -> impl Iterator<Item = &'a RecordInfo> + 'a {
+    let mut found: Vec<&RecordInfo> = records
+        .values()
+        .map(|stale| &stale.record)
+        .filter(|record| {
+            entries[record.entry]
+                .summary
+                .outputs
+                .iter()
+                .filter_map(ArtifactKey::of)
+                .any(|key| key.to_string() == id)
+        })
+        .collect();
+    found.sort_by(|a, b| (a.recorded, &a.id).cmp(&(b.recorded, &b.id)));
+    found.into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::collections::HashMap;
+
+    use crate::history::{CommitInfo, Summary, SummaryCell};
+    use crate::params::ValueMap;
+    use crate::record::{Agent, Artifact, RecordId};
+
+    fn h(text: &str) -> ContentHash {
+        ContentHash::of_bytes(text.as_bytes())
+    }
+
+    fn file(path: &str, bytes: &str) -> Artifact {
+        Artifact {
+            path: Some(path.into()),
+            hash: Some(h(bytes)),
+            ..Artifact::default()
+        }
+    }
+
+    fn entry(
+        n: u8,
+        kind: &str,
+        minute: i64,
+        inputs: Vec<Artifact>,
+        outputs: Vec<Artifact>,
+    ) -> Entry {
+        let agent = Agent {
+            name: "Jane".into(),
+            email: "jane@example.com".into(),
+        };
+        let recorded = Timestamp::from_unix_micros(1_795_000_000_000_000 + minute * 60_000_000);
+        Entry {
+            id: RecordId::parse(&format!("{n:02x}").repeat(32)).expect("a valid id"),
+            path: String::new(),
+            commit: Some(std::sync::Arc::new(CommitInfo {
+                id: format!("{n:02x}").repeat(20),
+                author: agent.clone(),
+                date: recorded,
+                message: "m".into(),
+            })),
+            blob: None,
+            summary: SummaryCell::ready(Summary {
+                kind: kind.into(),
+                name: kind.into(),
+                recorded,
+                agent,
+                failed: false,
+                code_commit: None,
+                inputs,
+                outputs,
+                references: Vec::new(),
+                params: ValueMap::new(),
+                metrics: ValueMap::new(),
+            }),
+        }
+    }
+
+    /// process raw → features; train features → model; evaluate model → report.
+    fn pipeline() -> Vec<Entry> {
+        vec![
+            entry(
+                1,
+                "process",
+                1,
+                vec![file("raw", "raw1")],
+                vec![file("features", "f1")],
+            ),
+            entry(
+                2,
+                "train",
+                2,
+                vec![file("features", "f1")],
+                vec![file("model", "m1")],
+            ),
+            entry(
+                3,
+                "evaluate",
+                3,
+                vec![file("model", "m1")],
+                vec![file("report", "r1")],
+            ),
+        ]
+    }
+
+    /// `analyse` with the files on "disk" given as (path, bytes).
+    fn run(entries: &[Entry], disk: &[(&str, &str)]) -> StatusReport {
+        let store = Store::new(Path::new("/repo"));
+        let disk: HashMap<PathBuf, ContentHash> = disk
+            .iter()
+            .map(|(path, bytes)| (Path::new("/repo").join(path), h(bytes)))
+            .collect();
+        analyse(entries, &store, |path| Ok(disk.get(path).copied()))
+    }
+
+    const SAME: [(&str, &str); 4] = [
+        ("raw", "raw1"),
+        ("features", "f1"),
+        ("model", "m1"),
+        ("report", "r1"),
+    ];
+
+    #[test]
+    fn unchanged_bytes_are_clean() {
+        let report = run(&pipeline(), &SAME);
+        assert!(report.is_clean());
+        assert_eq!(report.tracked, 4);
+        assert!(report.stale_records.is_empty() && report.stale_outputs.is_empty());
+    }
+
+    #[test]
+    fn a_changed_input_makes_everything_downstream_stale() {
+        let mut disk = SAME;
+        disk[0] = ("raw", "raw2");
+        let report = run(&pipeline(), &disk);
+        assert_eq!(report.changed.len(), 1);
+        let changed = &report.changed[0];
+        assert_eq!(
+            (
+                changed.path.as_str(),
+                changed.change,
+                changed.recorded,
+                changed.current
+            ),
+            ("raw", Change::Modified, h("raw1"), Some(h("raw2")))
+        );
+        assert_eq!(changed.record.kind, "process");
+        let kinds: Vec<(&str, bool)> = report
+            .stale_records
+            .iter()
+            .map(|r| (r.record.kind.as_str(), r.causes[0].direct))
+            .collect();
+        assert_eq!(
+            kinds,
+            [("process", true), ("train", false), ("evaluate", false)]
+        );
+        let outputs: Vec<(&str, &str, bool)> = report
+            .stale_outputs
+            .iter()
+            .map(|o| {
+                let writer = o.record.as_ref().map_or("", |r| r.kind.as_str());
+                (o.locator.as_str(), writer, o.causes[0].direct)
+            })
+            .collect();
+        assert_eq!(
+            outputs,
+            [
+                ("features", "process", true),
+                ("model", "train", false),
+                ("report", "evaluate", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_most_recent_recording_wins_and_causes_are_merged() {
+        let mut entries = pipeline();
+        // A later run recorded the new raw bytes: raw is clean again. The
+        // model was changed by hand, and it is missing its report.
+        entries.push(entry(
+            4,
+            "process",
+            4,
+            vec![file("raw", "raw2")],
+            vec![file("features", "f2")],
+        ));
+        let report = run(
+            &entries,
+            &[("raw", "raw2"), ("features", "f1"), ("model", "m9")],
+        );
+        let changed: Vec<(&str, Change)> = report
+            .changed
+            .iter()
+            .map(|c| (c.path.as_str(), c.change))
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                ("features", Change::Modified),
+                ("model", Change::Modified),
+                ("report", Change::Missing)
+            ]
+        );
+        // features was last recorded as f2 (entry 4), which nothing read, so
+        // only the hand-changed model makes anything stale.
+        let features = &report.changed[0];
+        assert_eq!(features.recorded, h("f2"));
+        assert_eq!(features.record.id, entries[3].id);
+        let evaluate = &report.stale_records[0];
+        assert_eq!(evaluate.record.kind, "evaluate");
+        assert_eq!(
+            evaluate.causes,
+            [Cause {
+                path: "model".into(),
+                direct: true
+            }]
+        );
+        assert_eq!(report.stale_records.len(), 1);
+        assert_eq!(report.stale_outputs.len(), 1);
+        assert_eq!(report.stale_outputs[0].locator, "report");
+    }
+
+    #[test]
+    fn two_changed_inputs_are_both_listed_as_causes() {
+        let entries = vec![entry(
+            1,
+            "train",
+            1,
+            vec![file("a", "a1"), file("b", "b1")],
+            vec![file("m", "m1")],
+        )];
+        let report = run(&entries, &[("a", "a2"), ("b", "b2"), ("m", "m1")]);
+        let causes: Vec<&str> = report.stale_records[0]
+            .causes
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect();
+        assert_eq!(causes, ["a", "b"]);
+        assert_eq!(report.stale_outputs[0].causes.len(), 2);
+        assert_eq!(report.stale_outputs[0].locator, "m");
+    }
+
+    #[test]
+    fn unhashable_paths_are_warnings_not_changes() {
+        let store = Store::new(Path::new("/repo"));
+        let report = analyse(&pipeline(), &store, |path| {
+            Err(HashError::Unsupported(path.to_path_buf()))
+        });
+        assert!(report.is_clean());
+        assert_eq!(report.warnings.len(), 4);
+    }
+}
