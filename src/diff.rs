@@ -490,27 +490,9 @@ pub fn compare(
     }
 }
 
-/// Leaves of a nested map under dotted keys.
-fn flatten<'a>(prefix: &str, map: &'a ValueMap, out: &mut BTreeMap<String, &'a Value>) {
-    for (key, value) in map {
-        let key = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value {
-            Value::Map(inner) if !inner.is_empty() => flatten(&key, inner, out),
-            _ => {
-                out.insert(key, value);
-            }
-        }
-    }
-}
-
 fn value_changes(old: &ValueMap, new: &ValueMap) -> Vec<ValueChange> {
-    let (mut o, mut n) = (BTreeMap::new(), BTreeMap::new());
-    flatten("", old, &mut o);
-    flatten("", new, &mut n);
+    let o: BTreeMap<String, &Value> = crate::params::leaves(old).into_iter().collect();
+    let n: BTreeMap<String, &Value> = crate::params::leaves(new).into_iter().collect();
     let mut keys: Vec<&String> = o.keys().chain(n.keys()).collect();
     keys.sort();
     keys.dedup();

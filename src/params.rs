@@ -283,6 +283,27 @@ fn set_dotted(map: &mut ValueMap, key: &str, value: Value) -> Result<(), ParamsE
     Ok(())
 }
 
+/// The leaves of a nested map under dotted keys (`optimizer.lr`), in key
+/// order; an empty nested map is a leaf of its own.
+pub fn leaves(map: &ValueMap) -> Vec<(String, &Value)> {
+    fn walk<'a>(prefix: &str, map: &'a ValueMap, out: &mut Vec<(String, &'a Value)>) {
+        for (key, value) in map {
+            let key = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                Value::Map(inner) if !inner.is_empty() => walk(&key, inner, out),
+                _ => out.push((key, value)),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk("", map, &mut out);
+    out
+}
+
 /// Merge `overlay` into `base`, recursing into maps present in both.
 pub fn merge(base: &mut ValueMap, overlay: ValueMap) {
     for (key, value) in overlay {
@@ -349,6 +370,18 @@ fn kind_name(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leaves_are_dotted_and_in_key_order() {
+        let mut map = ValueMap::new();
+        for text in ["z=1", "opt.lr=0.1", "opt.beta.one=0.9", "a=x"] {
+            apply_assignment(&mut map, text).unwrap();
+        }
+        map.insert("empty".into(), Value::Map(ValueMap::new()));
+        let keys: Vec<String> = leaves(&map).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "empty", "opt.beta.one", "opt.lr", "z"]);
+        assert_eq!(leaves(&map)[3].1, &Value::Float(0.1));
+    }
 
     #[test]
     fn cli_values_are_typed_by_their_text() {

@@ -2,7 +2,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use git_lineage::params::{Value, ValueMap};
+use git_lineage::params::ValueMap;
 use git_lineage::record::{Artifact, Record};
 use git_lineage::store::Store;
 
@@ -154,24 +154,8 @@ fn push_values(out: &mut Vec<String>, title: &str, values: &ValueMap) {
         return;
     }
     out.push(format!("{title}:"));
-    let mut flat = Vec::new();
-    flatten("", values, &mut flat);
-    for (key, value) in flat {
+    for (key, value) in git_lineage::params::leaves(values) {
         out.push(format!("  {key} = {value}"));
-    }
-}
-
-fn flatten(prefix: &str, values: &ValueMap, out: &mut Vec<(String, String)>) {
-    for (key, value) in values {
-        let key = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value {
-            Value::Map(inner) if !inner.is_empty() => flatten(&key, inner, out),
-            other => out.push((key, other.to_string())),
-        }
     }
 }
 
