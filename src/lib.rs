@@ -26,6 +26,7 @@ pub mod config;
 pub mod demo;
 pub mod diff;
 mod error;
+pub mod export;
 pub mod graph;
 pub mod hash;
 pub mod history;

@@ -6,7 +6,7 @@ use crate::common::TestEnv;
 // A slice, not an array: adding a subcommand needs no length change.
 const SUBCOMMANDS: &[&str] = &[
     "init", "record", "run", "show", "log", "graph", "impact", "search", "diff", "status",
-    "verify", "demo",
+    "export", "verify", "demo",
 ];
 
 fn long_options(help: &str) -> Vec<String> {

@@ -45,6 +45,7 @@ pub enum Command {
     Search(commands::search::SearchArgs),
     Diff(commands::diff::DiffArgs),
     Status(commands::status::StatusArgs),
+    Export(commands::export::ExportArgs),
     Verify(commands::verify::VerifyArgs),
     Demo(commands::demo::DemoArgs),
 }
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
         Command::Search(args) => commands::search::cmd_search(&mut ui, &cwd, args),
         Command::Diff(args) => commands::diff::cmd_diff(&mut ui, &cwd, args),
         Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),
+        Command::Export(args) => commands::export::cmd_export(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
     };

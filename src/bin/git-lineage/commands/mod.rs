@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod diff;
+pub mod export;
 pub mod graph;
 pub mod impact;
 pub mod init;

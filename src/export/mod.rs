@@ -1,0 +1,215 @@
+//! `export`: lineage in formats other tools read — OpenLineage run events,
+//! W3C PROV-JSON, in-toto/SLSA provenance, and the graph as DOT, Mermaid or
+//! JSON. Every format is a pure function of a [`Selection`]; output is
+//! deterministic (stable order, sorted keys) so exports can be diffed.
+
+pub mod intoto;
+pub mod openlineage;
+pub mod prov;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::graph::{Direction, Graph, NodeKey, TraverseOptions, render};
+use crate::history::{Entry, History, HistoryOptions, Revisions};
+use crate::record::RecordId;
+use crate::refspec::{self, NodeOptions};
+use crate::repo::Repo;
+
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// OpenLineage 2-0-2 RunEvents, one JSON document per line.
+    OpenLineage,
+    /// One W3C PROV-JSON document.
+    Prov,
+    /// in-toto Statements v1 with SLSA v1 provenance, one per line.
+    InToto,
+    /// The graph of the selection as Graphviz DOT.
+    Dot,
+    /// The graph of the selection as a Mermaid flowchart.
+    Mermaid,
+    /// The graph of the selection as `graph --format json` prints it.
+    Json,
+}
+
+/// What to export.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// The format.
+    pub format: ExportFormat,
+    /// REFs whose upstream lineage (themselves included) is exported; empty
+    /// for every record.
+    pub refs: Vec<String>,
+    /// Read every branch, remote branch and tag instead of HEAD.
+    pub all: bool,
+    /// The namespace naming this repository in OpenLineage; `None` for the
+    /// remote URL (credentials stripped), or the worktree as a `file://` URI.
+    pub namespace: Option<String>,
+    /// Where relative path REFs are resolved.
+    pub cwd: PathBuf,
+}
+
+/// The records an export describes, and where they came from.
+pub struct Selection<'a> {
+    /// The selected records, in history order (oldest first).
+    pub entries: Vec<&'a Entry>,
+    /// The whole history they were selected from.
+    pub history: &'a History,
+    /// The graph of that history.
+    pub graph: &'a Graph,
+}
+
+/// Facts every format needs besides the records.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The repository's namespace (see [`ExportOptions::namespace`]).
+    pub namespace: String,
+    /// A URI naming git-lineage and its version, for `producer` fields.
+    pub producer: String,
+    /// The worktree root (local artifacts are hashed from here).
+    pub root: PathBuf,
+}
+
+/// The `producer` URI of this build.
+pub fn producer() -> String {
+    format!(
+        "https://github.com/git-lineage/git-lineage/tree/v{}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The namespace of `repo`: the given name, the remote URL, or the
+/// worktree as a `file://` URI.
+pub fn namespace(repo: &Repo, given: Option<&str>) -> String {
+    given
+        .map(str::to_string)
+        .or_else(|| repo.remote_url())
+        .unwrap_or_else(|| format!("file://{}", repo.root().display()))
+}
+
+/// Export as `options` say; the bytes to write.
+pub fn export(repo: &Repo, options: &ExportOptions) -> crate::Result<Vec<u8>> {
+    let revisions = if options.all {
+        Revisions::All
+    } else {
+        Revisions::Head
+    };
+    let history = History::load(
+        repo,
+        &HistoryOptions {
+            revisions,
+            ..Default::default()
+        },
+    )?;
+    let graph = Graph::build(&history.entries);
+    let entries = select(repo, &history, &graph, &options.refs, &options.cwd)?;
+    let selection = Selection {
+        entries,
+        history: &history,
+        graph: &graph,
+    };
+    let context = Context {
+        namespace: namespace(repo, options.namespace.as_deref()),
+        producer: producer(),
+        root: repo.root().to_path_buf(),
+    };
+    match options.format {
+        ExportFormat::OpenLineage => openlineage::write(repo, &selection, &context),
+        ExportFormat::Prov => prov::write(repo, &selection, &context),
+        ExportFormat::InToto => intoto::write(repo, &selection, &context),
+        ExportFormat::Dot | ExportFormat::Mermaid | ExportFormat::Json => {
+            graph_export(&selection, options.format)
+        }
+    }
+}
+
+/// The records upstream of (and including) each REF, or every record.
+fn select<'a>(
+    repo: &Repo,
+    history: &'a History,
+    graph: &Graph,
+    refs: &[String],
+    cwd: &Path,
+) -> crate::Result<Vec<&'a Entry>> {
+    if refs.is_empty() {
+        return Ok(history.entries.iter().collect());
+    }
+    let mut starts = Vec::new();
+    for text in refs {
+        let spec = refspec::parse(text)?;
+        starts.extend(refspec::resolve_nodes(
+            repo,
+            history,
+            graph,
+            &spec,
+            cwd,
+            NodeOptions::default(),
+        )?);
+    }
+    let upstream = graph.traverse(
+        &starts,
+        &TraverseOptions {
+            direction: Direction::Up,
+            depth: None,
+            types: Vec::new(),
+        },
+    );
+    let wanted: BTreeSet<RecordId> = upstream
+        .nodes
+        .iter()
+        .filter_map(|n| match graph.get(n.index).key() {
+            NodeKey::Record(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    Ok(history
+        .entries
+        .iter()
+        .filter(|e| wanted.contains(&e.id))
+        .collect())
+}
+
+/// DOT, Mermaid or JSON of the selected records and the artifacts and
+/// commits around them, through the `graph` renderers.
+fn graph_export(selection: &Selection<'_>, format: ExportFormat) -> crate::Result<Vec<u8>> {
+    let graph = selection.graph;
+    let starts: Vec<_> = selection
+        .entries
+        .iter()
+        .filter_map(|e| graph.node(&NodeKey::Record(e.id.clone())))
+        .collect();
+    // One hop each way: every record with its inputs, outputs and code,
+    // without the records outside the selection that one hop also reaches.
+    let mut subgraph = graph.traverse(
+        &starts,
+        &TraverseOptions {
+            direction: Direction::Both,
+            depth: Some(1),
+            types: Vec::new(),
+        },
+    );
+    subgraph.nodes.retain(|n| {
+        !matches!(graph.get(n.index).key(), NodeKey::Record(_)) || starts.contains(&n.index)
+    });
+    let kept: BTreeSet<&str> = subgraph.nodes.iter().map(|n| n.id.as_str()).collect();
+    let edges = std::mem::take(&mut subgraph.edges);
+    subgraph.edges = edges
+        .into_iter()
+        .filter(|e| kept.contains(e.from.as_str()) && kept.contains(e.to.as_str()))
+        .collect();
+    Ok(match format {
+        ExportFormat::Dot => render::dot(&subgraph).into_bytes(),
+        ExportFormat::Mermaid => render::mermaid(&subgraph).into_bytes(),
+        _ => {
+            let mut bytes = serde_json::to_vec_pretty(&subgraph).map_err(|e| {
+                crate::Error::InvalidArgument {
+                    field: "export",
+                    problem: format!("cannot write JSON: {e}"),
+                }
+            })?;
+            bytes.push(b'\n');
+            bytes
+        }
+    })
+}
