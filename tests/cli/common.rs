@@ -510,3 +510,26 @@ pub fn sorted(items: impl IntoIterator<Item = impl Into<String>>) -> Vec<String>
     out.sort();
     out
 }
+
+/// Run `demo <root>/<name> --format json`: the repository and the report.
+pub fn demo_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
+    let dir = env.path(name);
+    let text = dir.to_str().expect("utf-8 temp path").to_string();
+    let report = env
+        .lineage(env.root(), &["demo", &text, "--format", "json"])
+        .success()
+        .json();
+    (dir, report)
+}
+
+/// The record id of the demo step of this kind (`process`, `train`, …).
+pub fn demo_step_id(report: &serde_json::Value, kind: &str) -> String {
+    report["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["kind"] == kind)
+        .and_then(|s| s["id"].as_str())
+        .unwrap_or_else(|| panic!("no {kind} step in {report:#}"))
+        .to_string()
+}

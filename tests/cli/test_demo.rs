@@ -2,11 +2,11 @@
 //! linked through artifact hashes, and its metrics are real; the checked-in
 //! `.lineage-example/` verifies on its own.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, record_files, write};
+use crate::common::{TestEnv, demo_repo as demo, demo_step_id as step_id, record_files, write};
 
 /// The steps the demo records, in order.
 const STEPS: [(&str, &str); 4] = [
@@ -16,30 +16,8 @@ const STEPS: [(&str, &str); 4] = [
     ("evaluate", "fraud-model-evaluation"),
 ];
 
-/// Run `demo <root>/<name> --format json`; return the directory and the report.
-fn demo(env: &TestEnv, name: &str) -> (PathBuf, Value) {
-    let dir = env.path(name);
-    let run = env
-        .lineage(env.root(), &["demo", path_str(&dir), "--format", "json"])
-        .success();
-    let report = run.json();
-    (dir, report)
-}
-
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 temp path")
-}
-
-/// The id of the demo step of this kind.
-fn step_id(report: &Value, kind: &str) -> String {
-    report["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .find(|s| s["kind"] == kind)
-        .and_then(|s| s["id"].as_str())
-        .unwrap_or_else(|| panic!("no {kind} step in {report:#}"))
-        .to_string()
 }
 
 /// `git lineage show ID --format json`, the `record` part.

@@ -2,33 +2,10 @@
 //! formats (DOT, Mermaid, JSON), `-o FILE`, and byte-identical output.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::common::TestEnv;
-
-/// The demo repository and its report.
-fn demo(env: &TestEnv) -> (PathBuf, Value) {
-    let dir = env.path("demo");
-    let text = dir.to_str().expect("utf-8 temp path").to_string();
-    let report = env
-        .lineage(env.root(), &["demo", &text, "--format", "json"])
-        .success()
-        .json();
-    (dir, report)
-}
-
-fn step_id(report: &Value, kind: &str) -> String {
-    report["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .find(|s| s["kind"] == kind)
-        .and_then(|s| s["id"].as_str())
-        .unwrap_or_else(|| panic!("no {kind} step"))
-        .to_string()
-}
+use crate::common::{TestEnv, demo_repo, demo_step_id};
 
 /// The record node ids of an exported graph.
 fn records(graph: &Value) -> BTreeSet<String> {
@@ -45,14 +22,14 @@ fn records(graph: &Value) -> BTreeSet<String> {
 #[test]
 fn without_refs_every_record_is_exported_with_its_artifacts() {
     let env = TestEnv::new();
-    let (dir, report) = demo(&env);
+    let (dir, report) = demo_repo(&env, "demo");
     let graph = env
         .lineage(&dir, &["export", "--format", "json"])
         .success()
         .json();
     let expected: BTreeSet<String> = ["process", "query", "train", "evaluate"]
         .iter()
-        .map(|k| format!("record:{}", step_id(&report, k)))
+        .map(|k| format!("record:{}", demo_step_id(&report, k)))
         .collect();
     assert_eq!(records(&graph), expected);
     let ids: Vec<&str> = graph["nodes"]
@@ -68,7 +45,7 @@ fn without_refs_every_record_is_exported_with_its_artifacts() {
     );
     assert!(ids.iter().any(|id| id.starts_with("commit:")), "{ids:?}");
     let edges = graph["edges"].as_array().expect("edges");
-    let train = format!("record:{}", step_id(&report, "train"));
+    let train = format!("record:{}", demo_step_id(&report, "train"));
     assert!(
         edges
             .iter()
@@ -80,14 +57,14 @@ fn without_refs_every_record_is_exported_with_its_artifacts() {
 #[test]
 fn a_ref_selects_itself_and_everything_upstream() {
     let env = TestEnv::new();
-    let (dir, report) = demo(&env);
+    let (dir, report) = demo_repo(&env, "demo");
     let graph = env
         .lineage(&dir, &["export", "--format", "json", "model/model.json"])
         .success()
         .json();
     let expected: BTreeSet<String> = ["process", "query", "train"]
         .iter()
-        .map(|k| format!("record:{}", step_id(&report, k)))
+        .map(|k| format!("record:{}", demo_step_id(&report, k)))
         .collect();
     assert_eq!(records(&graph), expected, "the evaluation is downstream");
     let by_name = env
@@ -99,7 +76,7 @@ fn a_ref_selects_itself_and_everything_upstream() {
         .json();
     let expected: BTreeSet<String> = ["process", "query"]
         .iter()
-        .map(|k| format!("record:{}", step_id(&report, k)))
+        .map(|k| format!("record:{}", demo_step_id(&report, k)))
         .collect();
     assert_eq!(records(&by_name), expected);
     let bad = env.lineage(&dir, &["export", "--format", "json", "name:nothing"]);
@@ -110,8 +87,8 @@ fn a_ref_selects_itself_and_everything_upstream() {
 #[test]
 fn dot_and_mermaid_render_the_same_selection() {
     let env = TestEnv::new();
-    let (dir, report) = demo(&env);
-    let train = step_id(&report, "train");
+    let (dir, report) = demo_repo(&env, "demo");
+    let train = demo_step_id(&report, "train");
     let dot = env
         .lineage(&dir, &["export", "--format", "dot"])
         .success()
@@ -134,7 +111,7 @@ fn dot_and_mermaid_render_the_same_selection() {
 #[test]
 fn output_is_byte_identical_and_can_go_to_a_file() {
     let env = TestEnv::new();
-    let (dir, _) = demo(&env);
+    let (dir, _) = demo_repo(&env, "demo");
     for format in ["json", "dot", "mermaid"] {
         let first = env.lineage(&dir, &["export", "--format", format]).success();
         let second = env.lineage(&dir, &["export", "--format", format]).success();

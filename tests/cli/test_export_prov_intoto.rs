@@ -4,34 +4,13 @@
 //! and byte-identical output across runs.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, b3, write};
+use crate::common::{TestEnv, b3, demo_repo, demo_step_id, write};
 
 const STEPS: [&str; 4] = ["process", "query", "train", "evaluate"];
-
-fn demo(env: &TestEnv) -> (PathBuf, Value) {
-    let dir = env.path("demo");
-    let text = dir.to_str().expect("utf-8 temp path").to_string();
-    let report = env
-        .lineage(env.root(), &["demo", &text, "--format", "json"])
-        .success()
-        .json();
-    (dir, report)
-}
-
-fn step_id(report: &Value, kind: &str) -> String {
-    report["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .find(|s| s["kind"] == kind)
-        .and_then(|s| s["id"].as_str())
-        .unwrap_or_else(|| panic!("no {kind} step"))
-        .to_string()
-}
 
 fn show(env: &TestEnv, dir: &Path, id: &str) -> Value {
     env.lineage(dir, &["show", id, "--format", "json"])
@@ -101,7 +80,7 @@ fn statements(stdout: &str) -> Vec<Value> {
 #[test]
 fn prov_has_every_relation_of_the_demo() {
     let env = TestEnv::new();
-    let (dir, report) = demo(&env);
+    let (dir, report) = demo_repo(&env, "demo");
     let run = env.lineage(&dir, &["export", "--format", "prov"]).success();
     let doc = run.json();
     assert_eq!(
@@ -126,7 +105,7 @@ fn prov_has_every_relation_of_the_demo() {
     );
     let (mut n_used, mut n_generated, mut n_derived) = (0, 0, 0);
     for kind in STEPS {
-        let id = step_id(&report, kind);
+        let id = demo_step_id(&report, kind);
         let record = show(&env, &dir, &id);
         let activity = format!("lineage:record/{id}");
         let attrs = &doc["activity"][&activity];
@@ -192,7 +171,7 @@ fn prov_has_every_relation_of_the_demo() {
 #[test]
 fn in_toto_statements_carry_sha256_blake3_and_slsa_provenance() {
     let env = TestEnv::new();
-    let (dir, report) = demo(&env);
+    let (dir, report) = demo_repo(&env, "demo");
     let run = env
         .lineage(&dir, &["export", "--format", "in-toto"])
         .success();
@@ -208,7 +187,7 @@ fn in_toto_statements_carry_sha256_blake3_and_slsa_provenance() {
     // One Statement per hashed output of every record, in history order.
     let mut expected = Vec::new();
     for kind in STEPS {
-        let id = step_id(&report, kind);
+        let id = demo_step_id(&report, kind);
         let record = show(&env, &dir, &id);
         for output in record["outputs"].as_array().into_iter().flatten() {
             if let Some(path) = output["path"].as_str() {
@@ -230,7 +209,7 @@ fn in_toto_statements_carry_sha256_blake3_and_slsa_provenance() {
         .collect();
     assert_eq!(got, expected);
 
-    let train = step_id(&report, "train");
+    let train = demo_step_id(&report, "train");
     let record = show(&env, &dir, &train);
     let model = statements
         .iter()
@@ -275,7 +254,7 @@ fn in_toto_statements_carry_sha256_blake3_and_slsa_provenance() {
 #[test]
 fn exports_are_byte_identical_across_runs() {
     let env = TestEnv::new();
-    let (dir, _) = demo(&env);
+    let (dir, _) = demo_repo(&env, "demo");
     for format in ["prov", "in-toto"] {
         let first = env.lineage(&dir, &["export", "--format", format]).success();
         let second = env.lineage(&dir, &["export", "--format", format]).success();
@@ -318,7 +297,7 @@ fn a_directory_subject_is_the_sha256_of_its_canonical_listing() {
 #[test]
 fn in_toto_fails_on_a_changed_output_and_names_it() {
     let env = TestEnv::new();
-    let (dir, _) = demo(&env);
+    let (dir, _) = demo_repo(&env, "demo");
     write(&dir.join("model/model.json"), "{}");
     let run = env
         .lineage(&dir, &["export", "--format", "in-toto"])

@@ -2,17 +2,9 @@
 //! data sources, feature groups and models, each answered by one `graph`
 //! command, with exact node ids computed here from the demo's files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::common::{GraphOutput, TestEnv, b3, graph_json, sorted};
-
-/// Run `demo <root>/demo` and return its directory.
-fn demo(env: &TestEnv) -> PathBuf {
-    let dir = env.path("demo");
-    env.lineage(env.root(), &["demo", dir.to_str().expect("utf-8 path")])
-        .success();
-    dir
-}
+use crate::common::{GraphOutput, TestEnv, b3, demo_repo, graph_json, sorted};
 
 /// `blake3:<hex>` of a file of the demo.
 fn file_id(dir: &Path, rel: &str) -> String {
@@ -62,7 +54,7 @@ fn assert_via_edges(graph: &GraphOutput, upstream_roots: bool) {
 #[test]
 fn feature_groups_built_from_a_data_source() {
     let env = TestEnv::new();
-    let dir = demo(&env);
+    let dir = demo_repo(&env, "demo").0;
     let graph = graph_json(
         &env,
         &dir,
@@ -90,7 +82,7 @@ fn feature_groups_built_from_a_data_source() {
 #[test]
 fn data_sources_behind_a_feature_group() {
     let env = TestEnv::new();
-    let dir = demo(&env);
+    let dir = demo_repo(&env, "demo").0;
     let graph = graph_json(
         &env,
         &dir,
@@ -126,7 +118,7 @@ fn data_sources_behind_a_feature_group() {
 #[test]
 fn models_that_use_a_feature_group() {
     let env = TestEnv::new();
-    let dir = demo(&env);
+    let dir = demo_repo(&env, "demo").0;
     let graph = graph_json(
         &env,
         &dir,
@@ -162,7 +154,7 @@ fn models_that_use_a_feature_group() {
 #[test]
 fn feature_groups_a_model_depends_on() {
     let env = TestEnv::new();
-    let dir = demo(&env);
+    let dir = demo_repo(&env, "demo").0;
     let graph = graph_json(
         &env,
         &dir,
