@@ -33,6 +33,9 @@ pub enum Error {
     /// A REF did not resolve.
     #[error(transparent)]
     Ref(#[from] RefError),
+    /// A model registry command refused.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
     /// Reading lineage history failed.
     #[error(transparent)]
     History(#[from] HistoryError),
@@ -146,6 +149,7 @@ impl Error {
                 "write the file as a map of names to values, for example `lr: 0.1` on its own line".into()
             }
             Error::Ref(e) => e.hint()?,
+            Error::Registry(e) => e.hint()?,
             Error::History(HistoryError::BadRevision { .. }) => {
                 "give a branch, tag or commit id that exists (`git log --oneline` lists them)".into()
             }

@@ -34,6 +34,7 @@ pub mod params;
 pub mod query;
 pub mod record;
 pub mod refspec;
+pub mod registry;
 pub mod repo;
 pub mod run;
 pub mod status;

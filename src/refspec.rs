@@ -1,7 +1,8 @@
 //! REF resolution: turning what a user types into records or graph nodes.
 //!
 //! The grammar (`docs/refs.md`): a record id or a unique prefix of 4+ hex
-//! digits; `name:NAME` (the latest record of that name); `blake3:<hex>` (an
+//! digits; `name:NAME` (the latest record of that name); `model:NAME@STAGE`
+//! or `model:NAME@vN` (a registered model version); `blake3:<hex>` (an
 //! artifact by content); a URI, optionally `@version`; `commit:REV` (the
 //! records made from a code version); otherwise a path, meaning its current
 //! content, or `path@REV` for its content at a revision.
@@ -38,6 +39,14 @@ pub enum RefSpec {
     },
     /// `commit:REV`.
     Commit(String),
+    /// `model:NAME@STAGE` or `model:NAME@vN`: a registered model version
+    /// (its artifact in the graph; its producing record where a record is needed).
+    Model {
+        /// The model name.
+        name: String,
+        /// The version or stage.
+        selector: crate::registry::Selector,
+    },
     /// A path, optionally `path@REV` (decided at resolution: an existing
     /// path containing `@` is taken as a path).
     Path(String),
@@ -66,9 +75,14 @@ pub enum RefError {
     /// A REF that names an artifact or a commit where a record is needed.
     #[error("'{0}' names an artifact (a path, hash or URI) or a commit, not a record")]
     NotARecord(String),
-    /// A form that needs a feature this version does not have.
-    #[error("'{0}': model: REFs need the model registry, which this version does not have")]
-    Unsupported(String),
+    /// A `model:` REF that names no registered version.
+    #[error("'{text}': {source}")]
+    Model {
+        /// The REF as given.
+        text: String,
+        /// Why it did not resolve.
+        source: crate::registry::RegistryError,
+    },
     /// Nothing in the lineage graph matches an artifact or commit REF.
     #[error("{what} is not in the lineage graph")]
     NotInGraph {
@@ -105,7 +119,7 @@ impl RefError {
     pub fn hint(&self) -> Option<String> {
         match self {
             RefError::Malformed(_) | RefError::NoSuchPath(_) => Some(
-                "a REF is a record id or 4+ hex prefix, name:NAME, blake3:HASH, a URI[@version], commit:REV, a path, or PATH@REV (docs/refs.md)"
+                "a REF is a record id or 4+ hex prefix, name:NAME, model:NAME@STAGE|NAME@vN, blake3:HASH, a URI[@version], commit:REV, a path, or PATH@REV (docs/refs.md)"
                     .into(),
             ),
             RefError::TooShort(_) | RefError::Ambiguous { .. } => Some("give more hex digits of the id".into()),
@@ -115,7 +129,7 @@ impl RefError {
             RefError::NotARecord(_) => Some(
                 "give a record id, a prefix or name:NAME; `git lineage graph` takes artifact and commit REFs".into(),
             ),
-            RefError::Unsupported(_) => Some("use name:NAME or the record id of the training run".into()),
+            RefError::Model { source, .. } => source.hint(),
             RefError::NotInGraph { hint, .. } => Some(hint.clone()),
             RefError::Revision(HistoryError::NotInRevision { .. }) => Some(
                 "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead".into(),
@@ -141,8 +155,10 @@ pub fn parse(text: &str) -> Result<RefSpec, RefError> {
     if let Some(rev) = text.strip_prefix("commit:") {
         return non_empty(rev).map(RefSpec::Commit);
     }
-    if text.starts_with("model:") {
-        return Err(RefError::Unsupported(text.into()));
+    if let Some(rest) = text.strip_prefix("model:") {
+        return crate::registry::parse_selector(rest)
+            .map(|(name, selector)| RefSpec::Model { name, selector })
+            .map_err(|_| RefError::Malformed(text.into()));
     }
     if let Some(hex) = text.strip_prefix("blake3:") {
         return ContentHash::from_hex(hex)
@@ -219,10 +235,28 @@ pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
             best.map(|(_, id)| id)
                 .ok_or_else(|| RefError::NotFound(format!("name:{name}")))
         }
+        // The registry is a fold over history, which the store alone does not have.
+        RefSpec::Model { .. } => Err(RefError::NotFound(display(spec))),
         RefSpec::Path(_) | RefSpec::Hash(_) | RefSpec::Uri { .. } | RefSpec::Commit(_) => {
             Err(RefError::NotARecord(display(spec)))
         }
     }
+}
+
+/// The registered version a `model:` REF names.
+fn model_version(
+    history: &History,
+    spec: &RefSpec,
+    name: &str,
+    selector: &crate::registry::Selector,
+) -> Result<crate::registry::Version, RefError> {
+    crate::registry::Registry::from_history(history)
+        .resolve(name, selector)
+        .cloned()
+        .map_err(|source| RefError::Model {
+            text: display(spec),
+            source,
+        })
 }
 
 /// Parse and resolve a record REF in one step.
@@ -242,6 +276,10 @@ pub fn resolve_record(history: &History, spec: &RefSpec) -> Result<RecordId, Ref
             .latest_named(name)
             .map(|e| e.id.clone())
             .ok_or_else(|| RefError::NotFound(format!("name:{name}"))),
+        RefSpec::Model { name, selector } => {
+            let version = model_version(history, spec, name, selector)?;
+            Ok(version.produced_by.unwrap_or(version.register))
+        }
         _ => Err(RefError::NotARecord(display(spec))),
     }
 }
@@ -274,6 +312,19 @@ pub fn resolve_nodes(
                 .node(&NodeKey::Record(id.clone()))
                 .map(|n| vec![n])
                 .ok_or_else(|| RefError::NotFound(id.to_string()))
+        }
+        RefSpec::Model { name, selector } => {
+            let version = model_version(history, spec, name, selector)?;
+            let node = match version.artifact {
+                Some(hash) => graph.node(&NodeKey::Artifact(ArtifactKey::Hash(hash))),
+                None => graph.node(&NodeKey::Record(version.register.clone())),
+            };
+            node.map(|n| vec![n]).ok_or_else(|| {
+                not_in_graph(
+                    format!("'{}'", display(spec)),
+                    "the version's artifact is not in the graph of the history read",
+                )
+            })
         }
         RefSpec::Hash(hash) => graph
             .node(&NodeKey::Artifact(ArtifactKey::Hash(*hash)))
@@ -367,6 +418,14 @@ fn display(spec: &RefSpec) -> String {
         } => format!("{uri}@{v}"),
         RefSpec::Uri { uri, version: None } => uri.clone(),
         RefSpec::Commit(rev) => format!("commit:{rev}"),
+        RefSpec::Model {
+            name,
+            selector: crate::registry::Selector::Version(n),
+        } => format!("model:{name}@v{n}"),
+        RefSpec::Model {
+            name,
+            selector: crate::registry::Selector::Stage(stage),
+        } => format!("model:{name}@{stage}"),
         RefSpec::Path(p) => p.clone(),
     }
 }
@@ -432,10 +491,21 @@ mod tests {
         assert!(matches!(parse("name:"), Err(RefError::Malformed(_))));
         assert!(matches!(parse("commit:"), Err(RefError::Malformed(_))));
         assert!(matches!(parse(""), Err(RefError::Malformed(_))));
-        assert!(matches!(
-            parse("model:fraud@production"),
-            Err(RefError::Unsupported(_))
-        ));
+        assert_eq!(
+            parse("model:fraud@production").unwrap(),
+            RefSpec::Model {
+                name: "fraud".into(),
+                selector: crate::registry::Selector::Stage("production".into())
+            }
+        );
+        assert_eq!(
+            parse("model:fraud@v3").unwrap(),
+            RefSpec::Model {
+                name: "fraud".into(),
+                selector: crate::registry::Selector::Version(3)
+            }
+        );
+        assert!(matches!(parse("model:fraud"), Err(RefError::Malformed(_))));
         assert_eq!(
             parse("commit:HEAD~2").unwrap(),
             RefSpec::Commit("HEAD~2".into())

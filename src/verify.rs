@@ -4,8 +4,8 @@
 //! hash to its name, parse under a known schema and reference only records
 //! that exist; with `artifacts`, recorded local data must still hash the same.
 //! With `history`, every commit that edited, deleted or misnamed a record
-//! file is reported too. Problems are collected, never fatal: one bad record
-//! does not hide others.
+//! file is reported too, and so is every model version registered twice.
+//! Problems are collected, never fatal: one bad record does not hide others.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -49,6 +49,8 @@ pub enum Check {
     Deleted,
     /// A git object in history could not be read.
     Unreadable,
+    /// Two records registered the same model version (branches merged).
+    Registry,
 }
 
 impl Check {
@@ -64,6 +66,7 @@ impl Check {
             Check::Edited => "edited",
             Check::Deleted => "deleted",
             Check::Unreadable => "unreadable",
+            Check::Registry => "registry",
         }
     }
 }
@@ -252,6 +255,23 @@ fn load_history(
 fn add_history_findings(history: crate::history::History, report: &mut VerifyReport) {
     use crate::history::FindingKind;
     report.commits = Some(history.stats.commits);
+    for conflict in crate::registry::Registry::from_history(&history).conflicts {
+        let file = history
+            .get(&conflict.second)
+            .map(|e| e.path.clone())
+            .unwrap_or_default();
+        let commit = history.get(&conflict.second).and_then(|e| e.commit.clone());
+        report.problems.push(Problem {
+            file,
+            record: Some(conflict.second.clone()),
+            check: Check::Registry,
+            message: format!(
+                "{}@v{} is registered twice: by {} and by {} (branches that each registered it were merged); the first in history order is used, so register a new version to supersede both",
+                conflict.model, conflict.version, conflict.first, conflict.second
+            ),
+            commit,
+        });
+    }
     for finding in history.findings {
         let check = match finding.kind {
             FindingKind::Edited => Check::Edited,

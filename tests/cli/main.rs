@@ -17,6 +17,7 @@ mod test_history;
 mod test_init;
 mod test_pyyaml;
 mod test_record;
+mod test_registry;
 mod test_run;
 mod test_search;
 mod test_show;

@@ -47,6 +47,7 @@ pub enum Command {
     Status(commands::status::StatusArgs),
     Export(commands::export::ExportArgs),
     Verify(commands::verify::VerifyArgs),
+    Registry(commands::registry::RegistryArgs),
     Demo(commands::demo::DemoArgs),
 }
 
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),
         Command::Export(args) => commands::export::cmd_export(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
+        Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
     };
     match result.and_then(|code| ui.flush().map(|()| code)) {

@@ -9,6 +9,7 @@ pub mod impact;
 pub mod init;
 pub mod log;
 pub mod record;
+pub mod registry;
 pub mod run;
 pub mod search;
 pub mod show;

@@ -56,7 +56,11 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
             let (bytes, record) = history
                 .read_record(&repo, &id)
                 .map_err(git_lineage::Error::from)?;
-            if let Some(commit) = history.get(&id).and_then(|e| e.commit.as_ref()) {
+            if let Some(commit) = history
+                .get(&id)
+                .and_then(|e| e.commit.as_ref())
+                .filter(|_| !store.record_path(&id).is_file())
+            {
                 ui.note(format!(
                     "note: record {} is not in the worktree; read from commit {}",
                     id.short(),

@@ -1,0 +1,447 @@
+//! `registry`: the model registry's subcommands. Every event command writes
+//! one `registry-*` record (like `record`, `--commit` commits it); `list`,
+//! `show` and `resolve` fold history (docs/registry.md).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use git_lineage::capture::Recorded;
+use git_lineage::registry::{self, EventOptions, Model, Registry};
+
+use super::record::print_recorded;
+use crate::ui::{CommandError, Format, Ui};
+
+/// The model registry: register model versions, review them, move them
+/// through stages, and resolve `NAME@STAGE` for inference. Every event is an
+/// immutable record in git history (docs/registry.md).
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    #[command(subcommand)]
+    pub command: RegistryCommand,
+}
+
+/// The registry subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    Register(RegisterArgs),
+    Approve(ApproveArgs),
+    Reject(RejectArgs),
+    Promote(PromoteArgs),
+    Rollback(RollbackArgs),
+    Deprecate(DeprecateArgs),
+    List(ListArgs),
+    Show(ShowArgs),
+    Resolve(ResolveArgs),
+}
+
+/// What every event command takes.
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    /// Commit the event record to the current branch (message `lineage: <kind> <name> <id>`).
+    #[arg(long)]
+    pub commit: bool,
+    /// Output format: the record id, or the whole record as JSON.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+impl EventArgs {
+    fn options(&self, cwd: &Path) -> EventOptions {
+        EventOptions {
+            commit: self.commit,
+            cwd: cwd.to_path_buf(),
+        }
+    }
+}
+
+/// Register a new version of model NAME (v1, v2, … in history order),
+/// pointing at the artifact's hash and the record that produced it.
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// The model name.
+    pub name: String,
+    /// The model file or directory, or blake3:HASH of a recorded output.
+    #[arg(long, value_name = "PATH|blake3:HASH")]
+    pub artifact: String,
+    /// The record that produced the artifact; found by its hash when omitted.
+    #[arg(long, value_name = "REF")]
+    pub from: Option<String>,
+    /// Free text kept with the version.
+    #[arg(long)]
+    pub description: Option<String>,
+    #[command(flatten)]
+    pub event: EventArgs,
+}
+
+/// Approve NAME@vN; the record keeps who (git config) and when.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The version, NAME@vN.
+    #[arg(value_name = "NAME@vN")]
+    pub version: String,
+    /// Why.
+    #[arg(long)]
+    pub comment: Option<String>,
+    #[command(flatten)]
+    pub event: EventArgs,
+}
+
+/// Reject NAME@vN with a reason; a rejected version cannot be promoted.
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// The version, NAME@vN.
+    #[arg(value_name = "NAME@vN")]
+    pub version: String,
+    /// Why (required).
+    #[arg(long)]
+    pub comment: String,
+    #[command(flatten)]
+    pub event: EventArgs,
+}
+
+/// Move a stage (from .lineage/config.yaml) to NAME@vN; one version per stage.
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The version, NAME@vN.
+    #[arg(value_name = "NAME@vN")]
+    pub version: String,
+    /// The stage: staging, production, … as configured.
+    #[arg(long)]
+    pub stage: String,
+    #[command(flatten)]
+    pub event: EventArgs,
+}
+
+/// Move a stage of NAME back to the version it held before (its own event).
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The model name.
+    pub name: String,
+    /// The stage to roll back.
+    #[arg(long)]
+    pub stage: String,
+    #[command(flatten)]
+    pub event: EventArgs,
+}
+
+/// Mark NAME@vN deprecated; it can no longer be promoted.
+#[derive(Debug, Args)]
+pub struct DeprecateArgs {
+    /// The version, NAME@vN.
+    #[arg(value_name = "NAME@vN")]
+    pub version: String,
+    #[command(flatten)]
+    pub event: EventArgs,
+}
+
+/// List the registered models: latest version and stages.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// Show a model: every version with its reviews, current stages, and the
+/// full event history with commit, author and time.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The model name.
+    pub name: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// Print the artifact path, hash, version and version id (the register
+/// record) of NAME@STAGE or NAME@vN, for inference code.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// NAME@STAGE or NAME@vN.
+    #[arg(value_name = "NAME@STAGE|NAME@vN")]
+    pub target: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn cmd_registry(
+    ui: &mut Ui,
+    cwd: &Path,
+    args: &RegistryArgs,
+) -> Result<ExitCode, CommandError> {
+    let repo = super::open_repo(cwd)?;
+    let written: (Recorded, &EventArgs) = match &args.command {
+        RegistryCommand::Register(a) => {
+            let request = registry::RegisterRequest {
+                name: a.name.clone(),
+                artifact: a.artifact.clone(),
+                from: a.from.clone(),
+                description: a.description.clone(),
+            };
+            (
+                registry::register(&repo, &request, &a.event.options(cwd))?,
+                &a.event,
+            )
+        }
+        RegistryCommand::Approve(a) => (
+            registry::review(
+                &repo,
+                &a.version,
+                true,
+                a.comment.as_deref(),
+                &a.event.options(cwd),
+            )?,
+            &a.event,
+        ),
+        RegistryCommand::Reject(a) => (
+            registry::review(
+                &repo,
+                &a.version,
+                false,
+                Some(&a.comment),
+                &a.event.options(cwd),
+            )?,
+            &a.event,
+        ),
+        RegistryCommand::Promote(a) => (
+            registry::promote(&repo, &a.version, &a.stage, &a.event.options(cwd))?,
+            &a.event,
+        ),
+        RegistryCommand::Rollback(a) => (
+            registry::rollback(&repo, &a.name, &a.stage, &a.event.options(cwd))?,
+            &a.event,
+        ),
+        RegistryCommand::Deprecate(a) => (
+            registry::deprecate(&repo, &a.version, &a.event.options(cwd))?,
+            &a.event,
+        ),
+        RegistryCommand::List(a) => return cmd_list(ui, &repo, a),
+        RegistryCommand::Show(a) => return cmd_show(ui, &repo, a),
+        RegistryCommand::Resolve(a) => return cmd_resolve(ui, &repo, a),
+    };
+    let (recorded, event) = written;
+    print_recorded(ui, &recorded, event.format)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load(ui: &mut Ui, repo: &git_lineage::repo::Repo) -> Result<Registry, CommandError> {
+    let history = super::load_history(ui, repo, git_lineage::history::Revisions::Head)?;
+    let registry = Registry::from_history(&history);
+    for conflict in &registry.conflicts {
+        ui.note(format!(
+            "warning: {}@v{} is registered twice ({} and {}); `git lineage verify --history` reports it",
+            conflict.model,
+            conflict.version,
+            conflict.first.short(),
+            conflict.second.short()
+        ));
+    }
+    Ok(registry)
+}
+
+fn stages_text(model: &Model) -> String {
+    let held: Vec<String> = model
+        .stages
+        .iter()
+        .filter_map(|(stage, s)| s.current.map(|v| format!("{stage}=v{v}")))
+        .collect();
+    if held.is_empty() {
+        "-".into()
+    } else {
+        held.join(" ")
+    }
+}
+
+fn cmd_list(
+    ui: &mut Ui,
+    repo: &git_lineage::repo::Repo,
+    args: &ListArgs,
+) -> Result<ExitCode, CommandError> {
+    let registry = load(ui, repo)?;
+    let models: Vec<&Model> = registry
+        .models
+        .values()
+        .filter(|m| !m.versions.is_empty())
+        .collect();
+    if args.format == Format::Json {
+        #[derive(serde::Serialize)]
+        struct Models<'a> {
+            models: Vec<&'a Model>,
+        }
+        ui.json(&Models { models })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if models.is_empty() {
+        ui.note("no registered models");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = models
+        .iter()
+        .map(|m| m.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    ui.line(format!("{:<width$}  LATEST  STAGES", "MODEL"))?;
+    for model in models {
+        ui.line(format!(
+            "{:<width$}  {:<6}  {}",
+            model.name,
+            format!("v{}", model.latest()),
+            stages_text(model)
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `Name <email> (commit <12 hex> by Author <email>)`: who the record says,
+/// and the author of the commit that introduced it.
+fn who(
+    agent: &git_lineage::record::Agent,
+    commit: Option<&git_lineage::history::CommitInfo>,
+) -> String {
+    match commit {
+        Some(c) => format!(
+            "{} <{}> (commit {} by {} <{}>)",
+            agent.name,
+            agent.email,
+            c.short(),
+            c.author.name,
+            c.author.email
+        ),
+        None => format!("{} <{}> (uncommitted)", agent.name, agent.email),
+    }
+}
+
+fn cmd_show(
+    ui: &mut Ui,
+    repo: &git_lineage::repo::Repo,
+    args: &ShowArgs,
+) -> Result<ExitCode, CommandError> {
+    let registry = load(ui, repo)?;
+    let model = registry
+        .model(&args.name)
+        .map_err(git_lineage::Error::from)?;
+    let events: Vec<&registry::Event> = registry
+        .events
+        .iter()
+        .filter(|e| e.model == args.name)
+        .collect();
+    if args.format == Format::Json {
+        #[derive(serde::Serialize)]
+        struct Shown<'a> {
+            model: &'a Model,
+            events: Vec<&'a registry::Event>,
+        }
+        ui.json(&Shown { model, events })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    ui.line(format!("model {}", model.name))?;
+    ui.line(format!("stages: {}", stages_text(model)))?;
+    ui.line("")?;
+    for version in model.versions.values() {
+        let mut flags = Vec::new();
+        if version.deprecated {
+            flags.push("deprecated".to_string());
+        }
+        for (stage, held) in &model.stages {
+            if held.current == Some(version.number) {
+                flags.push(stage.clone());
+            }
+        }
+        ui.line(format!(
+            "v{}  {}{}",
+            version.number,
+            version.register,
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", flags.join(", "))
+            }
+        ))?;
+        ui.line(format!(
+            "    artifact:    {} {}",
+            version.path.as_deref().unwrap_or("-"),
+            version.artifact.map(|h| h.to_string()).unwrap_or_default()
+        ))?;
+        ui.line(format!(
+            "    produced by: {}",
+            version
+                .produced_by
+                .as_ref()
+                .map_or("-".to_string(), |id| id.to_string())
+        ))?;
+        if let Some(d) = &version.description {
+            ui.line(format!("    description: {d}"))?;
+        }
+        for (label, reviews) in [
+            ("approved by", &version.approvals),
+            ("rejected by", &version.rejections),
+        ] {
+            for review in reviews {
+                ui.line(format!(
+                    "    {label}: {} at {}{}",
+                    who(&review.who, review.commit.as_deref()),
+                    review.when,
+                    review
+                        .comment
+                        .as_deref()
+                        .map(|c| format!(": {c}"))
+                        .unwrap_or_default()
+                ))?;
+            }
+        }
+    }
+    ui.line("")?;
+    ui.line("events:")?;
+    for event in events {
+        let what = match (event.version, &event.stage) {
+            (Some(v), Some(stage)) => format!("v{v} {stage}"),
+            (Some(v), None) => format!("v{v}"),
+            (None, Some(stage)) => stage.clone(),
+            (None, None) => String::new(),
+        };
+        let date = event.commit.as_ref().map_or(event.recorded, |c| c.date);
+        ui.line(format!(
+            "  {}  {:<19}  {:<14}  {}  {}",
+            event.id.short(),
+            event.kind,
+            what,
+            super::short_date(date),
+            who(&event.agent, event.commit.as_deref())
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_resolve(
+    ui: &mut Ui,
+    repo: &git_lineage::repo::Repo,
+    args: &ResolveArgs,
+) -> Result<ExitCode, CommandError> {
+    let registry = load(ui, repo)?;
+    let resolved = registry::resolve(&registry, &args.target)?;
+    if args.format == Format::Json {
+        ui.json(&resolved)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    ui.line(format!("model:    {}", resolved.model))?;
+    ui.line(format!("version:  {}", resolved.version))?;
+    if let Some(stage) = &resolved.stage {
+        ui.line(format!("stage:    {stage}"))?;
+    }
+    ui.line(format!(
+        "path:     {}",
+        resolved.path.as_deref().unwrap_or("-")
+    ))?;
+    ui.line(format!(
+        "hash:     {}",
+        resolved.hash.map_or("-".to_string(), |h| h.to_string())
+    ))?;
+    ui.line(format!("record:   {}", resolved.record))?;
+    if let Some(producer) = &resolved.produced_by {
+        ui.line(format!("produced: {producer}"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
