@@ -1,10 +1,13 @@
 //! `.lineage/config.yaml`: the schema version, the ignore globs used when
-//! hashing directories, and the registry stage names.
+//! hashing directories, the registry stage names and the registry's
+//! governance policy.
 //!
 //! `init` writes [`TEMPLATE`], a commented file; a missing config means the
 //! defaults below.
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::BTreeMap;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::record::SCHEMA;
@@ -33,6 +36,17 @@ stages:
   - staging
   - production
   - archived
+
+# Governance policy per stage (docs/registry.md, "Governance policy").
+# Absent: anyone may approve and promote. Checked by `registry promote`
+# (refuses) and re-checked over history by `verify --history`.
+# policy:
+#   production:
+#     approvers: ["*@example.com"]   # emails or globs whose approvals count
+#     promoters: ["lead@example.com"] # who may promote to this stage
+#     required_approvals: 2           # distinct counted approvers needed
+#     distinct_from_registrar: true   # the registrar's approval does not count
+#     signed_approvals: false         # approval commits must carry a valid signature
 "#;
 
 /// The parsed configuration.
@@ -48,6 +62,47 @@ pub struct Config {
     /// Registry stage names, in promotion order.
     #[serde(default = "default_stages")]
     pub stages: Vec<String>,
+    /// Governance policy by stage name; a stage not listed has no restrictions.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub policy: BTreeMap<String, StagePolicy>,
+}
+
+/// Who may approve and promote to one stage (`policy.<stage>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StagePolicy {
+    /// Emails or globs (`*@example.com`, case-insensitive) whose approvals
+    /// count towards promoting to this stage; absent means anyone's.
+    #[serde(default)]
+    pub approvers: Option<Vec<String>>,
+    /// Emails or globs allowed to promote to this stage; absent means anyone.
+    #[serde(default)]
+    pub promoters: Option<Vec<String>>,
+    /// How many distinct counted approvers the version needs before promotion.
+    #[serde(default)]
+    pub required_approvals: u32,
+    /// The registrar's own approval does not count.
+    #[serde(default)]
+    pub distinct_from_registrar: bool,
+    /// An approval counts only if the commit that introduced it carries a
+    /// signature that verifies (uncommitted approvals never count).
+    #[serde(default)]
+    pub signed_approvals: bool,
+}
+
+/// Whether `email` matches one of `patterns` (exact emails or globs,
+/// case-insensitive). `None` allows everyone.
+pub fn identity_allowed(patterns: Option<&[String]>, email: &str) -> bool {
+    let Some(patterns) = patterns else {
+        return true;
+    };
+    patterns.iter().any(|pattern| {
+        GlobBuilder::new(pattern)
+            .case_insensitive(true)
+            .build()
+            .map(|g| g.compile_matcher().is_match(email))
+            .unwrap_or(false)
+    })
 }
 
 fn default_ignore() -> Vec<String> {
@@ -74,6 +129,7 @@ impl Default for Config {
             schema: SCHEMA.to_string(),
             ignore: default_ignore(),
             stages: default_stages(),
+            policy: BTreeMap::new(),
         }
     }
 }
@@ -106,7 +162,35 @@ impl Config {
             return Err(ConfigError::UnknownSchema(config.schema));
         }
         config.ignore_set()?;
+        config.check_policy()?;
         Ok(config)
+    }
+
+    /// Every policy names a configured stage and uses valid globs.
+    fn check_policy(&self) -> Result<(), ConfigError> {
+        for (stage, policy) in &self.policy {
+            if !self.stages.contains(stage) {
+                return Err(ConfigError::Malformed(format!(
+                    "policy: '{stage}' is not a stage (stages: {})",
+                    self.stages.join(", ")
+                )));
+            }
+            let lists = [&policy.approvers, &policy.promoters];
+            for pattern in lists.into_iter().flatten().flatten() {
+                GlobBuilder::new(pattern).build().map_err(|e| {
+                    ConfigError::Malformed(format!(
+                        "policy.{stage}: pattern '{pattern}': {}",
+                        e.kind()
+                    ))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The policy for `stage` (the default, unrestricted, when none is set).
+    pub fn stage_policy(&self, stage: &str) -> StagePolicy {
+        self.policy.get(stage).cloned().unwrap_or_default()
     }
 
     /// The ignore globs compiled into one matcher.
@@ -163,5 +247,22 @@ mod tests {
             Config::parse("schema: git-lineage/v1\nstagez: []\n"),
             Err(ConfigError::Malformed(m)) if m.contains("stagez")
         ));
+        assert!(matches!(
+            Config::parse("schema: git-lineage/v1\npolicy: {nope: {}}\n"),
+            Err(ConfigError::Malformed(m)) if m.contains("nope")
+        ));
+        assert!(matches!(
+            Config::parse("schema: git-lineage/v1\npolicy: {production: {approverz: []}}\n"),
+            Err(ConfigError::Malformed(m)) if m.contains("approverz")
+        ));
+    }
+
+    #[test]
+    fn identities_match_emails_and_globs() {
+        let list = vec!["*@example.com".to_string(), "bob@x.org".to_string()];
+        assert!(identity_allowed(Some(&list), "Alice@Example.com"));
+        assert!(identity_allowed(Some(&list), "bob@x.org"));
+        assert!(!identity_allowed(Some(&list), "eve@evil.com"));
+        assert!(identity_allowed(None, "anyone@any"));
     }
 }

@@ -5,6 +5,9 @@
 //! records in history order. Version numbers are `v(N+1)` over the history a
 //! command sees, so two branches can both register `vN`; after a merge that
 //! is a [`Conflict`], reported by `verify`, never silently merged.
+//! The governance policy (`policy:` in `.lineage/config.yaml`) is applied at
+//! [`promote`] ([`policy_problems`]) and re-checked over history by
+//! `verify` ([`policy_findings`]).
 //!
 //! ```no_run
 //! use git_lineage::{registry, repo::Repo};
@@ -24,6 +27,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::capture::{Context, Recorded, Side};
+use crate::config::{Config, StagePolicy, identity_allowed};
 use crate::hash::ContentHash;
 use crate::history::{CommitInfo, History, HistoryOptions};
 use crate::params::{Value, ValueMap};
@@ -100,6 +104,18 @@ pub enum RegistryError {
     /// No record produced the artifact and `--from` was not given.
     #[error("no record lists {0} as an output")]
     NoProducer(ContentHash),
+    /// The stage's governance policy (`.lineage/config.yaml`) is not met.
+    #[error("policy.{stage} refuses promoting {model}@v{version}: {}", problems.join("; "))]
+    PolicyRefused {
+        /// The model.
+        model: String,
+        /// The version.
+        version: u64,
+        /// The stage.
+        stage: String,
+        /// Each unmet rule, in words.
+        problems: Vec<String>,
+    },
     /// `--artifact` named nothing usable.
     #[error("artifact '{spec}': {problem}")]
     BadArtifact {
@@ -136,6 +152,14 @@ impl RegistryError {
             RegistryError::NoProducer(_) => {
                 "record the training step with -o PATH first, or name it with --from REF".into()
             }
+            RegistryError::PolicyRefused {
+                model,
+                version,
+                stage,
+                ..
+            } => format!(
+                "get approvals that count with `git lineage registry approve {model}@v{version}` (committed, and signed when policy.{stage}.signed_approvals is set), or promote as an allowed promoter; the policy is in .lineage/config.yaml"
+            ),
             RegistryError::BadArtifact { .. } => {
                 "give a file or directory path, or blake3:<64 hex> of a recorded output".into()
             }
@@ -655,10 +679,10 @@ fn version_params(number: u64) -> ValueMap {
     params
 }
 
-fn check_stage(repo: &Repo, stage: &str) -> Result<()> {
+fn check_stage(repo: &Repo, stage: &str) -> Result<Config> {
     let config = Store::new(repo.root()).config()?;
     if config.stages.iter().any(|s| s == stage) {
-        Ok(())
+        Ok(config)
     } else {
         Err(RegistryError::UnknownStage {
             stage: stage.to_string(),
@@ -671,9 +695,24 @@ fn check_stage(repo: &Repo, stage: &str) -> Result<()> {
 /// Move `stage` to `NAME@vN`.
 pub fn promote(repo: &Repo, target: &str, stage: &str, options: &EventOptions) -> Result<Recorded> {
     let (name, number) = parse_version_selector(target)?;
-    check_stage(repo, stage)?;
+    let config = check_stage(repo, stage)?;
     let (_, registry) = load(repo)?;
     let version = registry.resolve(&name, &Selector::Version(number))?;
+    let policy = config.stage_policy(stage);
+    if policy != StagePolicy::default() {
+        let promoter = repo.identity()?;
+        let signed = |c: &CommitInfo| verify_commit_signature(repo, &c.id);
+        let problems = policy_problems(stage, &policy, version, &promoter, &signed);
+        if !problems.is_empty() {
+            return Err(RegistryError::PolicyRefused {
+                model: name,
+                version: number,
+                stage: stage.to_string(),
+                problems,
+            }
+            .into());
+        }
+    }
     let state = if version.deprecated {
         Some("deprecated")
     } else if !version.rejections.is_empty() {
@@ -765,6 +804,199 @@ pub fn deprecate(repo: &Repo, target: &str, options: &EventOptions) -> Result<Re
     )
 }
 
+/// Checks one commit's signature: `Ok(())` when it verifies, otherwise why not.
+pub type SignatureCheck<'a> = dyn Fn(&CommitInfo) -> std::result::Result<(), String> + 'a;
+
+/// Verify the signature of `commit` (40 hex) the way `git verify-commit`
+/// does: gix runs the program git config names (`gpg.program`, or
+/// `gpg.ssh.program` with `gpg.ssh.allowedSignersFile`, `gpg.minTrustLevel`).
+/// What is trusted is the user's keyring or allowed-signers file.
+pub fn verify_commit_signature(repo: &Repo, commit: &str) -> std::result::Result<(), String> {
+    let id = gix::ObjectId::from_hex(commit.as_bytes())
+        .map_err(|e| format!("'{commit}' is not a commit id: {e}"))?;
+    let found = repo
+        .gix()
+        .find_commit(id)
+        .map_err(|e| format!("cannot read commit {commit}: {e}"))?;
+    match found.verify_signature() {
+        Ok(None) => Err("the commit is not signed".into()),
+        Ok(Some(outcome)) if outcome.is_valid() => Ok(()),
+        Ok(Some(outcome)) => Err(format!(
+            "its signature does not verify ({})",
+            String::from_utf8_lossy(&outcome.output).trim()
+        )),
+        Err(e) => Err(format!("its signature could not be verified: {e}")),
+    }
+}
+
+fn same_email(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// Every rule of `policy` (for `stage`) that promoting `version` by
+/// `promoter` breaks, in words; empty when the promotion is allowed.
+///
+/// An approval counts when its record's `agent.email` matches `approvers`,
+/// differs from the registrar's when `distinct_from_registrar` is set, its
+/// introducing commit (when committed) was authored by that same email, and,
+/// with `signed_approvals`, that commit's signature verifies per `signed`.
+/// Approvers are counted once per email (case-insensitive).
+pub fn policy_problems(
+    stage: &str,
+    policy: &StagePolicy,
+    version: &Version,
+    promoter: &Agent,
+    signed: &SignatureCheck<'_>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !identity_allowed(policy.promoters.as_deref(), &promoter.email) {
+        problems.push(format!(
+            "{} may not promote to '{stage}' (not in policy.{stage}.promoters)",
+            promoter.email
+        ));
+    }
+    let mut counted: Vec<String> = Vec::new();
+    let mut notes = Vec::new();
+    for approval in &version.approvals {
+        let email = approval.who.email.trim().to_ascii_lowercase();
+        let by = format!("approval {} by {email}", approval.event.short());
+        let why_not = if !identity_allowed(policy.approvers.as_deref(), &email) {
+            Some(format!(
+                "{by} does not count: not in policy.{stage}.approvers"
+            ))
+        } else if policy.distinct_from_registrar && same_email(&email, &version.registered_by.email)
+        {
+            Some(format!(
+                "{by} does not count: the approver registered the version (policy.{stage}.distinct_from_registrar)"
+            ))
+        } else if let Some(c) = approval
+            .commit
+            .as_deref()
+            .filter(|c| !same_email(&c.author.email, &email))
+        {
+            Some(format!(
+                "{by} does not count: its commit {} was authored by {}",
+                c.short(),
+                c.author.email
+            ))
+        } else if policy.signed_approvals {
+            match approval.commit.as_deref() {
+                None => Some(format!(
+                    "{by} does not count: it is not committed, so not signed (policy.{stage}.signed_approvals)"
+                )),
+                Some(c) => signed(c)
+                    .err()
+                    .map(|why| format!("{by} does not count: commit {}: {why}", c.short())),
+            }
+        } else {
+            None
+        };
+        match why_not {
+            Some(note) => notes.push(note),
+            None if !counted.contains(&email) => counted.push(email),
+            None => {}
+        }
+    }
+    if (counted.len() as u64) < u64::from(policy.required_approvals) {
+        problems.push(format!(
+            "needs {} distinct approval(s) that count, has {}{}",
+            policy.required_approvals,
+            counted.len(),
+            if counted.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", counted.join(", "))
+            }
+        ));
+        problems.extend(notes);
+    }
+    problems
+}
+
+/// A registry event that breaks the governance policy, found in history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyFinding {
+    /// The event record.
+    pub record: RecordId,
+    /// Its introducing commit.
+    pub commit: Option<Arc<CommitInfo>>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Re-check `history` against `config`'s policy: every promotion must have
+/// met its stage's policy with the approvals before it in history order, and
+/// every approve or promote record must name the author of the commit that
+/// introduced it (a record written by hand on someone else's behalf does not).
+pub fn policy_findings(
+    history: &History,
+    config: &Config,
+    signed: &SignatureCheck<'_>,
+) -> Vec<PolicyFinding> {
+    let mut findings = Vec::new();
+    if config.policy.is_empty() {
+        return findings;
+    }
+    let mut registry = Registry::default();
+    for entry in &history.entries {
+        if !entry.summary.kind.starts_with("registry-") {
+            continue;
+        }
+        entry.summary.with(|s| {
+            let mut finding = |message: String| {
+                findings.push(PolicyFinding {
+                    record: entry.id.clone(),
+                    commit: entry.commit.clone(),
+                    message,
+                })
+            };
+            if (s.kind == APPROVE || s.kind == PROMOTE)
+                && let Some(c) = entry
+                    .commit
+                    .as_deref()
+                    .filter(|c| !same_email(&c.author.email, &s.agent.email))
+            {
+                finding(format!(
+                    "{} record names {} but its commit {} was authored by {}: written by hand or on someone else's behalf, so it does not count",
+                    s.kind,
+                    s.agent.email,
+                    c.short(),
+                    c.author.email
+                ));
+            }
+            if s.kind == PROMOTE
+                && let (Some(number), Some(stage)) =
+                    (version_param(&s.params), text_param(&s.params, "stage"))
+                && let Some(policy) = config.policy.get(&stage)
+            {
+                let version = registry
+                    .models
+                    .get(&s.name)
+                    .and_then(|m| m.versions.get(&number));
+                match version {
+                    Some(version) => {
+                        let problems =
+                            policy_problems(&stage, policy, version, &s.agent, signed);
+                        if !problems.is_empty() {
+                            finding(format!(
+                                "promoting {}@v{number} to '{stage}' broke policy.{stage}: {}",
+                                s.name,
+                                problems.join("; ")
+                            ));
+                        }
+                    }
+                    None => finding(format!(
+                        "promotes {}@v{number}, which is not registered before it in history",
+                        s.name
+                    )),
+                }
+            }
+            registry.apply(&entry.id, s, entry.commit.clone());
+        });
+    }
+    findings
+}
+
 fn write_event(
     repo: &Repo,
     kind: &str,
@@ -825,6 +1057,127 @@ fn write_event(
         commit,
         record,
     })
+}
+
+/// The stages a model's versions hold now, like `production=v2 staging=v3`;
+/// `-` when none.
+pub fn stages_text(model: &Model) -> String {
+    let held: Vec<String> = model
+        .stages
+        .iter()
+        .filter_map(|(stage, s)| s.current.map(|v| format!("{stage}=v{v}")))
+        .collect();
+    if held.is_empty() {
+        "-".into()
+    } else {
+        held.join(" ")
+    }
+}
+
+/// The lines `git lineage registry show NAME` prints: the model's stages,
+/// every version with its artifact, producer and reviews, then `events`
+/// (the model's registry events in history order).
+pub fn show_lines(model: &Model, events: &[&Event]) -> Vec<String> {
+    {
+        let mut out = vec![
+            format!("model {}", model.name),
+            format!("stages: {}", stages_text(model)),
+            String::new(),
+        ];
+        for version in model.versions.values() {
+            let mut flags = Vec::new();
+            if version.deprecated {
+                flags.push("deprecated".to_string());
+            }
+            for (stage, held) in &model.stages {
+                if held.current == Some(version.number) {
+                    flags.push(stage.clone());
+                }
+            }
+            out.push(format!(
+                "v{}  {}{}",
+                version.number,
+                version.register,
+                if flags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", flags.join(", "))
+                }
+            ));
+            out.push(format!(
+                "    artifact:    {} {}",
+                version.path.as_deref().unwrap_or("-"),
+                version.artifact.map(|h| h.to_string()).unwrap_or_default()
+            ));
+            out.push(format!(
+                "    produced by: {}",
+                version
+                    .produced_by
+                    .as_ref()
+                    .map_or("-".to_string(), |id| id.to_string())
+            ));
+            if let Some(d) = &version.description {
+                out.push(format!("    description: {d}"));
+            }
+            for (label, reviews) in [
+                ("approved by", &version.approvals),
+                ("rejected by", &version.rejections),
+            ] {
+                for review in reviews {
+                    out.push(format!(
+                        "    {label}: {} at {}{}",
+                        who(&review.who, review.commit.as_deref()),
+                        review.when,
+                        review
+                            .comment
+                            .as_deref()
+                            .map(|c| format!(": {c}"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        out.push(String::new());
+        out.push("events:".into());
+        for event in events {
+            let what = match (event.version, &event.stage) {
+                (Some(v), Some(stage)) => format!("v{v} {stage}"),
+                (Some(v), None) => format!("v{v}"),
+                (None, Some(stage)) => stage.clone(),
+                (None, None) => String::new(),
+            };
+            let date = event
+                .commit
+                .as_ref()
+                .map_or(event.recorded, |c| c.date)
+                .to_string();
+            out.push(format!(
+                "  {}  {:<19}  {:<14}  {} {}  {}",
+                event.id.short(),
+                event.kind,
+                what,
+                &date[..10],
+                &date[11..16],
+                who(&event.agent, event.commit.as_deref())
+            ));
+        }
+        out
+    }
+}
+
+/// `Name <email> (commit <short> by Author <email>)`, as `registry show` writes it.
+fn who(agent: &crate::record::Agent, commit: Option<&crate::history::CommitInfo>) -> String {
+    match commit {
+        Some(c) => format!(
+            "{} <{}> (commit {} by {} <{}>)",
+            agent.name,
+            agent.email,
+            c.short(),
+            c.author.name,
+            c.author.email
+        ),
+        None => format!("{} <{}> (uncommitted)", agent.name, agent.email),
+    }
 }
 
 #[cfg(test)]
@@ -926,6 +1279,46 @@ mod tests {
         assert_eq!(resolved.version, "v1");
         assert_eq!(resolved.record, id(1));
         assert!(registry.conflicts.is_empty());
+    }
+
+    #[test]
+    fn policy_counts_distinct_allowed_signed_approvers() {
+        let registry = fold(vec![
+            entry(1, REGISTER, &[("version", Value::Int(1))]),
+            entry(2, APPROVE, &[("version", Value::Int(1))]),
+            entry(3, APPROVE, &[("version", Value::Int(1))]),
+        ]);
+        let version = &registry.model("fraud").unwrap().versions[&1];
+        let promoter = Agent {
+            name: "L".into(),
+            email: "lead@x".into(),
+        };
+        let ok = |_: &CommitInfo| Ok(());
+        let policy = StagePolicy {
+            required_approvals: 1,
+            ..StagePolicy::default()
+        };
+        assert!(policy_problems("production", &policy, version, &promoter, &ok).is_empty());
+        let strict = StagePolicy {
+            required_approvals: 1,
+            distinct_from_registrar: true,
+            promoters: Some(vec!["boss@x".into()]),
+            ..StagePolicy::default()
+        };
+        let problems = policy_problems("production", &strict, version, &promoter, &ok);
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].contains("lead@x may not promote"));
+        assert!(problems[1].contains("needs 1 distinct approval(s) that count, has 0"));
+        let signed = StagePolicy {
+            required_approvals: 1,
+            signed_approvals: true,
+            ..StagePolicy::default()
+        };
+        let problems = policy_problems("production", &signed, version, &promoter, &ok);
+        assert!(
+            problems[1].contains("not committed, so not signed"),
+            "{problems:?}"
+        );
     }
 
     #[test]

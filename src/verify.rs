@@ -4,7 +4,8 @@
 //! hash to its name, parse under a known schema and reference only records
 //! that exist; with `artifacts`, recorded local data must still hash the same.
 //! With `history`, every commit that edited, deleted or misnamed a record
-//! file is reported too, and so is every model version registered twice.
+//! file is reported too, and so is every model version registered twice and
+//! every registry event that breaks the governance policy.
 //! Problems are collected, never fatal: one bad record does not hide others.
 
 use std::collections::{BTreeSet, HashMap};
@@ -49,7 +50,8 @@ pub enum Check {
     Deleted,
     /// A git object in history could not be read.
     Unreadable,
-    /// Two records registered the same model version (branches merged).
+    /// Two records registered the same model version (branches merged), or a
+    /// registry event breaks the governance policy.
     Registry,
 }
 
@@ -229,6 +231,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     }
     report.artifacts = artifact_findings.len();
     if let Some(history) = history {
+        add_policy_findings(repo, &store, &history, &mut report);
         add_history_findings(history, &mut report);
     }
     if let Some(ctx) = &ctx {
@@ -249,6 +252,40 @@ fn load_history(
             use_index: true,
         },
     )?)
+}
+
+/// Add registry events that break `.lineage/config.yaml`'s governance
+/// policy (a broken config is already a finding of its own).
+fn add_policy_findings(
+    repo: &Repo,
+    store: &Store,
+    history: &crate::history::History,
+    report: &mut VerifyReport,
+) {
+    let Ok(config) = store.config() else {
+        return;
+    };
+    let mut verified: HashMap<String, Result<(), String>> = HashMap::new();
+    let cache = std::cell::RefCell::new(&mut verified);
+    let signed = |c: &crate::history::CommitInfo| {
+        cache
+            .borrow_mut()
+            .entry(c.id.clone())
+            .or_insert_with(|| crate::registry::verify_commit_signature(repo, &c.id))
+            .clone()
+    };
+    for finding in crate::registry::policy_findings(history, &config, &signed) {
+        report.problems.push(Problem {
+            file: history
+                .get(&finding.record)
+                .map(|e| e.path.clone())
+                .unwrap_or_default(),
+            record: Some(finding.record),
+            check: Check::Registry,
+            message: finding.message,
+            commit: finding.commit,
+        });
+    }
 }
 
 /// Add history's integrity findings to `report`.

@@ -17,8 +17,10 @@ mod data;
 mod model;
 mod project;
 mod questions;
+mod registry;
 
 pub use questions::DemoQuestion;
+pub use registry::DemoRegistry;
 
 use data::{build_training_set, claims_csv, customers_csv, generate, preprocess};
 use model::{TestMetrics, TrainMetrics, evaluate, train};
@@ -31,6 +33,8 @@ pub const DEMO_AGENT_EMAIL: &str = "demo@example.com";
 
 const DATA_SEED: u64 = 0x00C1_A1A5_2026_1122;
 const TRAIN_SEED: u64 = 42;
+/// The seed of the second training run (`fraud-model` v2).
+const TRAIN_SEED_V2: u64 = 7;
 const TEST_PERCENT: u64 = 20;
 /// The container image the pipeline steps ran in (an illustrative pinned digest).
 const IMAGE: &str =
@@ -43,6 +47,7 @@ const FEATURES_CUSTOMERS: &str = "features/customers.csv";
 const TRAIN_SET: &str = "data/train.csv";
 const TEST_SET: &str = "data/test.csv";
 const MODEL: &str = "model/model.json";
+const MODEL_V2: &str = "model/model-v2.json";
 const REPORT: &str = "reports/evaluation.json";
 const PARAMS_FILE: &str = "params.yaml";
 const REQUIREMENTS: &str = "requirements.txt";
@@ -72,12 +77,15 @@ pub struct DemoReport {
     pub questions: Vec<DemoQuestion>,
     /// The model's whole lineage as a Mermaid flowchart.
     pub mermaid: String,
+    /// The registry after the registry steps, and the production model's upstream graph.
+    pub registry: DemoRegistry,
 }
 
 /// One recorded and committed step.
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoStep {
-    /// The record's kind (`process`, `query`, `train`, `evaluate`).
+    /// The record's kind (`process`, `query`, `train`, `evaluate`, `registry-register`,
+    /// `registry-approve`, `registry-promote`, `registry-rollback`).
     pub kind: String,
     /// The record's name.
     pub name: String,
@@ -85,6 +93,9 @@ pub struct DemoStep {
     pub id: RecordId,
     /// The commit that added the record.
     pub commit: Option<String>,
+    /// For a registry event: the version and stage it names (`v1`, `v2 production`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Row counts of the generated and derived data sets.
@@ -130,7 +141,7 @@ impl DemoReport {
             ),
             String::new(),
             format!(
-                "  {:<9} {:<24} {:<12}  commit {}",
+                "  {:<17} {:<24} {:<12}  commit {}",
                 "code",
                 "fraud-detection pipeline",
                 "",
@@ -139,11 +150,15 @@ impl DemoReport {
         ];
         for step in &self.steps {
             out.push(format!(
-                "  {:<9} {:<24} {}  commit {}",
+                "  {:<17} {:<24} {}  commit {}{}",
                 step.kind,
                 step.name,
                 step.id.short(),
-                short(step.commit.as_deref().unwrap_or("-"))
+                short(step.commit.as_deref().unwrap_or("-")),
+                step.detail
+                    .as_deref()
+                    .map(|d| format!("  {d}"))
+                    .unwrap_or_default()
             ));
         }
         let m = &self.metrics;
@@ -172,16 +187,36 @@ impl DemoReport {
         out.extend(self.mermaid.lines().map(str::to_string));
         out.push("```".into());
         out.push(String::new());
+        out.push("The model registry (`git lineage registry show fraud-model`):".into());
+        out.extend(
+            self.registry
+                .show_lines()
+                .into_iter()
+                .map(|l| if l.is_empty() { l } else { format!("  {l}") }),
+        );
+        out.push(String::new());
+        out.push(format!(
+            "The production model's upstream lineage (`git lineage graph {} --up --format mermaid`):",
+            registry::PRODUCTION
+        ));
+        out.push("```mermaid".into());
+        out.extend(self.registry.upstream.lines().map(str::to_string));
+        out.push("```".into());
+        out.push(String::new());
         out.push("Explore it:".into());
         out.push(format!("  cd {dir}"));
         out.push("  git log --oneline".into());
-        out.push("  git lineage show name:fraud-model".into());
-        if let Some(eval) = self.steps.iter().find(|s| s.kind == "evaluate") {
-            out.push(format!("  git lineage show {}", eval.id.short()));
+        for kind in ["train", "evaluate"] {
+            if let Some(step) = self.steps.iter().find(|s| s.kind == kind) {
+                out.push(format!("  git lineage show {}", step.id.short()));
+            }
         }
         out.push("  git lineage log".into());
         out.push("  git lineage impact data/raw/claims.csv".into());
         out.push("  git lineage verify --artifacts --history".into());
+        out.push("  git lineage registry show fraud-model".into());
+        out.push("  git lineage registry resolve fraud-model@production".into());
+        out.push("  git lineage graph model:fraud-model@production --up".into());
         out
     }
 }
@@ -204,6 +239,10 @@ fn shell_quote(text: &str) -> String {
 /// runs and records four steps — `process claims-preprocessing`,
 /// `query fraud-training-set`, `train fraud-model` and
 /// `evaluate fraud-model-evaluation` — each committed as `lineage: <kind> <name> <short id>`.
+/// Then it registers the model as `fraud-model` v1, approves it and promotes
+/// it to production; trains a second version (another seed, to
+/// `model/model-v2.json`), registers, approves and promotes it; and rolls
+/// production back to v1 — every registry event committed too.
 ///
 /// Nothing is rolled back on failure: the error names the file or step, and
 /// the directory keeps what was built so far.
@@ -240,6 +279,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
             name: recorded.record.name.clone(),
             id: recorded.id.clone(),
             commit: recorded.commit.clone(),
+            detail: registry_detail(&recorded.record),
         })
     };
 
@@ -247,15 +287,44 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
     add(&process);
     let (query, split) = record_query(&repo, &root, &process)?;
     add(&query);
-    let (train, train_metrics) = record_train(&repo, &root)?;
+    let (train, train_metrics) = record_train(&repo, &root, TRAIN_SEED, MODEL)?;
     add(&train);
     let (evaluate, test_metrics) = record_evaluate(&repo, &root, &train)?;
     add(&evaluate);
 
     let (questions, mermaid) = questions::answer(&repo)?;
+
+    add(&registry::register(
+        &repo,
+        MODEL,
+        "logistic regression, seed 42",
+    )?);
+    add(&registry::approve(
+        &repo,
+        1,
+        "test auc and recall reviewed in reports/evaluation.json",
+    )?);
+    add(&registry::promote(&repo, 1)?);
+    let (train_v2, _) = record_train(&repo, &root, TRAIN_SEED_V2, MODEL_V2)?;
+    add(&train_v2);
+    add(&registry::register(
+        &repo,
+        MODEL_V2,
+        "logistic regression, retrained with seed 7",
+    )?);
+    add(&registry::approve(
+        &repo,
+        2,
+        "same features and data as v1",
+    )?);
+    add(&registry::promote(&repo, 2)?);
+    add(&registry::rollback(&repo)?);
+    let registry = registry::show(&repo)?;
+
     Ok(DemoReport {
         questions,
         mermaid,
+        registry,
         dir: root,
         pipeline_commit,
         steps,
@@ -455,9 +524,31 @@ fn record_query(
     Ok((capture::record(repo, &req)?, split))
 }
 
-fn record_train(repo: &Repo, root: &Path) -> Result<(Recorded, TrainMetrics)> {
+/// For a registry event: `v1`, `v1 production`, `v2 -> v1 production`.
+fn registry_detail(record: &crate::record::Record) -> Option<String> {
+    if !record.kind.starts_with("registry-") {
+        return None;
+    }
+    let get = |key: &str| record.params.get(key).map(ToString::to_string);
+    let version = get("version").map(|v| format!("v{v}"))?;
+    let version = match get("from") {
+        Some(from) => format!("v{from} -> {version}"),
+        None => version,
+    };
+    Some(match get("stage") {
+        Some(stage) => format!("{version} {stage}"),
+        None => version,
+    })
+}
+
+fn record_train(
+    repo: &Repo,
+    root: &Path,
+    seed: u64,
+    out: &str,
+) -> Result<(Recorded, TrainMetrics)> {
     let started = Timestamp::now();
-    let metrics = train(root)?;
+    let metrics = train(root, seed, out)?;
     let ended = Timestamp::now();
     let mut req = request(
         "train",
@@ -472,13 +563,15 @@ fn record_train(repo: &Repo, root: &Path) -> Result<(Recorded, TrainMetrics)> {
             "--train",
             TRAIN_SET,
             "--out",
-            MODEL,
+            out,
+            "--seed",
+            &seed.to_string(),
         ],
     );
     req.inputs = vec![format!("dataset={TRAIN_SET}")];
-    req.outputs = vec![format!("model={MODEL}")];
+    req.outputs = vec![format!("model={out}")];
     req.params_files = vec![PathBuf::from(PARAMS_FILE)];
-    req.seed = Some(TRAIN_SEED);
+    req.seed = Some(seed);
     req.metrics = vec![
         format!("train_auc={:?}", metrics.auc),
         format!("train_logloss={:?}", metrics.logloss),
@@ -541,6 +634,7 @@ mod tests {
                 name: "fraud-model-evaluation".into(),
                 id: id.clone(),
                 commit: None,
+                detail: None,
             }],
             rows: DemoRows {
                 claims: 2,
@@ -563,6 +657,23 @@ mod tests {
                 labels: vec!["model/model.json (blake3:ab)".into()],
             }],
             mermaid: "flowchart LR\n  n0[\"x\"]\n".into(),
+            registry: DemoRegistry {
+                model: crate::registry::Model {
+                    name: "fraud-model".into(),
+                    ..Default::default()
+                },
+                events: Vec::new(),
+                production: crate::registry::Resolved {
+                    model: "fraud-model".into(),
+                    version: "v1".into(),
+                    stage: Some("production".into()),
+                    path: None,
+                    hash: None,
+                    record: id.clone(),
+                    produced_by: None,
+                },
+                upstream: "flowchart LR\n  n1[\"y\"]\n".into(),
+            },
         };
         let lines = report.summary();
         let at = |text: &str| lines.iter().position(|l| l == text);
@@ -578,5 +689,10 @@ mod tests {
         assert!(lines.contains(&"  cd /tmp/demo".to_string()));
         assert!(lines.contains(&format!("  git lineage show {}", id.short())));
         assert!(lines.iter().any(|l| l.contains("fraud-model-evaluation")));
+        assert!(lines.contains(&"  model fraud-model".to_string()));
+        assert!(lines.contains(&"  n1[\"y\"]".to_string()));
+        assert!(
+            lines.contains(&"  git lineage graph model:fraud-model@production --up".to_string())
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::data::{Dataset, SplitMix64, mean_std};
-use super::{MODEL, PARAMS_FILE, REPORT, TEST_SET, TRAIN_SEED, TRAIN_SET, bad_data, write_file};
+use super::{MODEL, PARAMS_FILE, REPORT, TEST_SET, TRAIN_SET, bad_data, write_file};
 use crate::{Error, Result};
 
 /// The hyperparameters in `params.yaml`.
@@ -192,11 +192,12 @@ pub(super) struct TrainMetrics {
     pub(super) logloss: f64,
 }
 
-/// `pipelines/train.py`: fit the model on data/train.csv, write model/model.json.
-pub(super) fn train(root: &Path) -> Result<TrainMetrics> {
+/// `pipelines/train.py --seed SEED --out OUT`: fit the model on data/train.csv
+/// with the shuffle seeded by `seed`, write it to `out`.
+pub(super) fn train(root: &Path, seed: u64, out: &str) -> Result<TrainMetrics> {
     let hyper = read_hyper(root)?;
     let data = Dataset::read(root, TRAIN_SET)?;
-    let (means, stds, weights, bias) = fit_logistic(&data.x, &data.y, &hyper, TRAIN_SEED);
+    let (means, stds, weights, bias) = fit_logistic(&data.x, &data.y, &hyper, seed);
     let model = Model {
         model_type: "logistic_regression".into(),
         features: data.features.clone(),
@@ -212,14 +213,14 @@ pub(super) fn train(root: &Path) -> Result<TrainMetrics> {
             epochs: hyper.epochs,
             batch_size: hyper.batch_size,
             l2: hyper.l2,
-            seed: TRAIN_SEED,
+            seed,
         },
     };
     let scores: Vec<f64> = data.x.iter().map(|row| model.score(row)).collect();
     let path = root.join(TRAIN_SET);
     let auc = roc_auc(&scores, &data.y)
         .ok_or_else(|| bad_data(&path, "the training set needs both classes".into()))?;
-    write_json(root, MODEL, &model)?;
+    write_json(root, out, &model)?;
     Ok(TrainMetrics {
         auc: round4(auc),
         logloss: round4(log_loss(&scores, &data.y)),

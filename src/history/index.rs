@@ -677,7 +677,7 @@ mod tests {
         let record = crate::record::Record::parse(
             &std::fs::read(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/.lineage-example/records/ce/cecb4c7847de34fdd7834dfb3d9d97e0b4ba196fa3e1d9e1d8af07714930ac27.yaml"
+                "/fixtures/records/train.yaml"
             ))
             .unwrap(),
         )

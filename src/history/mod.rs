@@ -1301,7 +1301,7 @@ mod tests {
     fn record(index: &mut Index, blob: ObjectId, name: &str) -> (String, RecordId) {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/.lineage-example/records/ce/cecb4c7847de34fdd7834dfb3d9d97e0b4ba196fa3e1d9e1d8af07714930ac27.yaml"
+            "/fixtures/records/train.yaml"
         ))
         .unwrap()
         .replace("name: fraud-model\n", &format!("name: {name}\n"));

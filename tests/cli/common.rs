@@ -522,6 +522,23 @@ pub fn demo_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
     (dir, report)
 }
 
+/// [`demo_repo`] with HEAD reset to the evaluation step's commit: the four
+/// pipeline records only, without the registry events and the second training
+/// run (for tests about exporting the pipeline's lineage).
+pub fn demo_pipeline_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
+    let (dir, report) = demo_repo(env, name);
+    let evaluate = report["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["kind"] == "evaluate")
+        .and_then(|s| s["commit"].as_str())
+        .expect("the evaluate step's commit")
+        .to_string();
+    env.git(&dir, &["reset", "--quiet", "--hard", &evaluate]);
+    (dir, report)
+}
+
 /// The record id of the demo step of this kind (`process`, `train`, …).
 pub fn demo_step_id(report: &serde_json::Value, kind: &str) -> String {
     report["steps"]

@@ -18,6 +18,7 @@ mod test_init;
 mod test_pyyaml;
 mod test_record;
 mod test_registry;
+mod test_registry_policy;
 mod test_run;
 mod test_search;
 mod test_show;

@@ -16,6 +16,22 @@ const STEPS: [(&str, &str); 4] = [
     ("evaluate", "fraud-model-evaluation"),
 ];
 
+/// The kinds of every step the demo records, pipeline then registry, in order.
+const ALL_KINDS: [&str; 12] = [
+    "process",
+    "query",
+    "train",
+    "evaluate",
+    "registry-register",
+    "registry-approve",
+    "registry-promote",
+    "train",
+    "registry-register",
+    "registry-approve",
+    "registry-promote",
+    "registry-rollback",
+];
+
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 temp path")
 }
@@ -64,10 +80,27 @@ fn demo_builds_a_committed_verifiable_repository() {
 
     let subjects = env.git(&dir, &["log", "--reverse", "--format=%s"]);
     let subjects: Vec<&str> = subjects.lines().collect();
+    let steps = report["steps"].as_array().expect("steps");
+    let kinds: Vec<&str> = steps
+        .iter()
+        .map(|s| s["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ALL_KINDS);
+    for (step, (kind, name)) in steps.iter().zip(STEPS) {
+        assert_eq!(
+            (step["kind"].as_str(), step["name"].as_str()),
+            (Some(kind), Some(name))
+        );
+    }
     let mut expected = vec!["Add fraud-detection pipeline".to_string()];
-    for (kind, name) in STEPS {
-        let id = step_id(&report, kind);
-        expected.push(format!("lineage: {kind} {name} {}", &id[..12]));
+    for step in steps {
+        let id = step["id"].as_str().expect("id");
+        expected.push(format!(
+            "lineage: {} {} {}",
+            step["kind"].as_str().expect("kind"),
+            step["name"].as_str().expect("name"),
+            &id[..12]
+        ));
     }
     assert_eq!(subjects, expected);
 
@@ -112,7 +145,7 @@ fn demo_builds_a_committed_verifiable_repository() {
         );
     }
     assert!(!tracked.contains("data/"), "{tracked}");
-    assert_eq!(record_files(&dir).len(), 4);
+    assert_eq!(record_files(&dir).len(), ALL_KINDS.len());
     for file in [
         "data/raw/claims.csv",
         "data/raw/customers.csv",
@@ -121,6 +154,7 @@ fn demo_builds_a_committed_verifiable_repository() {
         "data/train.csv",
         "data/test.csv",
         "model/model.json",
+        "model/model-v2.json",
         "reports/evaluation.json",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
@@ -135,8 +169,8 @@ fn demo_builds_a_committed_verifiable_repository() {
         .lineage(&dir, &["verify", "--artifacts", "--format", "json"])
         .success()
         .json();
-    assert_eq!(verified["records"], 4);
-    assert!(verified["artifacts"].as_u64().expect("artifacts") >= 8);
+    assert_eq!(verified["records"], ALL_KINDS.len());
+    assert!(verified["artifacts"].as_u64().expect("artifacts") >= 9);
     assert_eq!(verified["problems"], serde_json::json!([]));
 
     // Every step ran on committed code.
@@ -177,14 +211,160 @@ fn demo_summary_lists_steps_and_commands_that_work() {
         .map(|rest| rest.split_whitespace().collect())
         .collect();
     assert!(suggested.len() >= 3, "{}", run.stdout);
-    assert!(suggested.contains(&vec!["show", "name:fraud-model"]));
     assert!(suggested.contains(&vec!["verify", "--artifacts", "--history"]));
     assert!(suggested.contains(&vec!["impact", "data/raw/claims.csv"]));
+    assert!(suggested.contains(&vec!["registry", "show", "fraud-model"]));
+    assert!(suggested.contains(&vec!["registry", "resolve", "fraud-model@production"]));
+    assert!(suggested.contains(&vec!["graph", "model:fraud-model@production", "--up"]));
+    let mut kinds = Vec::new();
     for args in suggested {
-        env.lineage(&dir, &args).success();
+        let run = env.lineage(&dir, &args).success();
+        if args[0] == "show" {
+            kinds.extend(
+                run.stdout
+                    .lines()
+                    .filter(|l| l.starts_with("kind "))
+                    .map(str::to_string),
+            );
+        }
     }
-    let shown = env.lineage(&dir, &["show", "name:fraud-model"]).success();
-    assert!(shown.stdout.contains("kind     train"), "{}", shown.stdout);
+    assert_eq!(kinds, ["kind     train", "kind     evaluate"]);
+    // The summary shows the registry and the production model's upstream graph.
+    assert!(
+        run.stdout
+            .contains("\n  model fraud-model\n  stages: production=v1\n"),
+        "{}",
+        run.stdout
+    );
+    let upstream = run
+        .stdout
+        .split("upstream lineage (`git lineage graph model:fraud-model@production --up")
+        .nth(1)
+        .expect("the upstream graph is printed");
+    assert!(upstream.contains("model/model.json (blake3:"), "{upstream}");
+    assert!(!upstream.contains("model-v2.json"), "{upstream}");
+}
+
+#[test]
+fn demo_registers_promotes_and_rolls_back_the_model() {
+    let env = TestEnv::new();
+    let (dir, report) = demo(&env, "demo");
+    let steps = report["steps"].as_array().expect("steps");
+    let details: Vec<(&str, &str)> = steps
+        .iter()
+        .filter_map(|s| Some((s["kind"].as_str()?, s["detail"].as_str()?)))
+        .collect();
+    assert_eq!(
+        details,
+        [
+            ("registry-register", "v1"),
+            ("registry-approve", "v1"),
+            ("registry-promote", "v1 production"),
+            ("registry-register", "v2"),
+            ("registry-approve", "v2"),
+            ("registry-promote", "v2 production"),
+            ("registry-rollback", "v2 -> v1 production"),
+        ]
+    );
+    let trains: Vec<&str> = steps
+        .iter()
+        .filter(|s| s["kind"] == "train")
+        .map(|s| s["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(trains.len(), 2);
+
+    // Production is v1 again after the rollback, and it resolves to the first model.
+    let resolved = env
+        .lineage(
+            &dir,
+            &[
+                "registry",
+                "resolve",
+                "fraud-model@production",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(resolved["version"], "v1");
+    assert_eq!(resolved["path"], "model/model.json");
+    assert_eq!(resolved["produced_by"], trains[0]);
+    assert_eq!(report["registry"]["production"], resolved);
+    let model = std::fs::read(dir.join("model/model.json")).expect("model");
+    assert_eq!(
+        resolved["hash"],
+        format!("blake3:{}", crate::common::b3(&model))
+    );
+
+    // v2 is a real second training run: another seed, other bytes, its own record.
+    let v2 = show(&env, &dir, trains[1]);
+    assert_eq!(v2["seed"], 7);
+    let v2_model = std::fs::read(dir.join("model/model-v2.json")).expect("model v2");
+    assert_ne!(model, v2_model);
+    assert_eq!(
+        hash_of(&v2, "outputs", "model/model-v2.json"),
+        format!("blake3:{}", crate::common::b3(&v2_model))
+    );
+
+    // `registry show` lists both versions with their approvals.
+    let shown = env
+        .lineage(&dir, &["registry", "show", "fraud-model"])
+        .success();
+    let text = &shown.stdout;
+    assert!(text.contains("stages: production=v1\n"), "{text}");
+    let v1_at = text.find("\nv1  ").expect("v1 listed");
+    let v2_at = text.find("\nv2  ").expect("v2 listed");
+    let events_at = text.find("\nevents:").expect("events listed");
+    assert!(v1_at < v2_at && v2_at < events_at, "{text}");
+    assert!(text[v1_at..v2_at].contains("[production]"), "{text}");
+    assert!(
+        text[v1_at..v2_at].contains("    approved by: Demo Data Scientist"),
+        "{text}"
+    );
+    assert!(
+        text[v2_at..events_at].contains("    approved by: Demo Data Scientist"),
+        "{text}"
+    );
+    assert!(
+        text[v2_at..events_at].contains("model/model-v2.json"),
+        "{text}"
+    );
+    for kind in [
+        "registry-register",
+        "registry-approve",
+        "registry-promote",
+        "registry-rollback",
+    ] {
+        assert!(text[events_at..].contains(kind), "{kind}: {text}");
+    }
+    // The report's rendering is the command's.
+    let lines: Vec<&str> = text.lines().collect();
+    let json = env
+        .lineage(
+            &dir,
+            &["registry", "show", "fraud-model", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(report["registry"]["model"], json["model"]);
+    assert_eq!(report["registry"]["events"], json["events"]);
+    assert!(lines.len() > 10);
+
+    // The upstream graph is the one `graph` draws.
+    let graph = env
+        .lineage(
+            &dir,
+            &[
+                "graph",
+                "model:fraud-model@production",
+                "--up",
+                "--format",
+                "mermaid",
+            ],
+        )
+        .success();
+    assert_eq!(report["registry"]["upstream"], graph.stdout.as_str());
 }
 
 #[test]
@@ -390,17 +570,23 @@ fn the_checked_in_example_verifies() {
     copy_dir(&example, &repo.join(".lineage"));
 
     let files = record_files(&repo);
-    assert_eq!(files.len(), 4, "{files:?}");
+    assert_eq!(files.len(), ALL_KINDS.len(), "{files:?}");
     let verified = env
         .lineage(&repo, &["verify", "--format", "json"])
         .success()
         .json();
-    assert_eq!(verified["records"], 4);
+    assert_eq!(verified["records"], ALL_KINDS.len());
     assert_eq!(verified["problems"], serde_json::json!([]));
     let text = env.lineage(&repo, &["verify"]).success();
-    assert!(text.stdout.contains("ok: 4 records"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains(&format!("ok: {} records", ALL_KINDS.len())),
+        "{}",
+        text.stdout
+    );
 
     let mut kinds = Vec::new();
+    let mut seeds = Vec::new();
     for file in files {
         let id = file
             .file_stem()
@@ -410,19 +596,36 @@ fn the_checked_in_example_verifies() {
         let bytes = std::fs::read(&file).expect("record");
         assert_eq!(crate::common::b3(&bytes), id, "{}", file.display());
         let record = show(&env, &repo, &id);
-        kinds.push((
-            record["kind"].as_str().expect("kind").to_string(),
-            record["name"].as_str().expect("name").to_string(),
-        ));
+        kinds.push(record["kind"].as_str().expect("kind").to_string());
+        assert!(
+            STEPS.iter().any(|(_, name)| record["name"] == *name),
+            "{record:#}"
+        );
+        if record["kind"] == "train" {
+            seeds.push(record["seed"].as_u64().expect("seed"));
+        }
         env.lineage(&repo, &["show", &id[..8]]).success();
     }
     kinds.sort();
-    let mut expected: Vec<(String, String)> = STEPS
-        .iter()
-        .map(|(k, n)| (k.to_string(), n.to_string()))
-        .collect();
+    let mut expected: Vec<String> = ALL_KINDS.iter().map(|k| k.to_string()).collect();
     expected.sort();
     assert_eq!(kinds, expected);
-    let shown = env.lineage(&repo, &["show", "name:fraud-model"]).success();
-    assert!(shown.stdout.contains("seed     42"), "{}", shown.stdout);
+    seeds.sort();
+    assert_eq!(seeds, [7, 42]);
+    // The registry folds from the records alone: production is v1 again.
+    let resolved = env
+        .lineage(
+            &repo,
+            &[
+                "registry",
+                "resolve",
+                "fraud-model@production",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(resolved["version"], "v1");
+    assert_eq!(resolved["path"], "model/model.json");
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, demo_repo, demo_step_id};
+use crate::common::{TestEnv, demo_pipeline_repo, demo_step_id};
 
 /// The record node ids of an exported graph.
 fn records(graph: &Value) -> BTreeSet<String> {
@@ -22,7 +22,7 @@ fn records(graph: &Value) -> BTreeSet<String> {
 #[test]
 fn without_refs_every_record_is_exported_with_its_artifacts() {
     let env = TestEnv::new();
-    let (dir, report) = demo_repo(&env, "demo");
+    let (dir, report) = demo_pipeline_repo(&env, "demo");
     let graph = env
         .lineage(&dir, &["export", "--format", "json"])
         .success()
@@ -57,7 +57,7 @@ fn without_refs_every_record_is_exported_with_its_artifacts() {
 #[test]
 fn a_ref_selects_itself_and_everything_upstream() {
     let env = TestEnv::new();
-    let (dir, report) = demo_repo(&env, "demo");
+    let (dir, report) = demo_pipeline_repo(&env, "demo");
     let graph = env
         .lineage(&dir, &["export", "--format", "json", "model/model.json"])
         .success()
@@ -87,7 +87,7 @@ fn a_ref_selects_itself_and_everything_upstream() {
 #[test]
 fn dot_and_mermaid_render_the_same_selection() {
     let env = TestEnv::new();
-    let (dir, report) = demo_repo(&env, "demo");
+    let (dir, report) = demo_pipeline_repo(&env, "demo");
     let train = demo_step_id(&report, "train");
     let dot = env
         .lineage(&dir, &["export", "--format", "dot"])
@@ -111,7 +111,7 @@ fn dot_and_mermaid_render_the_same_selection() {
 #[test]
 fn output_is_byte_identical_and_can_go_to_a_file() {
     let env = TestEnv::new();
-    let (dir, _) = demo_repo(&env, "demo");
+    let (dir, _) = demo_pipeline_repo(&env, "demo");
     for format in ["json", "dot", "mermaid"] {
         let first = env.lineage(&dir, &["export", "--format", format]).success();
         let second = env.lineage(&dir, &["export", "--format", format]).success();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, demo_repo, load_record, log_json, write};
+use crate::common::{TestEnv, demo_pipeline_repo, load_record, log_json, write};
 
 /// Validates a JSON Lines file of events: argv[1] the schema directory,
 /// argv[2] the events. Each event against OpenLineage.json (its RunEvent
@@ -201,7 +201,7 @@ fn expected_dataset(artifact: &Value, namespace: &str) -> (String, String) {
 #[test]
 fn demo_events_are_valid_openlineage_in_history_order() {
     let env = TestEnv::new();
-    let repo = demo_repo(&env, "demo").0;
+    let repo = demo_pipeline_repo(&env, "demo").0;
     let (text, events) = export(&env, &repo, &[]);
     validate(&env, &text);
 
@@ -261,7 +261,7 @@ fn demo_events_are_valid_openlineage_in_history_order() {
 #[test]
 fn run_ids_are_uuid_v8_of_the_record_id_and_stable_across_runs_and_clones() {
     let env = TestEnv::new();
-    let repo = demo_repo(&env, "demo").0;
+    let repo = demo_pipeline_repo(&env, "demo").0;
     let namespace = ["--namespace", "https://github.com/acme/fraud"];
     let (first, events) = export(&env, &repo, &namespace);
     let (second, _) = export(&env, &repo, &namespace);
@@ -296,7 +296,7 @@ fn run_ids_are_uuid_v8_of_the_record_id_and_stable_across_runs_and_clones() {
 #[test]
 fn datasets_are_exactly_the_records_inputs_and_outputs() {
     let env = TestEnv::new();
-    let repo = demo_repo(&env, "demo").0;
+    let repo = demo_pipeline_repo(&env, "demo").0;
     let namespace = format!("file://{}", repo.display());
     let (_, events) = export(&env, &repo, &[]);
     let mut uris = 0;
@@ -385,7 +385,7 @@ fn a_failed_run_is_a_fail_event_with_its_error() {
 #[test]
 fn a_record_referencing_another_has_it_as_parent() {
     let env = TestEnv::new();
-    let repo = demo_repo(&env, "demo").0;
+    let repo = demo_pipeline_repo(&env, "demo").0;
     let (_, events) = export(&env, &repo, &[]);
     let kind = |e: &&Value| e["run"]["facets"]["gitLineage"]["kind"].clone();
     let train = events.iter().find(|e| kind(e) == "train").expect("train");

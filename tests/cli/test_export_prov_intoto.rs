@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, b3, demo_repo, demo_step_id, write};
+use crate::common::{TestEnv, b3, demo_pipeline_repo, demo_step_id, write};
 
 const STEPS: [&str; 4] = ["process", "query", "train", "evaluate"];
 
@@ -80,7 +80,7 @@ fn statements(stdout: &str) -> Vec<Value> {
 #[test]
 fn prov_has_every_relation_of_the_demo() {
     let env = TestEnv::new();
-    let (dir, report) = demo_repo(&env, "demo");
+    let (dir, report) = demo_pipeline_repo(&env, "demo");
     let run = env.lineage(&dir, &["export", "--format", "prov"]).success();
     let doc = run.json();
     assert_eq!(
@@ -171,7 +171,7 @@ fn prov_has_every_relation_of_the_demo() {
 #[test]
 fn in_toto_statements_carry_sha256_blake3_and_slsa_provenance() {
     let env = TestEnv::new();
-    let (dir, report) = demo_repo(&env, "demo");
+    let (dir, report) = demo_pipeline_repo(&env, "demo");
     let run = env
         .lineage(&dir, &["export", "--format", "in-toto"])
         .success();
@@ -254,7 +254,7 @@ fn in_toto_statements_carry_sha256_blake3_and_slsa_provenance() {
 #[test]
 fn exports_are_byte_identical_across_runs() {
     let env = TestEnv::new();
-    let (dir, _) = demo_repo(&env, "demo");
+    let (dir, _) = demo_pipeline_repo(&env, "demo");
     for format in ["prov", "in-toto"] {
         let first = env.lineage(&dir, &["export", "--format", format]).success();
         let second = env.lineage(&dir, &["export", "--format", format]).success();
@@ -297,7 +297,7 @@ fn a_directory_subject_is_the_sha256_of_its_canonical_listing() {
 #[test]
 fn in_toto_fails_on_a_changed_output_and_names_it() {
     let env = TestEnv::new();
-    let (dir, _) = demo_repo(&env, "demo");
+    let (dir, _) = demo_pipeline_repo(&env, "demo");
     write(&dir.join("model/model.json"), "{}");
     let run = env
         .lineage(&dir, &["export", "--format", "in-toto"])

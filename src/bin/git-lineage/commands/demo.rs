@@ -7,8 +7,9 @@ use crate::ui::{CommandError, Format, Ui};
 
 /// Build a small, realistic lineage repository in DIR (insurance-claims
 /// fraud model: raw data, feature processing, a training-set query,
-/// training and evaluation), each step recorded and committed with the real
-/// commands, then print what was built and how to explore it.
+/// training and evaluation; then the model registry: register, approve,
+/// promote, a second version, roll back), each step recorded and committed
+/// with the real commands, then print what was built and how to explore it.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// A new or empty directory.

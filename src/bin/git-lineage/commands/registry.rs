@@ -101,6 +101,8 @@ pub struct RejectArgs {
 }
 
 /// Move a stage (from .lineage/config.yaml) to NAME@vN; one version per stage.
+/// Refused (exit 2) when the stage's `policy:` is not met: promoter,
+/// approvals that count, signatures (docs/registry.md, "Governance policy").
 #[derive(Debug, Args)]
 pub struct PromoteArgs {
     /// The version, NAME@vN.
@@ -241,19 +243,6 @@ fn load(ui: &mut Ui, repo: &git_lineage::repo::Repo) -> Result<Registry, Command
     Ok(registry)
 }
 
-fn stages_text(model: &Model) -> String {
-    let held: Vec<String> = model
-        .stages
-        .iter()
-        .filter_map(|(stage, s)| s.current.map(|v| format!("{stage}=v{v}")))
-        .collect();
-    if held.is_empty() {
-        "-".into()
-    } else {
-        held.join(" ")
-    }
-}
-
 fn cmd_list(
     ui: &mut Ui,
     repo: &git_lineage::repo::Repo,
@@ -289,29 +278,10 @@ fn cmd_list(
             "{:<width$}  {:<6}  {}",
             model.name,
             format!("v{}", model.latest()),
-            stages_text(model)
+            registry::stages_text(model)
         ))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `Name <email> (commit <12 hex> by Author <email>)`: who the record says,
-/// and the author of the commit that introduced it.
-fn who(
-    agent: &git_lineage::record::Agent,
-    commit: Option<&git_lineage::history::CommitInfo>,
-) -> String {
-    match commit {
-        Some(c) => format!(
-            "{} <{}> (commit {} by {} <{}>)",
-            agent.name,
-            agent.email,
-            c.short(),
-            c.author.name,
-            c.author.email
-        ),
-        None => format!("{} <{}> (uncommitted)", agent.name, agent.email),
-    }
 }
 
 fn cmd_show(
@@ -337,80 +307,8 @@ fn cmd_show(
         ui.json(&Shown { model, events })?;
         return Ok(ExitCode::SUCCESS);
     }
-    ui.line(format!("model {}", model.name))?;
-    ui.line(format!("stages: {}", stages_text(model)))?;
-    ui.line("")?;
-    for version in model.versions.values() {
-        let mut flags = Vec::new();
-        if version.deprecated {
-            flags.push("deprecated".to_string());
-        }
-        for (stage, held) in &model.stages {
-            if held.current == Some(version.number) {
-                flags.push(stage.clone());
-            }
-        }
-        ui.line(format!(
-            "v{}  {}{}",
-            version.number,
-            version.register,
-            if flags.is_empty() {
-                String::new()
-            } else {
-                format!("  [{}]", flags.join(", "))
-            }
-        ))?;
-        ui.line(format!(
-            "    artifact:    {} {}",
-            version.path.as_deref().unwrap_or("-"),
-            version.artifact.map(|h| h.to_string()).unwrap_or_default()
-        ))?;
-        ui.line(format!(
-            "    produced by: {}",
-            version
-                .produced_by
-                .as_ref()
-                .map_or("-".to_string(), |id| id.to_string())
-        ))?;
-        if let Some(d) = &version.description {
-            ui.line(format!("    description: {d}"))?;
-        }
-        for (label, reviews) in [
-            ("approved by", &version.approvals),
-            ("rejected by", &version.rejections),
-        ] {
-            for review in reviews {
-                ui.line(format!(
-                    "    {label}: {} at {}{}",
-                    who(&review.who, review.commit.as_deref()),
-                    review.when,
-                    review
-                        .comment
-                        .as_deref()
-                        .map(|c| format!(": {c}"))
-                        .unwrap_or_default()
-                ))?;
-            }
-        }
-    }
-    ui.line("")?;
-    ui.line("events:")?;
-    for event in events {
-        let what = match (event.version, &event.stage) {
-            (Some(v), Some(stage)) => format!("v{v} {stage}"),
-            (Some(v), None) => format!("v{v}"),
-            (None, Some(stage)) => stage.clone(),
-            (None, None) => String::new(),
-        };
-        let date = event.commit.as_ref().map_or(event.recorded, |c| c.date);
-        ui.line(format!(
-            "  {}  {:<19}  {:<14}  {}  {}",
-            event.id.short(),
-            event.kind,
-            what,
-            super::short_date(date),
-            who(&event.agent, event.commit.as_deref())
-        ))?;
+    for line in registry::show_lines(model, &events) {
+        ui.line(line)?;
     }
     Ok(ExitCode::SUCCESS)
 }
