@@ -631,34 +631,41 @@ impl Prepared<'_> {
             references: self.references,
             note: request.note.clone(),
         };
-        record
-            .validate()
-            .map_err(|source| Error::InvalidRecord { source })?;
-        let bytes = record.to_bytes()?;
-        let (id, _) = ctx.store().write_record(&bytes)?;
+        let recorded = store_record(ctx.repo, ctx.store(), record, request.commit);
         ctx.save_cache();
-        let path = Store::record_rel_path(&id);
-        let commit = if request.commit {
-            let message = format!("lineage: {} {} {}", record.kind, record.name, id.short());
-            Some(
-                ctx.repo
-                    .commit_paths(std::slice::from_ref(&path), &message)
-                    .map_err(|source| Error::NotCommitted {
-                        id: id.clone(),
-                        path: path.clone(),
-                        source,
-                    })?,
-            )
-        } else {
-            None
-        };
-        Ok(Recorded {
-            id,
-            path,
-            commit,
-            record,
-        })
+        recorded
     }
+}
+
+/// Validate `record`, write it to `store` under its id and, with `commit`,
+/// commit it as `lineage: <kind> <name> <short id>`. A failed commit keeps
+/// the complete record file and says so ([`Error::NotCommitted`]).
+pub fn store_record(repo: &Repo, store: &Store, record: Record, commit: bool) -> Result<Recorded> {
+    record
+        .validate()
+        .map_err(|source| Error::InvalidRecord { source })?;
+    let bytes = record.to_bytes()?;
+    let (id, _) = store.write_record(&bytes)?;
+    let path = Store::record_rel_path(&id);
+    let commit = if commit {
+        let message = format!("lineage: {} {} {}", record.kind, record.name, id.short());
+        Some(
+            repo.commit_paths(std::slice::from_ref(&path), &message)
+                .map_err(|source| Error::NotCommitted {
+                    id: id.clone(),
+                    path: path.clone(),
+                    source,
+                })?,
+        )
+    } else {
+        None
+    };
+    Ok(Recorded {
+        id,
+        path,
+        commit,
+        record,
+    })
 }
 
 /// Record a finished step: the whole of `git lineage record`.

@@ -15,7 +15,7 @@ use crate::history::{
     CommitInfo, Entry, Finding, History, HistoryError, HistoryOptions, Revisions,
 };
 use crate::params::{Value, ValueMap};
-use crate::record::{Agent, Artifact, Record, RecordId};
+use crate::record::{Artifact, Record, RecordId};
 use crate::repo::Repo;
 use crate::time::Timestamp;
 
@@ -660,35 +660,9 @@ fn commit_range(
     let behind = walk(old, new)?.len();
     let mut commits = Vec::new();
     for id in ahead.iter().take(MAX_COMMITS) {
-        commits.push(commit_info(git, *id)?);
+        commits.push(crate::history::commit_info(git, *id)?);
     }
     Ok((commits, ahead.len(), behind))
-}
-
-/// A commit's id, author, committer time and message summary.
-fn commit_info(git: &gix::Repository, id: ObjectId) -> Result<CommitInfo, String> {
-    let commit = git
-        .find_commit(id)
-        .map_err(|e| format!("cannot read commit {id}: {e}"))?;
-    let decoded = commit
-        .decode()
-        .map_err(|e| format!("cannot parse commit {id}: {e}"))?;
-    let author = decoded
-        .author()
-        .map_err(|e| format!("commit {id} has a malformed author: {e}"))?;
-    let time = decoded
-        .time()
-        .map_err(|e| format!("commit {id} has a malformed committer: {e}"))?;
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    Ok(CommitInfo {
-        id: id.to_string(),
-        author: Agent {
-            name: text(author.name),
-            email: text(author.email),
-        },
-        date: Timestamp::from_unix_micros(time.seconds.saturating_mul(1_000_000)),
-        message: text(decoded.message().summary().as_ref()),
-    })
 }
 
 /// What a revision range changed: the records its commits added, each

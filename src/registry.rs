@@ -1032,31 +1032,7 @@ fn write_event(
         references,
         note: None,
     };
-    record
-        .validate()
-        .map_err(|source| Error::InvalidRecord { source })?;
-    let bytes = record.to_bytes()?;
-    let (id, _) = store.write_record(&bytes)?;
-    let path = Store::record_rel_path(&id);
-    let commit = if options.commit {
-        let message = format!("lineage: {kind} {name} {}", id.short());
-        Some(
-            repo.commit_paths(std::slice::from_ref(&path), &message)
-                .map_err(|source| Error::NotCommitted {
-                    id: id.clone(),
-                    path: path.clone(),
-                    source,
-                })?,
-        )
-    } else {
-        None
-    };
-    Ok(Recorded {
-        id,
-        path,
-        commit,
-        record,
-    })
+    crate::capture::store_record(repo, &store, record, options.commit)
 }
 
 /// The stages a model's versions hold now, like `production=v2 staging=v3`;

@@ -21,13 +21,12 @@ use gix::ObjectId;
 use gix::hashtable::{HashMap, HashSet};
 
 pub use model::*;
-pub(crate) use walk::tune;
+pub(crate) use walk::{commit_info, tune};
 
 use self::index::{BlobData, CommitData, Index};
 use crate::record::{Record, RecordId};
 use crate::repo::Repo;
 use crate::store::Store;
-use crate::time::Timestamp;
 
 /// Which commits to read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -1075,12 +1074,7 @@ impl Assembler {
         if changes.is_empty() && problem.is_none() {
             return;
         }
-        let commit = Arc::new(CommitInfo {
-            id: id.to_string(),
-            author,
-            date: Timestamp::from_unix_micros(time.saturating_mul(1_000_000)),
-            message,
-        });
+        let commit = Arc::new(CommitInfo::new(id, author, time, message));
         let (reported, findings) = (&mut self.reported, &mut self.history.findings);
         let mut finding = |kind: FindingKind,
                            path: String,

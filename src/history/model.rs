@@ -23,6 +23,22 @@ pub struct CommitInfo {
 }
 
 impl CommitInfo {
+    /// A commit's display facts from what the walk reads: its id, author,
+    /// committer time (seconds since the epoch) and message subject.
+    pub fn new(
+        id: gix::ObjectId,
+        author: Agent,
+        committer_seconds: i64,
+        message: String,
+    ) -> CommitInfo {
+        CommitInfo {
+            id: id.to_string(),
+            author,
+            date: Timestamp::from_unix_micros(committer_seconds.saturating_mul(1_000_000)),
+            message,
+        }
+    }
+
     /// The first 12 hex digits of the commit id, for display.
     pub fn short(&self) -> &str {
         &self.id[..self.id.len().min(12)]

@@ -84,6 +84,22 @@ pub fn read_commit(repo: &gix::Repository, id: ObjectId) -> Result<Option<RawCom
     }))
 }
 
+/// The commit `id` as shown beside records (author, committer time, subject).
+pub fn commit_info(
+    repo: &gix::Repository,
+    id: ObjectId,
+) -> Result<crate::history::CommitInfo, String> {
+    let raw = read_commit(repo, id)?
+        .ok_or_else(|| format!("commit {id} is missing from the object database"))?;
+    let data = raw.data;
+    Ok(crate::history::CommitInfo::new(
+        id,
+        data.author,
+        data.time,
+        data.message,
+    ))
+}
+
 fn commit_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
