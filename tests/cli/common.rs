@@ -550,3 +550,96 @@ pub fn demo_step_id(report: &serde_json::Value, kind: &str) -> String {
         .unwrap_or_else(|| panic!("no {kind} step in {report:#}"))
         .to_string()
 }
+
+/// The bytes of the small committed pipeline's files ([`pipeline`]).
+pub const PIPELINE_RAW: &[u8] = b"id,amount\n1,9.99\n2,12.50\n3,120.00\n";
+/// `data/features.csv` of [`pipeline`].
+pub const PIPELINE_FEATURES: &[u8] =
+    b"id,amount,log_amount\n1,9.99,2.30\n2,12.50,2.53\n3,120.00,4.79\n";
+/// `model/model.bin` of [`pipeline`].
+pub const PIPELINE_MODEL: &[u8] = &[0x4d, 0x4f, 0x44, 0x45, 0x4c, 0, 1, 2, 3];
+/// `reports/report.json` of [`pipeline`].
+pub const PIPELINE_REPORT: &[u8] = b"{\"auc\": 0.93}\n";
+
+/// The records and commits of [`pipeline`].
+pub struct Pipeline {
+    pub repo: PathBuf,
+    pub process: String,
+    pub train: String,
+    pub evaluate: String,
+    /// The commit with the raw data, which the process step ran from.
+    pub data_commit: String,
+    pub process_commit: String,
+    pub train_commit: String,
+    pub evaluate_commit: String,
+}
+
+/// A committed pipeline in repository `r`: process (data/raw.csv →
+/// data/features.csv), train (features → model/model.bin) and evaluate
+/// (model → reports/report.json), each recorded with `--commit`.
+/// `train_extra` and `evaluate_extra` are appended to those steps' options;
+/// `evaluate_extra` may name the training record as `{train}`.
+pub fn pipeline(env: &TestEnv, train_extra: &[&str], evaluate_extra: &[&str]) -> Pipeline {
+    let repo = env.repo("r");
+    write(&repo.join("data/raw.csv"), PIPELINE_RAW);
+    commit_all(env, &repo, "add raw data");
+    let data_commit = rev_parse(env, &repo, "HEAD");
+    let step = |kind: &str, name: &str, base: &[&str], extra: &[String]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend(extra.iter().map(String::as_str));
+        args.push("--commit");
+        let id = record_step(env, &repo, kind, name, &args);
+        (id, rev_parse(env, &repo, "HEAD"))
+    };
+    write(&repo.join("data/features.csv"), PIPELINE_FEATURES);
+    let (process, process_commit) = step(
+        "process",
+        "features",
+        &[
+            "-i",
+            "dataset=data/raw.csv",
+            "-o",
+            "dataset=data/features.csv",
+        ],
+        &[],
+    );
+    write(&repo.join("model/model.bin"), PIPELINE_MODEL);
+    let train_extra: Vec<String> = train_extra.iter().map(|s| s.to_string()).collect();
+    let (train, train_commit) = step(
+        "train",
+        "fraud-model",
+        &[
+            "-i",
+            "dataset=data/features.csv",
+            "-o",
+            "model=model/model.bin",
+        ],
+        &train_extra,
+    );
+    write(&repo.join("reports/report.json"), PIPELINE_REPORT);
+    let evaluate_extra: Vec<String> = evaluate_extra
+        .iter()
+        .map(|s| s.replace("{train}", &train))
+        .collect();
+    let (evaluate, evaluate_commit) = step(
+        "evaluate",
+        "fraud-eval",
+        &[
+            "-i",
+            "model=model/model.bin",
+            "-o",
+            "report=reports/report.json",
+        ],
+        &evaluate_extra,
+    );
+    Pipeline {
+        repo,
+        process,
+        train,
+        evaluate,
+        data_commit,
+        process_commit,
+        train_commit,
+        evaluate_commit,
+    }
+}

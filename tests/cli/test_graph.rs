@@ -2,36 +2,20 @@
 //! edges up and down, depth and type filters, the DOT and Mermaid renderings,
 //! every REF form, and the blast radius of a change.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
 use crate::common::{
-    GraphOutput, TestEnv, b3, commit_all, graph_json, hint_line, lines, record_step, rev_parse,
-    sorted, write,
+    GraphOutput, PIPELINE_FEATURES, PIPELINE_MODEL, PIPELINE_RAW, PIPELINE_REPORT, Pipeline,
+    TestEnv, b3, commit_all, graph_json, hint_line, lines, record_step, rev_parse, sorted, write,
 };
 
-const RAW: &[u8] = b"id,amount\n1,9.99\n2,12.50\n3,120.00\n";
-const FEATURES: &[u8] = b"id,amount,log_amount\n1,9.99,2.30\n2,12.50,2.53\n3,120.00,4.79\n";
-const MODEL: &[u8] = &[0x4d, 0x4f, 0x44, 0x45, 0x4c, 0, 1, 2, 3];
-const REPORT: &[u8] = b"{\"auc\": 0.93}\n";
+const RAW: &[u8] = PIPELINE_RAW;
+const FEATURES: &[u8] = PIPELINE_FEATURES;
+const MODEL: &[u8] = PIPELINE_MODEL;
+const REPORT: &[u8] = PIPELINE_REPORT;
 const FEATURE_GROUP: &str = "featurestore://claims@v1";
-
-/// process: raw.csv → features.csv; train: features.csv (+ a feature group)
-/// → model.bin; evaluate: model.bin → report.json, referencing the training
-/// run. Each step is recorded with `--commit`, so each runs from the commit
-/// the previous one made.
-struct Pipeline {
-    repo: PathBuf,
-    process: String,
-    train: String,
-    evaluate: String,
-    /// The commit with the raw data, which the process step ran from.
-    data_commit: String,
-    process_commit: String,
-    train_commit: String,
-    evaluate_commit: String,
-}
 
 fn hash_id(bytes: &[u8]) -> String {
     format!("blake3:{}", b3(bytes))
@@ -49,77 +33,20 @@ fn edge(from: &str, to: &str, kind: &str) -> (String, String, String) {
     (from.to_string(), to.to_string(), kind.to_string())
 }
 
+/// The common pipeline ([`crate::common::pipeline`]); training also reads a
+/// feature group and records `lr=0.1`, and the evaluation references the
+/// training run and records `auc=0.93`.
 fn pipeline(env: &TestEnv) -> Pipeline {
-    let repo = env.repo("r");
-    write(&repo.join("data/raw.csv"), RAW);
-    commit_all(env, &repo, "add raw data");
-    let data_commit = rev_parse(env, &repo, "HEAD");
-
-    write(&repo.join("data/features.csv"), FEATURES);
-    let process = record_step(
+    crate::common::pipeline(
         env,
-        &repo,
-        "process",
-        "features",
         &[
-            "-i",
-            "dataset=data/raw.csv",
-            "-o",
-            "dataset=data/features.csv",
-            "--commit",
-        ],
-    );
-    let process_commit = rev_parse(env, &repo, "HEAD");
-
-    write(&repo.join("model/model.bin"), MODEL);
-    let train = record_step(
-        env,
-        &repo,
-        "train",
-        "fraud-model",
-        &[
-            "-i",
-            "dataset=data/features.csv",
             "-i",
             &format!("feature-group={FEATURE_GROUP}"),
-            "-o",
-            "model=model/model.bin",
             "-p",
             "lr=0.1",
-            "--commit",
         ],
-    );
-    let train_commit = rev_parse(env, &repo, "HEAD");
-
-    write(&repo.join("reports/report.json"), REPORT);
-    let evaluate = record_step(
-        env,
-        &repo,
-        "evaluate",
-        "fraud-eval",
-        &[
-            "-i",
-            "model=model/model.bin",
-            "-o",
-            "report=reports/report.json",
-            "--ref",
-            &train[..8],
-            "-m",
-            "auc=0.93",
-            "--commit",
-        ],
-    );
-    let evaluate_commit = rev_parse(env, &repo, "HEAD");
-    Pipeline {
-        repo,
-        process,
-        train,
-        evaluate,
-        data_commit,
-        process_commit,
-        train_commit,
-        evaluate_commit,
-    }
+        &["--ref", "{train}", "-m", "auc=0.93"],
+    )
 }
 
 /// `(id, distance, direction, type)` of every node, in output order.

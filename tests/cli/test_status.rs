@@ -3,20 +3,23 @@
 //! by field), clean again once new runs record the new bytes; a deleted
 //! input, a directory artifact, and the stat cache.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::common::{TestEnv, b3, commit_all, record_step, rev_parse, write};
+use crate::common::{
+    PIPELINE_FEATURES, PIPELINE_MODEL, PIPELINE_RAW, PIPELINE_REPORT, Pipeline, TestEnv, b3,
+    record_step, write,
+};
 
-const RAW: &[u8] = b"id,amount\n1,9.99\n2,12.50\n3,120.00\n";
+const RAW: &[u8] = PIPELINE_RAW;
 const RAW_2: &[u8] = b"id,amount\n1,9.99\n2,12.50\n3,120.00\n4,7.25\n";
-const FEATURES: &[u8] = b"id,amount,log_amount\n1,9.99,2.30\n2,12.50,2.53\n3,120.00,4.79\n";
+const FEATURES: &[u8] = PIPELINE_FEATURES;
 const FEATURES_2: &[u8] =
     b"id,amount,log_amount\n1,9.99,2.30\n2,12.50,2.53\n3,120.00,4.79\n4,7.25,1.98\n";
-const MODEL: &[u8] = &[0x4d, 0x4f, 0x44, 0x45, 0x4c, 0, 1, 2, 3];
+const MODEL: &[u8] = PIPELINE_MODEL;
 const MODEL_2: &[u8] = &[0x4d, 0x4f, 0x44, 0x45, 0x4c, 0, 1, 2, 4];
-const REPORT: &[u8] = b"{\"auc\": 0.93}\n";
+const REPORT: &[u8] = PIPELINE_REPORT;
 const REPORT_2: &[u8] = b"{\"auc\": 0.94}\n";
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -104,76 +107,9 @@ fn status_json(env: &TestEnv, repo: &Path, args: &[&str], code: i32) -> Status {
         .unwrap_or_else(|e| panic!("not status JSON ({e}):\n{}", run.stdout))
 }
 
-struct Pipeline {
-    repo: PathBuf,
-    process: String,
-    train: String,
-    evaluate: String,
-    process_commit: String,
-    train_commit: String,
-    evaluate_commit: String,
-}
-
-/// process: data/raw.csv → data/features.csv; train: features → model.bin;
-/// evaluate: model.bin → report.json; each recorded with `--commit`.
+/// The common committed pipeline ([`crate::common::pipeline`]), as is.
 fn pipeline(env: &TestEnv) -> Pipeline {
-    let repo = env.repo("r");
-    write(&repo.join("data/raw.csv"), RAW);
-    commit_all(env, &repo, "add raw data");
-    write(&repo.join("data/features.csv"), FEATURES);
-    let process = record_step(
-        env,
-        &repo,
-        "process",
-        "features",
-        &[
-            "-i",
-            "dataset=data/raw.csv",
-            "-o",
-            "dataset=data/features.csv",
-            "--commit",
-        ],
-    );
-    let process_commit = rev_parse(env, &repo, "HEAD");
-    write(&repo.join("model/model.bin"), MODEL);
-    let train = record_step(
-        env,
-        &repo,
-        "train",
-        "fraud-model",
-        &[
-            "-i",
-            "dataset=data/features.csv",
-            "-o",
-            "model=model/model.bin",
-            "--commit",
-        ],
-    );
-    let train_commit = rev_parse(env, &repo, "HEAD");
-    write(&repo.join("reports/report.json"), REPORT);
-    let evaluate = record_step(
-        env,
-        &repo,
-        "evaluate",
-        "fraud-eval",
-        &[
-            "-i",
-            "model=model/model.bin",
-            "-o",
-            "report=reports/report.json",
-            "--commit",
-        ],
-    );
-    let evaluate_commit = rev_parse(env, &repo, "HEAD");
-    Pipeline {
-        repo,
-        process,
-        train,
-        evaluate,
-        process_commit,
-        train_commit,
-        evaluate_commit,
-    }
+    crate::common::pipeline(env, &[], &[])
 }
 
 fn jane() -> Person {
