@@ -102,9 +102,9 @@ fn jsonschema_available(env: &TestEnv) -> bool {
     false
 }
 
-/// The official schemas, next to the repository.
+/// The official schemas, vendored in `fixtures/schemas/openlineage/`.
 fn schema_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/openlineage")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schemas/openlineage")
 }
 
 /// Validate `jsonl` with [`VALIDATOR`]; panics with every problem found.
