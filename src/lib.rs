@@ -23,7 +23,6 @@
 pub mod cache;
 pub mod capture;
 pub mod config;
-pub mod demo;
 pub mod diff;
 mod error;
 pub mod export;

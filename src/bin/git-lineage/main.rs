@@ -3,6 +3,7 @@
 //! once as `error:` / `caused by:` / `hint:` with exit code 2.
 
 mod commands;
+mod demo;
 mod ui;
 
 use std::path::PathBuf;

@@ -22,7 +22,7 @@ pub struct DemoArgs {
 
 pub fn cmd_demo(ui: &mut Ui, cwd: &Path, args: &DemoArgs) -> Result<ExitCode, CommandError> {
     let dir = cwd.join(&args.dir);
-    let report = git_lineage::demo::build(&dir)?;
+    let report = crate::demo::build(&dir)?;
     match args.format {
         Format::Json => ui.json(&report)?,
         Format::Text => {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{Dataset, SplitMix64, mean_std};
 use super::{MODEL, PARAMS_FILE, REPORT, TEST_SET, TRAIN_SET, bad_data, write_file};
-use crate::{Error, Result};
+use git_lineage::{Error, Result};
 
 /// The hyperparameters in `params.yaml`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,10 +22,10 @@ struct Hyper {
 
 fn read_hyper(root: &Path) -> Result<Hyper> {
     let path = root.join(PARAMS_FILE);
-    let map = crate::params::load_file(&path)?;
+    let map = git_lineage::params::load_file(&path)?;
     let number = |key: &str| {
         map.get(key)
-            .and_then(crate::params::Value::as_f64)
+            .and_then(git_lineage::params::Value::as_f64)
             .filter(|x| x.is_finite())
             .ok_or_else(|| bad_data(&path, format!("'{key}' must be a number")))
     };

@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 
-use crate::graph::{Direction, Graph, NodeIndex, TraverseOptions, render};
-use crate::history::{History, HistoryOptions};
-use crate::refspec::{self, NodeOptions};
-use crate::repo::Repo;
-use crate::{Error, Result};
+use git_lineage::graph::{Direction, Graph, NodeIndex, TraverseOptions, render};
+use git_lineage::history::{History, HistoryOptions};
+use git_lineage::refspec::{self, NodeOptions};
+use git_lineage::repo::Repo;
+use git_lineage::{Error, Result};
 
 /// One question, the command that answers it, and the answer.
 #[derive(Debug, Clone, Serialize)]
@@ -80,7 +80,7 @@ pub fn answer(repo: &Repo) -> Result<(Vec<DemoQuestion>, String)> {
         let found: Vec<_> = subgraph
             .nodes
             .iter()
-            .filter(|n| n.direction != crate::graph::Side::Root)
+            .filter(|n| n.direction != git_lineage::graph::Side::Root)
             .collect();
         let flag = match direction {
             Direction::Up => "--up",

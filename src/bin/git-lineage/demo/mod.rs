@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::capture::{self, RecordRequest, Recorded};
-use crate::record::{Agent, RecordId};
-use crate::repo::Repo;
-use crate::store::{CONFIG_FILE, LINEAGE_DIR, Store};
-use crate::time::Timestamp;
-use crate::{Error, Result};
+use git_lineage::capture::{self, RecordRequest, Recorded};
+use git_lineage::record::{Agent, RecordId};
+use git_lineage::repo::Repo;
+use git_lineage::store::{CONFIG_FILE, LINEAGE_DIR, Store};
+use git_lineage::time::Timestamp;
+use git_lineage::{Error, Result};
 
 mod data;
 mod model;
@@ -417,7 +417,7 @@ fn request(kind: &str, name: &str, root: &Path, code: &str, command: &[&str]) ->
 
 /// `featurestore://<group>@<first 12 hex of the offline-store file's hash>`.
 fn feature_group(root: &Path, group: &str, rel: &str) -> Result<String> {
-    let digest = crate::hash::hash_file(&root.join(rel)).map_err(|source| Error::Hash {
+    let digest = git_lineage::hash::hash_file(&root.join(rel)).map_err(|source| Error::Hash {
         what: "output",
         spec: rel.to_string(),
         source,
@@ -525,7 +525,7 @@ fn record_query(
 }
 
 /// For a registry event: `v1`, `v1 production`, `v2 -> v1 production`.
-fn registry_detail(record: &crate::record::Record) -> Option<String> {
+fn registry_detail(record: &git_lineage::record::Record) -> Option<String> {
     if !record.kind.starts_with("registry-") {
         return None;
     }
@@ -658,12 +658,12 @@ mod tests {
             }],
             mermaid: "flowchart LR\n  n0[\"x\"]\n".into(),
             registry: DemoRegistry {
-                model: crate::registry::Model {
+                model: git_lineage::registry::Model {
                     name: "fraud-model".into(),
                     ..Default::default()
                 },
                 events: Vec::new(),
-                production: crate::registry::Resolved {
+                production: git_lineage::registry::Resolved {
                     model: "fraud-model".into(),
                     version: "v1".into(),
                     stage: Some("production".into()),

@@ -1,18 +1,18 @@
 //! The demo's registry steps: register `fraud-model` v1, approve and promote it,
 //! train and register v2, promote it, roll production back to v1 — each an event
-//! committed by [`crate::registry`] — then show the registry and the production
+//! committed by [`git_lineage::registry`] — then show the registry and the production
 //! model's upstream graph, computed by the same code `registry show` and
 //! `graph model:fraud-model@production --up` use.
 
 use serde::Serialize;
 
-use crate::Result;
-use crate::capture::Recorded;
-use crate::graph::{Direction, Graph, TraverseOptions, render};
-use crate::history::{History, HistoryOptions};
-use crate::refspec::{self, NodeOptions};
-use crate::registry::{self, Event, EventOptions, Model, RegisterRequest, Resolved};
-use crate::repo::Repo;
+use git_lineage::Result;
+use git_lineage::capture::Recorded;
+use git_lineage::graph::{Direction, Graph, TraverseOptions, render};
+use git_lineage::history::{History, HistoryOptions};
+use git_lineage::refspec::{self, NodeOptions};
+use git_lineage::registry::{self, Event, EventOptions, Model, RegisterRequest, Resolved};
+use git_lineage::repo::Repo;
 
 /// The registered model's name.
 pub const MODEL_NAME: &str = "fraud-model";
@@ -121,7 +121,7 @@ pub(super) fn show(repo: &Repo) -> Result<DemoRegistry> {
 impl DemoRegistry {
     /// The lines `git lineage registry show fraud-model` prints.
     pub fn show_lines(&self) -> Vec<String> {
-        let events: Vec<&crate::registry::Event> = self.events.iter().collect();
-        crate::registry::show_lines(&self.model, &events)
+        let events: Vec<&git_lineage::registry::Event> = self.events.iter().collect();
+        git_lineage::registry::show_lines(&self.model, &events)
     }
 }

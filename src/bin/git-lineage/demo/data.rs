@@ -10,7 +10,7 @@ use super::{
     FEATURES_CLAIMS, FEATURES_CUSTOMERS, RAW_CLAIMS, RAW_CUSTOMERS, TEST_PERCENT, TEST_SET,
     TRAIN_SET, bad_data, write_file,
 };
-use crate::{Error, Result};
+use git_lineage::{Error, Result};
 
 const CUSTOMERS: usize = 1000;
 const CLAIMS: usize = 2000;
