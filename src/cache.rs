@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
-use crate::hash::ContentHash;
+use crate::hash::{ContentHash, HashMemo};
 
 /// A file modified less than this long before it was hashed may have changed
 /// again within the filesystem's timestamp granularity: re-hash it next time.
@@ -77,6 +77,20 @@ struct Entry {
     stat: Stat,
     hash: ContentHash,
     hashed_at_ns: i128,
+}
+
+impl HashMemo for StatCache {
+    fn lookup(&self, path: &Path, meta: &Metadata) -> Option<ContentHash> {
+        StatCache::lookup(self, path, meta)
+    }
+
+    fn insert(&self, path: &Path, meta: &Metadata, hash: ContentHash, hashed_at: SystemTime) {
+        StatCache::insert(self, path, meta, hash, hashed_at);
+    }
+
+    fn same_version(&self, before: &Metadata, after: &Metadata) -> bool {
+        same_stat(before, after)
+    }
 }
 
 /// An in-memory view of the stat cache file, safe to share across threads.

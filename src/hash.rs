@@ -13,8 +13,6 @@ use std::str::FromStr;
 use globset::GlobSet;
 use rayon::prelude::*;
 
-use crate::cache::StatCache;
-
 /// The textual prefix of every content hash.
 pub const PREFIX: &str = "blake3:";
 
@@ -214,16 +212,36 @@ impl Digest {
     }
 }
 
-/// Hashes files and directories, consulting an optional stat cache and
-/// skipping directory entries that match the ignore globs.
+/// A memory of file hashes keyed by stat data, so an unchanged file is not
+/// read again. The stat cache under `.git/lineage/` implements it; hashing
+/// needs only this much of it.
+pub trait HashMemo: Sync {
+    /// The remembered hash of `path`, if `meta` still describes the version
+    /// that was hashed and the entry can be trusted.
+    fn lookup(&self, path: &Path, meta: &std::fs::Metadata) -> Option<ContentHash>;
+    /// Remember that `path`, with stat `meta`, hashed to `hash` when its
+    /// reading started at `hashed_at`.
+    fn insert(
+        &self,
+        path: &Path,
+        meta: &std::fs::Metadata,
+        hash: ContentHash,
+        hashed_at: std::time::SystemTime,
+    );
+    /// True when two stats of the same path describe the same file version.
+    fn same_version(&self, before: &std::fs::Metadata, after: &std::fs::Metadata) -> bool;
+}
+
+/// Hashes files and directories, consulting an optional [`HashMemo`] (the
+/// stat cache) and skipping directory entries that match the ignore globs.
 pub struct Hasher<'a> {
     ignore: &'a GlobSet,
-    cache: Option<&'a StatCache>,
+    cache: Option<&'a dyn HashMemo>,
 }
 
 impl<'a> Hasher<'a> {
     /// A hasher with the given ignore globs and optional stat cache.
-    pub fn new(ignore: &'a GlobSet, cache: Option<&'a StatCache>) -> Hasher<'a> {
+    pub fn new(ignore: &'a GlobSet, cache: Option<&'a dyn HashMemo>) -> Hasher<'a> {
         Hasher { ignore, cache }
     }
 
@@ -261,7 +279,7 @@ impl<'a> Hasher<'a> {
             let digest = hash_file(path)?;
             // Only remember the hash if the file did not change while we read it.
             if let Ok(after) = std::fs::metadata(path)
-                && crate::cache::same_stat(meta, &after)
+                && cache.same_version(meta, &after)
             {
                 cache.insert(path, meta, digest.hash, started);
             }
