@@ -214,7 +214,7 @@ pub fn split_version(uri: &str) -> (&str, Option<&str>) {
 
 /// What of a URI may be recorded: the user-info (`user:password@`) of its
 /// authority, its query (`?…`) and its fragment (`#…`) removed, since any of
-/// them can carry a secret (docs/manifest.md, "URIs").
+/// them can carry a secret (docs/manifest.md, the artifact `uri` field).
 pub fn strip_credentials(uri: &str) -> String {
     let uri = record::strip_query_and_fragment(uri);
     let Some(scheme_end) = uri.find("://") else {
