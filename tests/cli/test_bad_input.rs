@@ -475,3 +475,41 @@ fn in_toto_refuses_to_vouch_for_a_failed_run() {
     env.lineage(&repo, &["export", "--format", "prov"])
         .success();
 }
+
+#[test]
+fn a_params_file_may_be_a_pipe() {
+    // Params are parsed, not hashed: `--params <(make-params)` and
+    // `--params /dev/stdin` are real uses, unlike a FIFO lockfile.
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let mut child = env
+        .command(bin(), &repo)
+        .args([
+            "record",
+            "--kind",
+            "train",
+            "--name",
+            "m",
+            "--params",
+            "/dev/stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"lr: 0.1\n").expect("write params");
+    }
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let id = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    assert_eq!(load_record(&repo, &id)["params"]["lr"], 0.1);
+}
