@@ -179,7 +179,9 @@ pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<Artifa
         });
     }
     if record::is_uri(rest) {
-        let (uri, version) = split_version(rest);
+        // The query and fragment go first, so a token there can never be
+        // taken for an `@version`.
+        let (uri, version) = split_version(record::strip_query_and_fragment(rest));
         return Ok(ArtifactSpec::External {
             role,
             uri: strip_credentials(uri),
@@ -210,8 +212,11 @@ pub fn split_version(uri: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Remove `user:password@` from a URI's authority.
+/// What of a URI may be recorded: the user-info (`user:password@`) of its
+/// authority, its query (`?…`) and its fragment (`#…`) removed, since any of
+/// them can carry a secret (docs/manifest.md, the artifact `uri` field).
 pub fn strip_credentials(uri: &str) -> String {
+    let uri = record::strip_query_and_fragment(uri);
     let Some(scheme_end) = uri.find("://") else {
         return uri.to_string();
     };
@@ -403,12 +408,14 @@ fn repo_relative(
     cwd: &Path,
     path: &Path,
 ) -> Result<String> {
-    repo.relative_path(cwd, path)
-        .map_err(|_| Error::OutsideRepo {
+    repo.relative_path(cwd, path).map_err(|err| match err {
+        crate::repo::RepoError::NotUtf8(_) => Error::Repo(err),
+        _ => Error::OutsideRepo {
             side,
             spec: spec.to_string(),
             absolute: crate::repo::absolute_path(cwd, path),
-        })
+        },
+    })
 }
 
 fn artifact_from_digest(
@@ -722,6 +729,25 @@ mod tests {
                 version: None
             }
         );
+        // Query and fragment are never recorded, whatever they hold; a
+        // version goes before them.
+        assert_eq!(
+            spec("https://u:p@host/r.git?private_token=X@v2#frag"),
+            ArtifactSpec::External {
+                role: None,
+                uri: "https://host/r.git".into(),
+                version: None
+            }
+        );
+        assert_eq!(
+            spec("s3://bucket/key@v7?versionId=abc"),
+            ArtifactSpec::External {
+                role: None,
+                uri: "s3://bucket/key".into(),
+                version: Some("v7".into())
+            }
+        );
+        assert_eq!(strip_credentials("https://t@h/x?a=1#b"), "https://h/x");
         assert!(matches!(spec("data/*.csv"), ArtifactSpec::Glob { .. }));
         assert!(matches!(
             spec("file:///mnt/x"),

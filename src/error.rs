@@ -117,6 +117,21 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// An in-toto export would vouch for the outputs of a step that failed.
+    #[error(
+        "record {id} ({kind} {name}) is a failed run (exit {status}); an in-toto provenance \
+         Statement says its subjects were built, so git-lineage does not write one for it"
+    )]
+    FailedRun {
+        /// The record.
+        id: RecordId,
+        /// Its kind.
+        kind: String,
+        /// Its name.
+        name: String,
+        /// The exit status a shell would report.
+        status: i32,
+    },
     /// `demo` was pointed at a directory that is not empty.
     #[error("'{}' is not empty", .0.display())]
     DirectoryNotEmpty(PathBuf),
@@ -162,14 +177,14 @@ impl Error {
                     "remove the link, or skip it by adding its name to `ignore:` in .lineage/config.yaml".into()
                 }
                 HashError::Unsupported(_) => {
-                    "only files, directories and symlinks can be hashed; add this entry to `ignore:` in .lineage/config.yaml".into()
+                    "only regular files, directories and symlinks to them can be hashed: write the data to a file first; a pipe, socket or device inside a directory can be skipped by adding its name to `ignore:` in .lineage/config.yaml".into()
                 }
                 HashError::Io { .. } => "check the file's permissions".into(),
             },
-            Error::OutsideRepo { absolute, .. } => format!(
-                "to record data that lives outside the repository as external data (still hashed), pass it as a URI: file://{}",
-                absolute.display()
-            ),
+            Error::OutsideRepo { side, absolute, .. } => outside_hint(side, absolute),
+            Error::FailedRun { .. } => {
+                "export the records of successful runs only: name them as REFs (`git lineage export --format in-toto REF…`)".into()
+            }
             Error::BadArtifact { .. } => {
                 "artifacts are `[role=]path`, a glob, or a URI like s3://bucket/key@version (docs/cli.md)".into()
             }
@@ -195,7 +210,57 @@ fn repo_hint(error: &RepoError) -> Option<String> {
         }
         RepoError::HeadMoved => "run the command again",
         RepoError::OutsideRepo { .. } => "use a path inside the repository",
+        RepoError::NotUtf8(_) => {
+            "rename the file to a UTF-8 name (every other name a POSIX file system allows can be recorded)"
+        }
+        RepoError::Sha256(_) => {
+            "record in a SHA-1 repository (`git init` makes one by default), or follow docs/cli.md for the state of SHA-256 support"
+        }
         _ => return None,
     };
     Some(text.to_string())
+}
+
+/// The hint for a local path outside the repository: for `-i`/`-o`, the
+/// `file://` argument that records it (as typed into a shell); for lockfiles
+/// and code files, which must be in the repository, what to do instead.
+fn outside_hint(side: &str, absolute: &std::path::Path) -> String {
+    let option = match side {
+        "input" => "-i",
+        "output" => "-o",
+        "code file" => {
+            return "code files are pinned by their git blob id, so they must be files of this repository; record a file inside it".into();
+        }
+        "lockfile" => {
+            return "copy the lockfile into the repository and pass that copy to --env (it is hashed as part of the environment)".into();
+        }
+        _ => return "use a path inside the repository".into(),
+    };
+    format!(
+        "to record data that lives outside the repository as external data (still hashed), pass it as a URI: {option} {}",
+        shell_quote(&format!("file://{}", absolute.display()))
+    )
+}
+
+/// `text` as one shell word: as it is when only safe characters are in it,
+/// otherwise in single quotes.
+fn shell_quote(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-:=@%+,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quote_makes_one_word() {
+        assert_eq!(shell_quote("file:///tmp/a.csv"), "file:///tmp/a.csv");
+        assert_eq!(shell_quote("file:///tmp/a b"), "'file:///tmp/a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
 }

@@ -139,7 +139,7 @@ pub enum HashError {
     /// A symlink inside a directory resolves in a loop or to one of its own ancestors.
     #[error("symlink loop at '{}'", .0.display())]
     SymlinkLoop(PathBuf),
-    /// A socket, FIFO or device inside a directory.
+    /// A socket, FIFO or device.
     #[error("'{}' is not a regular file, directory or symlink", .0.display())]
     Unsupported(PathBuf),
 }
@@ -258,8 +258,13 @@ impl<'a> Hasher<'a> {
     }
 
     /// Hash one regular file, using the stat cache when it is trustworthy.
+    /// A FIFO, socket or device is [`HashError::Unsupported`] (reading a FIFO
+    /// would block until something writes to it).
     pub fn hash_file(&self, path: &Path) -> Result<FileDigest, HashError> {
         let meta = std::fs::metadata(path).map_err(|e| HashError::io(path, e))?;
+        if !meta.is_file() && !meta.is_dir() {
+            return Err(HashError::Unsupported(path.to_path_buf()));
+        }
         self.hash_file_with(path, &meta)
     }
 

@@ -389,17 +389,20 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// A recorded path is relative, `/`-separated, with no `.`/`..`/empty components.
+/// A recorded path is relative, `/`-separated, with no `.`/`..`/empty
+/// components and no NUL. Any other character is allowed in a component, as
+/// POSIX allows it in a file name: `a\\b.csv` is one file, not two.
 pub fn check_relative_path(path: &str) -> Result<(), String> {
     let bad = path.is_empty()
         || path.starts_with('/')
-        || path.contains('\\')
+        || path.contains('\0')
         || path
             .split('/')
             .any(|c| c.is_empty() || c == "." || c == "..");
     if bad {
         Err(format!(
-            "'{path}' is not a normalised repository-relative path"
+            "'{}' is not a normalised repository-relative path",
+            path.escape_debug()
         ))
     } else {
         Ok(())
@@ -445,9 +448,27 @@ pub fn is_uri(text: &str) -> bool {
         && !rest.is_empty()
 }
 
+/// `uri` without its query and fragment: everything from the first `?` or
+/// `#` on. Every URL a record holds passes through this, because tokens
+/// travel there (`?private_token=…`, `#access_token=…`) as often as in the
+/// user-info part.
+pub fn strip_query_and_fragment(uri: &str) -> &str {
+    uri.find(['?', '#']).map_or(uri, |end| &uri[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_and_fragment_are_cut() {
+        assert_eq!(
+            strip_query_and_fragment("https://h/r.git?private_token=X#f"),
+            "https://h/r.git"
+        );
+        assert_eq!(strip_query_and_fragment("s3://b/k#frag"), "s3://b/k");
+        assert_eq!(strip_query_and_fragment("s3://b/k"), "s3://b/k");
+    }
 
     fn sample() -> Record {
         Record {

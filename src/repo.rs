@@ -44,6 +44,18 @@ pub enum RepoError {
         /// The worktree root.
         root: PathBuf,
     },
+    /// A path inside the worktree whose name is not UTF-8: records hold
+    /// paths as YAML text, which cannot carry it.
+    #[error("'{}' cannot be recorded: its name is not valid UTF-8", .0.display())]
+    NotUtf8(PathBuf),
+    /// The repository uses SHA-256 object ids (`extensions.objectFormat`).
+    #[error(
+        "'{}' is a SHA-256 repository, and SHA-256 repositories are not supported yet: \
+         git-lineage reads git through gitoxide, built with SHA-1 object ids only, \
+         because its SHA-256 support is still experimental",
+        .0.display()
+    )]
+    Sha256(PathBuf),
     /// Reading a file failed.
     #[error("cannot read '{}': {source}", path.display())]
     Io {
@@ -86,6 +98,27 @@ pub fn absolute_path(cwd: &Path, path: &Path) -> PathBuf {
     normal
 }
 
+/// Whether the repository around `dir` that gix declined to open declares
+/// `extensions.objectFormat = sha256` in its (common) config.
+fn uses_sha256(dir: &Path) -> bool {
+    let Ok((path, _)) = gix::discover::upwards(dir) else {
+        return false;
+    };
+    let (git_dir, _) = path.into_repository_and_work_tree_directories();
+    // A linked worktree's config lives in the common directory.
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .map(|c| git_dir.join(c.trim()))
+        .unwrap_or(git_dir);
+    let Ok(config) =
+        gix::config::File::from_path_no_includes(common.join("config"), gix::config::Source::Local)
+    else {
+        return false;
+    };
+    config
+        .string("extensions.objectFormat")
+        .is_some_and(|format| format.eq_ignore_ascii_case(b"sha256"))
+}
+
 /// A `[user]` config section for `agent`, values quoted and escaped.
 fn identity_section(agent: &Agent) -> String {
     format!(
@@ -125,7 +158,13 @@ pub struct Repo {
 impl Repo {
     /// Find the repository containing `dir` (like `git rev-parse --show-toplevel`).
     pub fn discover(dir: &Path) -> Result<Repo, RepoError> {
-        let mut repo = gix::discover(dir).map_err(|_| RepoError::NotARepo(dir.to_path_buf()))?;
+        let mut repo = gix::discover(dir).map_err(|_| {
+            if uses_sha256(dir) {
+                RepoError::Sha256(dir.to_path_buf())
+            } else {
+                RepoError::NotARepo(dir.to_path_buf())
+            }
+        })?;
         crate::history::tune(&mut repo);
         let workdir = repo
             .workdir()
@@ -208,7 +247,7 @@ impl Repo {
             .components()
             .map(|c| c.as_os_str().to_str())
             .collect::<Option<_>>()
-            .ok_or_else(outside)?;
+            .ok_or_else(|| RepoError::NotUtf8(normal.clone()))?;
         Ok(parts.join("/"))
     }
 
@@ -297,8 +336,9 @@ impl Repo {
         ContentHash::of_bytes(&listing)
     }
 
-    /// The default remote's fetch URL without credentials: the password is
-    /// always removed, the user name too for HTTP(S).
+    /// The default remote's fetch URL without credentials: the password,
+    /// query and fragment are always removed, the user name too for HTTP(S).
+    /// A local path (`/srv/repo#1`) is kept whole: it has no query.
     pub fn remote_url(&self) -> Option<String> {
         let remote = self
             .repo
@@ -311,7 +351,12 @@ impl Repo {
             url.set_user(None);
         }
         url.set_password(None);
-        Some(url.to_bstring().to_str_lossy().into_owned())
+        let text = url.to_bstring().to_str_lossy().into_owned();
+        Some(if url.scheme == gix::url::Scheme::File {
+            text
+        } else {
+            crate::record::strip_query_and_fragment(&text).to_string()
+        })
     }
 
     /// Commit the worktree files at `paths` (worktree-relative) on top of HEAD

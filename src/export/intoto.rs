@@ -7,7 +7,8 @@
 //! same canonical listing text its BLAKE3 hash is taken of. The bytes must
 //! still be what was recorded: a missing or changed output fails the export
 //! rather than vouching for other bytes. Outputs with neither a hash nor a
-//! local file (an external URI without a digest) get no Statement.
+//! local file (an external URI without a digest) get no Statement, and the
+//! outputs of a failed run (`exit` not 0) refuse the export.
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
@@ -36,6 +37,7 @@ pub fn write(repo: &Repo, selection: &Selection<'_>, context: &Context) -> crate
     let mut out = Vec::new();
     for entry in &selection.entries {
         let (_, record) = selection.history.read_record(repo, &entry.id)?;
+        refuse_failed_run(&entry.id, &record)?;
         for artifact in &record.outputs {
             let Some(subject) = subject(&capture, &entry.id, artifact)? else {
                 continue;
@@ -52,6 +54,24 @@ pub fn write(repo: &Repo, selection: &Selection<'_>, context: &Context) -> crate
     }
     capture.save_cache();
     Ok(out)
+}
+
+/// [`crate::Error::FailedRun`] for a record of a failed step with outputs:
+/// SLSA provenance has no field saying a build failed, so a Statement about
+/// them would read as a successful build. Without outputs there is nothing to
+/// vouch for, and the record is passed over.
+fn refuse_failed_run(id: &RecordId, record: &Record) -> crate::Result<()> {
+    match record.exit {
+        Some(exit) if !exit.success() && !record.outputs.is_empty() => {
+            Err(crate::Error::FailedRun {
+                id: id.clone(),
+                kind: record.kind.clone(),
+                name: record.name.clone(),
+                status: exit.shell_code(),
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The subject of an output: its name and digests, or `None` when it has

@@ -2,6 +2,7 @@
 //! temporary git repositories. One test binary, one module per area.
 
 mod common;
+mod test_bad_input;
 mod test_commit;
 mod test_concurrency;
 mod test_demo;

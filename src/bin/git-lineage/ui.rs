@@ -1,6 +1,7 @@
 //! Output and error rendering: data to stdout, warnings to stderr (hidden by
 //! `--quiet`), errors as `error:` / `caused by:` / `hint:`. A closed pipe
-//! (`git lineage show X | head`) ends the program quietly.
+//! (`git lineage show X | head`) ends the program quietly, and an unwritable
+//! stderr (`2>/dev/full`) never panics: the exit code still says what happened.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -130,7 +131,7 @@ impl Ui {
     pub fn note(&mut self, text: impl std::fmt::Display) {
         if !self.quiet {
             let _ = self.stdout.flush();
-            eprintln!("{text}");
+            stderr_line(format_args!("{text}"));
         }
     }
 
@@ -147,13 +148,23 @@ impl Ui {
         if err.broken_pipe {
             return ExitCode::SUCCESS;
         }
-        eprintln!("error: {}", err.message);
+        stderr_line(format_args!("error: {}", err.message));
         for cause in &err.causes {
-            eprintln!("caused by: {cause}");
+            stderr_line(format_args!("caused by: {cause}"));
         }
         if let Some(hint) = &err.hint {
-            eprintln!("hint: {hint}");
+            stderr_line(format_args!("hint: {hint}"));
         }
         ExitCode::from(EXIT_USAGE)
     }
+}
+
+/// Write one line to stderr. Unlike `eprintln!`, a failed write (stderr
+/// closed or a full disk) is ignored instead of panicking: there is nowhere
+/// left to report it, and the exit code still tells the caller what happened.
+fn stderr_line(text: std::fmt::Arguments<'_>) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_fmt(text)
+        .and_then(|()| stderr.write_all(b"\n"));
 }
