@@ -122,7 +122,10 @@ impl Index {
 
     /// Remember a commit learned in this run.
     pub fn add_commit(&mut self, id: ObjectId, data: CommitData) {
-        self.new_commits.push(id);
+        // Trees that could not be read may be readable later, like blobs.
+        if data.problem.is_none() {
+            self.new_commits.push(id);
+        }
         self.commits.insert(id, data);
     }
 
@@ -151,7 +154,12 @@ impl Index {
             std::fs::create_dir_all(dir)?;
         }
         if self.rewrite || self.segments + 1 > MAX_SEGMENTS || !path.exists() {
-            let mut commits: Vec<&ObjectId> = self.commits.keys().collect();
+            let mut commits: Vec<&ObjectId> = self
+                .commits
+                .iter()
+                .filter(|(_, data)| data.problem.is_none())
+                .map(|(id, _)| id)
+                .collect();
             commits.sort();
             let mut blobs: Vec<&ObjectId> = self
                 .blobs
