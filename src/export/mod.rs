@@ -121,9 +121,34 @@ pub fn export(repo: &Repo, options: &ExportOptions) -> crate::Result<Exported> {
     if !options.allow_incomplete {
         history.require_complete()?;
     }
-    let warnings = history.read_warnings();
+    let mut warnings = history.read_warnings();
     let graph = Graph::build(&history.entries);
-    let entries = select(repo, &history, &graph, &options.refs, &options.cwd)?;
+    let mut entries = select(repo, &history, &graph, &options.refs, &options.cwd)?;
+    if options.allow_incomplete
+        && !matches!(
+            options.format,
+            ExportFormat::Dot | ExportFormat::Mermaid | ExportFormat::Json
+        )
+    {
+        // A record known from the derived index whose object has gone
+        // since: leave it out and say so, as for one never read. (Without
+        // the flag, the format's own read fails and names it.)
+        entries.retain(|entry| match history.read_record(repo, &entry.id) {
+            Ok(_) => true,
+            Err(e) => {
+                warnings.push(ReadWarning {
+                    commit: entry
+                        .commit
+                        .as_ref()
+                        .map(|c| c.id.clone())
+                        .unwrap_or_default(),
+                    path: entry.path.clone(),
+                    message: e.to_string(),
+                });
+                false
+            }
+        });
+    }
     let selection = Selection {
         entries,
         history: &history,

@@ -719,7 +719,7 @@ mod tests {
                     old: None,
                     new: Some(oid(5)),
                 }],
-                problem: Some("tree broken".into()),
+                problem: None,
             },
         );
         index.add_blob(
@@ -785,6 +785,34 @@ mod tests {
         std::fs::write(&path, b"something else").unwrap();
         let foreign = Index::load(&path);
         assert!(foreign.commits.is_empty() && foreign.is_dirty());
+    }
+
+    #[test]
+    fn read_failures_are_not_kept_so_they_are_read_and_reported_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let mut index = sample();
+        let mut broken = index.commits[&oid(1)].clone();
+        broken.problem = Some("tree 04… cannot be read".into());
+        index.add_commit(oid(8), broken);
+        index.add_blob(oid(9), BlobData::Unreadable("blob 09… is missing".into()));
+        index.save(&path).unwrap();
+        let loaded = Index::load(&path);
+        assert!(loaded.commits.contains_key(&oid(1)));
+        assert!(!loaded.commits.contains_key(&oid(8)));
+        assert!(loaded.blobs.contains_key(&oid(5)));
+        assert!(!loaded.blobs.contains_key(&oid(9)));
+
+        // Appended segments leave them out too.
+        let mut second = Index::load(&path);
+        let mut broken = second.commits[&oid(1)].clone();
+        broken.problem = Some("again".into());
+        second.add_commit(oid(10), broken);
+        second.add_blob(oid(11), BlobData::Unreadable("gone".into()));
+        second.save(&path).unwrap();
+        let third = Index::load(&path);
+        assert!(!third.commits.contains_key(&oid(10)));
+        assert!(!third.blobs.contains_key(&oid(11)));
     }
 
     #[test]

@@ -375,3 +375,45 @@ fn a_corrupt_records_tree_is_named() {
         .code(2);
     env.lineage(&p.repo, &["verify", "--history"]).code(1);
 }
+
+#[test]
+fn an_object_lost_after_the_index_knew_its_record_is_never_silently_dropped() {
+    let env = TestEnv::new();
+    let p = pipeline(&env, &[], &[]);
+    // Warm: the index and snapshot hold the training record's summary.
+    env.lineage(&p.repo, &["log"]).success();
+    let path = record_rel_path(&p.train);
+    let blob = rev_parse(&env, &p.repo, &format!("HEAD:{path}"));
+    std::fs::remove_file(object_path(&p.repo, &blob)).unwrap();
+    std::fs::remove_file(p.repo.join(&path)).unwrap();
+    // Answers from the derived data stay complete...
+    let log = env.lineage(&p.repo, &["log"]).success();
+    assert!(log.stdout.contains(&p.train[..12]), "{}", log.stdout);
+    // ...and what needs the bytes fails loudly, naming the record.
+    let show = env.lineage(&p.repo, &["show", &p.train[..12]]).code(2);
+    assert!(
+        show.stderr.contains(&p.train) && show.stderr.contains("missing"),
+        "{}",
+        show.stderr
+    );
+    let export = env
+        .lineage(&p.repo, &["export", "--format", "prov"])
+        .code(2);
+    assert!(export.stderr.contains(&p.train), "{}", export.stderr);
+    let allowed = env
+        .lineage(
+            &p.repo,
+            &["export", "--format", "prov", "--allow-incomplete"],
+        )
+        .success();
+    assert!(
+        allowed.stderr.contains(&format!(
+            "warning: cannot read {path} in commit {}: ",
+            &p.train_commit[..12]
+        )),
+        "{}",
+        allowed.stderr
+    );
+    assert!(!allowed.stdout.contains(&p.train), "{}", allowed.stdout);
+    assert!(allowed.stdout.contains(&p.evaluate), "{}", allowed.stdout);
+}
