@@ -726,9 +726,14 @@ pub fn diff_range(repo: &Repo, range: &RangeSpec) -> Result<RangeDiff, HistoryEr
         records.push(RangeRecord { diff });
     }
     let mut warnings = added.warnings.clone();
-    for warning in &before.warnings {
-        if !warnings.contains(warning) {
-            warnings.push(warning.clone());
+    let unreadable = added
+        .read_warnings()
+        .into_iter()
+        .chain(before.read_warnings())
+        .map(|w| w.to_string());
+    for warning in before.warnings.iter().cloned().chain(unreadable) {
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
         }
     }
     // The new lineage, drawn over the base side: what each new record read,

@@ -168,6 +168,9 @@ impl Error {
             Error::History(HistoryError::BadRevision { .. }) => {
                 "give a branch, tag or commit id that exists (`git log --oneline` lists them)".into()
             }
+            Error::History(HistoryError::Incomplete { .. }) => {
+                "restore the missing objects (`git fetch`, or copy them from another clone; `git fsck` lists what is damaged), or pass --allow-incomplete to export without those records".into()
+            }
             Error::History(HistoryError::NotInRevision { .. }) => {
                 "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead".into()
             }

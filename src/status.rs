@@ -97,8 +97,9 @@ pub struct StatusReport {
     pub stale_records: Vec<StaleRecord>,
     /// Outputs of stale records, by locator, then hash.
     pub stale_outputs: Vec<StaleOutput>,
-    /// Paths that could not be hashed (their state is unknown) and history
-    /// warnings (a shallow clone).
+    /// Paths that could not be hashed (their state is unknown), history
+    /// warnings (a shallow clone) and record files in history that could
+    /// not be read (`cannot read PATH in commit C: REASON`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -142,9 +143,12 @@ pub fn status(repo: &Repo, options: &StatusOptions) -> crate::Result<StatusRepor
         }
     });
     ctx.save_cache();
+    // History's own warnings, then the record files it could not read
+    // (whose artifacts are not tracked here), then unhashable paths.
+    let unreadable = history.read_warnings().into_iter().map(|w| w.to_string());
     report
         .warnings
-        .splice(0..0, history.warnings.iter().cloned());
+        .splice(0..0, history.warnings.iter().cloned().chain(unreadable));
     Ok(report)
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::graph::{Direction, Graph, NodeKey, TraverseOptions, render};
-use crate::history::{Entry, History, HistoryOptions, Revisions};
+use crate::history::{Entry, History, HistoryOptions, ReadWarning, Revisions};
 use crate::record::RecordId;
 use crate::refspec::{self, NodeOptions};
 use crate::repo::Repo;
@@ -48,6 +48,20 @@ pub struct ExportOptions {
     pub namespace: Option<String>,
     /// Where relative path REFs are resolved.
     pub cwd: PathBuf,
+    /// Export even when record files in history cannot be read (the export
+    /// then lacks their records, and [`Exported::warnings`] names them);
+    /// otherwise that is an error ([`crate::history::HistoryError::Incomplete`]).
+    pub allow_incomplete: bool,
+}
+
+/// What [`export`] wrote.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    /// The document's bytes.
+    pub bytes: Vec<u8>,
+    /// Record files in history that could not be read, so the export lacks
+    /// their records (empty unless [`ExportOptions::allow_incomplete`]).
+    pub warnings: Vec<ReadWarning>,
 }
 
 /// The records an export describes, and where they came from.
@@ -88,8 +102,10 @@ pub fn namespace(repo: &Repo, given: Option<&str>) -> String {
         .unwrap_or_else(|| format!("file://{}", repo.root().display()))
 }
 
-/// Export as `options` say; the bytes to write.
-pub fn export(repo: &Repo, options: &ExportOptions) -> crate::Result<Vec<u8>> {
+/// Export as `options` say: the bytes to write, and what history could not
+/// read. Unless `allow_incomplete`, a history with unreadable record files
+/// is an error rather than an export that silently lacks them.
+pub fn export(repo: &Repo, options: &ExportOptions) -> crate::Result<Exported> {
     let revisions = if options.all {
         Revisions::All
     } else {
@@ -102,8 +118,37 @@ pub fn export(repo: &Repo, options: &ExportOptions) -> crate::Result<Vec<u8>> {
             ..Default::default()
         },
     )?;
+    if !options.allow_incomplete {
+        history.require_complete()?;
+    }
+    let mut warnings = history.read_warnings();
     let graph = Graph::build(&history.entries);
-    let entries = select(repo, &history, &graph, &options.refs, &options.cwd)?;
+    let mut entries = select(repo, &history, &graph, &options.refs, &options.cwd)?;
+    if options.allow_incomplete
+        && !matches!(
+            options.format,
+            ExportFormat::Dot | ExportFormat::Mermaid | ExportFormat::Json
+        )
+    {
+        // A record known from the derived index whose object has gone
+        // since: leave it out and say so, as for one never read. (Without
+        // the flag, the format's own read fails and names it.)
+        entries.retain(|entry| match history.read_record(repo, &entry.id) {
+            Ok(_) => true,
+            Err(e) => {
+                warnings.push(ReadWarning {
+                    commit: entry
+                        .commit
+                        .as_ref()
+                        .map(|c| c.id.clone())
+                        .unwrap_or_default(),
+                    path: entry.path.clone(),
+                    message: e.to_string(),
+                });
+                false
+            }
+        });
+    }
     let selection = Selection {
         entries,
         history: &history,
@@ -114,14 +159,15 @@ pub fn export(repo: &Repo, options: &ExportOptions) -> crate::Result<Vec<u8>> {
         producer: producer(),
         root: repo.root().to_path_buf(),
     };
-    match options.format {
+    let bytes = match options.format {
         ExportFormat::OpenLineage => openlineage::write(repo, &selection, &context),
         ExportFormat::Prov => prov::write(repo, &selection, &context),
         ExportFormat::InToto => intoto::write(repo, &selection, &context),
         ExportFormat::Dot | ExportFormat::Mermaid | ExportFormat::Json => {
-            graph_export(&selection, options.format)
+            graph_export(&selection, options.format, &warnings)
         }
-    }
+    }?;
+    Ok(Exported { bytes, warnings })
 }
 
 /// The records upstream of (and including) each REF, or every record.
@@ -172,7 +218,12 @@ fn select<'a>(
 
 /// DOT, Mermaid or JSON of the selected records and the artifacts and
 /// commits around them, through the `graph` renderers.
-fn graph_export(selection: &Selection<'_>, format: ExportFormat) -> crate::Result<Vec<u8>> {
+/// The JSON graph carries `warnings` as `graph --format json` does.
+fn graph_export(
+    selection: &Selection<'_>,
+    format: ExportFormat,
+    warnings: &[ReadWarning],
+) -> crate::Result<Vec<u8>> {
     let graph = selection.graph;
     let starts: Vec<_> = selection
         .entries
@@ -202,7 +253,18 @@ fn graph_export(selection: &Selection<'_>, format: ExportFormat) -> crate::Resul
         ExportFormat::Dot => render::dot(&subgraph).into_bytes(),
         ExportFormat::Mermaid => render::mermaid(&subgraph).into_bytes(),
         _ => {
-            let mut bytes = serde_json::to_vec_pretty(&subgraph).map_err(|e| {
+            #[derive(serde::Serialize)]
+            struct Document<'a> {
+                #[serde(flatten)]
+                graph: &'a crate::graph::Subgraph,
+                #[serde(skip_serializing_if = "<[_]>::is_empty")]
+                warnings: &'a [ReadWarning],
+            }
+            let document = Document {
+                graph: &subgraph,
+                warnings,
+            };
+            let mut bytes = serde_json::to_vec_pretty(&document).map_err(|e| {
                 crate::Error::InvalidArgument {
                     field: "export",
                     problem: format!("cannot write JSON: {e}"),

@@ -122,7 +122,10 @@ impl Index {
 
     /// Remember a commit learned in this run.
     pub fn add_commit(&mut self, id: ObjectId, data: CommitData) {
-        self.new_commits.push(id);
+        // Trees that could not be read may be readable later, like blobs.
+        if data.problem.is_none() {
+            self.new_commits.push(id);
+        }
         self.commits.insert(id, data);
     }
 
@@ -151,7 +154,12 @@ impl Index {
             std::fs::create_dir_all(dir)?;
         }
         if self.rewrite || self.segments + 1 > MAX_SEGMENTS || !path.exists() {
-            let mut commits: Vec<&ObjectId> = self.commits.keys().collect();
+            let mut commits: Vec<&ObjectId> = self
+                .commits
+                .iter()
+                .filter(|(_, data)| data.problem.is_none())
+                .map(|(id, _)| id)
+                .collect();
             commits.sort();
             let mut blobs: Vec<&ObjectId> = self
                 .blobs
@@ -711,7 +719,7 @@ mod tests {
                     old: None,
                     new: Some(oid(5)),
                 }],
-                problem: Some("tree broken".into()),
+                problem: None,
             },
         );
         index.add_blob(
@@ -777,6 +785,34 @@ mod tests {
         std::fs::write(&path, b"something else").unwrap();
         let foreign = Index::load(&path);
         assert!(foreign.commits.is_empty() && foreign.is_dirty());
+    }
+
+    #[test]
+    fn read_failures_are_not_kept_so_they_are_read_and_reported_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let mut index = sample();
+        let mut broken = index.commits[&oid(1)].clone();
+        broken.problem = Some("tree 04… cannot be read".into());
+        index.add_commit(oid(8), broken);
+        index.add_blob(oid(9), BlobData::Unreadable("blob 09… is missing".into()));
+        index.save(&path).unwrap();
+        let loaded = Index::load(&path);
+        assert!(loaded.commits.contains_key(&oid(1)));
+        assert!(!loaded.commits.contains_key(&oid(8)));
+        assert!(loaded.blobs.contains_key(&oid(5)));
+        assert!(!loaded.blobs.contains_key(&oid(9)));
+
+        // Appended segments leave them out too.
+        let mut second = Index::load(&path);
+        let mut broken = second.commits[&oid(1)].clone();
+        broken.problem = Some("again".into());
+        second.add_commit(oid(10), broken);
+        second.add_blob(oid(11), BlobData::Unreadable("gone".into()));
+        second.save(&path).unwrap();
+        let third = Index::load(&path);
+        assert!(!third.commits.contains_key(&oid(10)));
+        assert!(!third.blobs.contains_key(&oid(11)));
     }
 
     #[test]

@@ -91,6 +91,13 @@ pub enum HistoryError {
         /// The underlying error.
         message: String,
     },
+    /// Record files in history could not be read, and the caller asked for
+    /// a complete history.
+    #[error("{} in history cannot be read, so the result would be incomplete: {}", count_files(.unreadable.len()), list_unreadable(.unreadable))]
+    Incomplete {
+        /// What could not be read.
+        unreadable: Vec<ReadWarning>,
+    },
     /// A record could not be read.
     #[error("record {id} cannot be read: {message}")]
     Record {
@@ -99,6 +106,35 @@ pub enum HistoryError {
         /// Why.
         message: String,
     },
+}
+
+fn count_files(n: usize) -> String {
+    if n == 1 {
+        "1 record file".into()
+    } else {
+        format!("{n} record files")
+    }
+}
+
+fn list_unreadable(unreadable: &[ReadWarning]) -> String {
+    let shown: Vec<String> = unreadable
+        .iter()
+        .take(10)
+        .map(|w| {
+            format!(
+                "{} in commit {} ({})",
+                w.path,
+                &w.commit[..w.commit.len().min(12)],
+                w.message
+            )
+        })
+        .collect();
+    let more = unreadable.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{}; and {more} more", shown.join("; "))
+    } else {
+        shown.join("; ")
+    }
 }
 
 /// Counters for one load, for `--verbose`-style output and benchmarks.
@@ -222,7 +258,7 @@ impl History {
             walker.discover(&exclude)?.into_iter().collect()
         };
         trace("discovered");
-        walker.fill()?;
+        walker.fill(reachable.iter().chain(&hidden))?;
         trace("filled");
         let warnings = walker.warnings();
         let stats = Stats {
@@ -245,7 +281,7 @@ impl History {
             history.add_worktree(repo)?;
         }
         trace("worktree");
-        if let Some(key) = &key {
+        if let Some(key) = key.as_ref().filter(|_| history.snapshot_worthy()) {
             // Derived data, like the index: a failed save only costs speed.
             let state = worktree.as_ref().filter(|_| options.worktree);
             let _ = snapshot::save(&snapshot_path, key, state, &history);
@@ -318,7 +354,7 @@ impl History {
                 return Ok(None);
             }
         }
-        walker.fill()?;
+        walker.fill(&new)?;
         let warnings = walker.warnings();
         let (commits_read, blobs_read) = (walker.commits_read, walker.blobs_read);
         drop(walker);
@@ -349,9 +385,43 @@ impl History {
             history.add_worktree(repo)?;
         }
         trace("worktree");
-        let _ = snapshot::save(&path, key, worktree.filter(|_| options.worktree), &history);
+        if history.snapshot_worthy() {
+            let _ = snapshot::save(&path, key, worktree.filter(|_| options.worktree), &history);
+        }
         trace("snapshot extended");
         Ok(Some(history))
+    }
+
+    /// Record files of the selected commits that could not be read (their
+    /// objects are missing or corrupt, or their bytes are not a valid
+    /// record), in history order: what this history lacks.
+    pub fn read_warnings(&self) -> Vec<ReadWarning> {
+        self.findings
+            .iter()
+            .filter_map(Finding::read_warning)
+            .collect()
+    }
+
+    /// `Err(HistoryError::Incomplete)` naming every record file that could
+    /// not be read, for callers that must not work from a partial history.
+    pub fn require_complete(&self) -> Result<(), HistoryError> {
+        let unreadable = self.read_warnings();
+        if unreadable.is_empty() {
+            Ok(())
+        } else {
+            Err(HistoryError::Incomplete { unreadable })
+        }
+    }
+
+    /// True when this history may be kept as a snapshot: an object that
+    /// could not be read may be readable later (a fetch completes it), so a
+    /// history missing one is assembled afresh each time, like the index
+    /// never caches an unreadable blob.
+    fn snapshot_worthy(&self) -> bool {
+        !self
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::Unreadable)
     }
 
     /// The entry of a record id.
@@ -865,10 +935,55 @@ impl<'a> Walker<'a> {
         Ok(reachable)
     }
 
+    /// Diff the pending commits' record trees against their first parents,
+    /// then read the record blobs that `commits` added and the index lacks,
+    /// in parallel; store it all in the index.
+    fn fill<'i>(
+        &mut self,
+        commits: impl IntoIterator<Item = &'i ObjectId>,
+    ) -> Result<(), HistoryError> {
+        self.diff_pending()?;
+        // Every record blob the commits added that the index does not know,
+        // including those of commits read in an earlier run: an unreadable
+        // blob is never cached, so it is read (and reported) again rather
+        // than silently missing.
+        let records_dir = Store::new(self.repo.root()).records_dir();
+        let mut wanted: HashSet<ObjectId> = HashSet::default();
+        let mut new_blobs: Vec<(ObjectId, std::path::PathBuf)> = Vec::new();
+        for id in commits {
+            let Some(data) = self.index.commits.get(id) else {
+                continue;
+            };
+            for change in &data.changes {
+                if let (None, Some(blob)) = (change.old, change.new)
+                    && !self.index.blobs.contains_key(&blob)
+                    && wanted.insert(blob)
+                {
+                    new_blobs.push((blob, records_dir.join(&change.path)));
+                }
+            }
+        }
+        if new_blobs.is_empty() {
+            return Ok(());
+        }
+        let git_dir = self.repo.gix().git_dir().to_path_buf();
+        let blobs = walk::par_with_repo(&git_dir, &new_blobs, |repo, _, (blob, path)| {
+            walk::read_blob(repo, *blob, Some(path))
+        })
+        .map_err(|message| HistoryError::Git {
+            action: "open the repository",
+            message,
+        })?;
+        self.blobs_read += blobs.len();
+        for ((id, _), data) in new_blobs.into_iter().zip(blobs) {
+            self.index.add_blob(id, data);
+        }
+        Ok(())
+    }
+
     /// Diff the pending commits' record trees against their first parents
-    /// and read the record blobs they added, in parallel; store it all in
-    /// the index.
-    fn fill(&mut self) -> Result<(), HistoryError> {
+    /// and store the changes in the index.
+    fn diff_pending(&mut self) -> Result<(), HistoryError> {
         if self.pending.is_empty() {
             return Ok(());
         }
@@ -932,9 +1047,6 @@ impl<'a> Walker<'a> {
             action: "open the repository",
             message,
         })?;
-        let mut new_blobs: Vec<(ObjectId, std::path::PathBuf)> = Vec::new();
-        let records_dir = Store::new(self.repo.root()).records_dir();
-        let mut wanted: HashSet<ObjectId> = HashSet::default();
         for ((id, _, _), result) in work.iter().zip(diffs) {
             let Some(mut data) = self.pending_data.remove(id) else {
                 continue;
@@ -943,14 +1055,6 @@ impl<'a> Walker<'a> {
             match result {
                 Ok((own, changes)) => {
                     data.records_tree = own;
-                    for change in &changes {
-                        if let (None, Some(blob)) = (change.old, change.new)
-                            && !self.index.blobs.contains_key(&blob)
-                            && wanted.insert(blob)
-                        {
-                            new_blobs.push((blob, records_dir.join(&change.path)));
-                        }
-                    }
                     data.changes = changes;
                 }
                 Err(problem) => data.problem = Some(problem),
@@ -959,17 +1063,6 @@ impl<'a> Walker<'a> {
         }
         self.pending.clear();
         trace("diffs done");
-        let blobs = walk::par_with_repo(&git_dir, &new_blobs, |repo, _, (blob, path)| {
-            walk::read_blob(repo, *blob, Some(path))
-        })
-        .map_err(|message| HistoryError::Git {
-            action: "open the repository",
-            message,
-        })?;
-        self.blobs_read += blobs.len();
-        for ((id, _), data) in new_blobs.into_iter().zip(blobs) {
-            self.index.add_blob(id, data);
-        }
         Ok(())
     }
 

@@ -322,3 +322,42 @@ pub struct Finding {
     #[serde(skip)]
     pub blob: Option<gix::ObjectId>,
 }
+
+/// A record file in history that could not be read: its object is missing
+/// or corrupt, or its bytes are not a valid record. The record it holds is
+/// absent from the history it belongs to, so every command that reads
+/// history says so (stderr, and `warnings` in JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadWarning {
+    /// The full id of the commit that added the file.
+    pub commit: String,
+    /// The worktree-relative path, `.lineage/records/<2>/<64>.yaml` (or
+    /// `.lineage/records` when the commit's records tree itself is unreadable).
+    pub path: String,
+    /// Why it could not be read.
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot read {} in commit {}: {}",
+            self.path,
+            &self.commit[..self.commit.len().min(12)],
+            self.message
+        )
+    }
+}
+
+impl Finding {
+    /// What this finding says about a record that could not be read, when
+    /// it is about one (an unreadable object or an invalid record file).
+    pub fn read_warning(&self) -> Option<ReadWarning> {
+        matches!(self.kind, FindingKind::Unreadable | FindingKind::Invalid).then(|| ReadWarning {
+            commit: self.commit.id.clone(),
+            path: self.path.clone(),
+            message: self.message.clone(),
+        })
+    }
+}

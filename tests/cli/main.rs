@@ -5,6 +5,7 @@ mod common;
 mod test_bad_input;
 mod test_commit;
 mod test_concurrency;
+mod test_damaged_history;
 mod test_demo;
 mod test_diff;
 mod test_errors;

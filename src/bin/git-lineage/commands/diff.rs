@@ -50,6 +50,9 @@ pub enum DiffFormat {
 
 pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
+    // Record files a two-record comparison's history could not read (a
+    // range reports its own in `warnings`).
+    let mut unreadable = Vec::new();
     let report = match &args.b {
         None => {
             let Some(range) = RangeSpec::parse(&args.a) else {
@@ -64,6 +67,7 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
         }
         Some(b) => {
             let history = super::load_history(ui, &repo, Revisions::All)?;
+            unreadable = history.read_warnings();
             let resolve = |text: &str| {
                 refspec::parse(text).and_then(|spec| refspec::resolve_record(&history, &spec))
             };
@@ -76,7 +80,9 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
                     let is_revision = |text: &str| repo.resolve_commit(text).is_ok();
                     let (a_rev, b_rev) = (is_revision(&args.a), is_revision(b));
                     if old.is_err() && new.is_err() && a_rev && b_rev {
-                        // Two revisions that are not records: the range A..B.
+                        // Two revisions that are not records: the range A..B,
+                        // which reports what it could not read itself.
+                        unreadable.clear();
                         let range = RangeSpec {
                             base: args.a.clone(),
                             head: b.clone(),
@@ -98,7 +104,10 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
         }
     }
     match args.format {
-        DiffFormat::Json => ui.json(&report)?,
+        DiffFormat::Json => ui.json(&super::WithWarnings {
+            document: &report,
+            warnings: &unreadable,
+        })?,
         DiffFormat::Text => ui.bytes(diff::render::text(&report).as_bytes())?,
         DiffFormat::Markdown => {
             ui.bytes(diff::render::markdown(&report, GITHUB_COMMENT_LIMIT).as_bytes())?

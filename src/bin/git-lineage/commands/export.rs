@@ -30,6 +30,11 @@ pub struct ExportArgs {
     /// URL, or the worktree as a file:// URI).
     #[arg(long, value_name = "NAME")]
     pub namespace: Option<String>,
+    /// Export even when record files in history cannot be read (a missing
+    /// or corrupt git object, an invalid record): the export lacks those
+    /// records and each is named on stderr. Without it that is an error (exit 2).
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 /// Formats `export` writes.
@@ -59,7 +64,7 @@ pub fn cmd_export(ui: &mut Ui, cwd: &Path, args: &ExportArgs) -> Result<ExitCode
         ExportFormatArg::Mermaid => ExportFormat::Mermaid,
         ExportFormatArg::Json => ExportFormat::Json,
     };
-    let bytes = git_lineage::export::export(
+    let exported = git_lineage::export::export(
         &repo,
         &ExportOptions {
             format,
@@ -67,8 +72,11 @@ pub fn cmd_export(ui: &mut Ui, cwd: &Path, args: &ExportArgs) -> Result<ExitCode
             all: args.all,
             namespace: args.namespace.clone(),
             cwd: cwd.to_path_buf(),
+            allow_incomplete: args.allow_incomplete,
         },
     )?;
+    super::print_read_warnings(ui, &exported.warnings);
+    let bytes = exported.bytes;
     match &args.output {
         Some(path) => {
             let path = cwd.join(path);

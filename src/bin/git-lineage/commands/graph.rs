@@ -73,6 +73,7 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
         &args.history,
         args.descendants_of_commit,
     )?;
+    let warnings = history.read_warnings();
     super::exit_without_freeing(history);
     drop(repo);
     let subgraph = graph.traverse(
@@ -84,7 +85,10 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
         },
     );
     match args.format {
-        GraphFormat::Json => ui.json(&subgraph)?,
+        GraphFormat::Json => ui.json(&super::WithWarnings {
+            document: &subgraph,
+            warnings: &warnings,
+        })?,
         GraphFormat::Table => ui.bytes(render::table(&subgraph).as_bytes())?,
         GraphFormat::Dot => ui.bytes(render::dot(&subgraph).as_bytes())?,
         GraphFormat::Mermaid => ui.bytes(render::mermaid(&subgraph).as_bytes())?,

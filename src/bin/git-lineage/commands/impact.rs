@@ -35,9 +35,13 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
         args.descendants_of_commit,
     )?;
     let impact = graph.impact(&starts);
+    let warnings = history.read_warnings();
     super::exit_without_freeing((history, graph));
     match args.format {
-        Format::Json => ui.json(&impact)?,
+        Format::Json => ui.json(&super::WithWarnings {
+            document: &impact,
+            warnings: &warnings,
+        })?,
         Format::Text => {
             let records: usize = impact.records.values().map(Vec::len).sum();
             if records == 0 && impact.artifacts.is_empty() {

@@ -38,7 +38,7 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
         ..Default::default()
     };
     let found = git_lineage::query::search(&history.entries, &query);
-    print_entries(ui, &found, args.format)?;
+    print_entries(ui, &found, &history.read_warnings(), args.format)?;
     drop(found);
     super::exit_without_freeing(history);
     Ok(ExitCode::SUCCESS)

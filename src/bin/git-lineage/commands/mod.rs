@@ -53,7 +53,7 @@ impl HistoryArgs {
 }
 
 /// Load lineage history, printing its warnings (a shallow clone, missing
-/// objects) to stderr once.
+/// objects, record files that could not be read) to stderr once.
 pub fn load_history(
     ui: &mut Ui,
     repo: &Repo,
@@ -68,7 +68,29 @@ pub fn load_history(
     for warning in &history.warnings {
         ui.note(format!("warning: {warning}"));
     }
+    print_read_warnings(ui, &history.read_warnings());
     Ok(history)
+}
+
+/// `warning: cannot read PATH in commit C: REASON` on stderr for each
+/// record file history could not read (hidden by `--quiet`; JSON output
+/// carries them in `warnings` regardless).
+pub fn print_read_warnings(ui: &mut Ui, warnings: &[git_lineage::history::ReadWarning]) {
+    for warning in warnings {
+        ui.note(format!("warning: {warning}"));
+    }
+}
+
+/// A JSON document with the record files history could not read added as
+/// `warnings` (omitted when there are none), after the document's own keys.
+#[derive(serde::Serialize)]
+pub struct WithWarnings<'a, T: serde::Serialize> {
+    /// The command's own document.
+    #[serde(flatten)]
+    pub document: &'a T,
+    /// What could not be read.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub warnings: &'a [git_lineage::history::ReadWarning],
 }
 
 /// Parse a `--since`/`--until` date. A bare date given to `--until` means
@@ -112,6 +134,7 @@ pub fn count(n: usize, noun: &str) -> String {
 pub fn print_entries(
     ui: &mut Ui,
     entries: &[&git_lineage::history::Entry],
+    warnings: &[git_lineage::history::ReadWarning],
     format: crate::ui::Format,
 ) -> Result<(), CommandError> {
     if format == crate::ui::Format::Json {
@@ -120,9 +143,12 @@ pub fn print_entries(
         #[derive(serde::Serialize)]
         struct Records<'a> {
             records: Vec<&'a git_lineage::history::Entry>,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            warnings: &'a [git_lineage::history::ReadWarning],
         }
         return ui.json(&Records {
             records: newest_first,
+            warnings,
         });
     }
     let width = |f: &dyn Fn(&git_lineage::history::Entry) -> usize| {

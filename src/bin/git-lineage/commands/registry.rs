@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use git_lineage::capture::Recorded;
+use git_lineage::history::ReadWarning;
 use git_lineage::registry::{self, EventOptions, Model, Registry};
 
 use super::record::print_recorded;
@@ -228,9 +229,15 @@ pub fn cmd_registry(
     Ok(ExitCode::SUCCESS)
 }
 
-fn load(ui: &mut Ui, repo: &git_lineage::repo::Repo) -> Result<Registry, CommandError> {
+/// The registry folded from HEAD's history, and the record files that
+/// history could not read (printed already; JSON carries them).
+fn load(
+    ui: &mut Ui,
+    repo: &git_lineage::repo::Repo,
+) -> Result<(Registry, Vec<ReadWarning>), CommandError> {
     let history = super::load_history(ui, repo, git_lineage::history::Revisions::Head)?;
     let registry = Registry::from_history(&history);
+    let warnings = history.read_warnings();
     for conflict in &registry.conflicts {
         ui.note(format!(
             "warning: {}@v{} is registered twice ({} and {}); `git lineage verify --history` reports it",
@@ -240,7 +247,7 @@ fn load(ui: &mut Ui, repo: &git_lineage::repo::Repo) -> Result<Registry, Command
             conflict.second.short()
         ));
     }
-    Ok(registry)
+    Ok((registry, warnings))
 }
 
 fn cmd_list(
@@ -248,7 +255,7 @@ fn cmd_list(
     repo: &git_lineage::repo::Repo,
     args: &ListArgs,
 ) -> Result<ExitCode, CommandError> {
-    let registry = load(ui, repo)?;
+    let (registry, warnings) = load(ui, repo)?;
     let models: Vec<&Model> = registry
         .models
         .values()
@@ -259,7 +266,10 @@ fn cmd_list(
         struct Models<'a> {
             models: Vec<&'a Model>,
         }
-        ui.json(&Models { models })?;
+        ui.json(&super::WithWarnings {
+            document: &Models { models },
+            warnings: &warnings,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     if models.is_empty() {
@@ -289,7 +299,7 @@ fn cmd_show(
     repo: &git_lineage::repo::Repo,
     args: &ShowArgs,
 ) -> Result<ExitCode, CommandError> {
-    let registry = load(ui, repo)?;
+    let (registry, warnings) = load(ui, repo)?;
     let model = registry
         .model(&args.name)
         .map_err(git_lineage::Error::from)?;
@@ -304,7 +314,10 @@ fn cmd_show(
             model: &'a Model,
             events: Vec<&'a registry::Event>,
         }
-        ui.json(&Shown { model, events })?;
+        ui.json(&super::WithWarnings {
+            document: &Shown { model, events },
+            warnings: &warnings,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     for line in registry::show_lines(model, &events) {
@@ -318,10 +331,13 @@ fn cmd_resolve(
     repo: &git_lineage::repo::Repo,
     args: &ResolveArgs,
 ) -> Result<ExitCode, CommandError> {
-    let registry = load(ui, repo)?;
+    let (registry, warnings) = load(ui, repo)?;
     let resolved = registry::resolve(&registry, &args.target)?;
     if args.format == Format::Json {
-        ui.json(&resolved)?;
+        ui.json(&super::WithWarnings {
+            document: &resolved,
+            warnings: &warnings,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     ui.line(format!("model:    {}", resolved.model))?;

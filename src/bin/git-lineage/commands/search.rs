@@ -69,7 +69,7 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
     };
     let history = super::load_history(ui, &repo, args.history.revisions())?;
     let found = git_lineage::query::search(&history.entries, &query);
-    print_entries(ui, &found, args.format)?;
+    print_entries(ui, &found, &history.read_warnings(), args.format)?;
     drop(found);
     super::exit_without_freeing(history);
     Ok(ExitCode::SUCCESS)

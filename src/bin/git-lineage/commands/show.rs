@@ -42,6 +42,7 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
     let spec = git_lineage::refspec::parse(&args.reference).map_err(git_lineage::Error::from)?;
+    let mut warnings = Vec::new();
     let (id, bytes, record) = match git_lineage::refspec::resolve(&store, &spec) {
         Ok(id) => {
             let (bytes, record) = store.read(&id).map_err(git_lineage::Error::from)?;
@@ -51,6 +52,7 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
         // is still in history.
         Err(git_lineage::refspec::RefError::NotFound(_)) => {
             let history = super::load_history(ui, &repo, git_lineage::history::Revisions::All)?;
+            warnings = history.read_warnings();
             let id = git_lineage::refspec::resolve_record(&history, &spec)
                 .map_err(git_lineage::Error::from)?;
             let (bytes, record) = history
@@ -73,10 +75,13 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
     };
     match args.format {
         ShowFormat::Yaml => ui.bytes(&bytes)?,
-        ShowFormat::Json => ui.json(&Shown {
-            id: id.as_str(),
-            path: Store::record_rel_path(&id),
-            record: &record,
+        ShowFormat::Json => ui.json(&super::WithWarnings {
+            document: &Shown {
+                id: id.as_str(),
+                path: Store::record_rel_path(&id),
+                record: &record,
+            },
+            warnings: &warnings,
         })?,
         ShowFormat::Text => {
             for line in render(id.as_str(), &record) {
