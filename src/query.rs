@@ -304,7 +304,7 @@ mod tests {
     }
 
     fn map(yaml: &str) -> ValueMap {
-        serde_yaml::from_str(yaml).expect("test map")
+        crate::yaml::from_str(yaml).expect("test map")
     }
 
     fn agent(name: &str, email: &str) -> Agent {

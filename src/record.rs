@@ -344,15 +344,19 @@ impl Record {
 fn schema_problem(text: &str) -> Option<RecordError> {
     #[derive(Deserialize)]
     struct SchemaOnly {
-        schema: Option<serde_yaml::Value>,
+        schema: Option<crate::yaml::AnyValue>,
     }
     let head: SchemaOnly = crate::yaml::from_str(text).ok()?;
-    match head.schema {
-        None => Some(RecordError::Malformed("missing field 'schema'".into())),
-        Some(serde_yaml::Value::String(s)) if s == SCHEMA => None,
-        Some(serde_yaml::Value::String(found)) => Some(RecordError::UnknownSchema { found }),
-        Some(other) => Some(RecordError::UnknownSchema {
-            found: format!("{other:?}"),
+    let Some(schema) = head.schema else {
+        return Some(RecordError::Malformed("missing field 'schema'".into()));
+    };
+    match schema.as_str() {
+        Some(s) if s == SCHEMA => None,
+        Some(found) => Some(RecordError::UnknownSchema {
+            found: found.to_owned(),
+        }),
+        None => Some(RecordError::UnknownSchema {
+            found: format!("{schema:?}"),
         }),
     }
 }

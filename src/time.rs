@@ -1,17 +1,23 @@
-//! RFC 3339 UTC timestamps with microsecond precision, without a date/time crate.
-//! Owns parsing, formatting, serde support and the `GIT_LINEAGE_NOW` clock override
-//! used for reproducible tests.
+//! RFC 3339 UTC timestamps with microsecond precision. Owns the strict RFC 3339 grammar and
+//! its error messages, formatting, serde support and the `GIT_LINEAGE_NOW` clock override used
+//! for reproducible tests; calendar arithmetic (leap years, days since the epoch) is `jiff`'s.
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::SignedDuration;
+use jiff::civil::{Date, DateTime, Time};
 
 /// Environment variable that, when set to a valid RFC 3339 timestamp, replaces the system
 /// clock in [`Timestamp::now`] (for reproducible tests).
 pub const NOW_ENV_VAR: &str = "GIT_LINEAGE_NOW";
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
-const SECONDS_PER_DAY: i64 = 86_400;
-const MICROS_PER_DAY: i64 = SECONDS_PER_DAY * MICROS_PER_SECOND;
+const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
+/// The Gregorian calendar repeats exactly every 400 years (146,097 days).
+const MICROS_PER_400_YEARS: i64 = 146_097 * MICROS_PER_DAY;
+/// 1970-01-01T00:00:00 as a civil date-time (the Unix epoch in UTC).
+const EPOCH: DateTime = DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
 
 /// A UTC instant with microsecond precision, printed as RFC 3339 like
 /// `2026-11-22T10:00:00.123456Z` (always 6 fractional digits).
@@ -87,12 +93,18 @@ fn now_from(env_value: Option<&str>) -> Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.micros.div_euclid(MICROS_PER_DAY);
-        let in_day = self.micros.rem_euclid(MICROS_PER_DAY);
-        let (year, month, day) = civil_from_days(days);
-        let seconds = in_day / MICROS_PER_SECOND;
-        let fraction = in_day % MICROS_PER_SECOND;
-        let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+        // jiff's civil range is the years -9999..=9999, narrower than i64 microseconds, so the
+        // instant is moved into 1970..2370 by whole 400-year cycles (which leave month, day and
+        // time unchanged) and the cycles are added back to the year.
+        let cycles = self.micros.div_euclid(MICROS_PER_400_YEARS);
+        let within = self.micros.rem_euclid(MICROS_PER_400_YEARS);
+        let civil = EPOCH
+            .checked_add(SignedDuration::from_micros(within))
+            .expect("1970 plus under 400 years is within jiff's range");
+        let year = i64::from(civil.year()) + 400 * cycles;
+        let (month, day) = (civil.month(), civil.day());
+        let (hour, minute, second) = (civil.hour(), civil.minute(), civil.second());
+        let fraction = within % MICROS_PER_SECOND;
         if (0..=9999).contains(&year) {
             write!(f, "{year:04}")?;
         } else {
@@ -147,47 +159,6 @@ impl ParseError {
     /// What is wrong with the text, e.g. `month 13 is out of range 01-12`.
     pub fn reason(&self) -> &str {
         &self.reason
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let (month, day) = (i64::from(month), i64::from(day));
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400; // [0, 399]
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1; // [0, 365], March-based
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// Proleptic Gregorian `(year, month, day)` of a day count since 1970-01-01
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097; // [0, 146096]
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153; // [0, 11], March = 0
-    let day = day_of_year - (153 * mp + 2) / 5 + 1; // [1, 31]
-    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // Both are in small, fixed ranges, so the conversions are lossless.
-    (year, month as u32, day as u32)
-}
-
-fn is_leap_year(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 
@@ -261,7 +232,7 @@ fn parse_micros(text: &str) -> Result<i64, String> {
         bytes: text.as_bytes(),
         pos: 0,
     };
-    let year = i64::from(c.digits(4, "year")?);
+    let year = c.digits(4, "year")?;
     c.expect(b"-", "'-' after the year")?;
     let month = c.digits(2, "month")?;
     c.expect(b"-", "'-' after the month")?;
@@ -269,15 +240,16 @@ fn parse_micros(text: &str) -> Result<i64, String> {
     if !(1..=12).contains(&month) {
         return Err(format!("month {month:02} is out of range 01-12"));
     }
-    let month_days = days_in_month(year, month);
-    if !(1..=month_days).contains(&day) {
-        return Err(format!(
+    // Four and two digits: the narrowing conversions below are lossless.
+    let (year, month, day) = (year as i16, month as i8, day as i8);
+    let date = Date::new(year, month, day).map_err(|_| {
+        let month_days = Date::new(year, month, 1).map_or(31, Date::days_in_month);
+        format!(
             "day {day:02} is out of range for {year:04}-{month:02}, which has {month_days} days"
-        ));
-    }
-    let days = days_from_civil(year, month, day);
+        )
+    })?;
     if c.peek().is_none() {
-        return Ok(days * MICROS_PER_DAY);
+        return Ok(micros_since_epoch(date.to_datetime(Time::midnight())));
     }
 
     c.expect(b"Tt", "'T' between the date and the time")?;
@@ -349,9 +321,18 @@ fn parse_micros(text: &str) -> Result<i64, String> {
         return Err(format!("unexpected {} after the time zone", c.found()));
     }
 
-    let local_seconds =
-        i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second) - offset_seconds;
-    Ok(days * MICROS_PER_DAY + local_seconds * MICROS_PER_SECOND + fraction)
+    // Range-checked above: the narrowing conversions are lossless and `Time::new` succeeds.
+    let time = Time::new(hour as i8, minute as i8, second as i8, 0)
+        .map_err(|e| format!("invalid time of day: {e}"))?;
+    let local = micros_since_epoch(date.to_datetime(time));
+    Ok(local + fraction - offset_seconds * MICROS_PER_SECOND)
+}
+
+/// Microseconds from the epoch to a civil date-time read as UTC (years 0000–9999 fit in i64).
+fn micros_since_epoch(civil: DateTime) -> i64 {
+    let micros = civil.duration_since(EPOCH).as_micros();
+    // At most about ±2.5e17 for the years 0000–9999, far inside i64.
+    i64::try_from(micros).unwrap_or(if micros < 0 { i64::MIN } else { i64::MAX })
 }
 
 #[cfg(test)]
@@ -412,25 +393,50 @@ mod tests {
             Timestamp::from_unix_micros(253_402_300_800 * MICROS_PER_SECOND).to_string(),
             "+10000-01-01T00:00:00.000000Z"
         );
+        assert_eq!(
+            Timestamp::from_unix_micros(-62_167_219_200 * MICROS_PER_SECOND - 1).to_string(),
+            "-0001-12-31T23:59:59.999999Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_micros(i64::MIN).to_string(),
+            "-290308-12-21T19:59:05.224192Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_micros(i64::MAX).to_string(),
+            "+294247-01-10T04:00:54.775807Z"
+        );
+        // An offset can carry the last representable local time past the year 9999.
+        assert_eq!(
+            ts("9999-12-31T23:59:59-05:00").to_string(),
+            "+10000-01-01T04:59:59.000000Z"
+        );
     }
 
+    /// An independent calendar: the first and last day of every month from 0000-01 to 9999-12
+    /// print for the instant a counted number of days after 0000-01-01 and parse back to it,
+    /// which pins the month lengths and the leap-year rule over the whole parsable range.
     #[test]
-    fn civil_conversions_agree_over_all_days() {
-        let first = days_from_civil(0, 1, 1);
-        let last = days_from_civil(9999, 12, 31);
-        let mut expected = (0i64, 1u32, 1u32);
-        for days in first..=last {
-            assert_eq!(civil_from_days(days), expected, "day {days}");
-            assert_eq!(days_from_civil(expected.0, expected.1, expected.2), days);
-            let (y, m, d) = expected;
-            expected = if d < days_in_month(y, m) {
-                (y, m, d + 1)
-            } else if m < 12 {
-                (y, m + 1, 1)
-            } else {
-                (y + 1, 1, 1)
-            };
+    fn every_month_from_year_0_to_9999_prints_and_parses() {
+        let mut micros = -62_167_219_200 * MICROS_PER_SECOND; // 0000-01-01T00:00:00Z
+        for year in 0..=9999i64 {
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+            for month in 1..=12u32 {
+                let days = match month {
+                    2 if leap => 29,
+                    2 => 28,
+                    4 | 6 | 9 | 11 => 30,
+                    _ => 31,
+                };
+                for (day, at) in [(1, micros), (days, micros + (days - 1) * MICROS_PER_DAY)] {
+                    let date = format!("{year:04}-{month:02}-{day:02}");
+                    let t = Timestamp::from_unix_micros(at);
+                    assert_eq!(t.to_string(), format!("{date}T00:00:00.000000Z"));
+                    assert_eq!(ts(&date), t, "{date}");
+                }
+                micros += days * MICROS_PER_DAY;
+            }
         }
+        assert_eq!(micros, 253_402_300_800 * MICROS_PER_SECOND); // 10000-01-01T00:00:00Z
     }
 
     #[test]
@@ -543,24 +549,24 @@ mod tests {
                 Timestamp::from_unix_micros(0),
             ],
         };
-        let text = serde_yaml::to_string(&record).expect("serialise");
+        let text = crate::yaml::to_string(&record).expect("serialise");
         assert!(text.contains("2026-11-22T10:00:00.123456Z"), "{text}");
-        let back: Record = serde_yaml::from_str(&text).expect("deserialise");
+        let back: Record = crate::yaml::from_str(&text).expect("deserialise");
         assert_eq!(back, record);
 
         let plain: Record =
-            serde_yaml::from_str("created: 2026-11-22T12:00:00+02:00\nall: [2026-11-22]\n")
+            crate::yaml::from_str("created: 2026-11-22T12:00:00+02:00\nall: [2026-11-22]\n")
                 .expect("deserialise plain scalars");
         assert_eq!(plain.created, ts("2026-11-22T10:00:00Z"));
 
-        let bad = serde_yaml::from_str::<Record>("created: 2026-02-30\nall: []\n")
+        let bad = crate::yaml::from_str::<Record>("created: 2026-02-30\nall: []\n")
             .expect_err("invalid date");
         let message = bad.to_string();
         assert!(
             message.contains("invalid timestamp '2026-02-30'"),
             "{message}"
         );
-        assert!(serde_yaml::from_str::<Record>("created: 5\nall: []\n").is_err());
+        assert!(crate::yaml::from_str::<Record>("created: 5\nall: []\n").is_err());
     }
 
     #[test]

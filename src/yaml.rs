@@ -1,4 +1,4 @@
-//! YAML reading and writing for lineage manifests.
+//! YAML reading and writing for lineage manifests, and the crate's only use of serde_yaml.
 //! Owns the deterministic emitter whose output reads back identically in serde_yaml (YAML 1.2)
 //! and PyYAML `safe_load` (YAML 1.1), and maps serde_yaml parse errors to 1-based locations.
 
@@ -93,6 +93,27 @@ fn parse_error(err: serde_yaml::Error) -> Error {
             line: None,
             column: None,
         },
+    }
+}
+
+/// Any YAML value, opaque so that the rest of the crate does not depend on serde_yaml
+/// (for example a field whose type is checked after reading, like a record's `schema:`).
+///
+/// `Debug` shows the underlying value, e.g. `Number(2)` or `Sequence [...]`.
+#[derive(Clone, PartialEq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct AnyValue(Value);
+
+impl AnyValue {
+    /// The value as a string, when it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        self.0.as_str()
+    }
+}
+
+impl std::fmt::Debug for AnyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
     }
 }
 
@@ -741,244 +762,101 @@ mod tests {
 
     // ------------------------------------ 2. PyYAML implicit resolvers in Rust
 
-    /// A tiny regex-like matcher: each pattern maps a start position to every position
-    /// where a match can end, so backtracking is exact.
-    type Pat = Box<dyn Fn(&[char], usize) -> Vec<usize>>;
+    /// PyYAML's implicit resolvers: `(tag suffix, pattern, compiled with re.X)`, the pattern
+    /// strings copied verbatim from PyYAML 6 `lib/yaml/resolver.py` (github.com/yaml/pyyaml,
+    /// MIT licence, Copyright (c) 2017-2022 Ingy döt Net, Copyright (c) 2006-2016 Kirill
+    /// Simonov). `yaml` is documentation-only in PyYAML and checked anyway.
+    const PYYAML_RESOLVERS: [(&str, &str, bool); 8] = [
+        (
+            "bool",
+            r"^(?:yes|Yes|YES|no|No|NO
+                    |true|True|TRUE|false|False|FALSE
+                    |on|On|ON|off|Off|OFF)$",
+            true,
+        ),
+        (
+            "float",
+            r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$",
+            true,
+        ),
+        (
+            "int",
+            r"^(?:[-+]?0b[0-1_]+
+                    |[-+]?0[0-7_]+
+                    |[-+]?(?:0|[1-9][0-9_]*)
+                    |[-+]?0x[0-9a-fA-F_]+
+                    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$",
+            true,
+        ),
+        ("merge", r"^(?:<<)$", false),
+        (
+            "null",
+            r"^(?: ~
+                    |null|Null|NULL
+                    | )$",
+            true,
+        ),
+        (
+            "timestamp",
+            r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+                    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+                     (?:[Tt]|[ \t]+)[0-9][0-9]?
+                     :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+                     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
+            true,
+        ),
+        ("value", r"^(?:=)$", false),
+        ("yaml", r"^(?:!|&|\*)$", false),
+    ];
 
-    fn class(pred: impl Fn(char) -> bool + 'static) -> Pat {
-        Box::new(move |t, i| match t.get(i) {
-            Some(&c) if pred(c) => vec![i + 1],
-            _ => vec![],
-        })
-    }
-    fn lit(text: &'static str) -> Pat {
-        Box::new(move |t, i| {
-            let chars: Vec<char> = text.chars().collect();
-            if t.len() >= i + chars.len() && t[i..i + chars.len()] == chars[..] {
-                vec![i + chars.len()]
+    /// Compiles a Python `re` pattern with Python's meaning, for the constructs PyYAML uses:
+    /// `re.X` drops whitespace outside character classes (Rust's `(?x)` would also drop the
+    /// space in `[ \t]`), and a final `$` also matches before one trailing newline.
+    fn python_regex(pattern: &str, verbose: bool) -> regex::Regex {
+        let mut rust = String::new();
+        let (mut in_class, mut escaped) = (false, false);
+        for c in pattern.chars() {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if in_class {
+                in_class = c != ']';
+            } else if c == '[' {
+                in_class = true;
+            } else if verbose && c.is_whitespace() {
+                continue;
             } else {
-                vec![]
+                assert!(
+                    !(verbose && c == '#'),
+                    "comments are not handled: {pattern}"
+                );
             }
-        })
-    }
-    fn seq_p(parts: Vec<Pat>) -> Pat {
-        Box::new(move |t, i| {
-            let mut ends = vec![i];
-            for p in &parts {
-                let mut next: Vec<usize> = ends.iter().flat_map(|&e| p(t, e)).collect();
-                next.sort_unstable();
-                next.dedup();
-                ends = next;
-            }
-            ends
-        })
-    }
-    fn alt(options: Vec<Pat>) -> Pat {
-        Box::new(move |t, i| options.iter().flat_map(|p| p(t, i)).collect())
-    }
-    fn opt(p: Pat) -> Pat {
-        Box::new(move |t, i| {
-            let mut v = p(t, i);
-            v.push(i);
-            v
-        })
-    }
-    fn star(p: Pat) -> Pat {
-        Box::new(move |t, i| {
-            let mut seen = vec![i];
-            let mut frontier = vec![i];
-            while let Some(e) = frontier.pop() {
-                for n in p(t, e) {
-                    if !seen.contains(&n) {
-                        seen.push(n);
-                        frontier.push(n);
-                    }
-                }
-            }
-            seen
-        })
-    }
-    fn plus(p: Pat) -> Pat {
-        let p = std::rc::Rc::new(p);
-        let q = p.clone();
-        seq_p(vec![
-            Box::new(move |t, i| p(t, i)),
-            star(Box::new(move |t, i| q(t, i))),
-        ])
-    }
-    fn full_match(p: &Pat, text: &str) -> bool {
-        let chars: Vec<char> = text.chars().collect();
-        p(&chars, 0).contains(&chars.len())
-    }
-    fn digit() -> Pat {
-        class(|c| c.is_ascii_digit())
-    }
-    fn digit_() -> Pat {
-        class(|c| c.is_ascii_digit() || c == '_')
-    }
-    fn sign() -> Pat {
-        opt(class(|c| c == '-' || c == '+'))
-    }
-    fn words(list: &'static [&'static str]) -> Pat {
-        alt(list.iter().map(|w| lit(w)).collect())
+            rust.push(c);
+        }
+        let rust = rust
+            .strip_suffix('$')
+            .map(|body| format!(r"{body}\n?\z"))
+            .expect("every PyYAML resolver pattern ends with $");
+        regex::Regex::new(&rust).unwrap_or_else(|e| panic!("{pattern:?} -> {rust:?}: {e}"))
     }
 
-    /// PyYAML 6 `resolver.py`, `tag:yaml.org,2002:bool`.
-    fn pyyaml_bool() -> Pat {
-        words(&[
-            "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False",
-            "FALSE", "on", "On", "ON", "off", "Off", "OFF",
-        ])
-    }
-    /// `tag:yaml.org,2002:float`.
-    fn pyyaml_float() -> Pat {
-        let exponent = || {
-            opt(seq_p(vec![
-                class(|c| c == 'e' || c == 'E'),
-                class(|c| c == '-' || c == '+'),
-                plus(digit()),
-            ]))
-        };
-        alt(vec![
-            seq_p(vec![
-                sign(),
-                digit(),
-                star(digit_()),
-                lit("."),
-                star(digit_()),
-                exponent(),
-            ]),
-            seq_p(vec![lit("."), digit(), star(digit_()), exponent()]),
-            seq_p(vec![
-                sign(),
-                digit(),
-                star(digit_()),
-                plus(seq_p(vec![
-                    lit(":"),
-                    opt(class(|c| ('0'..='5').contains(&c))),
-                    digit(),
-                ])),
-                lit("."),
-                star(digit_()),
-            ]),
-            seq_p(vec![sign(), lit("."), words(&["inf", "Inf", "INF"])]),
-            seq_p(vec![lit("."), words(&["nan", "NaN", "NAN"])]),
-        ])
-    }
-    /// `tag:yaml.org,2002:int`.
-    fn pyyaml_int() -> Pat {
-        alt(vec![
-            seq_p(vec![sign(), lit("0b"), plus(class(|c| "01_".contains(c)))]),
-            seq_p(vec![
-                sign(),
-                lit("0"),
-                plus(class(|c| "01234567_".contains(c))),
-            ]),
-            seq_p(vec![
-                sign(),
-                alt(vec![
-                    lit("0"),
-                    seq_p(vec![class(|c| ('1'..='9').contains(&c)), star(digit_())]),
-                ]),
-            ]),
-            seq_p(vec![
-                sign(),
-                lit("0x"),
-                plus(class(|c| c.is_ascii_hexdigit() || c == '_')),
-            ]),
-            seq_p(vec![
-                sign(),
-                class(|c| ('1'..='9').contains(&c)),
-                star(digit_()),
-                plus(seq_p(vec![
-                    lit(":"),
-                    opt(class(|c| ('0'..='5').contains(&c))),
-                    digit(),
-                ])),
-            ]),
-        ])
-    }
-    /// `tag:yaml.org,2002:merge`.
-    fn pyyaml_merge() -> Pat {
-        lit("<<")
-    }
-    /// `tag:yaml.org,2002:null` (including the empty scalar).
-    fn pyyaml_null() -> Pat {
-        words(&["~", "null", "Null", "NULL", ""])
-    }
-    /// `tag:yaml.org,2002:timestamp`.
-    fn pyyaml_timestamp() -> Pat {
-        let d = digit;
-        let blank = || class(|c| c == ' ' || c == '\t');
-        alt(vec![
-            seq_p(vec![
-                d(),
-                d(),
-                d(),
-                d(),
-                lit("-"),
-                d(),
-                d(),
-                lit("-"),
-                d(),
-                d(),
-            ]),
-            seq_p(vec![
-                d(),
-                d(),
-                d(),
-                d(),
-                lit("-"),
-                d(),
-                opt(d()),
-                lit("-"),
-                d(),
-                opt(d()),
-                alt(vec![class(|c| c == 'T' || c == 't'), plus(blank())]),
-                d(),
-                opt(d()),
-                lit(":"),
-                d(),
-                d(),
-                lit(":"),
-                d(),
-                d(),
-                opt(seq_p(vec![lit("."), star(d())])),
-                opt(seq_p(vec![
-                    star(blank()),
-                    alt(vec![
-                        lit("Z"),
-                        seq_p(vec![
-                            class(|c| c == '-' || c == '+'),
-                            d(),
-                            opt(d()),
-                            opt(seq_p(vec![lit(":"), d(), d()])),
-                        ]),
-                    ]),
-                ])),
-            ]),
-        ])
-    }
-    /// `tag:yaml.org,2002:value`.
-    fn pyyaml_value() -> Pat {
-        lit("=")
-    }
-    /// `tag:yaml.org,2002:yaml` (documentation-only in PyYAML, checked anyway).
-    fn pyyaml_yaml() -> Pat {
-        words(&["!", "&", "*"])
+    fn pyyaml_resolvers() -> Vec<(&'static str, regex::Regex)> {
+        PYYAML_RESOLVERS
+            .iter()
+            .map(|&(name, pattern, verbose)| (name, python_regex(pattern, verbose)))
+            .collect()
     }
 
-    fn pyyaml_resolvers() -> Vec<(&'static str, Pat)> {
-        vec![
-            ("bool", pyyaml_bool()),
-            ("float", pyyaml_float()),
-            ("int", pyyaml_int()),
-            ("merge", pyyaml_merge()),
-            ("null", pyyaml_null()),
-            ("timestamp", pyyaml_timestamp()),
-            ("value", pyyaml_value()),
-            ("yaml", pyyaml_yaml()),
-        ]
+    fn pyyaml_resolver(name: &str) -> regex::Regex {
+        pyyaml_resolvers()
+            .into_iter()
+            .find_map(|(n, re)| (n == name).then_some(re))
+            .unwrap_or_else(|| panic!("no resolver {name}"))
     }
 
     #[test]
@@ -987,7 +865,7 @@ mod tests {
         let matches = |name: &str, text: &str| {
             r.iter()
                 .find(|(n, _)| *n == name)
-                .is_some_and(|(_, p)| full_match(p, text))
+                .is_some_and(|(_, re)| re.is_match(text))
         };
         for (name, text) in [
             ("bool", "yes"),
@@ -1011,6 +889,10 @@ mod tests {
             ("timestamp", "2024-01-02T10:00:00Z"),
             ("timestamp", "2024-1-2 10:00:00.5 +01:00"),
             ("value", "="),
+            ("yaml", "*"),
+            // Python's `$` also matches before one final newline.
+            ("bool", "yes\n"),
+            ("timestamp", "2024-1-2\t 10:00:00 Z"),
         ] {
             assert!(matches(name, text), "{name} should match {text:?}");
         }
@@ -1023,6 +905,11 @@ mod tests {
             ("bool", "y"),
             ("null", "nil"),
             ("timestamp", "2024-01-02x"),
+            // Whitespace outside character classes is re.X layout, not part of the pattern.
+            ("null", " "),
+            ("timestamp", "2024 -01 -02"),
+            ("bool", "yes\n\n"),
+            ("int", "1 2"),
         ] {
             assert!(!matches(name, text), "{name} should not match {text:?}");
         }
@@ -1041,9 +928,9 @@ mod tests {
             }
             plain_count += 1;
             assert_eq!(&emitted, text, "plain scalars are written verbatim");
-            for (name, pat) in &resolvers {
+            for (name, re) in &resolvers {
                 assert!(
-                    !full_match(pat, &emitted),
+                    !re.is_match(&emitted),
                     "plain scalar {emitted:?} would be resolved as {name} by PyYAML"
                 );
             }
@@ -1065,9 +952,9 @@ mod tests {
 
     #[test]
     fn float_scalars_match_pyyaml_float_resolver() {
-        let float_re = pyyaml_float();
-        let int_re = pyyaml_int();
-        let ts_re = pyyaml_timestamp();
+        let float_re = pyyaml_resolver("float");
+        let int_re = pyyaml_resolver("int");
+        let ts_re = pyyaml_resolver("timestamp");
         let mut values = example_floats();
         let mut x = 0x9E37_79B9_7F4A_7C15_u64;
         for _ in 0..20_000 {
@@ -1080,14 +967,11 @@ mod tests {
         for f in values {
             let text = float(f);
             assert!(
-                full_match(&float_re, &text),
+                float_re.is_match(&text),
                 "{f:?} -> {text:?} is not a PyYAML float"
             );
-            assert!(!full_match(&int_re, &text), "{text:?} looks like an int");
-            assert!(
-                !full_match(&ts_re, &text),
-                "{text:?} looks like a timestamp"
-            );
+            assert!(!int_re.is_match(&text), "{text:?} looks like an int");
+            assert!(!ts_re.is_match(&text), "{text:?} looks like a timestamp");
             let back: f64 = if f.is_nan() {
                 assert_eq!(text, ".nan");
                 continue;
@@ -1417,7 +1301,29 @@ message: "line1\nline2 \"q\" naïve ✓\n"
         assert_eq!(assert_round_trip(&value), expected);
     }
 
-    // ------------------------------------------------------------ 5. parse errors
+    // -------------------------------------------------------------- 5. AnyValue
+
+    #[test]
+    fn any_value_reads_any_value_and_shows_it_like_serde_yaml() {
+        #[derive(serde::Deserialize)]
+        struct Head {
+            schema: Option<AnyValue>,
+        }
+        let read = |text: &str| from_str::<Head>(text).expect("a mapping").schema;
+        let schema = read("schema: lineage/v1\nother: [1]\n").expect("present");
+        assert_eq!(schema.as_str(), Some("lineage/v1"));
+        assert_eq!(format!("{schema:?}"), r#"String("lineage/v1")"#);
+        let number = read("schema: 2\n").expect("present");
+        assert_eq!(number.as_str(), None);
+        assert_eq!(format!("{number:?}"), "Number(2)");
+        let list = read("schema: [a]\n").expect("present");
+        assert_eq!(format!("{list:?}"), r#"Sequence [String("a")]"#);
+        assert!(read("schema: null\n").is_none());
+        assert!(read("other: 1\n").is_none());
+        assert!(number != schema && read("schema: 2\n") == Some(number));
+    }
+
+    // ------------------------------------------------------------ 6. parse errors
 
     #[test]
     fn parse_errors_have_one_based_locations() {
