@@ -181,7 +181,7 @@ pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<Artifa
     if record::is_uri(rest) {
         // The query and fragment go first, so a token there can never be
         // taken for an `@version`.
-        let (uri, version) = split_version(record::strip_query_and_fragment(rest));
+        let (uri, version) = record::split_version(record::strip_query_and_fragment(rest));
         return Ok(ArtifactSpec::External {
             role,
             uri: strip_credentials(uri),
@@ -199,17 +199,6 @@ pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<Artifa
         role,
         path: PathBuf::from(rest),
     })
-}
-
-/// Split `uri@version` at the last `@` when what follows has no `/`.
-pub fn split_version(uri: &str) -> (&str, Option<&str>) {
-    let after_scheme = uri.find("://").map_or(0, |i| i + 3);
-    match uri.rfind('@') {
-        Some(at) if at > after_scheme && !uri[at + 1..].contains('/') && at + 1 < uri.len() => {
-            (&uri[..at], Some(&uri[at + 1..]))
-        }
-        _ => (uri, None),
-    }
 }
 
 /// What of a URI may be recorded: the user-info (`user:password@`) of its

@@ -35,7 +35,7 @@ pub enum Error {
     Ref(#[from] RefError),
     /// A model registry command refused.
     #[error(transparent)]
-    Registry(#[from] crate::registry::RegistryError),
+    Registry(#[from] crate::registry::model::RegistryError),
     /// Reading lineage history failed.
     #[error(transparent)]
     History(#[from] HistoryError),

@@ -460,6 +460,17 @@ pub fn strip_query_and_fragment(uri: &str) -> &str {
     uri.find(['?', '#']).map_or(uri, |end| &uri[..end])
 }
 
+/// Split `uri@version` at the last `@` when what follows has no `/`.
+pub fn split_version(uri: &str) -> (&str, Option<&str>) {
+    let after_scheme = uri.find("://").map_or(0, |i| i + 3);
+    match uri.rfind('@') {
+        Some(at) if at > after_scheme && !uri[at + 1..].contains('/') && at + 1 < uri.len() => {
+            (&uri[..at], Some(&uri[at + 1..]))
+        }
+        _ => (uri, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,7 +45,7 @@ pub enum RefSpec {
         /// The model name.
         name: String,
         /// The version or stage.
-        selector: crate::registry::Selector,
+        selector: crate::registry::model::Selector,
     },
     /// A path, optionally `path@REV` (decided at resolution: an existing
     /// path containing `@` is taken as a path).
@@ -81,7 +81,7 @@ pub enum RefError {
         /// The REF as given.
         text: String,
         /// Why it did not resolve.
-        source: crate::registry::RegistryError,
+        source: crate::registry::model::RegistryError,
     },
     /// Nothing in the lineage graph matches an artifact or commit REF.
     #[error("{what} is not in the lineage graph")]
@@ -156,7 +156,7 @@ pub fn parse(text: &str) -> Result<RefSpec, RefError> {
         return non_empty(rev).map(RefSpec::Commit);
     }
     if let Some(rest) = text.strip_prefix("model:") {
-        return crate::registry::parse_selector(rest)
+        return crate::registry::model::parse_selector(rest)
             .map(|(name, selector)| RefSpec::Model { name, selector })
             .map_err(|_| RefError::Malformed(text.into()));
     }
@@ -166,7 +166,7 @@ pub fn parse(text: &str) -> Result<RefSpec, RefError> {
             .ok_or_else(|| RefError::Malformed(text.into()));
     }
     if crate::record::is_uri(text) {
-        let (uri, version) = crate::capture::split_version(text);
+        let (uri, version) = crate::record::split_version(text);
         return Ok(RefSpec::Uri {
             uri: uri.to_string(),
             version: version.map(str::to_string),
@@ -248,9 +248,9 @@ fn model_version(
     history: &History,
     spec: &RefSpec,
     name: &str,
-    selector: &crate::registry::Selector,
-) -> Result<crate::registry::Version, RefError> {
-    crate::registry::Registry::from_history(history)
+    selector: &crate::registry::model::Selector,
+) -> Result<crate::registry::model::Version, RefError> {
+    crate::registry::model::Registry::from_history(history)
         .resolve(name, selector)
         .cloned()
         .map_err(|source| RefError::Model {
@@ -420,11 +420,11 @@ fn display(spec: &RefSpec) -> String {
         RefSpec::Commit(rev) => format!("commit:{rev}"),
         RefSpec::Model {
             name,
-            selector: crate::registry::Selector::Version(n),
+            selector: crate::registry::model::Selector::Version(n),
         } => format!("model:{name}@v{n}"),
         RefSpec::Model {
             name,
-            selector: crate::registry::Selector::Stage(stage),
+            selector: crate::registry::model::Selector::Stage(stage),
         } => format!("model:{name}@{stage}"),
         RefSpec::Path(p) => p.clone(),
     }
@@ -495,14 +495,14 @@ mod tests {
             parse("model:fraud@production").unwrap(),
             RefSpec::Model {
                 name: "fraud".into(),
-                selector: crate::registry::Selector::Stage("production".into())
+                selector: crate::registry::model::Selector::Stage("production".into())
             }
         );
         assert_eq!(
             parse("model:fraud@v3").unwrap(),
             RefSpec::Model {
                 name: "fraud".into(),
-                selector: crate::registry::Selector::Version(3)
+                selector: crate::registry::model::Selector::Version(3)
             }
         );
         assert!(matches!(parse("model:fraud"), Err(RefError::Malformed(_))));

@@ -478,6 +478,31 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// Verify the signature of `commit` (40 hex) the way `git verify-commit`
+    /// does: gix runs the program git config names (`gpg.program`, or
+    /// `gpg.ssh.program` with `gpg.ssh.allowedSignersFile`, `gpg.minTrustLevel`).
+    /// What is trusted is the user's keyring or allowed-signers file.
+    /// `Ok(())` when it verifies, otherwise why not, in words.
+    pub fn verify_commit_signature(&self, commit: &str) -> std::result::Result<(), String> {
+        let id = gix::ObjectId::from_hex(commit.as_bytes())
+            .map_err(|e| format!("'{commit}' is not a commit id: {e}"))?;
+        let found = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| format!("cannot read commit {commit}: {e}"))?;
+        match found.verify_signature() {
+            Ok(None) => Err("the commit is not signed".into()),
+            Ok(Some(outcome)) if outcome.is_valid() => Ok(()),
+            Ok(Some(outcome)) => Err(format!(
+                "its signature does not verify ({})",
+                String::from_utf8_lossy(&outcome.output).trim()
+            )),
+            Err(e) => Err(format!("its signature could not be verified: {e}")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

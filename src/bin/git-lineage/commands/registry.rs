@@ -288,7 +288,7 @@ fn cmd_list(
             "{:<width$}  {:<6}  {}",
             model.name,
             format!("v{}", model.latest()),
-            registry::stages_text(model)
+            registry::render::stages_text(model)
         ))?;
     }
     Ok(ExitCode::SUCCESS)
@@ -320,7 +320,7 @@ fn cmd_show(
         })?;
         return Ok(ExitCode::SUCCESS);
     }
-    for line in registry::show_lines(model, &events) {
+    for line in registry::render::show_lines(model, &events) {
         ui.line(line)?;
     }
     Ok(ExitCode::SUCCESS)

@@ -122,6 +122,6 @@ impl DemoRegistry {
     /// The lines `git lineage registry show fraud-model` prints.
     pub fn show_lines(&self) -> Vec<String> {
         let events: Vec<&git_lineage::registry::Event> = self.events.iter().collect();
-        git_lineage::registry::show_lines(&self.model, &events)
+        git_lineage::registry::render::show_lines(&self.model, &events)
     }
 }

@@ -1,0 +1,324 @@
+//! Registry events: `register`, `approve`/`reject`, `promote`, `rollback`
+//! and `deprecate` check the request against the folded state and the
+//! stage policy, then write (and optionally commit) one record each.
+
+use std::path::PathBuf;
+
+use super::load;
+use super::model::{
+    APPROVE, DEPRECATE, Model, PROMOTE, REGISTER, REJECT, ROLLBACK, RegistryError, Selector,
+    Version, parse_version_selector,
+};
+use super::policy::{policy_problems, verify_commit_signature};
+use crate::capture::{Context, Recorded, Side};
+use crate::config::{Config, StagePolicy};
+use crate::hash::ContentHash;
+use crate::history::{CommitInfo, History};
+use crate::params::{Value, ValueMap};
+use crate::record::{Artifact, Environment, Record, RecordId, SCHEMA};
+use crate::repo::Repo;
+use crate::store::Store;
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+/// What a registry event command takes beyond its own arguments.
+#[derive(Debug, Clone, Default)]
+pub struct EventOptions {
+    /// Commit the event record to the current branch.
+    pub commit: bool,
+    /// The directory relative paths are resolved against.
+    pub cwd: PathBuf,
+}
+
+/// `register NAME --artifact PATH|blake3:… [--from REF] [--description …]`.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterRequest {
+    /// The model name.
+    pub name: String,
+    /// A path, or `blake3:<hex>` of a recorded output.
+    pub artifact: String,
+    /// The producing record's REF; found by hash when absent.
+    pub from: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+/// Register the next version of a model.
+pub fn register(
+    repo: &Repo,
+    request: &RegisterRequest,
+    options: &EventOptions,
+) -> Result<Recorded> {
+    crate::record::check_name(&request.name).map_err(|problem| Error::InvalidArgument {
+        field: "NAME",
+        problem,
+    })?;
+    let (history, registry) = load(repo)?;
+    let bad = |problem: String| RegistryError::BadArtifact {
+        spec: request.artifact.clone(),
+        problem,
+    };
+    let mut artifact = if let Some(hex) = request.artifact.strip_prefix("blake3:") {
+        let hash = ContentHash::from_hex(hex)
+            .ok_or_else(|| bad("not blake3:<64 lowercase hex>".into()))?;
+        Artifact {
+            hash: Some(hash),
+            path: recorded_path(&history, &hash),
+            ..Artifact::default()
+        }
+    } else {
+        let ctx = Context::new(repo)?;
+        let spec = request.artifact.clone();
+        let mut found = ctx.artifacts(Side::Input, &[spec], &options.cwd)?;
+        ctx.save_cache();
+        match found.len() {
+            1 => found.remove(0),
+            _ => return Err(bad("must name exactly one file or directory".into()).into()),
+        }
+    };
+    artifact.role = Some("model".into());
+    let hash = artifact
+        .hash
+        .ok_or_else(|| bad("has no content hash (an external URI); give a local path".into()))?;
+    let producer = match &request.from {
+        Some(text) => crate::refspec::resolve_record(&history, &crate::refspec::parse(text)?)?,
+        None => producer_of(&history, &hash).ok_or(RegistryError::NoProducer(hash))?,
+    };
+    let number = registry.models.get(&request.name).map_or(0, Model::latest) + 1;
+    let mut params = ValueMap::new();
+    params.insert("version".into(), Value::Int(number as i64));
+    if let Some(d) = &request.description {
+        params.insert("description".into(), Value::String(d.clone()));
+    }
+    write_event(
+        repo,
+        REGISTER,
+        &request.name,
+        params,
+        vec![artifact],
+        vec![producer],
+        options,
+    )
+}
+
+/// The latest record listing `hash` as an output.
+fn producer_of(history: &History, hash: &ContentHash) -> Option<RecordId> {
+    history
+        .entries
+        .iter()
+        .rev()
+        .filter(|e| !e.summary.kind.starts_with("registry-"))
+        .find(|e| {
+            e.summary
+                .with_links(|s| s.outputs.iter().any(|a| a.hash.as_ref() == Some(hash)))
+        })
+        .map(|e| e.id.clone())
+}
+
+fn recorded_path(history: &History, hash: &ContentHash) -> Option<String> {
+    history.entries.iter().rev().find_map(|e| {
+        e.summary.with(|s| {
+            s.outputs
+                .iter()
+                .find(|a| a.hash.as_ref() == Some(hash))
+                .and_then(|a| a.path.clone().or(a.uri.clone()))
+        })
+    })
+}
+
+/// A review: `approve` or `reject`.
+pub fn review(
+    repo: &Repo,
+    target: &str,
+    approve: bool,
+    comment: Option<&str>,
+    options: &EventOptions,
+) -> Result<Recorded> {
+    let (name, number) = parse_version_selector(target)?;
+    let (_, registry) = load(repo)?;
+    let version = registry.resolve(&name, &Selector::Version(number))?;
+    let mut params = version_params(number);
+    if let Some(c) = comment {
+        params.insert("comment".into(), Value::String(c.to_string()));
+    }
+    let kind = if approve { APPROVE } else { REJECT };
+    let register = version.register.clone();
+    write_event(
+        repo,
+        kind,
+        &name,
+        params,
+        Vec::new(),
+        vec![register],
+        options,
+    )
+}
+
+fn version_params(number: u64) -> ValueMap {
+    let mut params = ValueMap::new();
+    params.insert("version".into(), Value::Int(number as i64));
+    params
+}
+
+fn check_stage(repo: &Repo, stage: &str) -> Result<Config> {
+    let config = Store::new(repo.root()).config()?;
+    if config.stages.iter().any(|s| s == stage) {
+        Ok(config)
+    } else {
+        Err(RegistryError::UnknownStage {
+            stage: stage.to_string(),
+            stages: config.stages,
+        }
+        .into())
+    }
+}
+
+/// Move `stage` to `NAME@vN`.
+pub fn promote(repo: &Repo, target: &str, stage: &str, options: &EventOptions) -> Result<Recorded> {
+    let (name, number) = parse_version_selector(target)?;
+    let config = check_stage(repo, stage)?;
+    let (_, registry) = load(repo)?;
+    let version = registry.resolve(&name, &Selector::Version(number))?;
+    let policy = config.stage_policy(stage);
+    if policy != StagePolicy::default() {
+        let promoter = repo.identity()?;
+        let signed = |c: &CommitInfo| verify_commit_signature(repo, &c.id);
+        let problems = policy_problems(stage, &policy, version, &promoter, &signed);
+        if !problems.is_empty() {
+            return Err(RegistryError::PolicyRefused {
+                model: name,
+                version: number,
+                stage: stage.to_string(),
+                problems,
+            }
+            .into());
+        }
+    }
+    let state = if version.deprecated {
+        Some("deprecated")
+    } else if !version.rejections.is_empty() {
+        Some("rejected")
+    } else {
+        None
+    };
+    if let Some(state) = state {
+        return Err(RegistryError::NotPromotable {
+            model: name,
+            version: number,
+            state,
+        }
+        .into());
+    }
+    let mut params = version_params(number);
+    params.insert("stage".into(), Value::String(stage.to_string()));
+    let register = version.register.clone();
+    let inputs = artifact_of(version);
+    write_event(
+        repo,
+        PROMOTE,
+        &name,
+        params,
+        inputs,
+        vec![register],
+        options,
+    )
+}
+
+fn artifact_of(version: &Version) -> Vec<Artifact> {
+    version
+        .artifact
+        .map(|hash| Artifact {
+            path: version.path.clone().filter(|p| !crate::record::is_uri(p)),
+            uri: version.path.clone().filter(|p| crate::record::is_uri(p)),
+            role: Some("model".into()),
+            hash: Some(hash),
+            ..Artifact::default()
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Move `stage` of `name` back to the version it held before.
+pub fn rollback(repo: &Repo, name: &str, stage: &str, options: &EventOptions) -> Result<Recorded> {
+    check_stage(repo, stage)?;
+    let (_, registry) = load(repo)?;
+    let model = registry.model(name)?;
+    let held = model.stages.get(stage).cloned().unwrap_or_default();
+    let (Some(from), Some(&back)) = (held.current, held.previous.last()) else {
+        return Err(RegistryError::NoPrevious {
+            model: name.to_string(),
+            stage: stage.to_string(),
+        }
+        .into());
+    };
+    let mut params = version_params(back);
+    params.insert("from".into(), Value::Int(from as i64));
+    params.insert("stage".into(), Value::String(stage.to_string()));
+    let version = registry.resolve(name, &Selector::Version(back))?;
+    let register = version.register.clone();
+    let inputs = artifact_of(version);
+    write_event(
+        repo,
+        ROLLBACK,
+        name,
+        params,
+        inputs,
+        vec![register],
+        options,
+    )
+}
+
+/// Mark `NAME@vN` deprecated.
+pub fn deprecate(repo: &Repo, target: &str, options: &EventOptions) -> Result<Recorded> {
+    let (name, number) = parse_version_selector(target)?;
+    let (_, registry) = load(repo)?;
+    let version = registry.resolve(&name, &Selector::Version(number))?;
+    let register = version.register.clone();
+    write_event(
+        repo,
+        DEPRECATE,
+        &name,
+        version_params(number),
+        Vec::new(),
+        vec![register],
+        options,
+    )
+}
+
+fn write_event(
+    repo: &Repo,
+    kind: &str,
+    name: &str,
+    params: ValueMap,
+    inputs: Vec<Artifact>,
+    references: Vec<RecordId>,
+    options: &EventOptions,
+) -> Result<Recorded> {
+    let store = Store::new(repo.root());
+    let record = Record {
+        schema: SCHEMA.to_string(),
+        kind: kind.to_string(),
+        name: name.to_string(),
+        recorded: Timestamp::now(),
+        started: None,
+        ended: None,
+        exit: None,
+        agent: repo.identity()?,
+        code: repo.code_state(&[])?,
+        command: Vec::new(),
+        params,
+        seed: None,
+        environment: Environment {
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
+            ..Environment::default()
+        },
+        inputs,
+        outputs: Vec::new(),
+        metrics: ValueMap::new(),
+        references,
+        note: None,
+    };
+    crate::capture::store_record(repo, &store, record, options.commit)
+}
