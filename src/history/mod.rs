@@ -8,6 +8,7 @@
 //! tips, so a repeated query reads one file. Uncached commits are diffed on
 //! all cores.
 
+mod commits;
 pub mod index;
 mod model;
 mod snapshot;
@@ -20,6 +21,9 @@ use std::sync::Arc;
 use gix::ObjectId;
 use gix::hashtable::{HashMap, HashSet};
 
+pub use commits::{
+    CommitRange, CommitRangeError, commits_between, is_shallow, merge_base, resolve_commit_id,
+};
 pub use model::*;
 pub(crate) use walk::{commit_info, tune};
 

@@ -1,0 +1,225 @@
+//! The plain-text rendering of a diff: one block per record, `+`/`-`/`~`
+//! marking added, removed and changed lines.
+
+use std::fmt::Write;
+
+use super::{commits_note, count, human_size, percent, short, short_hash, signed};
+use crate::diff::model::{ArtifactState, Diff, RecordDiff, RecordRef};
+use crate::params::Value;
+
+/// Human-readable text: one block per record, `+`/`-`/`~` marking
+/// added, removed and changed lines.
+pub fn text(diff: &Diff) -> String {
+    let mut out = String::new();
+    match diff {
+        Diff::Records(diff) => {
+            record_text(&mut out, diff);
+        }
+        Diff::Range(range) => {
+            let _ = writeln!(
+                out,
+                "range {} (base {}, head {}): {}, {}",
+                range.range,
+                short(&range.base),
+                short(&range.head),
+                count(range.records.len(), "new record"),
+                count(range.findings.len(), "integrity finding"),
+            );
+            if !range.findings.is_empty() {
+                out.push_str("\nintegrity findings:\n");
+                for finding in &range.findings {
+                    let _ = writeln!(
+                        out,
+                        "  {} {}: {} (commit {} by {} <{}>: {})",
+                        finding.kind.as_str(),
+                        finding.path,
+                        finding.message,
+                        finding.commit.short(),
+                        finding.commit.author.name,
+                        finding.commit.author.email,
+                        finding.commit.message
+                    );
+                }
+            }
+            for record in &range.records {
+                out.push('\n');
+                record_text(&mut out, &record.diff);
+            }
+        }
+    }
+    out
+}
+
+fn record_text(out: &mut String, diff: &RecordDiff) {
+    let new = &diff.new;
+    let introduced = |r: &RecordRef| {
+        r.commit.as_ref().map_or_else(
+            || "uncommitted".to_string(),
+            |c| format!("commit {}", c.short()),
+        )
+    };
+    match &diff.old {
+        Some(old) => {
+            let _ = writeln!(
+                out,
+                "{} {}: {} ({}) → {} ({})",
+                new.kind,
+                new.name,
+                old.id.short(),
+                introduced(old),
+                new.id.short(),
+                introduced(new)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "{} {}: new {} ({}), nothing earlier to compare with",
+                new.kind,
+                new.name,
+                new.id.short(),
+                introduced(new)
+            );
+        }
+    }
+    if diff.is_empty() {
+        out.push_str("  no differences\n");
+        return;
+    }
+    if !diff.params.is_empty() {
+        out.push_str("  params:\n");
+        for p in &diff.params {
+            let _ = writeln!(
+                out,
+                "    {} {}: {}",
+                p.change.sign(),
+                p.key,
+                arrow(p.old.as_ref(), p.new.as_ref())
+            );
+        }
+    }
+    if !diff.metrics.is_empty() {
+        out.push_str("  metrics:\n");
+        for m in &diff.metrics {
+            let deltas = match (m.delta, m.relative) {
+                (Some(d), Some(r)) => format!(" ({}, {})", signed(d), percent(r)),
+                (Some(d), None) => format!(" ({})", signed(d)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "    {} {}: {}{deltas}",
+                m.change.sign(),
+                m.key,
+                arrow(m.old.as_ref(), m.new.as_ref())
+            );
+        }
+    }
+    for (title, list) in [("inputs", &diff.inputs), ("outputs", &diff.outputs)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "  {title}:");
+        for a in list {
+            let role = a
+                .new
+                .as_ref()
+                .or(a.old.as_ref())
+                .and_then(|s| s.role.as_deref())
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {} {}{role}: {}",
+                a.change.sign(),
+                a.locator,
+                state_arrow(a.old.as_ref(), a.new.as_ref())
+            );
+        }
+    }
+    if let Some(code) = &diff.code {
+        let _ = writeln!(
+            out,
+            "  code: {}{}",
+            arrow_str(
+                code.old.as_deref().map(|c| short(c).to_string()),
+                code.new.as_deref().map(|c| short(c).to_string())
+            ),
+            commits_note(code)
+        );
+        for commit in &code.commits {
+            let _ = writeln!(
+                out,
+                "    {} {} ({}, {})",
+                commit.short(),
+                commit.message,
+                commit.author.name,
+                &commit.date.to_string()[..10]
+            );
+        }
+        if code.ahead > code.commits.len() {
+            let _ = writeln!(out, "    … and {} more", code.ahead - code.commits.len());
+        }
+    }
+    if !diff.environment.is_empty() {
+        out.push_str("  environment:\n");
+        for l in &diff.environment.lockfiles {
+            let _ = writeln!(
+                out,
+                "    {} lockfile {}: {}",
+                l.change.sign(),
+                l.path,
+                arrow_str(l.old.map(|h| short_hash(&h)), l.new.map(|h| short_hash(&h)))
+            );
+        }
+        if let Some(image) = &diff.environment.image {
+            let _ = writeln!(
+                out,
+                "    {} image: {}",
+                image.change.sign(),
+                arrow_str(image.old.clone(), image.new.clone())
+            );
+        }
+    }
+    if let Some(seed) = &diff.seed {
+        let _ = writeln!(
+            out,
+            "  seed: {}",
+            arrow_str(
+                seed.old.map(|s| s.to_string()),
+                seed.new.map(|s| s.to_string())
+            )
+        );
+    }
+}
+
+fn arrow(old: Option<&Value>, new: Option<&Value>) -> String {
+    arrow_str(old.map(Value::to_string), new.map(Value::to_string))
+}
+
+fn arrow_str(old: Option<String>, new: Option<String>) -> String {
+    match (old, new) {
+        (Some(o), Some(n)) => format!("{o} → {n}"),
+        (None, Some(n)) => n,
+        (Some(o), None) => format!("{o} (removed)"),
+        (None, None) => String::new(),
+    }
+}
+
+fn state_text(state: &ArtifactState) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = &state.hash {
+        parts.push(short_hash(h));
+    }
+    if let Some(v) = &state.version {
+        parts.push(format!("version {v}"));
+    }
+    if let Some(size) = state.size {
+        parts.push(human_size(size));
+    }
+    parts.join(", ")
+}
+
+fn state_arrow(old: Option<&ArtifactState>, new: Option<&ArtifactState>) -> String {
+    arrow_str(old.map(state_text), new.map(state_text))
+}
