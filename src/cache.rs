@@ -253,6 +253,37 @@ pub fn write_parts_atomically(path: &Path, parts: &[&[u8]], durable: bool) -> st
     result
 }
 
+/// Write `bytes` to `path` through a temporary file in `temp_dir` (for
+/// records: `.git/lineage/tmp/`, where `git add` never looks) and a rename,
+/// synced first. When `temp_dir` is on another file system than `path` (the
+/// rename fails with `EXDEV`), falls back to [`write_atomically`], whose
+/// temporary `.<name>.<pid>.<n>.<nanos>.tmp` sits beside `path`.
+pub fn write_atomically_via(path: &Path, bytes: &[u8], temp_dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(temp_dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temp = unique_temp_path(temp_dir, name);
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            if e.kind() == std::io::ErrorKind::CrossesDevices {
+                write_atomically(path, bytes)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
 /// A temporary file name beside `name` in `dir` that no other process or
 /// thread will choose: `.<name>.<pid>.<counter>.tmp`.
 pub fn unique_temp_path(dir: &Path, name: &str) -> PathBuf {

@@ -545,6 +545,8 @@ pub fn load(repo: &Repo) -> Result<(History, Registry)> {
 pub struct EventOptions {
     /// Commit the event record to the current branch.
     pub commit: bool,
+    /// How to commit (hooks, signing), like `git commit`'s flags.
+    pub commit_options: crate::commit::CommitOptions,
     /// The directory relative paths are resolved against.
     pub cwd: PathBuf,
 }
@@ -1032,7 +1034,12 @@ fn write_event(
         references,
         note: None,
     };
-    crate::capture::store_record(repo, &store, record, options.commit)
+    crate::capture::store_record(
+        repo,
+        &store,
+        record,
+        options.commit.then_some(&options.commit_options),
+    )
 }
 
 /// The stages a model's versions hold now, like `production=v2 staging=v3`;
