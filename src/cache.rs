@@ -300,6 +300,22 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn atomic_writes_via_a_temp_dir_leave_nothing_beside_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("records/ab/x.yaml");
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let temp = dir.path().join("git/lineage/tmp");
+        write_atomically_via(&target, b"record", &temp).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"record");
+        let beside: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(beside, vec![std::ffi::OsString::from("x.yaml")]);
+        assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0);
+    }
+
+    #[test]
     fn entries_survive_a_save_and_load() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data.bin");

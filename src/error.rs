@@ -130,7 +130,9 @@ impl Error {
             Error::Repo(e) => repo_hint(e)?,
             Error::NotCommitted { path, source, .. } => {
                 let retry = repo_hint(source).unwrap_or_else(|| "fix the problem above".into());
-                if matches!(source, RepoError::HeadMoved) {
+                if matches!(source, RepoError::HeadMoved | RepoError::RefLocked(_))
+                    || matches!(source, RepoError::Git { action, .. } if action.contains("staged"))
+                {
                     format!("{retry}; the record file {path} is complete and staged in the index: commit it with `git commit`")
                 } else {
                     format!("{retry}; nothing was committed or staged, the record file {path} is complete and kept (untracked): commit it with `git add {path} && git commit`, or delete it")
@@ -195,7 +197,7 @@ fn repo_hint(error: &RepoError) -> Option<String> {
         RepoError::NoIdentity => {
             "set it with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`"
         }
-        RepoError::Locked(path) => {
+        RepoError::Locked(path) | RepoError::RefLocked(path) => {
             return Some(format!(
                 "another git process seems to be running in this repository; wait for it to finish and try again. If no git process is running, one crashed earlier: remove the file manually to continue (`rm '{}'`)",
                 path.display()

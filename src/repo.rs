@@ -40,6 +40,10 @@ pub enum RepoError {
         "HEAD moved while committing (another commit landed at the same time); the record is staged in the index but not committed"
     )]
     HeadMoved,
+    /// `HEAD.lock` or the branch's lock file exists (another git process, or
+    /// a crashed one): the files are staged in the index but not committed.
+    #[error("unable to lock HEAD or its branch: '{}' exists; the record is staged in the index but not committed", .0.display())]
+    RefLocked(PathBuf),
     /// A hook or the signing program stopped the commit.
     #[error(transparent)]
     Commit(#[from] CommitError),
@@ -460,15 +464,41 @@ impl Repo {
             commit.parents.len(),
         );
         let head_name: gix::refs::FullName = "HEAD".try_into().map_err(|_| RepoError::HeadMoved)?;
-        self.repo
-            .edit_reference(
-                RefEdit::update(head_name, commit_id, expected, reflog).with_deref(true),
-            )
-            .map_err(|_| RepoError::HeadMoved)?;
+        if let Err(source) = self.repo.edit_reference(
+            RefEdit::update(head_name, commit_id, expected, reflog).with_deref(true),
+        ) {
+            return Err(self.ref_update_error(parent, source));
+        }
         drop(lock); // removes index.lock: the index is already in place
         // Like git, a failing post-commit hook does not undo the commit.
         let _ = crate::commit::run_hook(&self.repo, &self.root, "post-commit", &[], None);
         Ok(commit_id.to_string())
+    }
+
+    /// Why moving HEAD failed: it moved (compare-and-swap lost), its
+    /// `.lock` file or its branch's exists (a crashed or running git), or else.
+    fn ref_update_error(&self, parent: Option<gix::ObjectId>, source: gix::Error) -> RepoError {
+        let head = self.repo.head().ok();
+        let now = head.as_ref().and_then(|h| h.id()).map(|id| id.detach());
+        if now != parent {
+            return RepoError::HeadMoved;
+        }
+        let name = head
+            .as_ref()
+            .and_then(|h| h.referent_name())
+            .map(|n| n.as_bstr().to_str_lossy().into_owned())
+            .unwrap_or_else(|| "HEAD".into());
+        let locks = [
+            self.repo.git_dir().join("HEAD.lock"),
+            self.repo.common_dir().join(format!("{name}.lock")),
+        ];
+        if let Some(lock) = locks.into_iter().find(|l| l.exists()) {
+            return RepoError::RefLocked(lock);
+        }
+        RepoError::Git {
+            action: "move HEAD (the record is staged in the index but not committed)",
+            source,
+        }
     }
 
     /// Where git-lineage writes temporary files: `.git/lineage/tmp/`, a
