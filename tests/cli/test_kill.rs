@@ -41,8 +41,8 @@ fn env_number(name: &str, default: u64) -> u64 {
 }
 
 /// Run git-lineage with `args`, SIGKILL it after `delay` unless it ended;
-/// true when it was killed.
-fn run_and_kill(env: &TestEnv, repo: &Path, args: &[String], delay: Duration) -> bool {
+/// `None` when it was killed, else how long it ran.
+fn run_and_kill(env: &TestEnv, repo: &Path, args: &[String], delay: Duration) -> Option<Duration> {
     let mut child = env
         .command(bin(), repo)
         .args(args)
@@ -50,15 +50,16 @@ fn run_and_kill(env: &TestEnv, repo: &Path, args: &[String], delay: Duration) ->
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn git-lineage");
-    let deadline = Instant::now() + delay;
+    let start = Instant::now();
+    let deadline = start + delay;
     loop {
         if child.try_wait().expect("wait").is_some() {
-            return false;
+            return Some(start.elapsed());
         }
         if Instant::now() >= deadline {
             child.kill().expect("SIGKILL");
             child.wait().expect("reap");
-            return true;
+            return None;
         }
         std::thread::sleep(Duration::from_micros(200));
     }
@@ -213,21 +214,24 @@ fn kills_at_any_instant_leave_nothing_or_a_complete_record() {
         // Half the delays anywhere in the run, half in its last 30%, where
         // the index and HEAD are written. Runs that end before their kill
         // do not count: the loop goes on until `count` runs were killed.
-        let whole = duration_of(&env, &repo, &args_of(1_000_000));
-        let span = whole.mul_f64(1.1);
-        let tail_start = whole.mul_f64(0.7);
-        let tail = whole.mul_f64(0.3);
+        // A run's time, re-measured from the runs that end before their
+        // kill (the machine's load changes while the loop runs).
+        let mut whole = duration_of(&env, &repo, &args_of(1_000_000));
         let mut killed = 0;
         let mut n = 0;
-        while killed < count && n < 4 * count {
+        while killed < count && n < 10 * count {
+            let span = whole.mul_f64(1.1);
+            let tail_start = whole.mul_f64(0.7);
+            let tail = whole.mul_f64(0.3);
             let _ = std::fs::remove_file(repo.join(".git/lineage/stat-cache"));
             let delay = if n % 2 == 0 {
                 rng.delay(span)
             } else {
                 tail_start + rng.delay(tail)
             };
-            if run_and_kill(&env, &repo, &args_of(n), delay) {
-                killed += 1;
+            match run_and_kill(&env, &repo, &args_of(n), delay) {
+                None => killed += 1,
+                Some(took) => whole = (whole + took) / 2,
             }
             // Like the reproduction: a kill may leave index.lock, or
             // HEAD's or the branch's lock, as a killed `git commit` does.
@@ -237,9 +241,7 @@ fn kills_at_any_instant_leave_nothing_or_a_complete_record() {
             assert_consistent(&env, &repo, &format!("{what} #{n} killed after {delay:?}"));
             n += 1;
         }
-        eprintln!(
-            "{what}: {killed} SIGKILLs in {n} runs (delays up to {span:?}, a run takes {whole:?})"
-        );
+        eprintln!("{what}: {killed} SIGKILLs in {n} runs (a run takes about {whole:?})");
         assert_eq!(
             killed, count,
             "{what}: only {killed} of {n} runs were killed; the delays are too long"
