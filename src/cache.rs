@@ -267,6 +267,37 @@ pub fn write_parts_atomically(path: &Path, parts: &[&[u8]], durable: bool) -> st
     result
 }
 
+/// Write `bytes` to `path` through a temporary file in `temp_dir` (for
+/// records: `.git/lineage/tmp/`, where `git add` never looks) and a rename,
+/// synced first. When `temp_dir` is on another file system than `path` (the
+/// rename fails with `EXDEV`), falls back to [`write_atomically`], whose
+/// temporary `.<name>.<pid>.<n>.<nanos>.tmp` sits beside `path`.
+pub fn write_atomically_via(path: &Path, bytes: &[u8], temp_dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(temp_dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temp = unique_temp_path(temp_dir, name);
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            if e.kind() == std::io::ErrorKind::CrossesDevices {
+                write_atomically(path, bytes)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
 /// A temporary file name beside `name` in `dir` that no other process or
 /// thread will choose: `.<name>.<pid>.<counter>.tmp`.
 pub fn unique_temp_path(dir: &Path, name: &str) -> PathBuf {
@@ -281,6 +312,22 @@ pub fn unique_temp_path(dir: &Path, name: &str) -> PathBuf {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn atomic_writes_via_a_temp_dir_leave_nothing_beside_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("records/ab/x.yaml");
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let temp = dir.path().join("git/lineage/tmp");
+        write_atomically_via(&target, b"record", &temp).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"record");
+        let beside: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(beside, vec![std::ffi::OsString::from("x.yaml")]);
+        assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0);
+    }
 
     #[test]
     fn entries_survive_a_save_and_load() {

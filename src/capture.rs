@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::cache::StatCache;
+use crate::commit::CommitOptions;
 use crate::hash::{Digest, Hasher};
 use crate::params::{self, ValueMap};
 use crate::record::{
@@ -63,6 +64,8 @@ pub struct RecordRequest {
     pub exit: Option<ExitStatus>,
     /// Commit the record to the current branch.
     pub commit: bool,
+    /// How to commit (hooks, signing), like `git commit`'s flags.
+    pub commit_options: CommitOptions,
     /// The directory relative paths are resolved against.
     pub cwd: PathBuf,
 }
@@ -627,7 +630,12 @@ impl Prepared<'_> {
             references: self.references,
             note: request.note.clone(),
         };
-        let recorded = store_record(ctx.repo, ctx.store(), record, request.commit);
+        let recorded = store_record(
+            ctx.repo,
+            ctx.store(),
+            record,
+            request.commit.then_some(&request.commit_options),
+        );
         ctx.save_cache();
         recorded
     }
@@ -636,17 +644,24 @@ impl Prepared<'_> {
 /// Validate `record`, write it to `store` under its id and, with `commit`,
 /// commit it as `lineage: <kind> <name> <short id>`. A failed commit keeps
 /// the complete record file and says so ([`Error::NotCommitted`]).
-pub fn store_record(repo: &Repo, store: &Store, record: Record, commit: bool) -> Result<Recorded> {
+///
+/// `commit` carries `git commit`'s flags (hooks, signing) when committing.
+pub fn store_record(
+    repo: &Repo,
+    store: &Store,
+    record: Record,
+    commit: Option<&CommitOptions>,
+) -> Result<Recorded> {
     record
         .validate()
         .map_err(|source| Error::InvalidRecord { source })?;
     let bytes = record.to_bytes()?;
-    let (id, _) = store.write_record(&bytes)?;
+    let (id, _) = store.write_record(&bytes, &repo.temp_dir())?;
     let path = Store::record_rel_path(&id);
-    let commit = if commit {
+    let commit = if let Some(options) = commit {
         let message = format!("lineage: {} {} {}", record.kind, record.name, id.short());
         Some(
-            repo.commit_paths(std::slice::from_ref(&path), &message)
+            repo.commit_paths(std::slice::from_ref(&path), &message, options)
                 .map_err(|source| Error::NotCommitted {
                     id: id.clone(),
                     path: path.clone(),

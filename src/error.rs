@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use crate::commit::CommitError;
 use crate::hash::HashError;
 use crate::history::HistoryError;
 use crate::params::ParamsError;
@@ -144,7 +145,13 @@ impl Error {
             Error::Repo(e) => repo_hint(e)?,
             Error::NotCommitted { path, source, .. } => {
                 let retry = repo_hint(source).unwrap_or_else(|| "fix the problem above".into());
-                format!("{retry}; the record file is complete and kept: commit it with `git add {path} && git commit`")
+                if matches!(source, RepoError::HeadMoved | RepoError::RefLocked(_))
+                    || matches!(source, RepoError::Git { action, .. } if action.contains("staged"))
+                {
+                    format!("{retry}; the record file {path} is complete and staged in the index: commit it with `git commit`")
+                } else {
+                    format!("{retry}; nothing was committed or staged, the record file {path} is complete and kept (untracked): commit it with `git add {path} && git commit`, or delete it")
+                }
             }
             Error::Store(StoreError::Record {
                 source: RecordError::UnknownSchema { .. },
@@ -208,10 +215,14 @@ fn repo_hint(error: &RepoError) -> Option<String> {
         RepoError::NoIdentity => {
             "set it with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`"
         }
-        RepoError::Locked(_) => {
-            "wait for the other git command to finish and run it again; if none is running, remove the stale lock file"
+        RepoError::Locked(path) | RepoError::RefLocked(path) => {
+            return Some(format!(
+                "another git process seems to be running in this repository; wait for it to finish and try again. If no git process is running, one crashed earlier: remove the file manually to continue (`rm '{}'`)",
+                path.display()
+            ));
         }
-        RepoError::HeadMoved => "run the command again",
+        RepoError::HeadMoved => "another commit landed while committing",
+        RepoError::Commit(e) => return commit_hint(e),
         RepoError::OutsideRepo { .. } => "use a path inside the repository",
         RepoError::NotUtf8(_) => {
             "rename the file to a UTF-8 name (every other name a POSIX file system allows can be recorded)"
@@ -222,6 +233,30 @@ fn repo_hint(error: &RepoError) -> Option<String> {
         _ => return None,
     };
     Some(text.to_string())
+}
+
+fn commit_hint(error: &CommitError) -> Option<String> {
+    let text = match error {
+        CommitError::HookFailed { name, .. } if matches!(*name, "pre-commit" | "commit-msg") => {
+            format!("fix what the {name} hook reports, or pass --no-verify to skip it (like `git commit --no-verify`)")
+        }
+        CommitError::HookFailed { name, .. } => format!("fix what the {name} hook reports"),
+        CommitError::EmptyMessage => {
+            "make the commit-msg hook leave a message, or pass --no-verify to skip it".into()
+        }
+        CommitError::Spawn { .. } => {
+            "check that the program exists and is executable (hooks need a `#!` line)".into()
+        }
+        CommitError::SignFailed { .. } => {
+            "commit.gpgsign is true: check gpg.format, gpg.program (gpg.ssh.program for ssh) and user.signingkey (`git commit --allow-empty -m test` shows the same failure), or pass --no-gpg-sign to commit unsigned".into()
+        }
+        CommitError::NoSigningKey => {
+            "set the key with `git config user.signingkey ~/.ssh/id_ed25519.pub`, or pass --no-gpg-sign to commit unsigned".into()
+        }
+        CommitError::UnknownFormat(_) => "set gpg.format to openpgp, ssh or x509".into(),
+        CommitError::Io { .. } => return None,
+    };
+    Some(text)
 }
 
 /// The hint for a local path outside the repository: for `-i`/`-o`, the

@@ -173,8 +173,15 @@ impl Store {
     }
 
     /// Store record bytes under their id. Writing bytes that are already
-    /// stored is a no-op. Returns the id and the absolute path.
-    pub fn write_record(&self, bytes: &[u8]) -> Result<(RecordId, PathBuf), StoreError> {
+    /// stored is a no-op. Returns the id and the absolute path. The file
+    /// appears whole or not at all: it is written and synced in `temp_dir`
+    /// (give [`crate::repo::Repo::temp_dir`], outside the worktree) and
+    /// renamed into place; see [`crate::cache::write_atomically_via`].
+    pub fn write_record(
+        &self,
+        bytes: &[u8],
+        temp_dir: &Path,
+    ) -> Result<(RecordId, PathBuf), StoreError> {
         let id = RecordId::of_bytes(bytes);
         let path = self.record_path(&id);
         if std::fs::read(&path).is_ok_and(|existing| existing == bytes) {
@@ -186,10 +193,12 @@ impl Store {
             path: shard,
             source,
         })?;
-        crate::cache::write_atomically(&path, bytes).map_err(|source| StoreError::Io {
-            action: "write",
-            path: path.clone(),
-            source,
+        crate::cache::write_atomically_via(&path, bytes, temp_dir).map_err(|source| {
+            StoreError::Io {
+                action: "write",
+                path: path.clone(),
+                source,
+            }
         })?;
         Ok((id, path))
     }
@@ -295,14 +304,17 @@ mod tests {
     fn records_are_sharded_and_listed() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
-        let (id, path) = store.write_record(b"bytes").unwrap();
+        let temp = dir.path().join("tmp");
+        let (id, path) = store.write_record(b"bytes", &temp).unwrap();
         assert_eq!(path, dir.path().join(Store::record_rel_path(&id)));
         assert_eq!(std::fs::read(&path).unwrap(), b"bytes");
         // Writing the same bytes again is a no-op.
-        assert_eq!(store.write_record(b"bytes").unwrap().0, id);
+        assert_eq!(store.write_record(b"bytes", &temp).unwrap().0, id);
         std::fs::write(store.records_dir().join("stray.yaml"), b"x").unwrap();
         let listed = store.list().unwrap();
         assert_eq!(listed.len(), 2);
+        // The temporary went to the temp dir and was renamed away.
+        assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0);
         assert_eq!(store.ids().unwrap(), vec![id]);
     }
 }

@@ -26,6 +26,8 @@ use crate::{Error, Result};
 pub struct EventOptions {
     /// Commit the event record to the current branch.
     pub commit: bool,
+    /// How to commit (hooks, signing), like `git commit`'s flags.
+    pub commit_options: crate::commit::CommitOptions,
     /// The directory relative paths are resolved against.
     pub cwd: PathBuf,
 }
@@ -320,5 +322,10 @@ fn write_event(
         references,
         note: None,
     };
-    crate::capture::store_record(repo, &store, record, options.commit)
+    crate::capture::store_record(
+        repo,
+        &store,
+        record,
+        options.commit.then_some(&options.commit_options),
+    )
 }

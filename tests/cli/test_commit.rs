@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use crate::common::{
-    TestEnv, b3, commit_all, head_tree_paths, lines, load_record, record_files, record_rel_path,
-    write,
+    TestEnv, b3, commit_all, head_tree_paths, hint_line, lines, load_record, record_files,
+    record_rel_path, write,
 };
 
 /// `record --commit --format json` for a train step; returns (id, commit).
@@ -238,6 +238,22 @@ fn a_held_index_lock_fails_clearly_and_keeps_the_record_file() {
         )
         .code(2);
     assert!(run.stderr.contains("index.lock"), "{}", run.stderr);
+    // Like git: the error names the lock file, the hint says what to do.
+    let lock_text = std::fs::canonicalize(&lock).unwrap();
+    assert!(
+        run.stderr.contains(&format!(
+            "unable to lock the index: '{}' exists",
+            lock_text.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    let hint = hint_line(&run.stderr).expect("a hint");
+    assert!(
+        hint.contains("another git process seems to be running")
+            && hint.contains("remove the file manually to continue"),
+        "{hint}"
+    );
     // The record is complete and kept, and the hint says how to commit it.
     let files = record_files(&repo);
     assert_eq!(files.len(), 1, "{files:?}");

@@ -262,7 +262,8 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
         paths.push(rel.to_string());
     }
     paths.push(format!("{LINEAGE_DIR}/{CONFIG_FILE}"));
-    let pipeline_commit = repo.commit_paths(&paths, "Add fraud-detection pipeline")?;
+    let pipeline_commit =
+        repo.commit_paths(&paths, "Add fraud-detection pipeline", &Default::default())?;
 
     let (customers, claims) = generate(DATA_SEED);
     write_file(&root, RAW_CUSTOMERS, customers_csv(&customers).as_bytes())?;

@@ -78,6 +78,7 @@ fn options(repo: &Repo) -> EventOptions {
     EventOptions {
         commit: true,
         cwd: repo.root().to_path_buf(),
+        ..EventOptions::default()
     }
 }
 
