@@ -511,8 +511,10 @@ pub fn sorted(items: impl IntoIterator<Item = impl Into<String>>) -> Vec<String>
     out
 }
 
-/// Run `demo <root>/<name> --format json`: the repository and the report.
-pub fn demo_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
+/// Run `demo <root>/<name> --format json` in `env`: a freshly built
+/// repository and the report. Only tests of the `demo` command itself need
+/// this; others take a copy of the shared one with [`demo_repo`].
+pub fn build_demo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
     let dir = env.path(name);
     let text = dir.to_str().expect("utf-8 temp path").to_string();
     let report = env
@@ -520,6 +522,91 @@ pub fn demo_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
         .success()
         .json();
     (dir, report)
+}
+
+/// A private copy of the demo repository at `<root>/<name>` and the demo's
+/// report (its `dir` set to the copy). The demo is built once per test
+/// process ([`shared_demo`]) and copied, `.git` and mtimes included, so each
+/// test may change its copy freely.
+pub fn demo_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
+    let (built, report) = shared_demo();
+    let dir = env.path(name);
+    copy_tree(built, &dir);
+    let mut report = report.clone();
+    report["dir"] = serde_json::Value::String(
+        dir.canonicalize()
+            .expect("canonical copy")
+            .to_str()
+            .expect("utf-8 temp path")
+            .to_string(),
+    );
+    (dir, report)
+}
+
+/// The demo repository built once for this test process, and its report.
+/// Read-only: copy it with [`demo_repo`] before running anything in it (even
+/// queries write the history cache under `.git/lineage`). It lives in a temp
+/// dir removed when the process exits.
+pub fn shared_demo() -> (&'static Path, &'static serde_json::Value) {
+    static DEMO: std::sync::OnceLock<(PathBuf, serde_json::Value)> = std::sync::OnceLock::new();
+    let (dir, report) = DEMO.get_or_init(|| {
+        let env = TestEnv::new();
+        let dir = process_temp_dir().join("demo");
+        let text = dir.to_str().expect("utf-8 temp path").to_string();
+        let report = env
+            .lineage(env.root(), &["demo", &text, "--format", "json"])
+            .success()
+            .json();
+        (dir, report)
+    });
+    (dir, report)
+}
+
+/// A temp dir for the whole test process, removed when it exits (statics
+/// are never dropped, so removal is registered with `atexit`).
+pub fn process_temp_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    unsafe extern "C" {
+        fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+    }
+    extern "C" fn remove() {
+        if let Some(dir) = DIR.get() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("git-lineage-tests-")
+            .tempdir()
+            .expect("process temp dir")
+            .keep();
+        // SAFETY: `remove` is a plain function that only touches a static.
+        let registered = unsafe { atexit(remove) };
+        assert_eq!(registered, 0, "atexit failed");
+        dir
+    })
+}
+
+/// Copy the directory `from` to the new path `to` with `cp -a` (everything,
+/// `.git` and modes and mtimes included).
+#[track_caller]
+pub fn copy_tree(from: &Path, to: &Path) {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).expect("parent dir");
+    }
+    let output = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .output()
+        .expect("run cp");
+    assert!(
+        output.status.success(),
+        "cp -a {} {} failed:\n{}",
+        from.display(),
+        to.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// [`demo_repo`] with HEAD reset to the evaluation step's commit: the four
