@@ -730,3 +730,90 @@ pub fn pipeline(env: &TestEnv, train_extra: &[&str], evaluate_extra: &[&str]) ->
         evaluate_commit,
     }
 }
+
+// --- optional external tools ---
+
+/// Whether an optional external tool that the calling test needs works here:
+/// `probe` must run and exit 0 (e.g. `python3 -c 'import yaml'`, or
+/// `sh -c 'command -v ssh-keygen'`). When it does not, a developer's machine
+/// skips the test with `skipped: <test>: <tool> not installed (<why>)` on
+/// stderr and the test returns `false`; in CI (`CI` set in the test process)
+/// the test fails instead, because `.ci/run` installs every such tool.
+#[track_caller]
+pub fn require_tool(tool: &str, why: &str, probe: &mut Command) -> bool {
+    let problem = match probe.stdin(Stdio::null()).output() {
+        Ok(out) if out.status.success() => return true,
+        Ok(out) => format!(
+            "{probe:?} exited {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("cannot run {probe:?}: {e}"),
+    };
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("<unnamed test>");
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {tool} is required in CI ({why}); .ci/run installs it ({problem})");
+    }
+    eprintln!("skipped: {test}: {tool} not installed ({why}; {problem})");
+    false
+}
+
+/// A probe for [`require_tool`] that succeeds when `program` is on `PATH`.
+pub fn on_path(program: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "command -v \"$1\"", "sh", program]);
+    cmd
+}
+
+impl TestEnv {
+    /// Run `WRAPPER… git-lineage ARGS` in `cwd` (e.g. under `setpriv`).
+    pub fn lineage_under(&self, wrapper: &[&str], cwd: &Path, args: &[&str]) -> Run {
+        let (program, rest) = wrapper.split_first().expect("a wrapper program");
+        let output = self
+            .command(program, cwd)
+            .args(rest)
+            .arg(bin())
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {wrapper:?}: {e}"));
+        Run::from_output(format!("{wrapper:?} git-lineage {args:?}"), output)
+    }
+}
+
+/// Whether this process reads files whatever their mode (root, or
+/// `CAP_DAC_OVERRIDE`): then chmod cannot make a file unreadable to it.
+pub fn reads_mode_000() -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("locked");
+    std::fs::write(&file, "x").expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    std::fs::read(&file).is_ok()
+}
+
+/// A wrapper for [`TestEnv::lineage_under`] that runs the binary without the
+/// capabilities that let root read any file (`setpriv`, util-linux), so a
+/// mode-000 file fails with "permission denied" even as root. Empty when this
+/// process is not so privileged; `None` (test skipped, or failed in CI) when
+/// it is and `setpriv` is missing.
+#[track_caller]
+pub fn without_read_override() -> Option<Vec<&'static str>> {
+    if !reads_mode_000() {
+        return Some(Vec::new());
+    }
+    let probe = &mut Command::new("setpriv");
+    probe.args(["--bounding-set", "-dac_override,-dac_read_search", "true"]);
+    require_tool(
+        "setpriv",
+        "drops root's read override so a mode-000 file is unreadable; apt-get install util-linux",
+        probe,
+    )
+    .then(|| {
+        vec![
+            "setpriv",
+            "--bounding-set",
+            "-dac_override,-dac_read_search",
+        ]
+    })
+}
