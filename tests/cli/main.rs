@@ -22,5 +22,6 @@ mod test_registry_policy;
 mod test_run;
 mod test_search;
 mod test_show;
+mod test_snapshots;
 mod test_status;
 mod test_verify;
