@@ -2,6 +2,7 @@
 //! temporary git repositories. One test binary, one module per area.
 
 mod common;
+mod json_contract;
 mod test_commit;
 mod test_concurrency;
 mod test_demo;
