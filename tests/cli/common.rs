@@ -150,18 +150,47 @@ impl TestEnv {
 
     /// A new repository `<root>/<name>` with an identity, one commit of
     /// `train.py`, and `git lineage init` run (its config left uncommitted).
+    /// As the environment's first commands, it is a copy of a template built
+    /// once per process with the same clock ([`repo_template`]): the same
+    /// bytes, commit ids and following times as building it here.
     pub fn repo(&self, name: &str) -> PathBuf {
         let dir = self.path(name);
-        std::fs::create_dir_all(&dir).expect("repo dir");
-        self.git(&dir, &["init", "-q", "-b", "main"]);
-        self.git(&dir, &["config", "user.name", "Jane Doe"]);
-        self.git(&dir, &["config", "user.email", "jane@example.com"]);
-        write(&dir.join("train.py"), "print('training')\n");
-        self.git(&dir, &["add", "train.py"]);
-        self.git(&dir, &["commit", "-q", "-m", "add training code"]);
-        self.lineage(&dir, &["init"]).success();
+        if self.tick.get() == 0 && !dir.exists() {
+            copy_tree(repo_template(), &dir);
+            self.tick.set(REPO_TICKS);
+            return dir;
+        }
+        self.build_repo(&dir);
         dir
     }
+
+    /// What [`TestEnv::repo`] does, command by command ([`REPO_TICKS`] of them).
+    fn build_repo(&self, dir: &Path) {
+        std::fs::create_dir_all(dir).expect("repo dir");
+        self.git(dir, &["init", "-q", "-b", "main"]);
+        self.git(dir, &["config", "user.name", "Jane Doe"]);
+        self.git(dir, &["config", "user.email", "jane@example.com"]);
+        write(&dir.join("train.py"), "print('training')\n");
+        self.git(dir, &["add", "train.py"]);
+        self.git(dir, &["commit", "-q", "-m", "add training code"]);
+        self.lineage(dir, &["init"]).success();
+    }
+}
+
+/// How many commands (clock ticks) building a [`TestEnv::repo`] takes.
+const REPO_TICKS: u64 = 6;
+
+/// The repository [`TestEnv::repo`] builds, built once per process by a
+/// fresh environment (so with the clock a fresh environment has).
+fn repo_template() -> &'static Path {
+    static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let env = TestEnv::new();
+        let dir = process_temp_dir().join("repo-template");
+        env.build_repo(&dir);
+        assert_eq!(env.tick.get(), REPO_TICKS, "REPO_TICKS is out of date");
+        dir
+    })
 }
 
 /// Write a file, creating parent directories.
