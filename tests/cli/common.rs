@@ -150,18 +150,47 @@ impl TestEnv {
 
     /// A new repository `<root>/<name>` with an identity, one commit of
     /// `train.py`, and `git lineage init` run (its config left uncommitted).
+    /// As the environment's first commands, it is a copy of a template built
+    /// once per process with the same clock ([`repo_template`]): the same
+    /// bytes, commit ids and following times as building it here.
     pub fn repo(&self, name: &str) -> PathBuf {
         let dir = self.path(name);
-        std::fs::create_dir_all(&dir).expect("repo dir");
-        self.git(&dir, &["init", "-q", "-b", "main"]);
-        self.git(&dir, &["config", "user.name", "Jane Doe"]);
-        self.git(&dir, &["config", "user.email", "jane@example.com"]);
-        write(&dir.join("train.py"), "print('training')\n");
-        self.git(&dir, &["add", "train.py"]);
-        self.git(&dir, &["commit", "-q", "-m", "add training code"]);
-        self.lineage(&dir, &["init"]).success();
+        if self.tick.get() == 0 && !dir.exists() {
+            copy_tree(repo_template(), &dir);
+            self.tick.set(REPO_TICKS);
+            return dir;
+        }
+        self.build_repo(&dir);
         dir
     }
+
+    /// What [`TestEnv::repo`] does, command by command ([`REPO_TICKS`] of them).
+    fn build_repo(&self, dir: &Path) {
+        std::fs::create_dir_all(dir).expect("repo dir");
+        self.git(dir, &["init", "-q", "-b", "main"]);
+        self.git(dir, &["config", "user.name", "Jane Doe"]);
+        self.git(dir, &["config", "user.email", "jane@example.com"]);
+        write(&dir.join("train.py"), "print('training')\n");
+        self.git(dir, &["add", "train.py"]);
+        self.git(dir, &["commit", "-q", "-m", "add training code"]);
+        self.lineage(dir, &["init"]).success();
+    }
+}
+
+/// How many commands (clock ticks) building a [`TestEnv::repo`] takes.
+const REPO_TICKS: u64 = 6;
+
+/// The repository [`TestEnv::repo`] builds, built once per process by a
+/// fresh environment (so with the clock a fresh environment has).
+fn repo_template() -> &'static Path {
+    static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let env = TestEnv::new();
+        let dir = process_temp_dir().join("repo-template");
+        env.build_repo(&dir);
+        assert_eq!(env.tick.get(), REPO_TICKS, "REPO_TICKS is out of date");
+        dir
+    })
 }
 
 /// Write a file, creating parent directories.
@@ -511,8 +540,10 @@ pub fn sorted(items: impl IntoIterator<Item = impl Into<String>>) -> Vec<String>
     out
 }
 
-/// Run `demo <root>/<name> --format json`: the repository and the report.
-pub fn demo_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
+/// Run `demo <root>/<name> --format json` in `env`: a freshly built
+/// repository and the report. Only tests of the `demo` command itself need
+/// this; others take a copy of the shared one with [`demo_repo`].
+pub fn build_demo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
     let dir = env.path(name);
     let text = dir.to_str().expect("utf-8 temp path").to_string();
     let report = env
@@ -520,6 +551,91 @@ pub fn demo_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
         .success()
         .json();
     (dir, report)
+}
+
+/// A private copy of the demo repository at `<root>/<name>` and the demo's
+/// report (its `dir` set to the copy). The demo is built once per test
+/// process ([`shared_demo`]) and copied, `.git` and mtimes included, so each
+/// test may change its copy freely.
+pub fn demo_repo(env: &TestEnv, name: &str) -> (PathBuf, serde_json::Value) {
+    let (built, report) = shared_demo();
+    let dir = env.path(name);
+    copy_tree(built, &dir);
+    let mut report = report.clone();
+    report["dir"] = serde_json::Value::String(
+        dir.canonicalize()
+            .expect("canonical copy")
+            .to_str()
+            .expect("utf-8 temp path")
+            .to_string(),
+    );
+    (dir, report)
+}
+
+/// The demo repository built once for this test process, and its report.
+/// Read-only: copy it with [`demo_repo`] before running anything in it (even
+/// queries write the history cache under `.git/lineage`). It lives in a temp
+/// dir removed when the process exits.
+pub fn shared_demo() -> (&'static Path, &'static serde_json::Value) {
+    static DEMO: std::sync::OnceLock<(PathBuf, serde_json::Value)> = std::sync::OnceLock::new();
+    let (dir, report) = DEMO.get_or_init(|| {
+        let env = TestEnv::new();
+        let dir = process_temp_dir().join("demo");
+        let text = dir.to_str().expect("utf-8 temp path").to_string();
+        let report = env
+            .lineage(env.root(), &["demo", &text, "--format", "json"])
+            .success()
+            .json();
+        (dir, report)
+    });
+    (dir, report)
+}
+
+/// A temp dir for the whole test process, removed when it exits (statics
+/// are never dropped, so removal is registered with `atexit`).
+pub fn process_temp_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    unsafe extern "C" {
+        fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+    }
+    extern "C" fn remove() {
+        if let Some(dir) = DIR.get() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    DIR.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("git-lineage-tests-")
+            .tempdir()
+            .expect("process temp dir")
+            .keep();
+        // SAFETY: `remove` is a plain function that only touches a static.
+        let registered = unsafe { atexit(remove) };
+        assert_eq!(registered, 0, "atexit failed");
+        dir
+    })
+}
+
+/// Copy the directory `from` to the new path `to` with `cp -a` (everything,
+/// `.git` and modes and mtimes included).
+#[track_caller]
+pub fn copy_tree(from: &Path, to: &Path) {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).expect("parent dir");
+    }
+    let output = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .output()
+        .expect("run cp");
+    assert!(
+        output.status.success(),
+        "cp -a {} {} failed:\n{}",
+        from.display(),
+        to.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// [`demo_repo`] with HEAD reset to the evaluation step's commit: the four
@@ -642,4 +758,91 @@ pub fn pipeline(env: &TestEnv, train_extra: &[&str], evaluate_extra: &[&str]) ->
         train_commit,
         evaluate_commit,
     }
+}
+
+// --- optional external tools ---
+
+/// Whether an optional external tool that the calling test needs works here:
+/// `probe` must run and exit 0 (e.g. `python3 -c 'import yaml'`, or
+/// `sh -c 'command -v ssh-keygen'`). When it does not, a developer's machine
+/// skips the test with `skipped: <test>: <tool> not installed (<why>)` on
+/// stderr and the test returns `false`; in CI (`CI` set in the test process)
+/// the test fails instead, because `.ci/run` installs every such tool.
+#[track_caller]
+pub fn require_tool(tool: &str, why: &str, probe: &mut Command) -> bool {
+    let problem = match probe.stdin(Stdio::null()).output() {
+        Ok(out) if out.status.success() => return true,
+        Ok(out) => format!(
+            "{probe:?} exited {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Err(e) => format!("cannot run {probe:?}: {e}"),
+    };
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("<unnamed test>");
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {tool} is required in CI ({why}); .ci/run installs it ({problem})");
+    }
+    eprintln!("skipped: {test}: {tool} not installed ({why}; {problem})");
+    false
+}
+
+/// A probe for [`require_tool`] that succeeds when `program` is on `PATH`.
+pub fn on_path(program: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "command -v \"$1\"", "sh", program]);
+    cmd
+}
+
+impl TestEnv {
+    /// Run `WRAPPER… git-lineage ARGS` in `cwd` (e.g. under `setpriv`).
+    pub fn lineage_under(&self, wrapper: &[&str], cwd: &Path, args: &[&str]) -> Run {
+        let (program, rest) = wrapper.split_first().expect("a wrapper program");
+        let output = self
+            .command(program, cwd)
+            .args(rest)
+            .arg(bin())
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {wrapper:?}: {e}"));
+        Run::from_output(format!("{wrapper:?} git-lineage {args:?}"), output)
+    }
+}
+
+/// Whether this process reads files whatever their mode (root, or
+/// `CAP_DAC_OVERRIDE`): then chmod cannot make a file unreadable to it.
+pub fn reads_mode_000() -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("locked");
+    std::fs::write(&file, "x").expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    std::fs::read(&file).is_ok()
+}
+
+/// A wrapper for [`TestEnv::lineage_under`] that runs the binary without the
+/// capabilities that let root read any file (`setpriv`, util-linux), so a
+/// mode-000 file fails with "permission denied" even as root. Empty when this
+/// process is not so privileged; `None` (test skipped, or failed in CI) when
+/// it is and `setpriv` is missing.
+#[track_caller]
+pub fn without_read_override() -> Option<Vec<&'static str>> {
+    if !reads_mode_000() {
+        return Some(Vec::new());
+    }
+    let probe = &mut Command::new("setpriv");
+    probe.args(["--bounding-set", "-dac_override,-dac_read_search", "true"]);
+    require_tool(
+        "setpriv",
+        "drops root's read override so a mode-000 file is unreadable; apt-get install util-linux",
+        probe,
+    )
+    .then(|| {
+        vec![
+            "setpriv",
+            "--bounding-set",
+            "-dac_override,-dac_read_search",
+        ]
+    })
 }

@@ -2,6 +2,7 @@
 //! temporary git repositories. One test binary, one module per area.
 
 mod common;
+mod json_contract;
 mod test_bad_input;
 mod test_commit;
 mod test_concurrency;
@@ -26,5 +27,6 @@ mod test_run;
 mod test_search;
 mod test_show;
 mod test_signing_hooks;
+mod test_snapshots;
 mod test_status;
 mod test_verify;

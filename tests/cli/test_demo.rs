@@ -6,7 +6,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, demo_repo as demo, demo_step_id as step_id, record_files, write};
+use crate::common::{
+    TestEnv, build_demo, demo_repo as demo, demo_step_id as step_id, record_files, write,
+};
 
 /// The steps the demo records, in order.
 const STEPS: [(&str, &str); 4] = [
@@ -71,7 +73,7 @@ fn hash_of<'a>(record: &'a Value, list: &str, path: &str) -> &'a str {
 fn demo_builds_a_committed_verifiable_repository() {
     let env = TestEnv::new();
     // A missing directory (and its missing parent) is created.
-    let (dir, report) = demo(&env, "new/fraud-demo");
+    let (dir, report) = build_demo(&env, "new/fraud-demo");
     assert!(dir.join(".git").is_dir());
     assert_eq!(
         Path::new(report["dir"].as_str().expect("dir")),
@@ -508,7 +510,7 @@ fn demo_metrics_are_computed_for_real() {
     assert!(logloss > 0.0 && logloss < 0.38, "logloss {logloss}");
 
     // The data are deterministic: a second demo has the same data and model.
-    let (dir2, _) = demo(&env, "demo2");
+    let (dir2, _) = build_demo(&env, "demo2");
     for file in ["data/raw/claims.csv", "data/train.csv", "model/model.json"] {
         assert_eq!(
             std::fs::read(dir.join(file)).expect(file),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, demo_pipeline_repo, load_record, log_json, write};
+use crate::common::{TestEnv, demo_pipeline_repo, load_record, log_json, require_tool, write};
 
 /// Validates a JSON Lines file of events: argv[1] the schema directory,
 /// argv[2] the events. Each event against OpenLineage.json (its RunEvent
@@ -80,26 +80,15 @@ if problems:
 print(f"{count} events valid")
 "##;
 
-/// Whether python3 with `jsonschema` and `referencing` can run here.
-/// Missing is a failure in CI (`CI` set) and a skip elsewhere.
+/// Whether python3 with `jsonschema` and `referencing` can run here
+/// ([`require_tool`]: a skip on a developer's machine, a failure in CI).
 fn jsonschema_available(env: &TestEnv) -> bool {
-    let probe = env
-        .command("python3", env.root())
-        .args(["-c", "import jsonschema, referencing"])
-        .output();
-    let problem = match probe {
-        Ok(out) if out.status.success() => return true,
-        Ok(out) => format!(
-            "python3 cannot import jsonschema: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(e) => format!("cannot run python3: {e}"),
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("jsonschema is required in CI: pip install jsonschema ({problem})");
-    }
-    eprintln!("skipped schema validation: {problem}");
-    false
+    require_tool(
+        "jsonschema",
+        "validates the events against the OpenLineage schemas; pip install jsonschema",
+        env.command("python3", env.root())
+            .args(["-c", "import jsonschema, referencing"]),
+    )
 }
 
 /// The official schemas, vendored in `fixtures/schemas/openlineage/`.

@@ -6,37 +6,20 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{TestEnv, copy_fixture, fixture_bytes};
+use crate::common::{TestEnv, copy_fixture, fixture_bytes, require_tool};
 
 /// Loads a YAML file with PyYAML and prints it as JSON.
 const PY_LOAD: &str = "import sys, json, yaml; d = yaml.safe_load(open(sys.argv[1])); print(json.dumps(d, sort_keys=True))";
 
-/// Whether python3 with PyYAML can run here. Missing is a failure in CI (env
-/// var `CI` set in the test process, not the hermetic one) and a skip elsewhere.
+/// Whether python3 with PyYAML can run here ([`require_tool`]: a skip on a
+/// developer's machine, a failure in CI).
 fn pyyaml_available(env: &TestEnv) -> bool {
-    let probe = env
-        .command("python3", env.root())
-        .args(["-c", "import yaml; print(yaml.__version__)"])
-        .output();
-    let problem = match probe {
-        Ok(out) if out.status.success() => {
-            eprintln!(
-                "using PyYAML {}",
-                String::from_utf8_lossy(&out.stdout).trim()
-            );
-            return true;
-        }
-        Ok(out) => format!(
-            "python3 cannot import yaml: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(e) => format!("cannot run python3: {e}"),
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("PyYAML is required in CI: pip install pyyaml ({problem})");
-    }
-    eprintln!("skipped: {problem}");
-    false
+    require_tool(
+        "PyYAML",
+        "the records must read the same in PyYAML; pip install pyyaml",
+        env.command("python3", env.root())
+            .args(["-c", "import yaml"]),
+    )
 }
 
 /// `file` as PyYAML reads it, converted to JSON by Python.

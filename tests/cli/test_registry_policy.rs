@@ -220,11 +220,11 @@ fn signed_approvals_must_verify() {
         "{}",
         refused.stderr
     );
-    if std::process::Command::new("ssh-keygen")
-        .arg("-?")
-        .output()
-        .is_err()
-    {
+    if !crate::common::require_tool(
+        "ssh-keygen",
+        "signs an approval commit with an SSH key; apt-get install openssh-client",
+        &mut crate::common::on_path("ssh-keygen"),
+    ) {
         return;
     }
     // An SSH-signed approval commit, verified against the allowed signers.
