@@ -914,7 +914,7 @@ mod tests {
 
     #[test]
     fn property_listings_of_different_trees_differ_and_parse_back() {
-        let mut rng = Rng(10_3);
+        let mut rng = Rng(103);
         let mut trees = Vec::new();
         for _ in 0..3000 {
             let tree = random_tree(&mut rng);
