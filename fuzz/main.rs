@@ -66,37 +66,41 @@ fn main() {
     let mut rng = targets::Rng::new(seed);
     let started = Instant::now();
     let budget = Duration::from_secs(seconds);
-    let (mut executions, mut findings) = (0u64, 0u64);
+    let (mut executions, mut accepted, mut findings) = (0u64, 0u64, 0u64);
     let mut problems = std::collections::BTreeSet::new();
     while started.elapsed() < budget {
         for _ in 0..256 {
             let input = targets::generate(target, &mut rng);
             executions += 1;
-            if let Some(finding) = targets::run(target, &input) {
-                findings += 1;
-                // Report each distinct problem once, with its first input.
-                let key: String = finding.problem.lines().next().unwrap_or("").into();
-                if problems.insert(key) {
-                    let file = findings_dir.join(format!("{target}-{executions}.bin"));
-                    let saved = std::fs::create_dir_all(findings_dir)
-                        .and_then(|()| std::fs::write(&file, &finding.input));
-                    println!(
-                        "FINDING {} after {executions} executions: {}\n  input: {:?}\n  saved: {}",
-                        finding.target,
-                        finding.problem,
-                        String::from_utf8_lossy(&finding.input),
-                        match saved {
-                            Ok(()) => file.display().to_string(),
-                            Err(e) => format!("not saved: {e}"),
-                        }
-                    );
+            match targets::run(target, &input) {
+                Ok(true) => accepted += 1,
+                Ok(false) => {}
+                Err(finding) => {
+                    findings += 1;
+                    // Report each distinct problem once, with its first input.
+                    let key: String = finding.problem.lines().next().unwrap_or("").into();
+                    if problems.insert(key) {
+                        let file = findings_dir.join(format!("{target}-{executions}.bin"));
+                        let saved = std::fs::create_dir_all(findings_dir)
+                            .and_then(|()| std::fs::write(&file, &finding.input));
+                        println!(
+                            "FINDING {} after {executions} executions: {}\n  input: {:?}\n  saved: {}",
+                            finding.target,
+                            finding.problem,
+                            String::from_utf8_lossy(&finding.input),
+                            match saved {
+                                Ok(()) => file.display().to_string(),
+                                Err(e) => format!("not saved: {e}"),
+                            }
+                        );
+                    }
                 }
             }
         }
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "target={target} seed={seed} executions={executions} seconds={secs:.0} execs_per_sec={:.0} findings={findings} distinct={}",
+        "target={target} seed={seed} executions={executions} seconds={secs:.0} execs_per_sec={:.0} accepted={accepted} findings={findings} distinct={}",
         executions as f64 / secs,
         problems.len()
     );

@@ -249,9 +249,10 @@ fn mutate(input: &mut Vec<u8>, rng: &mut Rng, seeds: &[&[u8]]) {
     }
 }
 
-/// Run one input through `target` (for `listing` the input only seeds the
-/// trees), catching panics. `None` when nothing went wrong.
-pub fn run(target: &'static str, input: &[u8]) -> Option<Finding> {
+/// Run one input through `target` (for `listing` the input also seeds the
+/// trees), catching panics: `Ok(true)` when the parser accepted the input
+/// (and its properties held), `Ok(false)` when it refused it cleanly.
+pub fn run(target: &'static str, input: &[u8]) -> Result<bool, Finding> {
     let outcome = catch_unwind(AssertUnwindSafe(|| match target {
         "record" => check_record(input),
         "refspec" => check_refspec(input),
@@ -261,7 +262,7 @@ pub fn run(target: &'static str, input: &[u8]) -> Option<Finding> {
         other => Err(format!("unknown target '{other}'")),
     }));
     let problem = match outcome {
-        Ok(Ok(())) => return None,
+        Ok(Ok(accepted)) => return Ok(accepted),
         Ok(Err(problem)) => problem,
         Err(payload) => {
             let message = payload
@@ -272,7 +273,7 @@ pub fn run(target: &'static str, input: &[u8]) -> Option<Finding> {
             format!("panic: {message}")
         }
     };
-    Some(Finding {
+    Err(Finding {
         target,
         input: input.to_vec(),
         problem,
@@ -281,22 +282,22 @@ pub fn run(target: &'static str, input: &[u8]) -> Option<Finding> {
 
 /// Arbitrary bytes never panic the record parser, and a record that parses
 /// re-serialises to bytes that parse back to the same record.
-fn check_record(input: &[u8]) -> Result<(), String> {
+fn check_record(input: &[u8]) -> Result<bool, String> {
     let Ok(record) = Record::parse(input) else {
-        return Ok(());
+        return Ok(false);
     };
     let bytes = record
         .to_bytes()
         .map_err(|e| format!("a parsed record does not serialise: {e}"))?;
     match Record::parse(&bytes) {
-        Ok(again) if again == record => Ok(()),
+        Ok(again) if again == record => Ok(true),
         Ok(_) => Err("a re-serialised record parses to a different record".into()),
         Err(e) => Err(format!("a re-serialised record does not parse: {e}")),
     }
 }
 
 /// The REF grammar never panics; a 64-hex REF is always an id.
-fn check_refspec(input: &[u8]) -> Result<(), String> {
+fn check_refspec(input: &[u8]) -> Result<bool, String> {
     let text = String::from_utf8_lossy(input);
     let parsed = refspec::parse(&text);
     if text.len() == 64
@@ -305,12 +306,12 @@ fn check_refspec(input: &[u8]) -> Result<(), String> {
     {
         return Err(format!("64 hex digits did not parse as an id: {parsed:?}"));
     }
-    Ok(())
+    Ok(parsed.is_ok())
 }
 
 /// `-p KEY=VALUE` never panics; when it succeeds the dotted key reads back
 /// the typed value.
-fn check_assign(input: &[u8]) -> Result<(), String> {
+fn check_assign(input: &[u8]) -> Result<bool, String> {
     let text = String::from_utf8_lossy(input);
     let mut map = BTreeMap::new();
     // A pre-existing scalar and map, so both the "not a map" and the nested
@@ -321,7 +322,7 @@ fn check_assign(input: &[u8]) -> Result<(), String> {
         Value::Map(BTreeMap::from([("lr".to_string(), Value::Float(0.1))])),
     );
     if params::apply_assignment(&mut map, &text).is_err() {
-        return Ok(());
+        return Ok(false);
     }
     let (key, raw) = text
         .split_once('=')
@@ -342,16 +343,18 @@ fn check_assign(input: &[u8]) -> Result<(), String> {
             return Err(format!("'{part}' of '{key}' is not a map after assigning"));
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Params/metrics bytes never panic, as YAML or as JSON; a map that parses
 /// is written as YAML and reads back equal (NaN aside, which equals nothing).
-fn check_params(input: &[u8]) -> Result<(), String> {
+fn check_params(input: &[u8]) -> Result<bool, String> {
+    let mut accepted = false;
     for name in ["params.yaml", "metrics.json"] {
         let Ok(map) = params::parse_file_bytes(Path::new(name), input) else {
             continue;
         };
+        accepted = true;
         let yaml = git_lineage::yaml::to_string(&map)
             .map_err(|e| format!("{name}: a parsed map does not serialise: {e}"))?;
         let again = params::parse_file_bytes(Path::new("again.yaml"), yaml.as_bytes())
@@ -362,7 +365,7 @@ fn check_params(input: &[u8]) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    Ok(accepted)
 }
 
 fn has_nan(map: &params::ValueMap) -> bool {
@@ -439,7 +442,7 @@ pub fn random_listing(rng: &mut Rng) -> Vec<ListingEntry> {
 /// The listing rule is injective: a listing parses back to exactly its
 /// entries (so two listings are equal only for equal entries), every line
 /// is one entry, and two different random listings never share bytes.
-fn check_listing(input: &[u8]) -> Result<(), String> {
+fn check_listing(input: &[u8]) -> Result<bool, String> {
     let seed = input.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
@@ -475,10 +478,11 @@ fn check_listing(input: &[u8]) -> Result<(), String> {
     }
     // Arbitrary bytes read as a listing never panic, and whatever parses
     // writes back to the same bytes (one spelling per listing).
-    if let Some(entries) = hash::parse_listing(input)
-        && hash::listing_bytes(&entries) != input
+    let parsed = hash::parse_listing(input);
+    if let Some(entries) = &parsed
+        && hash::listing_bytes(entries) != input
     {
         return Err("a listing parsed from bytes writes back differently".into());
     }
-    Ok(())
+    Ok(parsed.is_some())
 }
