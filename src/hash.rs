@@ -597,6 +597,30 @@ pub fn hash_file(path: &Path) -> Result<FileDigest, HashError> {
     })
 }
 
+/// A fixed-seed generator for the crate's property tests (splitmix64), so
+/// they run the same cases every time.
+#[cfg(test)]
+pub(crate) mod test_rng {
+    /// splitmix64 state.
+    pub(crate) struct Rng(pub(crate) u64);
+
+    impl Rng {
+        /// The next 64 random bits.
+        pub(crate) fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        /// A number in `0..n` (`n > 0`).
+        pub(crate) fn below(&mut self, n: usize) -> usize {
+            (self.next_u64() % n as u64) as usize
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -858,19 +882,7 @@ mod tests {
         assert_eq!(h2.hash, ContentHash::of_bytes(&raw(two.path())));
     }
 
-    /// splitmix64: a fixed-seed generator, so the property tests below run
-    /// the same cases every time.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            ((z ^ (z >> 31)) % n as u64) as usize
-        }
-    }
+    use super::test_rng::Rng;
 
     /// Pieces of hostile file names: listing syntax, quotes, escapes,
     /// control and high bytes (no NUL or `/`, so they are real names).
