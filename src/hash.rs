@@ -297,16 +297,15 @@ impl<'a> Hasher<'a> {
     /// Hash a directory by its canonical listing (see [`Hasher::dir_listing`]).
     pub fn hash_dir(&self, dir: &Path) -> Result<DirDigest, HashError> {
         let listing = self.dir_listing(dir)?;
-        let mut text = Vec::new();
-        let mut size = 0;
-        for entry in &listing {
-            entry.write_line(&mut text);
-            if let ListingKind::File { size: s } = entry.kind {
-                size += s;
-            }
-        }
+        let size = listing
+            .iter()
+            .map(|entry| match entry.kind {
+                ListingKind::File { size } => size,
+                ListingKind::Symlink => 0,
+            })
+            .sum();
         Ok(DirDigest {
-            hash: ContentHash::of_bytes(&text),
+            hash: ContentHash::of_bytes(&listing_bytes(&listing)),
             size,
             files: listing.len() as u64,
         })
@@ -427,7 +426,9 @@ pub enum ListingKind {
 
 impl ListingEntry {
     /// Append this entry's canonical line: `<hex> <size> <path>\n` for a file,
-    /// `<hex> symlink <path>\n` for a symlink.
+    /// `<hex> symlink <path>\n` for a symlink, the path written by
+    /// [`write_listing_path`] (C-quoted when it holds a control byte or a
+    /// backslash, as is otherwise).
     pub fn write_line(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.hash.to_hex().as_bytes());
         out.push(b' ');
@@ -436,9 +437,143 @@ impl ListingEntry {
             ListingKind::Symlink => out.extend_from_slice(b"symlink"),
         }
         out.push(b' ');
-        out.extend_from_slice(&self.path);
+        write_listing_path(&self.path, out);
         out.push(b'\n');
     }
+}
+
+/// The canonical listing text of `entries`, in the order given (callers
+/// sort by the raw path bytes first): what a directory hash is BLAKE3 of.
+pub fn listing_bytes(entries: &[ListingEntry]) -> Vec<u8> {
+    let mut text = Vec::new();
+    for entry in entries {
+        entry.write_line(&mut text);
+    }
+    text
+}
+
+/// True when a listing writes `path` C-quoted: it holds a control byte
+/// (0x00-0x1F, 0x7F) or a backslash. Every other path, including non-UTF-8
+/// bytes, spaces and double quotes, is written as it is.
+pub fn needs_quoting(path: &[u8]) -> bool {
+    path.iter().any(|&b| b < 0x20 || b == 0x7f || b == b'\\')
+}
+
+/// Append `path` as a listing writes it: as is, or, when [`needs_quoting`],
+/// C-quoted as git quotes paths (`core.quotePath=false`): inside double
+/// quotes, `\\` `\"` `\a` `\b` `\t` `\n` `\v` `\f` `\r`, other control bytes
+/// as three octal digits (`\033`), every other byte as is.
+pub fn write_listing_path(path: &[u8], out: &mut Vec<u8>) {
+    if !needs_quoting(path) {
+        out.extend_from_slice(path);
+        return;
+    }
+    out.push(b'"');
+    for &byte in path {
+        let escape = match byte {
+            b'\\' => Some(b'\\'),
+            b'"' => Some(b'"'),
+            0x07 => Some(b'a'),
+            0x08 => Some(b'b'),
+            b'\t' => Some(b't'),
+            b'\n' => Some(b'n'),
+            0x0b => Some(b'v'),
+            0x0c => Some(b'f'),
+            b'\r' => Some(b'r'),
+            _ => None,
+        };
+        match escape {
+            Some(letter) => out.extend_from_slice(&[b'\\', letter]),
+            None if byte < 0x20 || byte == 0x7f => {
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'0' + (byte >> 6),
+                    b'0' + ((byte >> 3) & 7),
+                    b'0' + (byte & 7),
+                ]);
+            }
+            None => out.push(byte),
+        }
+    }
+    out.push(b'"');
+}
+
+/// The inverse of [`write_listing_path`]: the path bytes a listing's path
+/// field stands for, or `None` when no path is written that way (a quoted
+/// field in another spelling, a raw field with a control byte).
+pub fn read_listing_path(field: &[u8]) -> Option<Vec<u8>> {
+    if !field.contains(&b'\\') {
+        // Written as is: a path without control bytes or backslashes.
+        return (!needs_quoting(field)).then(|| field.to_vec());
+    }
+    let inner = field.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    let mut path = Vec::with_capacity(inner.len());
+    let mut bytes = inner.iter().copied();
+    while let Some(byte) = bytes.next() {
+        if byte != b'\\' {
+            path.push(byte);
+            continue;
+        }
+        let decoded = match bytes.next()? {
+            b'a' => 0x07,
+            b'b' => 0x08,
+            b't' => b'\t',
+            b'n' => b'\n',
+            b'v' => 0x0b,
+            b'f' => 0x0c,
+            b'r' => b'\r',
+            first @ b'0'..=b'3' => {
+                let mut value = first - b'0';
+                for _ in 0..2 {
+                    let digit = bytes.next().filter(|d| (b'0'..=b'7').contains(d))?;
+                    value = (value << 3) | (digit - b'0');
+                }
+                value
+            }
+            other => other,
+        };
+        path.push(decoded);
+    }
+    // Only the one spelling write_listing_path produces is accepted.
+    let mut again = Vec::with_capacity(field.len());
+    write_listing_path(&path, &mut again);
+    (again == field).then_some(path)
+}
+
+/// Parse a canonical listing back into its entries, or `None` when `text`
+/// is not exactly what [`listing_bytes`] writes for some entries. Each line
+/// splits uniquely: 64 hex digits, a space, a decimal size or `symlink`, a
+/// space, then the path field up to the line's end (see `docs/hashing.md`).
+pub fn parse_listing(text: &[u8]) -> Option<Vec<ListingEntry>> {
+    let body = if text.is_empty() {
+        return Some(Vec::new());
+    } else {
+        text.strip_suffix(b"\n")?
+    };
+    let mut entries = Vec::new();
+    for line in body.split(|&b| b == b'\n') {
+        let mut fields = line.splitn(3, |&b| b == b' ');
+        let hex = std::str::from_utf8(fields.next()?).ok()?;
+        let kind = fields.next()?;
+        let path = read_listing_path(fields.next()?)?;
+        let kind = if kind == b"symlink" {
+            ListingKind::Symlink
+        } else {
+            let digits = std::str::from_utf8(kind).ok()?;
+            let size: u64 = digits.parse().ok()?;
+            // Only the canonical decimal spelling (no sign, no leading zero).
+            if size.to_string() != digits {
+                return None;
+            }
+            ListingKind::File { size }
+        };
+        entries.push(ListingEntry {
+            path,
+            hash: ContentHash::from_hex(hex)?,
+            kind,
+        });
+    }
+    Some(entries)
 }
 
 fn relative_bytes(root: &Path, path: &Path) -> Vec<u8> {
@@ -483,6 +618,30 @@ pub fn hash_file(path: &Path) -> Result<FileDigest, HashError> {
         hash: ContentHash(*hasher.finalize().as_bytes()),
         size,
     })
+}
+
+/// A fixed-seed generator for the crate's property tests (splitmix64), so
+/// they run the same cases every time.
+#[cfg(test)]
+pub(crate) mod test_rng {
+    /// splitmix64 state.
+    pub(crate) struct Rng(pub(crate) u64);
+
+    impl Rng {
+        /// The next 64 random bits.
+        pub(crate) fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        /// A number in `0..n` (`n > 0`).
+        pub(crate) fn below(&mut self, n: usize) -> usize {
+            (self.next_u64() % n as u64) as usize
+        }
+    }
 }
 
 #[cfg(test)]
@@ -619,6 +778,221 @@ mod tests {
             .dir_listing(loops.path())
             .unwrap_err();
         assert!(matches!(err, HashError::SymlinkLoop(_)), "{err}");
+    }
+
+    #[test]
+    fn ordinary_names_are_written_as_they_are_hostile_ones_c_quoted() {
+        let written = |path: &[u8]| {
+            let mut out = Vec::new();
+            write_listing_path(path, &mut out);
+            out
+        };
+        // Unchanged from the old rule: spaces, quotes, high and non-UTF-8 bytes.
+        for plain in [
+            &b"a b/c.txt"[..],
+            b"\"q\".txt",
+            b"\"",
+            b"caf\xc3\xa9",
+            b"\xff\xfe",
+            b"x 5 y",
+        ] {
+            assert_eq!(written(plain), plain, "{plain:?}");
+            assert_eq!(read_listing_path(plain).as_deref(), Some(plain));
+        }
+        for (path, quoted) in [
+            (&b"a\nb"[..], &br#""a\nb""#[..]),
+            (b"a\\b", br#""a\\b""#),
+            (b"say \"hi\"\t", br#""say \"hi\"\t""#),
+            (b"\x07\x08\x0b\x0c\r", br#""\a\b\v\f\r""#),
+            (b"\x00\x01\x1b\x7f\xff", b"\"\\000\\001\\033\\177\xff\""),
+        ] {
+            assert_eq!(written(path), quoted, "{:?}", String::from_utf8_lossy(path));
+            assert_eq!(read_listing_path(quoted).as_deref(), Some(path));
+        }
+        // Other spellings of the same name are not listing paths.
+        for bad in [
+            &br#""\007""#[..],
+            br#""\x""#,
+            br#""\""#,
+            br#""a\"#,
+            br#"a\nb"#,
+            br#""\400""#,
+            b"a\tb",
+        ] {
+            assert_eq!(
+                read_listing_path(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn parse_listing_reads_back_exactly_what_was_written() {
+        let entries = vec![
+            ListingEntry {
+                path: b"a b/\"c\"".to_vec(),
+                hash: ContentHash::of_bytes(b"1"),
+                kind: ListingKind::File { size: 0 },
+            },
+            ListingEntry {
+                path: b"l\nink 5 x".to_vec(),
+                hash: ContentHash::of_bytes(b"target"),
+                kind: ListingKind::Symlink,
+            },
+        ];
+        let text = listing_bytes(&entries);
+        assert_eq!(parse_listing(&text), Some(entries));
+        assert_eq!(parse_listing(b""), Some(Vec::new()));
+        let hex = ContentHash::of_bytes(b"").to_hex();
+        for bad in [
+            format!("{hex} 5 a"),
+            format!("{hex} 05 a\n"),
+            format!("{hex} +5 a\n"),
+            format!("{hex} link a\n"),
+            format!("{} 5 a\n", hex.to_uppercase()),
+            format!("{hex} 5\n"),
+            "\n".to_string(),
+        ] {
+            assert_eq!(parse_listing(bad.as_bytes()), None, "{bad:?}");
+        }
+    }
+
+    /// The collision of issue 10.3: one file whose name spells a second
+    /// listing line hashed like a directory holding both files.
+    #[cfg(unix)]
+    #[test]
+    fn a_name_cannot_fake_a_listing_line() {
+        let ignore = no_ignore();
+        let hasher = Hasher::new(&ignore, None);
+        let b_hex = ContentHash::of_bytes(b"world").to_hex();
+        let one = tempfile::tempdir().unwrap();
+        std::fs::write(one.path().join(format!("a\n{b_hex} 5 b")), b"hello").unwrap();
+        let two = tempfile::tempdir().unwrap();
+        std::fs::write(two.path().join("a"), b"hello").unwrap();
+        std::fs::write(two.path().join("b"), b"world").unwrap();
+
+        // Under the old rule (paths written raw) both listings were the same text.
+        let raw = |dir: &Path| {
+            let mut text = Vec::new();
+            for entry in hasher.dir_listing(dir).unwrap() {
+                let size = match entry.kind {
+                    ListingKind::File { size } => size,
+                    ListingKind::Symlink => unreachable!(),
+                };
+                text.extend_from_slice(format!("{} {size} ", entry.hash.to_hex()).as_bytes());
+                text.extend_from_slice(&entry.path);
+                text.push(b'\n');
+            }
+            text
+        };
+        assert_eq!(raw(one.path()), raw(two.path()));
+
+        let (h1, h2) = (
+            hasher.hash_dir(one.path()).unwrap(),
+            hasher.hash_dir(two.path()).unwrap(),
+        );
+        assert_ne!(h1.hash, h2.hash);
+        assert_eq!((h1.files, h1.size), (1, 5));
+        assert_eq!((h2.files, h2.size), (2, 10));
+        let quoted = format!(
+            "{} 5 \"a\\n{b_hex} 5 b\"\n",
+            ContentHash::of_bytes(b"hello").to_hex()
+        );
+        assert_eq!(h1.hash, ContentHash::of_bytes(quoted.as_bytes()));
+        // Ordinary names keep the old rule.
+        assert_eq!(h2.hash, ContentHash::of_bytes(&raw(two.path())));
+    }
+
+    use super::test_rng::Rng;
+
+    /// Pieces of hostile file names: listing syntax, quotes, escapes,
+    /// control and high bytes (no NUL or `/`, so they are real names).
+    const PIECES: &[&[u8]] = &[
+        b"a", b"b", b" ", b"\n", b"\\", b"\"", b"\\n", b"\t", b"\r", b"\x1b", b"\x7f", b"\x01",
+        b"\xff", b"5", b" 5 ", b"symlink", b"\"a\"", b"\\000",
+    ];
+
+    /// A random tree: relative path -> file bytes, at most two levels deep.
+    fn random_tree(rng: &mut Rng) -> std::collections::BTreeMap<Vec<u8>, Vec<u8>> {
+        let mut tree = std::collections::BTreeMap::new();
+        for _ in 0..rng.below(5) {
+            let mut path = Vec::new();
+            for _ in 0..1 + rng.below(4) {
+                path.extend_from_slice(PIECES[rng.below(PIECES.len())]);
+            }
+            if rng.below(4) == 0 {
+                // A name spelling a whole second line.
+                let fake = ContentHash::of_bytes(&[rng.below(2) as u8]).to_hex();
+                path.extend_from_slice(format!("\n{fake} 1 b").as_bytes());
+            }
+            if rng.below(3) == 0 {
+                path.splice(0..0, b"d/".iter().copied());
+            }
+            tree.insert(path, vec![rng.below(2) as u8]);
+        }
+        tree
+    }
+
+    fn entries_of(tree: &std::collections::BTreeMap<Vec<u8>, Vec<u8>>) -> Vec<ListingEntry> {
+        tree.iter()
+            .map(|(path, bytes)| ListingEntry {
+                path: path.clone(),
+                hash: ContentHash::of_bytes(bytes),
+                kind: ListingKind::File {
+                    size: bytes.len() as u64,
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn property_listings_of_different_trees_differ_and_parse_back() {
+        let mut rng = Rng(103);
+        let mut trees = Vec::new();
+        for _ in 0..3000 {
+            let tree = random_tree(&mut rng);
+            let text = listing_bytes(&entries_of(&tree));
+            assert_eq!(parse_listing(&text), Some(entries_of(&tree)), "{tree:?}");
+            trees.push((tree, ContentHash::of_bytes(&text)));
+        }
+        // Every pair: equal hash only for equal trees.
+        let mut by_hash = std::collections::HashMap::new();
+        for (tree, hash) in &trees {
+            if let Some(other) = by_hash.insert(*hash, tree) {
+                assert_eq!(other, tree, "two trees share {hash}");
+            }
+        }
+        assert!(
+            by_hash.len() > 2000,
+            "too few distinct trees: {}",
+            by_hash.len()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn property_different_trees_on_disk_never_share_a_hash() {
+        use std::os::unix::ffi::OsStrExt;
+        let ignore = no_ignore();
+        let hasher = Hasher::new(&ignore, None);
+        let mut rng = Rng(2026);
+        let mut seen = std::collections::HashMap::new();
+        for _ in 0..60 {
+            let tree = random_tree(&mut rng);
+            let dir = tempfile::tempdir().unwrap();
+            for (path, bytes) in &tree {
+                let path = dir.path().join(std::ffi::OsStr::from_bytes(path));
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, bytes).unwrap();
+            }
+            let digest = hasher.hash_dir(dir.path()).unwrap();
+            assert_eq!(digest.files, tree.len() as u64);
+            if let Some(other) = seen.insert(digest.hash, tree.clone()) {
+                assert_eq!(other, tree, "two trees share {}", digest.hash);
+            }
+        }
     }
 
     #[test]

@@ -323,6 +323,13 @@ pub fn load_file(path: &Path) -> Result<ValueMap, ParamsError> {
         path: path.to_path_buf(),
         source,
     })?;
+    parse_file_bytes(path, &bytes)
+}
+
+/// Parse the bytes of a params or metrics file as [`load_file`] does, the
+/// format chosen by `path`'s extension (`.json`, otherwise YAML); `path` is
+/// only named in errors.
+pub fn parse_file_bytes(path: &Path, bytes: &[u8]) -> Result<ValueMap, ParamsError> {
     let parse_error = |message: String| ParamsError::Parse {
         path: path.to_path_buf(),
         message,
@@ -331,7 +338,7 @@ pub fn load_file(path: &Path) -> Result<ValueMap, ParamsError> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let value: Value = if is_json {
-        serde_json::from_slice(&bytes).map_err(|e| {
+        serde_json::from_slice(bytes).map_err(|e| {
             parse_error(format!(
                 "line {}, column {}: {}",
                 e.line(),
@@ -340,7 +347,7 @@ pub fn load_file(path: &Path) -> Result<ValueMap, ParamsError> {
             ))
         })?
     } else {
-        crate::yaml::from_slice(&bytes).map_err(|e| parse_error(e.to_string()))?
+        crate::yaml::from_slice(bytes).map_err(|e| parse_error(e.to_string()))?
     };
     match value {
         Value::Map(map) => Ok(map),
@@ -463,5 +470,75 @@ mod tests {
         merge(&mut base, overlay);
         let json = serde_json::to_string(&Value::Map(base)).unwrap();
         assert_eq!(json, r#"{"opt":{"lr":0.1,"name":"adam"}}"#);
+    }
+}
+
+/// Deterministic property pass over the file parser (the long runs are the
+/// `params` fuzz target, docs/testing.md).
+#[cfg(test)]
+mod parse_bytes_properties {
+    use super::*;
+
+    #[test]
+    fn parse_file_bytes_is_load_file_without_the_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            ("p.yaml", &b"a: 1\nb: [x, {c: 2.5}]\n"[..]),
+            ("m.json", b"{\"auc\": 0.9}"),
+            ("bad.json", b"{\"auc\": }"),
+            ("list.yaml", b"- 1\n"),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            assert_eq!(
+                format!("{:?}", load_file(&path)),
+                format!("{:?}", parse_file_bytes(&path, bytes)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_as_yaml_or_json() {
+        // A fixed seed: the same 2000 inputs every run, built from random
+        // bytes and YAML/JSON syntax.
+        let mut rng = crate::hash::test_rng::Rng(0x5eed);
+        let tokens: &[&[u8]] = &[
+            b": ",
+            b"- ",
+            b"\n",
+            b"  ",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b",",
+            b"\"",
+            b"'",
+            b"&a ",
+            b"*a",
+            b"!!float ",
+            b"<<: ",
+            b"1e999",
+            b"-0",
+            b".nan",
+            b"~",
+            b"\xff",
+            b"\\u0000",
+        ];
+        for _ in 0..2000 {
+            let mut input = Vec::new();
+            for _ in 0..rng.below(24) {
+                if rng.below(3) == 0 {
+                    input.push(rng.next_u64() as u8);
+                } else {
+                    input.extend_from_slice(tokens[rng.below(tokens.len())]);
+                }
+            }
+            for name in ["p.yaml", "m.json"] {
+                // Any result is fine; a panic fails the test.
+                let _ = parse_file_bytes(Path::new(name), &input);
+            }
+        }
     }
 }

@@ -575,3 +575,41 @@ mod tests {
         assert!(!is_uri("1abc://x"));
     }
 }
+
+/// Deterministic property pass over record parsing (the long runs are the
+/// `record` fuzz target, docs/testing.md).
+#[cfg(test)]
+mod parse_properties {
+    use super::*;
+
+    #[test]
+    fn mutated_records_never_panic_and_parsed_ones_round_trip() {
+        let seed = include_bytes!("../fixtures/records/train.yaml");
+        let record = Record::parse(seed).expect("the fixture parses");
+        assert_eq!(Record::parse(&record.to_bytes().unwrap()), Ok(record));
+        let mut rng = crate::hash::test_rng::Rng(0x7ec);
+        let mut parsed = 0;
+        for _ in 0..300 {
+            let mut bytes = seed.to_vec();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(bytes.len());
+                match rng.below(3) {
+                    0 => bytes[at] = rng.next_u64() as u8,
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, b"\n: -'\"#{[&*!"[rng.below(12)]),
+                }
+            }
+            if let Ok(record) = Record::parse(&bytes) {
+                parsed += 1;
+                let again = record.to_bytes().expect("a parsed record serialises");
+                assert_eq!(Record::parse(&again), Ok(record));
+            }
+        }
+        assert!(
+            parsed > 0,
+            "no mutated record parsed: the pass tests nothing"
+        );
+    }
+}

@@ -559,3 +559,37 @@ mod tests {
         ));
     }
 }
+
+/// Deterministic property pass over the REF grammar (the long runs are the
+/// `refspec` fuzz target, docs/testing.md).
+#[cfg(test)]
+mod grammar_properties {
+    use super::*;
+
+    #[test]
+    fn any_text_parses_or_is_refused_and_64_hex_is_an_id() {
+        let mut rng = crate::hash::test_rng::Rng(0x4ef);
+        let pieces = [
+            "name:", "commit:", "model:", "blake3:", "s3://", "://", "@", "@v", "@v0", "@v1", "/",
+            ".", "a", "0", "f", "é", " ", "\n", "\u{0}", "~", "^",
+        ];
+        for _ in 0..5000 {
+            let text: String = (0..rng.below(10))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            // Any result is fine; a panic fails the test.
+            let _ = parse(&text);
+            let hex: String = (0..64)
+                .map(|_| char::from(b"0123456789abcdef"[rng.below(16)]))
+                .collect();
+            assert!(matches!(parse(&hex), Ok(RefSpec::Id(_))), "{hex}");
+            let short = &hex[..rng.below(64)];
+            match parse(short) {
+                Ok(RefSpec::Prefix(p)) => assert!(p.len() >= MIN_PREFIX && p == short),
+                Err(RefError::TooShort(_)) => assert!(short.len() < MIN_PREFIX),
+                Err(RefError::Malformed(_)) => assert!(short.is_empty()),
+                other => panic!("{short:?}: {other:?}"),
+            }
+        }
+    }
+}
