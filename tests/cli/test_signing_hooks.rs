@@ -76,23 +76,13 @@ fn hook(repo: &Path, dir: &str, name: &str, script: &str) {
     }
 }
 
-fn have(program: &str) -> bool {
-    std::process::Command::new(program)
-        .arg("-?")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok()
-}
-
 #[test]
 fn ssh_signing_makes_commits_git_verifies() {
-    if !have("ssh-keygen") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "ssh-keygen is required in CI for the signing test"
-        );
-        eprintln!("skipped: ssh-keygen is not installed (CI is unset)");
+    if !require_tool(
+        "ssh-keygen",
+        "signs commits in the gpg.format=ssh test",
+        &mut on_path("ssh-keygen"),
+    ) {
         return;
     }
     let env = TestEnv::new();
