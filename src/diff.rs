@@ -670,8 +670,8 @@ fn commit_range(
 /// base side (`A`, or for `A...B` the merge base), and the integrity
 /// findings of its commits.
 pub fn diff_range(repo: &Repo, range: &RangeSpec) -> Result<RangeDiff, HistoryError> {
-    let head = repo.resolve_commit(range.head_rev())?;
-    let mut base = repo.resolve_commit(range.base_rev())?;
+    let head = crate::history::resolve_commit(repo, range.head_rev())?;
+    let mut base = crate::history::resolve_commit(repo, range.base_rev())?;
     if range.symmetric {
         base = merge_base(repo, base, head, range)?;
     }
