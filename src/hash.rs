@@ -620,6 +620,37 @@ pub fn hash_file(path: &Path) -> Result<FileDigest, HashError> {
     })
 }
 
+/// A BLAKE3 digest of bytes given in parts, for checksums of derived files
+/// (the history index and snapshot): the one way besides
+/// [`ContentHash::of_bytes`] that other modules reach BLAKE3.
+#[derive(Debug, Clone, Default)]
+pub struct Checksum(blake3::Hasher);
+
+impl Checksum {
+    /// An empty digest.
+    pub fn new() -> Checksum {
+        Checksum::default()
+    }
+
+    /// Add `bytes`.
+    pub fn update(&mut self, bytes: &[u8]) -> &mut Checksum {
+        self.0.update(bytes);
+        self
+    }
+
+    /// Add `bytes`, hashing a large input on all cores (same result as
+    /// [`Checksum::update`]).
+    pub fn update_parallel(&mut self, bytes: &[u8]) -> &mut Checksum {
+        self.0.update_rayon(bytes);
+        self
+    }
+
+    /// The digest of everything added so far.
+    pub fn finalize(&self) -> ContentHash {
+        ContentHash(*self.0.finalize().as_bytes())
+    }
+}
+
 /// A fixed-seed generator for the crate's property tests (splitmix64), so
 /// they run the same cases every time.
 #[cfg(test)]

@@ -351,7 +351,7 @@ pub fn resolve_nodes(
             }
         }
         RefSpec::Commit(rev) => {
-            let commit = repo.resolve_commit(rev)?;
+            let commit = crate::history::resolve_commit(repo, rev)?;
             let commits: Vec<String> = if options.descendants_of_commit {
                 let mut all: Vec<String> = history.descendants_of(&commit).into_iter().collect();
                 all.sort();
@@ -470,11 +470,11 @@ fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, Content
         .relative_path(cwd, Path::new(path))
         .map_err(|e| RefError::Config(e.to_string()))?;
     // A misspelt file name containing `@` is not a revision problem.
-    if repo.resolve_commit(rev).is_err() {
+    if crate::history::resolve_commit(repo, rev).is_err() {
         return Err(RefError::NoSuchPath(text.into()));
     }
     let ignore = ignore_globs(repo)?;
-    let hash = repo.content_hash_at(rev, &rel, &ignore)?;
+    let hash = crate::history::content_hash_at(repo, rev, &rel, &ignore)?;
     Ok((rel, hash))
 }
 

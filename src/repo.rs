@@ -160,6 +160,15 @@ fn git(action: &'static str) -> impl FnOnce(gix::Error) -> RepoError {
     move |source| RepoError::Git { action, source }
 }
 
+/// Object cache per repository handle: trees and commits read twice in a
+/// row (a commit's subtree is its child's parent subtree) stay decoded.
+const OBJECT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Give a repository handle the object cache that history reads need.
+pub(crate) fn tune_object_cache(repo: &mut gix::Repository) {
+    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
+}
+
 /// A git repository with a worktree.
 pub struct Repo {
     repo: gix::Repository,
@@ -176,7 +185,7 @@ impl Repo {
                 RepoError::NotARepo(dir.to_path_buf())
             }
         })?;
-        crate::history::tune(&mut repo);
+        tune_object_cache(&mut repo);
         let workdir = repo
             .workdir()
             .ok_or_else(|| RepoError::Bare(repo.git_dir().to_path_buf()))?;

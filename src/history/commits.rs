@@ -120,7 +120,7 @@ pub fn commits_between(
 /// The full hex id of the commit a revision (`main`, `HEAD~2`, a hex
 /// prefix, a tag) resolves to.
 pub fn resolve_commit_id(repo: &Repo, spec: &str) -> Result<String, HistoryError> {
-    repo.resolve_commit(spec).map(|id| id.to_string())
+    super::resolve_commit(repo, spec).map(|id| id.to_string())
 }
 
 /// The best common ancestor of two commits (full hex ids); `None` when they

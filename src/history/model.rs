@@ -1,12 +1,19 @@
-//! What history reconstruction produces: each record with the commit that
-//! introduced it, and the integrity findings met on the way.
+//! What history reconstruction produces: [`History`], each record with the
+//! commit that introduced it, the integrity findings met on the way and the
+//! commit graph, with the lookups queries make on it.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::params::ValueMap;
-use crate::record::{Agent, Artifact, Record, RecordId};
+use std::collections::HashMap as StdHashMap;
+use std::collections::HashSet as StdHashSet;
+
+use gix::ObjectId;
+
+use super::error::{HistoryError, ReadWarning};
+use super::summary::SummaryCell;
+use crate::record::{Agent, RecordId};
 use crate::time::Timestamp;
 
 /// A commit, as shown beside the records it introduced.
@@ -42,203 +49,6 @@ impl CommitInfo {
     /// The first 12 hex digits of the commit id, for display.
     pub fn short(&self) -> &str {
         &self.id[..self.id.len().min(12)]
-    }
-}
-
-/// The parts of a record that history queries use (`log`, `graph`,
-/// `impact`, `search`). The full record is read on demand with
-/// [`super::History::read_record`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Summary {
-    /// The activity: `train`, `process`, …
-    pub kind: String,
-    /// The step or model name.
-    pub name: String,
-    /// When the record was written.
-    pub recorded: Timestamp,
-    /// Who recorded it.
-    pub agent: Agent,
-    /// True when `git lineage run` recorded a command that failed.
-    pub failed: bool,
-    /// The code commit the step ran from.
-    pub code_commit: Option<String>,
-    /// Artifacts read.
-    pub inputs: Vec<Artifact>,
-    /// Artifacts written.
-    pub outputs: Vec<Artifact>,
-    /// Records this one refers to.
-    pub references: Vec<RecordId>,
-    /// Hyperparameters.
-    pub params: ValueMap,
-    /// Results.
-    pub metrics: ValueMap,
-}
-
-impl Summary {
-    /// The summary of a full record.
-    pub fn of(record: &Record) -> Summary {
-        Summary {
-            kind: record.kind.clone(),
-            name: record.name.clone(),
-            recorded: record.recorded,
-            agent: record.agent.clone(),
-            failed: record.exit.is_some_and(|exit| !exit.success()),
-            code_commit: record.code.commit.clone(),
-            inputs: record.inputs.clone(),
-            outputs: record.outputs.clone(),
-            references: record.references.clone(),
-            params: record.params.clone(),
-            metrics: record.metrics.clone(),
-        }
-    }
-}
-
-/// A record's [`Summary`], decoded when first used.
-///
-/// The fields every listing needs (`kind`, `name`, `recorded`, `agent`) are
-/// plain fields, read without decoding; everything else is reached through
-/// `Deref` (`cell.inputs`, `cell.params`, …), which decodes the summary once
-/// from the history snapshot it came from. A 100,000-record `log` so never
-/// decodes 100,000 parameter maps.
-#[derive(Debug, Clone)]
-pub struct SummaryCell {
-    /// The activity.
-    pub kind: String,
-    /// The step or model name.
-    pub name: String,
-    /// When the record was written.
-    pub recorded: Timestamp,
-    /// Who recorded it.
-    pub agent: Agent,
-    full: std::sync::OnceLock<Summary>,
-    source: Option<(Arc<Vec<u8>>, usize, usize)>,
-}
-
-impl SummaryCell {
-    /// A cell holding a decoded summary.
-    pub fn ready(summary: Summary) -> SummaryCell {
-        SummaryCell {
-            kind: summary.kind.clone(),
-            name: summary.name.clone(),
-            recorded: summary.recorded,
-            agent: summary.agent.clone(),
-            full: std::sync::OnceLock::from(summary),
-            source: None,
-        }
-    }
-
-    /// A cell that decodes `bytes[start..end]` (an encoded summary, see
-    /// `index`) on first use.
-    pub(crate) fn lazy(
-        kind: String,
-        name: String,
-        recorded: Timestamp,
-        agent: Agent,
-        bytes: Arc<Vec<u8>>,
-        start: usize,
-        end: usize,
-    ) -> SummaryCell {
-        SummaryCell {
-            kind,
-            name,
-            recorded,
-            agent,
-            full: std::sync::OnceLock::new(),
-            source: Some((bytes, start, end)),
-        }
-    }
-}
-
-impl SummaryCell {
-    fn decode(&self) -> Summary {
-        self.source
-            .as_ref()
-            .and_then(|(bytes, start, end)| super::index::decode_summary(bytes.get(*start..*end)?))
-            // The snapshot's checksum was verified when it was loaded, so
-            // this only happens on a bug; keep what is known.
-            .unwrap_or_else(|| Summary {
-                kind: self.kind.clone(),
-                name: self.name.clone(),
-                recorded: self.recorded,
-                agent: self.agent.clone(),
-                failed: false,
-                code_commit: None,
-                inputs: Vec::new(),
-                outputs: Vec::new(),
-                references: Vec::new(),
-                params: ValueMap::new(),
-                metrics: ValueMap::new(),
-            })
-    }
-}
-
-impl SummaryCell {
-    /// Call `f` with the summary without keeping it decoded: for a pass
-    /// over every record (building the graph) that would otherwise hold
-    /// every summary in memory at once.
-    pub fn with<R>(&self, f: impl FnOnce(&Summary) -> R) -> R {
-        match self.full.get() {
-            Some(summary) => f(summary),
-            None => f(&self.decode()),
-        }
-    }
-}
-
-impl SummaryCell {
-    /// Call `f` with the summary's links (code commit, inputs, outputs,
-    /// references; `params` and `metrics` may be empty), decoding only those
-    /// when the summary is not decoded yet.
-    pub fn with_links<R>(&self, f: impl FnOnce(&Summary) -> R) -> R {
-        if let Some(summary) = self.full.get() {
-            return f(summary);
-        }
-        match self.source.as_ref().and_then(|(bytes, start, end)| {
-            super::index::decode_summary_links(bytes.get(*start..*end)?)
-        }) {
-            Some(links) => f(&links),
-            None => f(&self.decode()),
-        }
-    }
-}
-
-impl SummaryCell {
-    /// The encoded summary this cell was loaded from, if it was loaded
-    /// from a snapshot and not changed since.
-    pub(crate) fn encoded(&self) -> Option<&[u8]> {
-        self.source
-            .as_ref()
-            .and_then(|(bytes, start, end)| bytes.get(*start..*end))
-    }
-}
-
-impl std::ops::Deref for SummaryCell {
-    type Target = Summary;
-
-    fn deref(&self) -> &Summary {
-        self.full.get_or_init(|| self.decode())
-    }
-}
-
-/// Mutable access decodes the summary and detaches it from its source.
-/// Changing `kind`, `name`, `recorded` or `agent` through it does not
-/// change the cell's own fields of those names.
-impl std::ops::DerefMut for SummaryCell {
-    fn deref_mut(&mut self) -> &mut Summary {
-        let summary = self.full.take().unwrap_or_else(|| self.decode());
-        self.source = None;
-        self.full = std::sync::OnceLock::from(summary);
-        match self.full.get_mut() {
-            Some(summary) => summary,
-            None => unreachable!("the cell was filled on the line above"),
-        }
-    }
-}
-
-/// Serialised as the full [`Summary`], decoded for the occasion and not
-/// kept: `log --format json` over 100,000 records holds one at a time.
-impl Serialize for SummaryCell {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.with(|summary| summary.serialize(serializer))
     }
 }
 
@@ -323,33 +133,6 @@ pub struct Finding {
     pub blob: Option<gix::ObjectId>,
 }
 
-/// A record file in history that could not be read: its object is missing
-/// or corrupt, or its bytes are not a valid record. The record it holds is
-/// absent from the history it belongs to, so every command that reads
-/// history says so (stderr, and `warnings` in JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReadWarning {
-    /// The full id of the commit that added the file.
-    pub commit: String,
-    /// The worktree-relative path, `.lineage/records/<2>/<64>.yaml` (or
-    /// `.lineage/records` when the commit's records tree itself is unreadable).
-    pub path: String,
-    /// Why it could not be read.
-    pub message: String,
-}
-
-impl std::fmt::Display for ReadWarning {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "cannot read {} in commit {}: {}",
-            self.path,
-            &self.commit[..self.commit.len().min(12)],
-            self.message
-        )
-    }
-}
-
 impl Finding {
     /// What this finding says about a record that could not be read, when
     /// it is about one (an unreadable object or an invalid record file).
@@ -359,5 +142,238 @@ impl Finding {
             path: self.path.clone(),
             message: self.message.clone(),
         })
+    }
+}
+
+/// Counters for one load, for `--verbose`-style output and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Commits reachable from the selected revisions.
+    pub commits: usize,
+    /// Commits read from git in this run (not found in the index).
+    pub commits_read: usize,
+    /// Record blobs read from git in this run.
+    pub blobs_read: usize,
+}
+
+/// Lineage history: the records and what happened to their files.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Every record, in history order: oldest introducing commit first
+    /// (parents before children), then uncommitted records.
+    pub entries: Vec<Entry>,
+    /// Integrity problems: edited, deleted, misnamed or unreadable record
+    /// files, each with the commit that caused it, in history order.
+    pub findings: Vec<Finding>,
+    /// Things the user should know once (a shallow clone, missing objects).
+    pub warnings: Vec<String>,
+    /// What the load cost.
+    pub stats: Stats,
+    /// Positions of entries by id, built on the first lookup (a `log`
+    /// never needs it).
+    pub(super) by_id: std::sync::OnceLock<IdIndex>,
+    /// Reachable commits, parents before children, with their parents.
+    pub(super) commits: CommitGraph,
+}
+
+/// Commits in topological order (parents first), each with the positions
+/// of its parents: flat arrays, so a snapshot loads without an allocation
+/// per commit.
+#[derive(Debug, Default, Clone)]
+pub(super) struct CommitGraph {
+    pub(super) ids: Vec<ObjectId>,
+    /// Each commit's `.lineage/records` tree: where a later walk resumes.
+    pub(super) trees: Vec<Option<ObjectId>>,
+    /// `parents[starts[i]..starts[i + 1]]` are commit `i`'s parents.
+    pub(super) starts: Vec<u32>,
+    pub(super) parents: Vec<u32>,
+}
+
+impl CommitGraph {
+    pub(super) fn with_capacity(n: usize) -> CommitGraph {
+        CommitGraph {
+            ids: Vec::with_capacity(n),
+            trees: Vec::with_capacity(n),
+            starts: Vec::with_capacity(n + 1),
+            parents: Vec::with_capacity(n),
+        }
+    }
+
+    /// Add a commit whose parents (positions) were added before it.
+    pub(super) fn push(&mut self, id: ObjectId, parents: &[u32], records_tree: Option<ObjectId>) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.ids.push(id);
+        self.trees.push(records_tree);
+        self.parents.extend_from_slice(parents);
+        self.starts.push(self.parents.len() as u32);
+    }
+
+    pub(super) fn parents_of(&self, i: usize) -> &[u32] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.parents.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+impl History {
+    /// Record files of the selected commits that could not be read (their
+    /// objects are missing or corrupt, or their bytes are not a valid
+    /// record), in history order: what this history lacks.
+    pub fn read_warnings(&self) -> Vec<ReadWarning> {
+        self.findings
+            .iter()
+            .filter_map(Finding::read_warning)
+            .collect()
+    }
+
+    /// `Err(HistoryError::Incomplete)` naming every record file that could
+    /// not be read, for callers that must not work from a partial history.
+    pub fn require_complete(&self) -> Result<(), HistoryError> {
+        let unreadable = self.read_warnings();
+        if unreadable.is_empty() {
+            Ok(())
+        } else {
+            Err(HistoryError::Incomplete { unreadable })
+        }
+    }
+
+    /// True when this history may be kept as a snapshot: an object that
+    /// could not be read may be readable later (a fetch completes it), so a
+    /// history missing one is assembled afresh each time, like the index
+    /// never caches an unreadable blob.
+    pub(super) fn snapshot_worthy(&self) -> bool {
+        !self
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::Unreadable)
+    }
+
+    /// The entry of a record id.
+    pub fn get(&self, id: &RecordId) -> Option<&Entry> {
+        let index = self.by_id.get_or_init(|| IdIndex::of(&self.entries));
+        index.find(&self.entries, id).map(|i| &self.entries[i])
+    }
+
+    /// Every record id whose hex starts with `prefix`.
+    pub fn ids_with_prefix(&self, prefix: &str) -> Vec<RecordId> {
+        let mut ids: Vec<RecordId> = self
+            .entries
+            .iter()
+            .map(|e| &e.id)
+            .filter(|id| id.as_str().starts_with(prefix))
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// The most recently recorded record named `name` (by `recorded`, then
+    /// history order).
+    pub fn latest_named(&self, name: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.summary.name == name)
+            .max_by_key(|e| e.summary.recorded)
+    }
+
+    /// Every reachable commit that has `ancestor` in its history, `ancestor`
+    /// included (full hex ids).
+    pub fn descendants_of(&self, ancestor: &ObjectId) -> StdHashSet<String> {
+        let graph = &self.commits;
+        let mut descends = vec![false; graph.ids.len()];
+        for (i, id) in graph.ids.iter().enumerate() {
+            descends[i] = id == ancestor
+                || graph
+                    .parents_of(i)
+                    .iter()
+                    .any(|&p| descends.get(p as usize).copied().unwrap_or(false));
+        }
+        graph
+            .ids
+            .iter()
+            .zip(descends)
+            .filter(|(_, d)| *d)
+            .map(|(id, _)| id.to_string())
+            .collect()
+    }
+
+    /// Append an entry (history order is the caller's).
+    pub(super) fn push(&mut self, entry: Entry) {
+        self.by_id = std::sync::OnceLock::new();
+        self.entries.push(entry);
+    }
+}
+
+/// Entry positions by record id: keyed by the id's first 16 hex digits
+/// (ids are uniformly distributed hashes), checked against the full id,
+/// with the rare shared prefix kept aside.
+#[derive(Debug, Default)]
+pub(super) struct IdIndex {
+    by_prefix: StdHashMap<u64, u32, std::hash::BuildHasherDefault<PrefixHasher>>,
+    overflow: Vec<(RecordId, u32)>,
+}
+
+impl IdIndex {
+    fn of(entries: &[Entry]) -> IdIndex {
+        let mut index = IdIndex::default();
+        index.by_prefix.reserve(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let key = prefix_key(&entry.id);
+            match index.by_prefix.get(&key) {
+                None => {
+                    index.by_prefix.insert(key, i as u32);
+                }
+                Some(&j) if entries[j as usize].id == entry.id => {}
+                Some(_) => index.overflow.push((entry.id.clone(), i as u32)),
+            }
+        }
+        index
+    }
+
+    fn find(&self, entries: &[Entry], id: &RecordId) -> Option<usize> {
+        if let Some(&i) = self.by_prefix.get(&prefix_key(id))
+            && entries.get(i as usize).is_some_and(|e| e.id == *id)
+        {
+            return Some(i as usize);
+        }
+        self.overflow
+            .iter()
+            .find(|(other, _)| other == id)
+            .map(|(_, i)| *i as usize)
+    }
+}
+
+/// The first 16 hex digits of an id as a number.
+fn prefix_key(id: &RecordId) -> u64 {
+    id.as_str().bytes().take(16).fold(0, |h, b| {
+        let digit = if b >= b'a' {
+            b.wrapping_sub(b'a' - 10)
+        } else {
+            b.wrapping_sub(b'0')
+        };
+        (h << 4) | u64::from(digit & 0x0f)
+    })
+}
+
+/// The identity hash for [`prefix_key`]s, which are already uniform.
+#[derive(Default)]
+struct PrefixHasher(u64);
+
+impl std::hash::Hasher for PrefixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }

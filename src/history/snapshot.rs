@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use gix::ObjectId;
 
-use super::index::{Reader, Writer, write_summary};
-use super::model::{CommitInfo, Entry, Finding, FindingKind, SummaryCell};
-use super::{CommitGraph, History, Stats};
+use super::codec::{Reader, Writer};
+use super::model::{CommitGraph, CommitInfo, Entry, Finding, FindingKind, History, Stats};
+use super::summary::{SummaryCell, write_summary};
+use crate::hash::Checksum;
 use crate::record::Agent;
 use crate::time::Timestamp;
 
@@ -178,10 +179,10 @@ pub fn save(
     }
     let head = w.buf;
     let head_len = (head.len() as u64).to_le_bytes();
-    let mut checksum = blake3::Hasher::new();
+    let mut checksum = Checksum::new();
     checksum.update(&head_len);
     checksum.update(&head);
-    checksum.update_rayon(&summaries.buf);
+    checksum.update_parallel(&summaries.buf);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -234,8 +235,8 @@ pub fn load_if(
     let bytes = Arc::new(std::fs::read(path).ok()?);
     let rest = bytes.strip_prefix(MAGIC)?;
     let (checksum, payload) = (rest.get(..32)?, rest.get(32..)?);
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_rayon(payload);
+    let mut hasher = Checksum::new();
+    hasher.update_parallel(payload);
     if hasher.finalize().as_bytes() != checksum {
         return None;
     }

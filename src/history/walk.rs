@@ -14,15 +14,12 @@ use gix::objs::Find;
 use rayon::prelude::*;
 
 use super::index::{BlobData, Change, CommitData};
-use super::model::Summary;
+use super::model::CommitInfo;
+use super::summary::Summary;
 use crate::record::{Agent, Record, RecordId};
 
 /// The directory holding record files, as a path inside a commit's tree.
 pub const RECORDS_TREE: [&str; 2] = [".lineage", "records"];
-
-/// Object cache per repository handle: trees and commits read twice in a
-/// row (a commit's subtree is its child's parent subtree) stay decoded.
-const OBJECT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// A commit as read in the discovery phase, before its tree is looked at.
 pub struct RawCommit {
@@ -35,13 +32,8 @@ pub struct RawCommit {
 /// Open a thread-local handle on the repository at `git_dir`.
 pub fn open(git_dir: &Path) -> Result<gix::Repository, String> {
     let mut repo = gix::open(git_dir).map_err(|e| e.to_string())?;
-    tune(&mut repo);
+    crate::repo::tune_object_cache(&mut repo);
     Ok(repo)
-}
-
-/// Give a repository handle the object cache history reads need.
-pub fn tune(repo: &mut gix::Repository) {
-    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
 }
 
 /// Read one commit: parents, author, committer time and message summary.
@@ -85,19 +77,11 @@ pub fn read_commit(repo: &gix::Repository, id: ObjectId) -> Result<Option<RawCom
 }
 
 /// The commit `id` as shown beside records (author, committer time, subject).
-pub fn commit_info(
-    repo: &gix::Repository,
-    id: ObjectId,
-) -> Result<crate::history::CommitInfo, String> {
+pub fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo, String> {
     let raw = read_commit(repo, id)?
         .ok_or_else(|| format!("commit {id} is missing from the object database"))?;
     let data = raw.data;
-    Ok(crate::history::CommitInfo::new(
-        id,
-        data.author,
-        data.time,
-        data.message,
-    ))
+    Ok(CommitInfo::new(id, data.author, data.time, data.message))
 }
 
 fn commit_text(bytes: &[u8]) -> String {

@@ -3,6 +3,7 @@
 
 mod common;
 mod json_contract;
+mod test_architecture;
 mod test_bad_input;
 mod test_commit;
 mod test_concurrency;

@@ -71,6 +71,59 @@ fn an_unwritable_stderr_never_panics() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
 }
 
+/// `GIT_LINEAGE_TRACE` output: each phase of loading history on stderr as
+/// `trace: <ms, 8 wide, 1 decimal> ms  <phase>`, the data on stdout unchanged,
+/// and (the library records, the binary prints) an unwritable stderr no panic.
+#[test]
+fn phase_timings_go_to_stderr_in_their_format_and_never_panic() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join("data.csv"), "a\n");
+    record_step(&env, &repo, "train", "m", &["-i", "data.csv"]);
+    env.git(&repo, &["add", "-A"]);
+    env.git(&repo, &["commit", "-q", "-m", "train"]);
+    let traced = |args: &[&str]| {
+        let out = env
+            .command(bin(), &repo)
+            .env("GIT_LINEAGE_TRACE", "1")
+            .args(args)
+            .output()
+            .expect("run git-lineage");
+        assert!(out.status.success(), "{out:?}");
+        let phases: Vec<String> = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(|line| {
+                let rest = line.strip_prefix("trace: ").expect(line);
+                let (ms, phase) = rest.split_once(" ms  ").expect(line);
+                assert_eq!(ms.len(), 8, "{line}");
+                let ms: f64 = ms.trim().parse().expect(line);
+                assert!(ms >= 0.0, "{line}");
+                phase.to_string()
+            })
+            .collect();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), phases)
+    };
+    let (walked, phases) = traced(&["log", "--quiet"]);
+    assert_eq!(
+        phases.first().map(String::as_str),
+        Some("start"),
+        "{phases:?}"
+    );
+    assert!(phases.iter().any(|p| p == "assembled"), "{phases:?}");
+    let (snapshotted, phases) = traced(&["log"]);
+    assert_eq!(phases[..2], ["start", "snapshot loaded"], "{phases:?}");
+    assert_eq!(walked, snapshotted);
+    assert_eq!(walked, env.lineage(&repo, &["log"]).success().stdout);
+
+    let mut unwritable = env.command(bin(), &repo);
+    unwritable
+        .env("GIT_LINEAGE_TRACE", "1")
+        .arg("log")
+        .stdout(Stdio::null())
+        .stderr(dev_full());
+    assert_eq!(code_within_deadline(unwritable), 0);
+}
+
 #[test]
 fn a_closed_stdout_exits_quietly() {
     let env = TestEnv::new();

@@ -75,6 +75,7 @@ fn main() -> ExitCode {
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
     };
+    ui.trace();
     match result.and_then(|code| ui.flush().map(|()| code)) {
         Ok(code) => code,
         Err(err) => ui.report(&err),

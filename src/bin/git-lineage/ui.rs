@@ -142,6 +142,18 @@ impl Ui {
         Ok(())
     }
 
+    /// The phase timings the library recorded under `GIT_LINEAGE_TRACE`, on
+    /// stderr even with `--quiet`, one `trace: <ms> ms  <phase>` line each.
+    pub fn trace(&mut self) {
+        let marks = git_lineage::history::take_trace();
+        if !marks.is_empty() {
+            let _ = self.stdout.flush();
+        }
+        for (ms, what) in marks {
+            stderr_line(format_args!("trace: {ms:>8.1} ms  {what}"));
+        }
+    }
+
     /// Print an error and return the exit code for it.
     pub fn report(&mut self, err: &CommandError) -> ExitCode {
         let _ = self.stdout.flush();

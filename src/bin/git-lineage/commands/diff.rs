@@ -77,7 +77,8 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
                         .map_err(git_lineage::Error::from)?,
                 )),
                 (old, new) => {
-                    let is_revision = |text: &str| repo.resolve_commit(text).is_ok();
+                    let is_revision =
+                        |text: &str| git_lineage::history::resolve_commit(&repo, text).is_ok();
                     let (a_rev, b_rev) = (is_revision(&args.a), is_revision(b));
                     if old.is_err() && new.is_err() && a_rev && b_rev {
                         // Two revisions that are not records: the range A..B,

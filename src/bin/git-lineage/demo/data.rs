@@ -491,7 +491,7 @@ pub(super) fn preprocess(root: &Path) -> Result<(usize, usize)> {
 /// True when a claim belongs to the test set: a stable hash split, so a claim
 /// never moves between train and test as new claims arrive.
 fn in_test_set(claim_id: &str) -> bool {
-    let hash = blake3::hash(claim_id.as_bytes());
+    let hash = git_lineage::hash::ContentHash::of_bytes(claim_id.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&hash.as_bytes()[..8]);
     u64::from_le_bytes(first) % 100 < TEST_PERCENT

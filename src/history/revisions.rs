@@ -1,0 +1,153 @@
+//! Revisions as users name them: which commits a load reads
+//! ([`Revisions`]), resolving a revision to a commit, and the content hash
+//! of a path as committed at a revision (`PATH@REV`).
+
+use gix::ObjectId;
+
+use super::error::HistoryError;
+use super::walk;
+use crate::hash::ContentHash;
+use crate::repo::Repo;
+
+/// Which commits to read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Revisions {
+    /// Everything reachable from HEAD.
+    #[default]
+    Head,
+    /// Everything reachable from any ref (branches, remote branches, tags) and HEAD.
+    All,
+    /// Revisions as git takes them: `REV` includes, `^REV` excludes, and
+    /// `A..B` is `^A B`.
+    Specs(Vec<String>),
+}
+
+/// The commits to include and exclude.
+pub(super) fn resolve_revisions(
+    repo: &Repo,
+    revisions: &Revisions,
+) -> Result<(Vec<ObjectId>, Vec<ObjectId>), HistoryError> {
+    let git = repo.gix();
+    let mut include = Vec::new();
+    let mut exclude = Vec::new();
+    match revisions {
+        Revisions::Head => {
+            if let Ok(id) = git.head_id() {
+                include.push(id.detach());
+            }
+        }
+        Revisions::All => {
+            if let Ok(id) = git.head_id() {
+                include.push(id.detach());
+            }
+            let refs = git.references().map_err(|e| HistoryError::Git {
+                action: "list references",
+                message: e.to_string(),
+            })?;
+            let all = refs.all().map_err(|e| HistoryError::Git {
+                action: "list references",
+                message: e.to_string(),
+            })?;
+            for reference in all.flatten() {
+                let Ok(id) = reference.into_fully_peeled_id() else {
+                    continue;
+                };
+                let is_commit = git
+                    .find_header(id.detach())
+                    .is_ok_and(|h| h.kind() == gix::objs::Kind::Commit);
+                if is_commit {
+                    include.push(id.detach());
+                }
+            }
+        }
+        Revisions::Specs(specs) => {
+            for spec in specs {
+                if let Some((a, b)) = spec.split_once("..") {
+                    if b.starts_with('.') {
+                        return Err(HistoryError::BadRevision {
+                            spec: spec.clone(),
+                            message:
+                                "symmetric differences (A...B) are not supported here; use A..B"
+                                    .into(),
+                        });
+                    }
+                    let a = if a.is_empty() { "HEAD" } else { a };
+                    let b = if b.is_empty() { "HEAD" } else { b };
+                    exclude.push(resolve_commit(repo, a)?);
+                    include.push(resolve_commit(repo, b)?);
+                } else if let Some(rev) = spec.strip_prefix('^') {
+                    exclude.push(resolve_commit(repo, rev)?);
+                } else {
+                    include.push(resolve_commit(repo, spec)?);
+                }
+            }
+        }
+    }
+    include.sort();
+    include.dedup();
+    Ok((include, exclude))
+}
+
+/// Resolve a revision (`main`, `HEAD~2`, a hex prefix, a tag) to a commit id.
+pub fn resolve_commit(repo: &Repo, spec: &str) -> Result<ObjectId, HistoryError> {
+    let bad = |message: String| HistoryError::BadRevision {
+        spec: spec.to_string(),
+        message,
+    };
+    let id = repo
+        .gix()
+        .rev_parse_single(spec)
+        .map_err(|e| bad(e.to_string()))?;
+    let object = id.object().map_err(|e| bad(e.to_string()))?;
+    let commit = object
+        .peel_to_commit()
+        .map_err(|_| bad("it does not name a commit".into()))?;
+    Ok(commit.id)
+}
+
+/// The content hash of `rel` (repository-relative) as committed at
+/// `rev`: BLAKE3 of a file's blob, or the directory listing rule
+/// (docs/hashing.md) over a tree, with the `ignore` globs applied. Blobs
+/// are git's stored bytes, so files changed by clean filters (LFS, line
+/// endings) hash differently from the worktree.
+pub fn content_hash_at(
+    repo: &Repo,
+    rev: &str,
+    rel: &str,
+    ignore: &globset::GlobSet,
+) -> Result<ContentHash, HistoryError> {
+    let commit = resolve_commit(repo, rev)?;
+    let git = repo.gix();
+    let fail = |message: String| HistoryError::BadRevision {
+        spec: format!("{rel}@{rev}"),
+        message,
+    };
+    let tree = git
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| fail(e.to_string()))?;
+    let entry = tree
+        .lookup_entry_by_path(rel)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| HistoryError::NotInRevision {
+            path: rel.to_string(),
+            rev: rev.to_string(),
+            commit: commit.to_string(),
+        })?;
+    let id = entry.object_id();
+    if entry.mode().is_tree() {
+        let mut listing = Vec::new();
+        let mut memo = walk::TreeMemo::default();
+        memo.listing(git, id, "", ignore, &mut listing)
+            .map_err(fail)?;
+        listing.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut text = Vec::new();
+        for line in &listing {
+            line.write_line(&mut text);
+        }
+        Ok(ContentHash::of_bytes(&text))
+    } else {
+        let bytes = walk::blob_bytes(git, id).map_err(fail)?;
+        Ok(ContentHash::of_bytes(&bytes))
+    }
+}
