@@ -89,14 +89,7 @@ pub fn diff_range(repo: &Repo, range: &RangeSpec) -> Result<RangeDiff, HistoryEr
         .iter()
         .filter_map(|e| graph.node(&NodeKey::Record(e.id.clone())))
         .collect();
-    let lineage = graph.traverse(
-        &starts,
-        &TraverseOptions {
-            direction: Direction::Up,
-            depth: Some(2),
-            types: Vec::new(),
-        },
-    );
+    let lineage = graph.traverse(&starts, &TraverseOptions::new(Direction::Up).with_depth(2));
     Ok(RangeDiff {
         range: range.text(),
         base,

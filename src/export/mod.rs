@@ -193,14 +193,7 @@ fn select<'a>(
             NodeOptions::default(),
         )?);
     }
-    let upstream = graph.traverse(
-        &starts,
-        &TraverseOptions {
-            direction: Direction::Up,
-            depth: None,
-            types: Vec::new(),
-        },
-    );
+    let upstream = graph.traverse(&starts, &TraverseOptions::new(Direction::Up));
     let wanted: BTreeSet<RecordId> = upstream
         .nodes
         .iter()
@@ -234,11 +227,7 @@ fn graph_export(
     // without the records outside the selection that one hop also reaches.
     let mut subgraph = graph.traverse(
         &starts,
-        &TraverseOptions {
-            direction: Direction::Both,
-            depth: Some(1),
-            types: Vec::new(),
-        },
+        &TraverseOptions::new(Direction::Both).with_depth(1),
     );
     subgraph.nodes.retain(|n| {
         !matches!(graph.get(n.index).key(), NodeKey::Record(_)) || starts.contains(&n.index)

@@ -335,6 +335,24 @@ pub struct TraverseOptions {
     pub types: Vec<String>,
 }
 
+impl TraverseOptions {
+    /// Every node reachable in `direction`, of any type, at any depth.
+    pub fn new(direction: Direction) -> TraverseOptions {
+        TraverseOptions {
+            direction,
+            ..TraverseOptions::default()
+        }
+    }
+
+    /// The same walk, stopped `depth` hops from the starts.
+    pub fn with_depth(self, depth: usize) -> TraverseOptions {
+        TraverseOptions {
+            depth: Some(depth),
+            ..self
+        }
+    }
+}
+
 /// One node of a traversal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubgraphNode {

@@ -17,7 +17,7 @@ use gix::ObjectId;
 
 use super::codec::{Reader, Writer};
 use super::model::{CommitGraph, CommitInfo, Entry, Finding, FindingKind, History, Stats};
-use super::summary::{SummaryCell, write_summary};
+use super::summary::{SummaryCell, read_listing, write_listing, write_summary};
 use crate::hash::Checksum;
 use crate::record::Agent;
 use crate::time::Timestamp;
@@ -148,11 +148,7 @@ pub fn save(
         w.uint(info.map_or(0, |i| i as u64 + 1));
         w.opt_oid(entry.blob.as_ref());
         let cell = &entry.summary;
-        w.str(&cell.kind);
-        w.str(&cell.name);
-        w.int(cell.recorded.unix_micros());
-        w.str(&cell.agent.name);
-        w.str(&cell.agent.email);
+        write_listing(&mut w, &cell.kind, &cell.name, cell.recorded, &cell.agent);
         let start = summaries.buf.len();
         match cell.encoded() {
             // Unchanged since it was loaded from a snapshot: copy, don't decode.
@@ -318,13 +314,7 @@ pub fn load_if(
             i => Some(infos.get(usize::try_from(i - 1).ok()?)?.clone()),
         };
         let blob = r.opt_oid()?;
-        let kind = r.str()?;
-        let name = r.str()?;
-        let recorded = Timestamp::from_unix_micros(r.int()?);
-        let agent = Agent {
-            name: r.str()?,
-            email: r.str()?,
-        };
+        let (kind, name, recorded, agent) = read_listing(&mut r)?;
         let start = summaries_at.checked_add(usize::try_from(r.uint()?).ok()?)?;
         let end = start.checked_add(usize::try_from(r.uint()?).ok()?)?;
         if end > bytes.len() {

@@ -210,12 +210,36 @@ impl Serialize for SummaryCell {
     }
 }
 
+/// The listing fields every entry carries decoded (kind, name, recorded,
+/// agent), in the order both the index and the snapshot write them.
+pub(super) fn write_listing(
+    w: &mut Writer,
+    kind: &str,
+    name: &str,
+    recorded: Timestamp,
+    agent: &Agent,
+) {
+    w.str(kind);
+    w.str(name);
+    w.int(recorded.unix_micros());
+    w.str(&agent.name);
+    w.str(&agent.email);
+}
+
+/// Read what [`write_listing`] wrote.
+pub(super) fn read_listing(r: &mut Reader<'_>) -> Option<(String, String, Timestamp, Agent)> {
+    let kind = r.str()?;
+    let name = r.str()?;
+    let recorded = Timestamp::from_unix_micros(r.int()?);
+    let agent = Agent {
+        name: r.str()?,
+        email: r.str()?,
+    };
+    Some((kind, name, recorded, agent))
+}
+
 pub(super) fn write_summary(w: &mut Writer, s: &Summary) {
-    w.str(&s.kind);
-    w.str(&s.name);
-    w.int(s.recorded.unix_micros());
-    w.str(&s.agent.name);
-    w.str(&s.agent.email);
+    write_listing(w, &s.kind, &s.name, s.recorded, &s.agent);
     w.byte(u8::from(s.failed));
     w.opt_str(s.code_commit.as_deref());
     for list in [&s.inputs, &s.outputs] {
@@ -250,13 +274,7 @@ pub(super) fn read_summary(r: &mut Reader<'_>) -> Option<Summary> {
 }
 
 fn read_summary_parts(r: &mut Reader<'_>, values: bool) -> Option<Summary> {
-    let kind = r.str()?;
-    let name = r.str()?;
-    let recorded = Timestamp::from_unix_micros(r.int()?);
-    let agent = Agent {
-        name: r.str()?,
-        email: r.str()?,
-    };
+    let (kind, name, recorded, agent) = read_listing(r)?;
     let failed = r.byte()? != 0;
     let code_commit = r.opt_str()?;
     let inputs = (0..r.uint()?)

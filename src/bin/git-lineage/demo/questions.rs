@@ -101,13 +101,6 @@ pub fn answer(repo: &Repo) -> Result<(Vec<DemoQuestion>, String)> {
             problem: "the model is not in the lineage graph".into(),
         });
     }
-    let whole = graph.traverse(
-        &model,
-        &TraverseOptions {
-            direction: Direction::Both,
-            depth: None,
-            types: Vec::new(),
-        },
-    );
+    let whole = graph.traverse(&model, &TraverseOptions::new(Direction::Both));
     Ok((questions, render::mermaid(&whole)))
 }

@@ -103,14 +103,7 @@ pub(super) fn show(repo: &Repo) -> Result<DemoRegistry> {
         repo.root(),
         NodeOptions::default(),
     )?;
-    let upstream = graph.traverse(
-        &starts,
-        &TraverseOptions {
-            direction: Direction::Up,
-            depth: None,
-            types: Vec::new(),
-        },
-    );
+    let upstream = graph.traverse(&starts, &TraverseOptions::new(Direction::Up));
     Ok(DemoRegistry {
         model,
         events,
