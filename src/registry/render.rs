@@ -1,7 +1,10 @@
-//! Text rendering of the registry for `git lineage registry list` and
-//! `registry show`: a model's stages on one line, and the per-version and
-//! per-event lines of `show`.
+//! Text rendering of the registry for `git lineage registry list`, `show`
+//! and `resolve`: a model's stages on one line, the per-version and
+//! per-event lines of `show`, and a resolved target.
 
+use std::io;
+
+use super::Resolved;
 use super::model::{Event, Model};
 use crate::history::CommitInfo;
 use crate::record::Agent;
@@ -21,7 +24,63 @@ pub fn stages_text(model: &Model) -> String {
     }
 }
 
-/// The lines `git lineage registry show NAME` prints: the model's stages,
+/// `git lineage registry list`: a `MODEL LATEST STAGES` header and one row
+/// per model (nothing for no models).
+pub fn write_list(out: &mut impl io::Write, models: &[&Model]) -> io::Result<()> {
+    if models.is_empty() {
+        return Ok(());
+    }
+    let width = models
+        .iter()
+        .map(|m| m.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    writeln!(out, "{:<width$}  LATEST  STAGES", "MODEL")?;
+    for model in models {
+        writeln!(
+            out,
+            "{:<width$}  {:<6}  {}",
+            model.name,
+            format!("v{}", model.latest()),
+            stages_text(model)
+        )?;
+    }
+    Ok(())
+}
+
+/// `git lineage registry resolve`: the model, version, stage, artifact and
+/// the records behind it, one labelled line each.
+pub fn write_resolved(out: &mut impl io::Write, resolved: &Resolved) -> io::Result<()> {
+    writeln!(out, "model:    {}", resolved.model)?;
+    writeln!(out, "version:  {}", resolved.version)?;
+    if let Some(stage) = &resolved.stage {
+        writeln!(out, "stage:    {stage}")?;
+    }
+    writeln!(out, "path:     {}", resolved.path.as_deref().unwrap_or("-"))?;
+    writeln!(
+        out,
+        "hash:     {}",
+        resolved.hash.map_or("-".to_string(), |h| h.to_string())
+    )?;
+    writeln!(out, "record:   {}", resolved.record)?;
+    if let Some(producer) = &resolved.produced_by {
+        writeln!(out, "produced: {producer}")?;
+    }
+    Ok(())
+}
+
+/// `git lineage registry show NAME`: the model's stages, every version
+/// with its artifact, producer and reviews, then `events` (the model's
+/// registry events in history order).
+pub fn write_show(out: &mut impl io::Write, model: &Model, events: &[&Event]) -> io::Result<()> {
+    for line in show_lines(model, events) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The lines of [`write_show`] (the demo embeds them in its report): the model's stages,
 /// every version with its artifact, producer and reviews, then `events`
 /// (the model's registry events in history order).
 pub fn show_lines(model: &Model, events: &[&Event]) -> Vec<String> {
