@@ -32,11 +32,6 @@ pub fn write_table(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Result<
     Ok(())
 }
 
-/// [`dot`] written to `out`.
-pub fn write_dot(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Result<()> {
-    out.write_all(dot(subgraph).as_bytes())
-}
-
 /// [`mermaid`] written to `out` (its string form is embedded in Markdown
 /// and the demo's report, so that is the primary one).
 pub fn write_mermaid(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Result<()> {
@@ -160,11 +155,11 @@ fn table_row(node: &SubgraphNode) -> [String; 7] {
 /// A Graphviz digraph: records as boxes, artifacts as ellipses (external
 /// ones without a hash as notes), commits as hexagons, roots drawn bold,
 /// edges labelled with their kind (`via` edges dashed).
-pub fn dot(subgraph: &Subgraph) -> String {
-    let mut out = String::from("digraph lineage {\n");
-    out.push_str("  rankdir=LR;\n");
-    out.push_str("  node [fontname=\"Helvetica\", fontsize=10];\n");
-    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
+pub fn write_dot(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Result<()> {
+    writeln!(out, "digraph lineage {{")?;
+    writeln!(out, "  rankdir=LR;")?;
+    writeln!(out, "  node [fontname=\"Helvetica\", fontsize=10];")?;
+    writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
     for node in &subgraph.nodes {
         let shape = match &node.node {
             Node::Record(_) => "box",
@@ -179,12 +174,12 @@ pub fn dot(subgraph: &Subgraph) -> String {
         } else {
             ""
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "  {} [label={}, shape={shape}{bold}];",
             dot_string(&node.id),
             dot_string(&node.label)
-        );
+        )?;
     }
     for edge in &subgraph.edges {
         let style = if edge.kind == super::EdgeKind::Via {
@@ -192,16 +187,15 @@ pub fn dot(subgraph: &Subgraph) -> String {
         } else {
             ""
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "  {} -> {} [label={}{style}];",
             dot_string(&edge.from),
             dot_string(&edge.to),
             dot_string(edge.kind.as_str())
-        );
+        )?;
     }
-    out.push_str("}\n");
-    out
+    writeln!(out, "}}")
 }
 
 /// A double-quoted DOT string; control characters become spaces.
@@ -296,6 +290,12 @@ mod tests {
     fn table(subgraph: &Subgraph) -> String {
         let mut out = Vec::new();
         write_table(&mut out, subgraph).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn dot(subgraph: &Subgraph) -> String {
+        let mut out = Vec::new();
+        write_dot(&mut out, subgraph).unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -6,17 +6,12 @@ mod markdown;
 mod text;
 
 pub use markdown::markdown;
-pub use text::text;
+pub use text::write_text;
 
 use std::io;
 
 use super::model::{CodeChange, Diff};
 use crate::render::{count, human_size, short_hash, short_id as short};
-
-/// [`text`] written to `out`.
-pub fn write_text(out: &mut impl io::Write, diff: &Diff) -> io::Result<()> {
-    out.write_all(text(diff).as_bytes())
-}
 
 /// [`markdown`] written to `out`: at most `limit` bytes, which is why the
 /// comment is built whole first.
