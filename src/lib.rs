@@ -35,6 +35,7 @@ pub mod query;
 pub mod record;
 pub mod refspec;
 pub mod registry;
+pub mod render;
 pub mod repo;
 pub mod run;
 pub mod status;

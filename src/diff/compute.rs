@@ -23,7 +23,7 @@ use crate::repo::Repo;
 /// let history = History::load(&repo, &HistoryOptions::default())?;
 /// let (old, new) = (&history.entries[0].id, &history.entries[1].id);
 /// let diff = diff::diff_records(&repo, &history, old, new)?;
-/// print!("{}", diff::render::text(&diff::Diff::Records(Box::new(diff))));
+/// diff::render::write_text(&mut std::io::stdout(), &diff::Diff::Records(Box::new(diff)))?;
 /// # Ok(()) }
 /// ```
 pub fn diff_records(

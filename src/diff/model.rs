@@ -2,16 +2,14 @@
 //! ([`RecordDiff`]) or in a revision range ([`RangeDiff`]), serialisable as
 //! `--format json` prints them.
 
-use std::sync::Arc;
-
 use serde::Serialize;
 
+pub use crate::graph::RecordRef;
 use crate::graph::Subgraph;
 use crate::hash::ContentHash;
-use crate::history::{CommitInfo, Entry, Finding};
+use crate::history::{CommitInfo, Finding};
 use crate::params::Value;
-use crate::record::{Artifact, RecordId};
-use crate::time::Timestamp;
+use crate::record::Artifact;
 
 /// How a value, artifact or setting differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -41,34 +39,6 @@ impl ChangeKind {
             (Some(_), None) => Some(ChangeKind::Removed),
             (Some(_), Some(_)) => Some(ChangeKind::Changed),
             (None, None) => None,
-        }
-    }
-}
-
-/// A record as a diff names it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RecordRef {
-    /// The record id.
-    pub id: RecordId,
-    /// The activity.
-    pub kind: String,
-    /// The step or model name.
-    pub name: String,
-    /// When it was recorded.
-    pub recorded: Timestamp,
-    /// The commit that introduced it; `None` when uncommitted.
-    pub commit: Option<Arc<CommitInfo>>,
-}
-
-impl RecordRef {
-    /// The reference of a history entry.
-    pub fn of(entry: &Entry) -> RecordRef {
-        RecordRef {
-            id: entry.id.clone(),
-            kind: entry.summary.kind.clone(),
-            name: entry.summary.name.clone(),
-            recorded: entry.summary.recorded,
-            commit: entry.commit.clone(),
         }
     }
 }

@@ -239,7 +239,12 @@ fn graph_export(
         .filter(|e| kept.contains(e.from.as_str()) && kept.contains(e.to.as_str()))
         .collect();
     Ok(match format {
-        ExportFormat::Dot => render::dot(&subgraph).into_bytes(),
+        ExportFormat::Dot => {
+            let mut out = Vec::new();
+            // Writing to a Vec cannot fail.
+            let _ = render::write_dot(&mut out, &subgraph);
+            out
+        }
         ExportFormat::Mermaid => render::mermaid(&subgraph).into_bytes(),
         _ => {
             #[derive(serde::Serialize)]

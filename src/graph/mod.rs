@@ -11,11 +11,12 @@ pub mod render;
 use std::collections::btree_map::Entry as MapEntry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::hash::ContentHash;
-use crate::history::Entry;
+use crate::history::{CommitInfo, Entry};
 use crate::record::{Agent, Artifact, RecordId};
 use crate::time::Timestamp;
 
@@ -97,49 +98,45 @@ impl fmt::Display for NodeKey {
     }
 }
 
-/// A record as the graph shows it.
+/// A record as every command's JSON names it (`graph`, `impact`, `status`,
+/// `diff`): `{id, kind, name, recorded, author, commit}`, `commit` being the
+/// commit that introduced it as `{id, author, date, message}`, or `null`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RecordInfo {
-    /// Its position in the entries the graph was built from.
-    #[serde(skip)]
-    pub entry: usize,
+pub struct RecordRef {
     /// The record id.
     pub id: RecordId,
     /// The activity.
     pub kind: String,
     /// The step or model name.
     pub name: String,
-    /// The full id of the commit that introduced it; `None` when it is only
-    /// in the worktree.
-    pub commit: Option<String>,
-    /// The introducing commit's author; the record's agent when uncommitted.
-    pub author: Agent,
     /// When the record was written.
     pub recorded: Timestamp,
+    /// The introducing commit's author; the record's agent when uncommitted.
+    pub author: Agent,
+    /// The commit that introduced it; `None` when it is only in the worktree.
+    pub commit: Option<Arc<CommitInfo>>,
 }
 
-impl RecordInfo {
-    /// The summary of `entries[index]`.
-    pub fn of(entries: &[Entry], index: usize) -> RecordInfo {
-        let entry = &entries[index];
-        RecordInfo {
-            entry: index,
+impl RecordRef {
+    /// The reference of a history entry.
+    pub fn of(entry: &Entry) -> RecordRef {
+        RecordRef {
             id: entry.id.clone(),
             kind: entry.summary.kind.clone(),
             name: entry.summary.name.clone(),
-            commit: entry.commit.as_ref().map(|commit| commit.id.clone()),
+            recorded: entry.summary.recorded,
             author: entry
                 .commit
                 .as_ref()
                 .map_or(&entry.summary.agent, |commit| &commit.author)
                 .clone(),
-            recorded: entry.summary.recorded,
+            commit: entry.commit.clone(),
         }
     }
 
     /// The first 12 hex digits of the introducing commit.
     pub fn commit_short(&self) -> Option<&str> {
-        self.commit.as_deref().map(|id| &id[..id.len().min(12)])
+        self.commit.as_deref().map(CommitInfo::short)
     }
 }
 
@@ -174,8 +171,7 @@ impl ArtifactNode {
 
     /// `blake3:` and the first 12 hex digits of the hash.
     pub fn hash_short(&self) -> Option<String> {
-        self.hash
-            .map(|hash| format!("{}{}", crate::hash::PREFIX, &hash.to_hex()[..12]))
+        self.hash.as_ref().map(crate::render::short_hash)
     }
 }
 
@@ -184,7 +180,7 @@ impl ArtifactNode {
 #[serde(rename_all = "lowercase")]
 pub enum Node {
     /// A record.
-    Record(RecordInfo),
+    Record(RecordRef),
     /// A file, directory or external artifact.
     Artifact(ArtifactNode),
     /// A code commit (its full id).
@@ -228,7 +224,7 @@ impl Node {
                 }
                 label
             }
-            Node::Commit(id) => format!("commit {}", &id[..id.len().min(12)]),
+            Node::Commit(id) => format!("commit {}", crate::render::short_id(id)),
         }
     }
 
@@ -414,7 +410,7 @@ pub struct ImpactArtifact {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Impact {
     /// Affected records by kind, each list by time recorded, then id.
-    pub records: BTreeMap<String, Vec<RecordInfo>>,
+    pub records: BTreeMap<String, Vec<RecordRef>>,
     /// Affected artifacts (all written by affected records), by locator, then id.
     pub artifacts: Vec<ImpactArtifact>,
 }
@@ -443,7 +439,7 @@ impl Graph {
         let records: Vec<NodeIndex> = (0..entries.len())
             .map(|i| {
                 let key = NodeKey::Record(entries[i].id.clone());
-                graph.intern(key, || Node::Record(RecordInfo::of(entries, i)))
+                graph.intern(key, || Node::Record(RecordRef::of(&entries[i])))
             })
             .collect();
         for (entry, &record) in entries.iter().zip(&records) {

@@ -1,15 +1,17 @@
-//! Text forms of a [`Subgraph`]: an aligned table for terminals, Graphviz DOT
-//! and Mermaid (as GitHub renders it). Pure functions: the same subgraph
-//! always gives the same bytes.
+//! Text forms of a [`Subgraph`] (an aligned table for terminals, Graphviz DOT
+//! and Mermaid as GitHub renders it) and of an [`Impact`]. Pure functions:
+//! the same input always gives the same bytes.
 
 use std::fmt::Write;
+use std::io;
 
-use super::{Node, NodeType, Side, Subgraph, SubgraphNode};
+use super::{Impact, Node, NodeType, Side, Subgraph, SubgraphNode};
+use crate::render::{count, short_date, short_hash, short_id};
 
 /// One line per node, in subgraph order, under a header: hops from the
 /// roots, type (record kind or artifact roles), short id or hash, name or
 /// locator, commit, author and time recorded. `-` marks an empty cell.
-pub fn table(subgraph: &Subgraph) -> String {
+pub fn write_table(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Result<()> {
     let header = ["HOPS", "TYPE", "ID", "NAME", "COMMIT", "AUTHOR", "RECORDED"].map(String::from);
     let rows: Vec<[String; 7]> = std::iter::once(header)
         .chain(subgraph.nodes.iter().map(table_row))
@@ -20,16 +22,83 @@ pub fn table(subgraph: &Subgraph) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let mut out = String::new();
     for row in &rows {
         let mut line = String::new();
         for (cell, width) in row.iter().zip(widths) {
             let _ = write!(line, "{cell:<width$}  ");
         }
-        out.push_str(line.trim_end());
-        out.push('\n');
+        writeln!(out, "{}", line.trim_end())?;
     }
-    out
+    Ok(())
+}
+
+/// [`mermaid`] written to `out` (its string form is embedded in Markdown
+/// and the demo's report, so that is the primary one).
+pub fn write_mermaid(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Result<()> {
+    out.write_all(mermaid(subgraph).as_bytes())
+}
+
+/// `git lineage impact REF` as text: a count line, then the records by
+/// kind (short id, name, commit, date, author) and the outputs (locator,
+/// short hash, roles); `nothing downstream of REF` when empty.
+pub fn write_impact(out: &mut impl io::Write, impact: &Impact, reference: &str) -> io::Result<()> {
+    let records: usize = impact.records.values().map(Vec::len).sum();
+    if records == 0 && impact.artifacts.is_empty() {
+        return writeln!(out, "nothing downstream of {reference}");
+    }
+    writeln!(
+        out,
+        "{} and {} downstream of {reference}",
+        count(records, "record"),
+        count(impact.artifacts.len(), "output"),
+    )?;
+    let name_width = impact
+        .records
+        .values()
+        .flatten()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (kind, list) in &impact.records {
+        writeln!(out)?;
+        writeln!(out, "{kind} ({})", list.len())?;
+        for record in list {
+            writeln!(
+                out,
+                "  {}  {:<name_width$}  {:<12}  {}  {}",
+                record.id.short(),
+                record.name,
+                record.commit_short().unwrap_or("uncommitted"),
+                short_date(record.recorded),
+                record.author.name,
+            )?;
+        }
+    }
+    if !impact.artifacts.is_empty() {
+        let locator_width = impact
+            .artifacts
+            .iter()
+            .map(|a| a.locator.chars().count())
+            .max()
+            .unwrap_or(0);
+        writeln!(out)?;
+        writeln!(out, "outputs ({})", impact.artifacts.len())?;
+        for artifact in &impact.artifacts {
+            let roles: Vec<&str> = artifact.roles.iter().map(String::as_str).collect();
+            let hash = artifact
+                .hash
+                .as_ref()
+                .map_or_else(|| "-".into(), short_hash);
+            let line = format!(
+                "  {:<locator_width$}  {:<19}  {}",
+                artifact.locator,
+                hash,
+                roles.join(", ")
+            );
+            writeln!(out, "{}", line.trim_end())?;
+        }
+    }
+    Ok(())
 }
 
 fn table_row(node: &SubgraphNode) -> [String; 7] {
@@ -74,7 +143,7 @@ fn table_row(node: &SubgraphNode) -> [String; 7] {
         Node::Commit(id) => [
             hops,
             "commit".to_string(),
-            id[..id.len().min(12)].to_string(),
+            short_id(id).to_string(),
             dash(),
             dash(),
             dash(),
@@ -86,11 +155,11 @@ fn table_row(node: &SubgraphNode) -> [String; 7] {
 /// A Graphviz digraph: records as boxes, artifacts as ellipses (external
 /// ones without a hash as notes), commits as hexagons, roots drawn bold,
 /// edges labelled with their kind (`via` edges dashed).
-pub fn dot(subgraph: &Subgraph) -> String {
-    let mut out = String::from("digraph lineage {\n");
-    out.push_str("  rankdir=LR;\n");
-    out.push_str("  node [fontname=\"Helvetica\", fontsize=10];\n");
-    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9];\n");
+pub fn write_dot(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Result<()> {
+    writeln!(out, "digraph lineage {{")?;
+    writeln!(out, "  rankdir=LR;")?;
+    writeln!(out, "  node [fontname=\"Helvetica\", fontsize=10];")?;
+    writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
     for node in &subgraph.nodes {
         let shape = match &node.node {
             Node::Record(_) => "box",
@@ -105,12 +174,12 @@ pub fn dot(subgraph: &Subgraph) -> String {
         } else {
             ""
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "  {} [label={}, shape={shape}{bold}];",
             dot_string(&node.id),
             dot_string(&node.label)
-        );
+        )?;
     }
     for edge in &subgraph.edges {
         let style = if edge.kind == super::EdgeKind::Via {
@@ -118,16 +187,15 @@ pub fn dot(subgraph: &Subgraph) -> String {
         } else {
             ""
         };
-        let _ = writeln!(
+        writeln!(
             out,
             "  {} -> {} [label={}{style}];",
             dot_string(&edge.from),
             dot_string(&edge.to),
             dot_string(edge.kind.as_str())
-        );
+        )?;
     }
-    out.push_str("}\n");
-    out
+    writeln!(out, "}}")
 }
 
 /// A double-quoted DOT string; control characters become spaces.
@@ -218,6 +286,18 @@ mod tests {
     use super::super::tests::{fixture, hash_node, options};
     use super::super::{Direction, Graph};
     use super::*;
+
+    fn table(subgraph: &Subgraph) -> String {
+        let mut out = Vec::new();
+        write_table(&mut out, subgraph).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn dot(subgraph: &Subgraph) -> String {
+        let mut out = Vec::new();
+        write_dot(&mut out, subgraph).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     fn subgraph(
         start: &str,

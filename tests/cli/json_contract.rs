@@ -170,16 +170,16 @@ pub struct LogOutput {
 
 // --- graph, export --format json, impact ---
 
-/// A record as graph, impact and status summarise it.
+/// A record reference, the same in graph, impact, status and diff.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RecordSummary {
+pub struct RecordRef {
     pub id: String,
     pub kind: String,
     pub name: String,
-    pub commit: Option<String>,
-    pub author: Person,
     pub recorded: String,
+    pub author: Person,
+    pub commit: Option<CommitInfo>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,7 +201,7 @@ pub struct Node {
     pub label: String,
     pub distance: u64,
     pub direction: String,
-    pub record: Option<RecordSummary>,
+    pub record: Option<RecordRef>,
     pub artifact: Option<NodeArtifact>,
     pub commit: Option<String>,
 }
@@ -235,22 +235,12 @@ pub struct ImpactArtifact {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImpactOutput {
-    pub records: BTreeMap<String, Vec<RecordSummary>>,
+    pub records: BTreeMap<String, Vec<RecordRef>>,
     pub artifacts: Vec<ImpactArtifact>,
     pub warnings: Warnings,
 }
 
 // --- diff ---
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DiffSide {
-    pub id: String,
-    pub kind: String,
-    pub name: String,
-    pub recorded: String,
-    pub commit: Option<CommitInfo>,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -331,8 +321,8 @@ pub struct EnvironmentChange {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordDiff {
-    pub old: Option<DiffSide>,
-    pub new: DiffSide,
+    pub old: Option<RecordRef>,
+    pub new: RecordRef,
     pub params: Vec<ParamChange>,
     pub metrics: Vec<MetricChange>,
     pub inputs: Vec<ArtifactChange>,
@@ -385,7 +375,7 @@ pub struct Changed {
     pub change: String,
     pub recorded: String,
     pub current: Option<String>,
-    pub record: RecordSummary,
+    pub record: RecordRef,
 }
 
 #[derive(Debug, Deserialize)]
@@ -394,9 +384,9 @@ pub struct StaleRecord {
     pub id: String,
     pub kind: String,
     pub name: String,
-    pub commit: Option<String>,
-    pub author: Person,
     pub recorded: String,
+    pub author: Person,
+    pub commit: Option<CommitInfo>,
     pub causes: Vec<Cause>,
 }
 
@@ -406,7 +396,7 @@ pub struct StaleOutput {
     pub locator: String,
     pub hash: Option<String>,
     pub roles: Vec<String>,
-    pub record: RecordSummary,
+    pub record: RecordRef,
     pub causes: Vec<Cause>,
 }
 

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "format",
-        &["time", "yaml", "params", "hash", "record", "config"],
+        &["time", "yaml", "params", "hash", "record", "config", "render"],
     ),
     ("storage", &["cache", "store"]),
     ("git", &["repo", "commit"]),

@@ -138,7 +138,7 @@ fn down_from_raw_data_reaches_every_step_and_output() {
     let record = train.record.as_ref().expect("record details");
     assert_eq!(record["kind"], "train");
     assert_eq!(record["name"], "fraud-model");
-    assert_eq!(record["commit"], p.train_commit.as_str());
+    assert_eq!(record["commit"]["id"], p.train_commit.as_str());
     assert_eq!(
         record["author"],
         json!({"name": "Jane Doe", "email": "jane@example.com"})
@@ -765,7 +765,7 @@ fn impact_groups(report: &Value) -> Vec<(String, Vec<Affected>)> {
                         assert_eq!(&r["kind"], kind);
                         (
                             r["id"].as_str().unwrap().to_string(),
-                            r["commit"].clone(),
+                            r["commit"]["id"].clone(),
                             r["author"]["name"].as_str().unwrap().to_string(),
                         )
                     })

@@ -864,7 +864,7 @@ fn verify_history_names_an_edited_record_and_the_editing_commit() {
     let record = graph.nodes[0].record.as_ref().expect("a record node");
     assert_eq!(record["name"], "fraud-model");
     assert_eq!(record["kind"], "train");
-    assert_eq!(record["commit"], b_commit.as_str());
+    assert_eq!(record["commit"]["id"], b_commit.as_str());
 }
 
 #[test]

@@ -29,15 +29,26 @@ struct Person {
     email: String,
 }
 
+/// The commit that introduced a record.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Commit {
+    id: String,
+    author: Person,
+    date: String,
+    message: String,
+}
+
+/// A record reference, as every command's JSON gives it.
 #[derive(Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 struct Record {
     id: String,
     kind: String,
     name: String,
-    commit: Option<String>,
-    author: Person,
     recorded: String,
+    author: Person,
+    commit: Option<Commit>,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -63,9 +74,9 @@ struct StaleRecord {
     id: String,
     kind: String,
     name: String,
-    commit: Option<String>,
-    author: Person,
     recorded: String,
+    author: Person,
+    commit: Option<Commit>,
     causes: Vec<Cause>,
 }
 
@@ -152,7 +163,7 @@ fn a_changed_input_makes_its_downstream_stale_until_new_runs_record_it() {
     assert_eq!(changed.record.kind, "process");
     assert_eq!(changed.record.name, "features");
     assert_eq!(
-        changed.record.commit.as_deref(),
+        changed.record.commit.as_ref().map(|c| c.id.as_str()),
         Some(p.process_commit.as_str())
     );
     assert_eq!(changed.record.author, jane());
@@ -165,7 +176,7 @@ fn a_changed_input_makes_its_downstream_stale_until_new_runs_record_it() {
                 r.id.as_str(),
                 r.kind.as_str(),
                 r.name.as_str(),
-                r.commit.as_deref(),
+                r.commit.as_ref().map(|c| c.id.as_str()),
             )
         })
         .collect();

@@ -114,6 +114,11 @@ impl Ui {
         Ok(())
     }
 
+    /// Stdout, for the library's renderers (`write_xxx(ui.out(), &report)`).
+    pub fn out(&mut self) -> &mut impl Write {
+        &mut self.stdout
+    }
+
     /// Print a value as pretty JSON to stdout.
     pub fn json<T: serde::Serialize>(&mut self, value: &T) -> Result<(), CommandError> {
         serde_json::to_writer_pretty(&mut self.stdout, value)?;

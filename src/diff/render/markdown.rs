@@ -387,6 +387,10 @@ mod tests {
             kind: "train".into(),
             name: format!("model|{n}"),
             recorded: Timestamp::from_unix_micros(0),
+            author: crate::record::Agent {
+                name: "Jane Doe".into(),
+                email: "jane@example.com".into(),
+            },
             commit: None,
         }
     }

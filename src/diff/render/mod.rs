@@ -1,15 +1,23 @@
-//! Text and GitHub-Markdown renderings of a [`Diff`](super::Diff): pure
-//! functions of the typed diff, and the display primitives they share
-//! (short ids and hashes, signed deltas, sizes, counts).
+//! Text and GitHub-Markdown renderings of a [`Diff`]: pure
+//! functions of the typed diff, and the display primitives only they use
+//! (signed deltas, percentages; the shared ones are in [`crate::render`]).
 
 mod markdown;
 mod text;
 
 pub use markdown::markdown;
-pub use text::text;
+pub use text::write_text;
 
-use super::model::CodeChange;
-use crate::hash::ContentHash;
+use std::io;
+
+use super::model::{CodeChange, Diff};
+use crate::render::{count, human_size, short_hash, short_id as short};
+
+/// [`markdown`] written to `out`: at most `limit` bytes, which is why the
+/// comment is built whole first.
+pub fn write_markdown(out: &mut impl io::Write, diff: &Diff, limit: usize) -> io::Result<()> {
+    out.write_all(markdown(diff, limit).as_bytes())
+}
 
 fn commits_note(code: &CodeChange) -> String {
     if let Some(problem) = &code.problem {
@@ -28,15 +36,6 @@ fn commits_note(code: &CodeChange) -> String {
     }
 }
 
-/// `blake3:` and 12 hex digits.
-fn short_hash(hash: &ContentHash) -> String {
-    format!("{}{}", crate::hash::PREFIX, &hash.to_hex()[..12])
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
-
 /// `+0.02`, `-3`.
 fn signed(x: f64) -> String {
     if x > 0.0 {
@@ -49,27 +48,4 @@ fn signed(x: f64) -> String {
 /// `+2.20%`.
 fn percent(r: f64) -> String {
     format!("{:+.2}%", r * 100.0)
-}
-
-/// `512 B`, `1.5 KiB`, `2.0 MiB`, … (exact bytes below 1 KiB).
-fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }

@@ -1,7 +1,7 @@
 //! The plain-text rendering of a diff: one block per record, `+`/`-`/`~`
 //! marking added, removed and changed lines.
 
-use std::fmt::Write;
+use std::io;
 
 use super::{commits_note, count, human_size, percent, short, short_hash, signed};
 use crate::diff::model::{ArtifactState, Diff, RecordDiff, RecordRef};
@@ -9,14 +9,13 @@ use crate::params::Value;
 
 /// Human-readable text: one block per record, `+`/`-`/`~` marking
 /// added, removed and changed lines.
-pub fn text(diff: &Diff) -> String {
-    let mut out = String::new();
+pub fn write_text(out: &mut impl io::Write, diff: &Diff) -> io::Result<()> {
     match diff {
         Diff::Records(diff) => {
-            record_text(&mut out, diff);
+            record_text(out, diff)?;
         }
         Diff::Range(range) => {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "range {} (base {}, head {}): {}, {}",
                 range.range,
@@ -24,11 +23,11 @@ pub fn text(diff: &Diff) -> String {
                 short(&range.head),
                 count(range.records.len(), "new record"),
                 count(range.findings.len(), "integrity finding"),
-            );
+            )?;
             if !range.findings.is_empty() {
-                out.push_str("\nintegrity findings:\n");
+                out.write_all("\nintegrity findings:\n".as_bytes())?;
                 for finding in &range.findings {
-                    let _ = writeln!(
+                    writeln!(
                         out,
                         "  {} {}: {} (commit {} by {} <{}>: {})",
                         finding.kind.as_str(),
@@ -38,19 +37,19 @@ pub fn text(diff: &Diff) -> String {
                         finding.commit.author.name,
                         finding.commit.author.email,
                         finding.commit.message
-                    );
+                    )?;
                 }
             }
             for record in &range.records {
-                out.push('\n');
-                record_text(&mut out, &record.diff);
+                writeln!(out)?;
+                record_text(out, &record.diff)?;
             }
         }
     }
-    out
+    Ok(())
 }
 
-fn record_text(out: &mut String, diff: &RecordDiff) {
+fn record_text(out: &mut impl io::Write, diff: &RecordDiff) -> io::Result<()> {
     let new = &diff.new;
     let introduced = |r: &RecordRef| {
         r.commit.as_ref().map_or_else(
@@ -60,7 +59,7 @@ fn record_text(out: &mut String, diff: &RecordDiff) {
     };
     match &diff.old {
         Some(old) => {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "{} {}: {} ({}) → {} ({})",
                 new.kind,
@@ -69,57 +68,57 @@ fn record_text(out: &mut String, diff: &RecordDiff) {
                 introduced(old),
                 new.id.short(),
                 introduced(new)
-            );
+            )?;
         }
         None => {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "{} {}: new {} ({}), nothing earlier to compare with",
                 new.kind,
                 new.name,
                 new.id.short(),
                 introduced(new)
-            );
+            )?;
         }
     }
     if diff.is_empty() {
-        out.push_str("  no differences\n");
-        return;
+        out.write_all("  no differences\n".as_bytes())?;
+        return Ok(());
     }
     if !diff.params.is_empty() {
-        out.push_str("  params:\n");
+        out.write_all("  params:\n".as_bytes())?;
         for p in &diff.params {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "    {} {}: {}",
                 p.change.sign(),
                 p.key,
                 arrow(p.old.as_ref(), p.new.as_ref())
-            );
+            )?;
         }
     }
     if !diff.metrics.is_empty() {
-        out.push_str("  metrics:\n");
+        out.write_all("  metrics:\n".as_bytes())?;
         for m in &diff.metrics {
             let deltas = match (m.delta, m.relative) {
                 (Some(d), Some(r)) => format!(" ({}, {})", signed(d), percent(r)),
                 (Some(d), None) => format!(" ({})", signed(d)),
                 _ => String::new(),
             };
-            let _ = writeln!(
+            writeln!(
                 out,
                 "    {} {}: {}{deltas}",
                 m.change.sign(),
                 m.key,
                 arrow(m.old.as_ref(), m.new.as_ref())
-            );
+            )?;
         }
     }
     for (title, list) in [("inputs", &diff.inputs), ("outputs", &diff.outputs)] {
         if list.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "  {title}:");
+        writeln!(out, "  {title}:")?;
         for a in list {
             let role = a
                 .new
@@ -128,17 +127,17 @@ fn record_text(out: &mut String, diff: &RecordDiff) {
                 .and_then(|s| s.role.as_deref())
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default();
-            let _ = writeln!(
+            writeln!(
                 out,
                 "    {} {}{role}: {}",
                 a.change.sign(),
                 a.locator,
                 state_arrow(a.old.as_ref(), a.new.as_ref())
-            );
+            )?;
         }
     }
     if let Some(code) = &diff.code {
-        let _ = writeln!(
+        writeln!(
             out,
             "  code: {}{}",
             arrow_str(
@@ -146,51 +145,52 @@ fn record_text(out: &mut String, diff: &RecordDiff) {
                 code.new.as_deref().map(|c| short(c).to_string())
             ),
             commits_note(code)
-        );
+        )?;
         for commit in &code.commits {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "    {} {} ({}, {})",
                 commit.short(),
                 commit.message,
                 commit.author.name,
                 &commit.date.to_string()[..10]
-            );
+            )?;
         }
         if code.ahead > code.commits.len() {
-            let _ = writeln!(out, "    … and {} more", code.ahead - code.commits.len());
+            writeln!(out, "    … and {} more", code.ahead - code.commits.len())?;
         }
     }
     if !diff.environment.is_empty() {
-        out.push_str("  environment:\n");
+        out.write_all("  environment:\n".as_bytes())?;
         for l in &diff.environment.lockfiles {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "    {} lockfile {}: {}",
                 l.change.sign(),
                 l.path,
                 arrow_str(l.old.map(|h| short_hash(&h)), l.new.map(|h| short_hash(&h)))
-            );
+            )?;
         }
         if let Some(image) = &diff.environment.image {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "    {} image: {}",
                 image.change.sign(),
                 arrow_str(image.old.clone(), image.new.clone())
-            );
+            )?;
         }
     }
     if let Some(seed) = &diff.seed {
-        let _ = writeln!(
+        writeln!(
             out,
             "  seed: {}",
             arrow_str(
                 seed.old.map(|s| s.to_string()),
                 seed.new.map(|s| s.to_string())
             )
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn arrow(old: Option<&Value>, new: Option<&Value>) -> String {

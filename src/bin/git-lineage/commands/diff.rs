@@ -109,9 +109,9 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
             document: &report,
             warnings: &unreadable,
         })?,
-        DiffFormat::Text => ui.bytes(diff::render::text(&report).as_bytes())?,
+        DiffFormat::Text => diff::render::write_text(ui.out(), &report)?,
         DiffFormat::Markdown => {
-            ui.bytes(diff::render::markdown(&report, GITHUB_COMMENT_LIMIT).as_bytes())?
+            diff::render::write_markdown(ui.out(), &report, GITHUB_COMMENT_LIMIT)?
         }
     }
     Ok(if args.exit_code && !report.is_empty() {

@@ -89,9 +89,9 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
             document: &subgraph,
             warnings: &warnings,
         })?,
-        GraphFormat::Table => ui.bytes(render::table(&subgraph).as_bytes())?,
-        GraphFormat::Dot => ui.bytes(render::dot(&subgraph).as_bytes())?,
-        GraphFormat::Mermaid => ui.bytes(render::mermaid(&subgraph).as_bytes())?,
+        GraphFormat::Table => render::write_table(ui.out(), &subgraph)?,
+        GraphFormat::Dot => render::write_dot(ui.out(), &subgraph)?,
+        GraphFormat::Mermaid => render::write_mermaid(ui.out(), &subgraph)?,
     }
     super::exit_without_freeing(graph);
     Ok(ExitCode::SUCCESS)

@@ -43,65 +43,7 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
             warnings: &warnings,
         })?,
         Format::Text => {
-            let records: usize = impact.records.values().map(Vec::len).sum();
-            if records == 0 && impact.artifacts.is_empty() {
-                ui.line(format!("nothing downstream of {}", args.reference))?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            ui.line(format!(
-                "{} and {} downstream of {}",
-                super::count(records, "record"),
-                super::count(impact.artifacts.len(), "output"),
-                args.reference
-            ))?;
-            let name_width = impact
-                .records
-                .values()
-                .flatten()
-                .map(|r| r.name.chars().count())
-                .max()
-                .unwrap_or(0);
-            for (kind, list) in &impact.records {
-                ui.line("")?;
-                ui.line(format!("{kind} ({})", list.len()))?;
-                for record in list {
-                    let commit = record.commit_short().unwrap_or("uncommitted");
-                    ui.line(format!(
-                        "  {}  {:<name_width$}  {:<12}  {}  {}",
-                        record.id.short(),
-                        record.name,
-                        commit,
-                        super::short_date(record.recorded),
-                        record.author.name,
-                    ))?;
-                }
-            }
-            if !impact.artifacts.is_empty() {
-                let locator_width = impact
-                    .artifacts
-                    .iter()
-                    .map(|a| a.locator.chars().count())
-                    .max()
-                    .unwrap_or(0);
-                ui.line("")?;
-                ui.line(format!("outputs ({})", impact.artifacts.len()))?;
-                for artifact in &impact.artifacts {
-                    let roles: Vec<&str> = artifact.roles.iter().map(String::as_str).collect();
-                    let hash = artifact
-                        .hash
-                        .map(|h| format!("blake3:{}", &h.to_hex()[..12]))
-                        .unwrap_or_else(|| "-".into());
-                    ui.line(
-                        format!(
-                            "  {:<locator_width$}  {:<19}  {}",
-                            artifact.locator,
-                            hash,
-                            roles.join(", ")
-                        )
-                        .trim_end(),
-                    )?;
-                }
-            }
+            git_lineage::graph::render::write_impact(ui.out(), &impact, &args.reference)?
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -121,15 +121,6 @@ pub fn parse_date(
     .transpose()
 }
 
-/// `1 record`, `3 records`.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 /// One row per record, newest first; or the JSON shape of `log`/`search`.
 pub fn print_entries(
     ui: &mut Ui,
@@ -151,45 +142,12 @@ pub fn print_entries(
             warnings,
         });
     }
-    let width = |f: &dyn Fn(&git_lineage::history::Entry) -> usize| {
-        entries.iter().map(|e| f(e)).max().unwrap_or(0)
-    };
-    let kind_width = width(&|e| e.summary.kind.len()).max(4);
-    let name_width = width(&|e| e.summary.name.chars().count()).max(4);
     if entries.is_empty() {
         ui.note("no records");
         return Ok(());
     }
-    ui.line(format!(
-        "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  AUTHOR",
-        "RECORD", "KIND", "NAME", "COMMIT", "DATE"
-    ))?;
-    for entry in entries.iter().rev() {
-        let (commit, author, date) = match &entry.commit {
-            Some(c) => (c.short().to_string(), c.author.name.clone(), c.date),
-            None => (
-                "uncommitted".to_string(),
-                entry.summary.agent.name.clone(),
-                entry.summary.recorded,
-            ),
-        };
-        ui.line(format!(
-            "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}",
-            entry.id.short(),
-            entry.summary.kind,
-            entry.summary.name,
-            commit,
-            short_date(date),
-            author
-        ))?;
-    }
+    git_lineage::query::render::write_table(ui.out(), entries)?;
     Ok(())
-}
-
-/// `2026-11-24 10:00` (UTC).
-pub fn short_date(t: git_lineage::time::Timestamp) -> String {
-    let text = t.to_string();
-    format!("{} {}", &text[..10], &text[11..16])
 }
 
 /// Leave `value` to the operating system instead of freeing it: the command

@@ -147,7 +147,7 @@ pub fn print_recorded(
                     recorded.record.kind,
                     recorded.record.name,
                     recorded.path,
-                    &commit[..commit.len().min(12)]
+                    git_lineage::render::short_id(commit)
                 )),
                 None => ui.note(format!(
                     "recorded {} {} in {}",

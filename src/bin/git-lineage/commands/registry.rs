@@ -286,21 +286,7 @@ fn cmd_list(
         ui.note("no registered models");
         return Ok(ExitCode::SUCCESS);
     }
-    let width = models
-        .iter()
-        .map(|m| m.name.len())
-        .max()
-        .unwrap_or(0)
-        .max(5);
-    ui.line(format!("{:<width$}  LATEST  STAGES", "MODEL"))?;
-    for model in models {
-        ui.line(format!(
-            "{:<width$}  {:<6}  {}",
-            model.name,
-            format!("v{}", model.latest()),
-            registry::render::stages_text(model)
-        ))?;
-    }
+    registry::render::write_list(ui.out(), &models)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -330,9 +316,7 @@ fn cmd_show(
         })?;
         return Ok(ExitCode::SUCCESS);
     }
-    for line in registry::render::show_lines(model, &events) {
-        ui.line(line)?;
-    }
+    registry::render::write_show(ui.out(), model, &events)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -350,22 +334,6 @@ fn cmd_resolve(
         })?;
         return Ok(ExitCode::SUCCESS);
     }
-    ui.line(format!("model:    {}", resolved.model))?;
-    ui.line(format!("version:  {}", resolved.version))?;
-    if let Some(stage) = &resolved.stage {
-        ui.line(format!("stage:    {stage}"))?;
-    }
-    ui.line(format!(
-        "path:     {}",
-        resolved.path.as_deref().unwrap_or("-")
-    ))?;
-    ui.line(format!(
-        "hash:     {}",
-        resolved.hash.map_or("-".to_string(), |h| h.to_string())
-    ))?;
-    ui.line(format!("record:   {}", resolved.record))?;
-    if let Some(producer) = &resolved.produced_by {
-        ui.line(format!("produced: {producer}"))?;
-    }
+    registry::render::write_resolved(ui.out(), &resolved)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,8 +2,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use git_lineage::params::ValueMap;
-use git_lineage::record::{Artifact, Record};
+use git_lineage::record::Record;
 use git_lineage::store::Store;
 
 use crate::ui::{CommandError, Ui};
@@ -84,125 +83,8 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
             warnings: &warnings,
         })?,
         ShowFormat::Text => {
-            for line in render(id.as_str(), &record) {
-                ui.line(line)?;
-            }
+            git_lineage::record::render::write_show(ui.out(), id.as_str(), &record)?
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn render(id: &str, r: &Record) -> Vec<String> {
-    let mut out = vec![format!("record   {id}")];
-    out.push(format!("kind     {}", r.kind));
-    out.push(format!("name     {}", r.name));
-    out.push(format!("recorded {}", r.recorded));
-    if let (Some(started), Some(ended)) = (r.started, r.ended) {
-        let secs = (ended.unix_micros() - started.unix_micros()) as f64 / 1e6;
-        out.push(format!("ran      {started} .. {ended} ({secs:.1}s)"));
-    }
-    if let Some(exit) = r.exit {
-        out.push(format!("exit     {}", exit.shell_code()));
-    }
-    out.push(format!("agent    {} <{}>", r.agent.name, r.agent.email));
-    let commit = r
-        .code
-        .commit
-        .as_deref()
-        .map_or("(no commit)", |c| &c[..c.len().min(12)]);
-    let branch = r
-        .code
-        .branch
-        .as_deref()
-        .map(|b| format!(" on {b}"))
-        .unwrap_or_default();
-    let dirty = match r.code.changes {
-        Some(changes) => format!(", dirty ({})", &changes.to_hex()[..12]),
-        None => String::new(),
-    };
-    out.push(format!("code     {commit}{branch}{dirty}"));
-    if let Some(remote) = &r.code.remote {
-        out.push(format!("remote   {remote}"));
-    }
-    for (file, blob) in &r.code.files {
-        out.push(format!("         {file} {}", &blob[..blob.len().min(12)]));
-    }
-    if !r.command.is_empty() {
-        out.push(format!("command  {}", r.command.join(" ")));
-    }
-    if let Some(seed) = r.seed {
-        out.push(format!("seed     {seed}"));
-    }
-    push_values(&mut out, "params", &r.params);
-    push_artifacts(&mut out, "inputs", &r.inputs);
-    push_artifacts(&mut out, "outputs", &r.outputs);
-    push_values(&mut out, "metrics", &r.metrics);
-    let env = &r.environment;
-    out.push(format!("env      {}/{} {}", env.os, env.arch, env.tool));
-    if let Some(image) = &env.image {
-        out.push(format!("image    {image}"));
-    }
-    for (file, hash) in &env.lockfiles {
-        out.push(format!("         {file} {}", short_hash(hash)));
-    }
-    for reference in &r.references {
-        out.push(format!("refers   {reference}"));
-    }
-    if let Some(note) = &r.note {
-        out.push(format!("note     {note}"));
-    }
-    out
-}
-
-fn short_hash(hash: &git_lineage::hash::ContentHash) -> String {
-    format!("blake3:{}", &hash.to_hex()[..12])
-}
-
-fn push_values(out: &mut Vec<String>, title: &str, values: &ValueMap) {
-    if values.is_empty() {
-        return;
-    }
-    out.push(format!("{title}:"));
-    for (key, value) in git_lineage::params::leaves(values) {
-        out.push(format!("  {key} = {value}"));
-    }
-}
-
-fn push_artifacts(out: &mut Vec<String>, title: &str, artifacts: &[Artifact]) {
-    if artifacts.is_empty() {
-        return;
-    }
-    out.push(format!("{title}:"));
-    for a in artifacts {
-        let role = a.role.as_deref().unwrap_or("-");
-        let mut line = format!("  {role:<14} {}", a.locator());
-        if let Some(version) = &a.version {
-            line.push_str(&format!(" @{version}"));
-        }
-        if let Some(hash) = &a.hash {
-            line.push_str(&format!("  {}", short_hash(hash)));
-        }
-        if let Some(size) = a.size {
-            line.push_str(&format!("  {}", human_size(size)));
-        }
-        if let Some(files) = a.files {
-            line.push_str(&format!("  {files} files"));
-        }
-        out.push(line);
-    }
-}
-
-fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }

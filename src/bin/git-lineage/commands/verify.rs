@@ -4,7 +4,6 @@ use std::process::ExitCode;
 use clap::Args;
 use git_lineage::verify::{VerifyOptions, verify};
 
-use super::count;
 use crate::ui::{CommandError, EXIT_PROBLEMS, Format, Ui};
 
 /// Check every record in the worktree: its file name is the BLAKE3 of its
@@ -45,48 +44,7 @@ pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode
     match args.format {
         Format::Json => ui.json(&report)?,
         Format::Text => {
-            for problem in &report.problems {
-                let by = problem
-                    .commit
-                    .as_ref()
-                    .map(|c| {
-                        format!(
-                            " (commit {} by {} <{}>, {}: {})",
-                            c.short(),
-                            c.author.name,
-                            c.author.email,
-                            super::short_date(c.date),
-                            c.message
-                        )
-                    })
-                    .unwrap_or_default();
-                ui.line(format!(
-                    "{}: {}: {}{by}",
-                    problem.file,
-                    problem.check.as_str(),
-                    problem.message
-                ))?;
-            }
-            let artifacts = if args.artifacts {
-                format!(", {}", count(report.artifacts, "artifact"))
-            } else {
-                String::new()
-            };
-            let records = if history {
-                format!(
-                    "{}, {}",
-                    count(report.records, "record"),
-                    count(report.commits.unwrap_or(0), "commit")
-                )
-            } else {
-                count(report.records, "record")
-            };
-            if report.is_clean() {
-                ui.line(format!("ok: {records}{artifacts} verified"))?;
-            } else {
-                let problems = count(report.problems.len(), "problem");
-                ui.line(format!("{problems} in {records}{artifacts}"))?;
-            }
+            git_lineage::verify::render::write_verify(ui.out(), &report, args.artifacts, history)?
         }
     }
     Ok(if report.is_clean() {

@@ -424,7 +424,10 @@ fn feature_group(root: &Path, group: &str, rel: &str) -> Result<String> {
         source,
     })?;
     let hex = digest.hash.to_hex();
-    Ok(format!("featurestore://{group}@{}", &hex[..12]))
+    Ok(format!(
+        "featurestore://{group}@{}",
+        git_lineage::render::short_id(&hex)
+    ))
 }
 
 fn record_process(repo: &Repo, root: &Path) -> Result<Recorded> {

@@ -116,6 +116,12 @@ impl DemoRegistry {
     /// The lines `git lineage registry show fraud-model` prints.
     pub fn show_lines(&self) -> Vec<String> {
         let events: Vec<&git_lineage::registry::Event> = self.events.iter().collect();
-        git_lineage::registry::render::show_lines(&self.model, &events)
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = git_lineage::registry::render::write_show(&mut out, &self.model, &events);
+        String::from_utf8_lossy(&out)
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 }

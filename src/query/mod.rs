@@ -2,6 +2,8 @@
 //! metric conditions, inputs, author, dates), combined with AND. Owns the
 //! `KEY OP VALUE` condition syntax; matching never reads anything but the entries.
 
+pub mod render;
+
 use std::cmp::Ordering;
 
 use crate::hash::ContentHash;

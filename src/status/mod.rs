@@ -2,16 +2,19 @@
 //! last recorded with, and which records and outputs downstream are stale.
 //! Each path is compared with its most recent recorded hash only, and hashed once.
 
-use std::collections::{BTreeMap, BTreeSet};
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::capture::Context;
-use crate::graph::{ArtifactKey, Graph, NodeKey, RecordInfo};
+use crate::graph::{ArtifactKey, Graph, NodeKey, RecordRef};
 use crate::hash::{ContentHash, HashError};
 use crate::history::{Entry, History, HistoryOptions, Revisions};
+use crate::record::RecordId;
 use crate::repo::Repo;
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -48,7 +51,7 @@ pub struct Changed {
     pub current: Option<ContentHash>,
     /// The record that last recorded it (the latest by `recorded`, then
     /// history order), with the commit that introduced that record.
-    pub record: RecordInfo,
+    pub record: RecordRef,
 }
 
 /// A changed artifact that something is stale because of.
@@ -66,7 +69,7 @@ pub struct Cause {
 pub struct StaleRecord {
     /// The record, with the commit that introduced it.
     #[serde(flatten)]
-    pub record: RecordInfo,
+    pub record: RecordRef,
     /// Every changed artifact it is downstream of, by path.
     pub causes: Vec<Cause>,
 }
@@ -81,7 +84,7 @@ pub struct StaleOutput {
     /// The roles records gave it.
     pub roles: BTreeSet<String>,
     /// The stale record that wrote it (the earliest, when several did).
-    pub record: Option<RecordInfo>,
+    pub record: Option<RecordRef>,
     /// Every changed artifact it is downstream of, by path.
     pub causes: Vec<Cause>,
 }
@@ -223,7 +226,7 @@ fn analyse(
             change,
             recorded: seen.hash,
             current: hash,
-            record: RecordInfo::of(entries, seen.order.1),
+            record: RecordRef::of(&entries[seen.order.1]),
         });
     }
     report.changed.sort_by(|a, b| a.path.cmp(&b.path));
@@ -237,6 +240,7 @@ fn analyse(
 /// changed artifact's recorded node, with every cause.
 fn add_stale(entries: &[Entry], report: &mut StatusReport) {
     let graph = Graph::build(entries);
+    let by_id: HashMap<&RecordId, &Entry> = entries.iter().map(|e| (&e.id, e)).collect();
     let mut records: BTreeMap<String, StaleRecord> = BTreeMap::new();
     let mut outputs: BTreeMap<String, StaleOutput> = BTreeMap::new();
     for changed in &report.changed {
@@ -245,8 +249,8 @@ fn add_stale(entries: &[Entry], report: &mut StatusReport) {
             continue;
         };
         let impact = graph.impact(&[start]);
-        let reads_changed = |record: &RecordInfo| {
-            entries[record.entry]
+        let reads_changed = |record: &RecordRef| {
+            by_id[&record.id]
                 .summary
                 .inputs
                 .iter()
@@ -277,7 +281,7 @@ fn add_stale(entries: &[Entry], report: &mut StatusReport) {
                     causes: Vec::new(),
                 });
             // Direct when a record that wrote it read the changed artifact.
-            let direct = writers(entries, &records, &artifact.id).any(reads_changed);
+            let direct = writers(&by_id, &records, &artifact.id).any(reads_changed);
             stale.causes.push(Cause {
                 path: changed.path.clone(),
                 direct,
@@ -285,7 +289,7 @@ fn add_stale(entries: &[Entry], report: &mut StatusReport) {
         }
     }
     for (id, output) in outputs.iter_mut() {
-        output.record = writers(entries, &records, id).next().cloned();
+        output.record = writers(&by_id, &records, id).next().cloned();
     }
     let mut records: Vec<StaleRecord> = records.into_values().collect();
     let mut outputs: Vec<StaleOutput> = outputs.into_values().collect();
@@ -307,15 +311,15 @@ fn add_stale(entries: &[Entry], report: &mut StatusReport) {
 /// The stale records that list the artifact with graph id `id` as an
 /// output, earliest recorded first.
 fn writers<'a>(
-    entries: &'a [Entry],
+    by_id: &'a HashMap<&RecordId, &Entry>,
     records: &'a BTreeMap<String, StaleRecord>,
     id: &'a str,
-) -> impl Iterator<Item = &'a RecordInfo> + 'a {
-    let mut found: Vec<&RecordInfo> = records
+) -> impl Iterator<Item = &'a RecordRef> + 'a {
+    let mut found: Vec<&RecordRef> = records
         .values()
         .map(|stale| &stale.record)
         .filter(|record| {
-            entries[record.entry]
+            by_id[&record.id]
                 .summary
                 .outputs
                 .iter()

@@ -5,6 +5,8 @@
 //! field order of [`Record`] is the order written to disk. `docs/manifest.md`
 //! documents every field.
 
+pub mod render;
+
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -40,7 +42,7 @@ impl RecordId {
 
     /// The first 12 hex digits, for display.
     pub fn short(&self) -> &str {
-        &self.0[..12]
+        crate::render::short_id(&self.0)
     }
 
     /// The two-digit shard directory name.

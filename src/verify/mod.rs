@@ -8,6 +8,8 @@
 //! every registry event that breaks the governance policy.
 //! Problems are collected, never fatal: one bad record does not hide others.
 
+pub mod render;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 

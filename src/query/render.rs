@@ -1,0 +1,46 @@
+//! Text rendering of a record list for `git lineage log` and `search`: an
+//! aligned table, newest first, with the commit and author of each record.
+
+use std::io;
+
+use crate::history::Entry;
+use crate::render::short_date;
+
+/// A `RECORD KIND NAME COMMIT DATE AUTHOR` header, then one row per entry,
+/// newest first (`entries` are oldest first, as history and search give
+/// them). Uncommitted records show `uncommitted`, their agent and the time
+/// they were recorded. Nothing at all for no entries.
+pub fn write_table(out: &mut impl io::Write, entries: &[&Entry]) -> io::Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let width = |f: &dyn Fn(&Entry) -> usize| entries.iter().map(|e| f(e)).max().unwrap_or(0);
+    let kind_width = width(&|e| e.summary.kind.len()).max(4);
+    let name_width = width(&|e| e.summary.name.chars().count()).max(4);
+    writeln!(
+        out,
+        "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  AUTHOR",
+        "RECORD", "KIND", "NAME", "COMMIT", "DATE"
+    )?;
+    for entry in entries.iter().rev() {
+        let (commit, author, date) = match &entry.commit {
+            Some(c) => (c.short(), &c.author.name, c.date),
+            None => (
+                "uncommitted",
+                &entry.summary.agent.name,
+                entry.summary.recorded,
+            ),
+        };
+        writeln!(
+            out,
+            "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}",
+            entry.id.short(),
+            entry.summary.kind,
+            entry.summary.name,
+            commit,
+            short_date(date),
+            author
+        )?;
+    }
+    Ok(())
+}

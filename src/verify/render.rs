@@ -1,0 +1,59 @@
+//! Text rendering of a [`VerifyReport`] for `git lineage verify`: one line
+//! per problem, then `ok: …` or a count of the problems.
+
+use std::io;
+
+use super::VerifyReport;
+use crate::render::{count, short_date};
+
+/// Each problem as `FILE: CHECK: MESSAGE (commit …)`, then the summary;
+/// `artifacts` and `history` say whether those checks ran (they add their
+/// counts to the summary).
+pub fn write_verify(
+    out: &mut impl io::Write,
+    report: &VerifyReport,
+    artifacts: bool,
+    history: bool,
+) -> io::Result<()> {
+    for problem in &report.problems {
+        write!(
+            out,
+            "{}: {}: {}",
+            problem.file,
+            problem.check.as_str(),
+            problem.message
+        )?;
+        if let Some(c) = &problem.commit {
+            write!(
+                out,
+                " (commit {} by {} <{}>, {}: {})",
+                c.short(),
+                c.author.name,
+                c.author.email,
+                short_date(c.date),
+                c.message
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let artifacts = if artifacts {
+        format!(", {}", count(report.artifacts, "artifact"))
+    } else {
+        String::new()
+    };
+    let records = if history {
+        format!(
+            "{}, {}",
+            count(report.records, "record"),
+            count(report.commits.unwrap_or(0), "commit")
+        )
+    } else {
+        count(report.records, "record")
+    };
+    if report.is_clean() {
+        writeln!(out, "ok: {records}{artifacts} verified")
+    } else {
+        let problems = count(report.problems.len(), "problem");
+        writeln!(out, "{problems} in {records}{artifacts}")
+    }
+}
