@@ -586,7 +586,10 @@ mod parse_properties {
 
     #[test]
     fn mutated_records_never_panic_and_parsed_ones_round_trip() {
-        let seed = include_bytes!("../fixtures/records/train.yaml");
+        let seed = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/records/train.yaml"
+        ));
         let record = Record::parse(seed).expect("the fixture parses");
         assert_eq!(Record::parse(&record.to_bytes().unwrap()), Ok(record));
         let mut rng = crate::hash::test_rng::Rng(0x7ec);

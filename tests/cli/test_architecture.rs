@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "format",
-        &["time", "yaml", "params", "hash", "record", "config", "render"],
+        &[
+            "time", "yaml", "params", "hash", "record", "config", "render",
+        ],
     ),
     ("storage", &["cache", "store"]),
     ("git", &["repo", "commit"]),
