@@ -54,6 +54,7 @@ pub enum RefSpec {
 
 /// Why a REF did not resolve.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RefError {
     /// Not a form this version understands.
     #[error("'{0}' is not a REF")]
@@ -112,32 +113,6 @@ pub enum RefError {
     /// Loading the config (ignore globs) failed.
     #[error("{0}")]
     Config(String),
-}
-
-impl RefError {
-    /// What to do about it.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            RefError::Malformed(_) | RefError::NoSuchPath(_) => Some(
-                "a REF is a record id or 4+ hex prefix, name:NAME, model:NAME@STAGE|NAME@vN, blake3:HASH, a URI[@version], commit:REV, a path, or PATH@REV (docs/refs.md)"
-                    .into(),
-            ),
-            RefError::TooShort(_) | RefError::Ambiguous { .. } => Some("give more hex digits of the id".into()),
-            RefError::NotFound(_) => Some(
-                "`git lineage log` lists every record; name:NAME finds the latest record of a name".into(),
-            ),
-            RefError::NotARecord(_) => Some(
-                "give a record id, a prefix or name:NAME; `git lineage graph` takes artifact and commit REFs".into(),
-            ),
-            RefError::Model { source, .. } => source.hint(),
-            RefError::NotInGraph { hint, .. } => Some(hint.clone()),
-            RefError::Revision(HistoryError::NotInRevision { .. }) => Some(
-                "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead".into(),
-            ),
-            RefError::Revision(_) => Some("give a branch, tag or commit id that exists (`git log --oneline`)".into()),
-            RefError::Hash { .. } | RefError::Store(_) | RefError::Config(_) => None,
-        }
-    }
 }
 
 /// Parse a REF's text.

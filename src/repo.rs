@@ -21,6 +21,7 @@ pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RepoError {
     /// No repository at or above the directory.
     #[error("not a git repository (or any parent up to the root): '{}'", .0.display())]

@@ -51,7 +51,7 @@ pub fn register(
     request: &RegisterRequest,
     options: &EventOptions,
 ) -> Result<Recorded> {
-    crate::record::check_name(&request.name).map_err(|problem| Error::InvalidArgument {
+    crate::record::check_name(&request.name).map_err(|problem| Error::InvalidField {
         field: "NAME",
         problem,
     })?;
