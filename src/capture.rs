@@ -177,8 +177,8 @@ pub enum SpecError {
     List {
         /// The directory the walk started from.
         dir: PathBuf,
-        /// Why.
-        source: walkdir::Error,
+        /// Why (boxed: it is large, and rare).
+        source: Box<walkdir::Error>,
     },
     /// A glob that matches nothing.
     #[error("the glob matches no files")]
@@ -508,7 +508,7 @@ pub fn expand_glob(
     while let Some(entry) = walker.next() {
         let entry = entry.map_err(|source| SpecError::List {
             dir: start.clone(),
-            source,
+            source: Box::new(source),
         })?;
         let name = entry.file_name();
         let rel = entry.path().strip_prefix(cwd).unwrap_or(entry.path());
