@@ -110,9 +110,17 @@ pub enum RefError {
     /// Reading the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Loading the config (ignore globs) failed.
+    /// The config's ignore globs do not compile.
+    #[error("{}: {problem}", path.display())]
+    Config {
+        /// The config file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        problem: crate::config::ConfigError,
+    },
+    /// A path REF cannot be made repository-relative.
     #[error("{0}")]
-    Config(String),
+    Path(crate::repo::RepoError),
 }
 
 /// Parse a REF's text.
@@ -408,9 +416,10 @@ fn display(spec: &RefSpec) -> String {
 fn ignore_globs(repo: &Repo) -> Result<globset::GlobSet, RefError> {
     let store = Store::new(repo.root());
     let config = store.config()?;
-    config
-        .ignore_set()
-        .map_err(|e| RefError::Config(format!("{}: {e}", store.config_path().display())))
+    config.ignore_set().map_err(|problem| RefError::Config {
+        path: store.config_path(),
+        problem,
+    })
 }
 
 fn hash_now(repo: &Repo, path: &Path, spec: &str) -> Result<ContentHash, RefError> {
@@ -432,7 +441,7 @@ fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, Content
     if absolute.symlink_metadata().is_ok() {
         let rel = repo
             .relative_path(cwd, Path::new(text))
-            .map_err(|e| RefError::Config(e.to_string()))?;
+            .map_err(RefError::Path)?;
         return Ok((rel, hash_now(repo, &absolute, text)?));
     }
     let Some((path, rev)) = text
@@ -443,7 +452,7 @@ fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, Content
     };
     let rel = repo
         .relative_path(cwd, Path::new(path))
-        .map_err(|e| RefError::Config(e.to_string()))?;
+        .map_err(RefError::Path)?;
     // A misspelt file name containing `@` is not a revision problem.
     if repo.resolve_commit(rev).is_err() {
         return Err(RefError::NoSuchPath(text.into()));

@@ -99,8 +99,23 @@ pub enum RegistryError {
         /// As given.
         spec: String,
         /// What is wrong.
-        problem: String,
+        problem: ArtifactProblem,
     },
+}
+
+/// Why `registry register --artifact` names nothing usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArtifactProblem {
+    /// `blake3:` followed by something else than a hash.
+    #[error("not blake3:<64 lowercase hex>")]
+    NotAHash,
+    /// A glob or path naming several artifacts, or none.
+    #[error("must name exactly one file or directory")]
+    NotOne,
+    /// An external URI, which has no content hash to register.
+    #[error("has no content hash (an external URI); give a local path")]
+    NoHash,
 }
 
 /// Which version a selector names.
