@@ -14,7 +14,7 @@ use crate::history::HistoryError;
 use crate::params::ParamsError;
 use crate::query::QueryError;
 use crate::record::{RecordError, RecordId};
-use crate::refspec::RefError;
+use crate::refspec::{RefError, Unmatched};
 use crate::registry::model::RegistryError;
 use crate::repo::RepoError;
 use crate::store::StoreError;
@@ -281,7 +281,7 @@ impl Hint for RefError {
                 "give a record id, a prefix or name:NAME; `git lineage graph` takes artifact and commit REFs"
             }
             RefError::Model { source, .. } => return source.hint(),
-            RefError::NotInGraph { hint, .. } => hint.as_str(),
+            RefError::NotInGraph { why, .. } => return Some(unmatched_hint(why)),
             RefError::Revision(e @ HistoryError::NotInRevision { .. }) => return e.hint(),
             RefError::Revision(_) => {
                 "give a branch, tag or commit id that exists (`git log --oneline`)"
@@ -289,6 +289,25 @@ impl Hint for RefError {
             _ => return None,
         };
         Some(text.into())
+    }
+}
+
+/// What to do about an artifact or commit REF that matched nothing.
+fn unmatched_hint(why: &Unmatched) -> Cow<'static, str> {
+    match why {
+        Unmatched::ModelArtifact => "the version's artifact is not in the graph of the history read".into(),
+        Unmatched::Hash => "no record read or wrote these bytes; `git lineage log --format json` lists the recorded hashes, and `b3sum FILE` computes a file's".into(),
+        Unmatched::Uri => "no record lists this URI (at this version); `git lineage search` and `log --format json` show what was recorded".into(),
+        Unmatched::Commit { descendants: true } => "no record was made from this commit or a later one".into(),
+        Unmatched::Commit { descendants: false } => "no record was made from exactly this commit; add --descendants-of-commit to include records made from later commits".into(),
+        Unmatched::Path { rel, recorded } if recorded.is_empty() => format!("no record lists '{rel}'").into(),
+        Unmatched::Path { rel, recorded } => format!(
+            "'{rel}' changed since it was recorded ({} recorded version{}: {}); give PATH@REV for an earlier version, or the blake3: hash",
+            recorded.len(),
+            if recorded.len() == 1 { "" } else { "s" },
+            recorded.join(", ")
+        )
+        .into(),
     }
 }
 

@@ -52,6 +52,31 @@ pub enum RefSpec {
     Path(String),
 }
 
+/// Why an artifact or commit REF matched nothing in the lineage graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unmatched {
+    /// A `model:` version whose artifact is not in the graph read.
+    ModelArtifact,
+    /// A `blake3:` hash no record read or wrote.
+    Hash,
+    /// A URI (at a version) no record lists.
+    Uri,
+    /// A commit no record was made from (or, with `descendants`, from it or
+    /// a later one).
+    Commit {
+        /// Whether later commits were included.
+        descendants: bool,
+    },
+    /// A path whose current bytes no record lists.
+    Path {
+        /// Its repository-relative path.
+        rel: String,
+        /// The versions of it that are recorded (graph keys), maybe none.
+        recorded: Vec<String>,
+    },
+}
+
 /// Why a REF did not resolve.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -89,8 +114,8 @@ pub enum RefError {
     NotInGraph {
         /// What was looked for, in words.
         what: String,
-        /// What to do about it.
-        hint: String,
+        /// Why nothing matched, for the hint.
+        why: Unmatched,
     },
     /// A path that is neither in the worktree nor `path@REV`.
     #[error("'{0}': no such file or directory, and not PATH@REV")]
@@ -284,10 +309,7 @@ pub fn resolve_nodes(
     cwd: &Path,
     options: NodeOptions,
 ) -> Result<Vec<NodeIndex>, RefError> {
-    let not_in_graph = |what: String, hint: &str| RefError::NotInGraph {
-        what,
-        hint: hint.to_string(),
-    };
+    let not_in_graph = |what: String, why: Unmatched| RefError::NotInGraph { what, why };
     match spec {
         RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) => {
             let id = resolve_record(history, spec)?;
@@ -303,21 +325,13 @@ pub fn resolve_nodes(
                 None => graph.node(&NodeKey::Record(version.register.clone())),
             };
             node.map(|n| vec![n]).ok_or_else(|| {
-                not_in_graph(
-                    format!("'{}'", display(spec)),
-                    "the version's artifact is not in the graph of the history read",
-                )
+                not_in_graph(format!("'{}'", display(spec)), Unmatched::ModelArtifact)
             })
         }
         RefSpec::Hash(hash) => graph
             .node(&NodeKey::Artifact(ArtifactKey::Hash(*hash)))
             .map(|n| vec![n])
-            .ok_or_else(|| {
-                not_in_graph(
-                    format!("artifact {hash}"),
-                    "no record read or wrote these bytes; `git lineage log --format json` lists the recorded hashes, and `b3sum FILE` computes a file's",
-                )
-            }),
+            .ok_or_else(|| not_in_graph(format!("artifact {hash}"), Unmatched::Hash)),
         RefSpec::Uri { uri, version } => {
             if let Some(path) = uri.strip_prefix("file://") {
                 let hash = hash_now(repo, Path::new(path), uri)?;
@@ -325,10 +339,7 @@ pub fn resolve_nodes(
             }
             let nodes = graph.artifacts_with_uri(uri, version.as_deref());
             if nodes.is_empty() {
-                Err(not_in_graph(
-                    format!("'{}'", display(spec)),
-                    "no record lists this URI (at this version); `git lineage search` and `log --format json` show what was recorded",
-                ))
+                Err(not_in_graph(format!("'{}'", display(spec)), Unmatched::Uri))
             } else {
                 Ok(nodes)
             }
@@ -349,10 +360,8 @@ pub fn resolve_nodes(
             if nodes.is_empty() {
                 Err(not_in_graph(
                     format!("commit {commit} ({rev})"),
-                    if options.descendants_of_commit {
-                        "no record was made from this commit or a later one"
-                    } else {
-                        "no record was made from exactly this commit; add --descendants-of-commit to include records made from later commits"
+                    Unmatched::Commit {
+                        descendants: options.descendants_of_commit,
                     },
                 ))
             } else {
@@ -368,19 +377,12 @@ pub fn resolve_nodes(
                     let recorded = graph.artifacts_at_path(&rel);
                     not_in_graph(
                         format!("'{rel}' as it is now ({hash})"),
-                        &if recorded.is_empty() {
-                            format!("no record lists '{rel}'")
-                        } else {
-                            format!(
-                                "'{rel}' changed since it was recorded ({} recorded version{}: {}); give PATH@REV for an earlier version, or the blake3: hash",
-                                recorded.len(),
-                                if recorded.len() == 1 { "" } else { "s" },
-                                recorded
-                                    .iter()
-                                    .map(|n| graph.get(*n).key().to_string())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
+                        Unmatched::Path {
+                            rel: rel.clone(),
+                            recorded: recorded
+                                .iter()
+                                .map(|n| graph.get(*n).key().to_string())
+                                .collect(),
                         },
                     )
                 })
