@@ -443,6 +443,74 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_wrapped_module_error_keeps_its_hint() {
+        let cases: Vec<(Error, Option<String>)> = vec![
+            {
+                let e = RefError::TooShort("ab".into());
+                let hint = e.hint().map(String::from);
+                (Error::from(e), hint)
+            },
+            {
+                let e = RegistryError::UnknownModel("m".into());
+                let hint = e.hint().map(String::from);
+                (Error::from(e), hint)
+            },
+            {
+                let e = RepoError::NoIdentity;
+                let hint = e.hint().map(String::from);
+                (Error::from(e), hint)
+            },
+            {
+                let e = RefError::Model {
+                    text: "model:m@v9".into(),
+                    source: RegistryError::UnknownModel("m".into()),
+                };
+                let hint = e.hint().map(String::from);
+                (Error::from(e), hint)
+            },
+        ];
+        for (error, hint) in cases {
+            assert!(hint.is_some(), "{error}");
+            assert_eq!(error.hint().map(String::from), hint, "{error}");
+        }
+        let model = RefError::Model {
+            text: "model:m@v9".into(),
+            source: RegistryError::UnknownModel("m".into()),
+        };
+        assert_eq!(
+            model.hint().as_deref(),
+            Some("`git lineage registry list` shows the registered models")
+        );
+    }
+
+    #[test]
+    fn an_unmatched_path_hint_lists_the_recorded_versions() {
+        let hint = |recorded: &[&str]| {
+            Error::from(RefError::NotInGraph {
+                what: "'a.csv'".into(),
+                why: Unmatched::Path {
+                    rel: "a.csv".into(),
+                    recorded: recorded.iter().map(|r| r.to_string()).collect(),
+                },
+            })
+            .hint()
+            .map(String::from)
+        };
+        assert_eq!(hint(&[]).as_deref(), Some("no record lists 'a.csv'"));
+        assert_eq!(
+            hint(&["blake3:aa"]).as_deref(),
+            Some(
+                "'a.csv' changed since it was recorded (1 recorded version: blake3:aa); give PATH@REV for an earlier version, or the blake3: hash"
+            )
+        );
+        assert!(
+            hint(&["x", "y"])
+                .unwrap()
+                .contains("(2 recorded versions: x, y)")
+        );
+    }
+
+    #[test]
     fn shell_quote_makes_one_word() {
         assert_eq!(shell_quote("file:///tmp/a.csv"), "file:///tmp/a.csv");
         assert_eq!(shell_quote("file:///tmp/a b"), "'file:///tmp/a b'");

@@ -518,6 +518,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn field_checks_say_what_is_wrong() {
+        assert_eq!(
+            check_kind("Train").unwrap_err().to_string(),
+            "'Train' must start with a lowercase letter and use only a-z, 0-9, '-', '_', '.' (at most 64)"
+        );
+        assert_eq!(
+            check_name(" a\t").unwrap_err().to_string(),
+            "' a\\t' must be 1 to 200 characters with no control characters or surrounding spaces"
+        );
+        assert_eq!(
+            check_relative_path("a/../b").unwrap_err().to_string(),
+            "'a/../b' is not a normalised repository-relative path"
+        );
+        let artifact = Artifact {
+            path: Some("a.csv".into()),
+            hash: Some(ContentHash::of_bytes(b"a")),
+            role: Some("Bad".into()),
+            ..Artifact::default()
+        };
+        assert_eq!(
+            check_artifact(&artifact).unwrap_err().to_string(),
+            "role 'Bad' must start with a lowercase letter and use only a-z, 0-9, '-', '_', '.' (at most 64)"
+        );
+        assert!(check_kind("train.v2").is_ok() && check_name("résumé model").is_ok());
+    }
+
+    #[test]
     fn query_and_fragment_are_cut() {
         assert_eq!(
             strip_query_and_fragment("https://h/r.git?private_token=X#f"),
