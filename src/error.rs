@@ -76,7 +76,7 @@ pub enum Error {
         /// The spec as the user gave it.
         spec: String,
         /// What is wrong.
-        problem: crate::capture::SpecError,
+        problem: SpecError,
     },
     /// A local path outside the repository.
     #[error("{side} '{spec}' is outside the repository")]
@@ -159,6 +159,46 @@ pub enum Error {
     /// `demo` was pointed at a directory that is not empty.
     #[error("'{}' is not empty", .0.display())]
     DirectoryNotEmpty(PathBuf),
+}
+
+/// Why an artifact spec (`-i`/`-o`, a code file) names nothing usable: the
+/// `problem` of [`Error::BadArtifact`]. Defined here, with the
+/// error that carries it, and re-exported by `capture`, which parses specs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// The spec is empty.
+    #[error("empty artifact")]
+    Empty,
+    /// `role=` with nothing after it.
+    #[error("nothing after the role")]
+    NothingAfterRole,
+    /// A `file://` URI with a relative path.
+    #[error("a file URI needs an absolute path: file:///abs/path")]
+    RelativeFileUri,
+    /// A glob that does not compile.
+    #[error("invalid glob: {0}")]
+    Glob(globset::ErrorKind),
+    /// Listing a directory while expanding a glob failed.
+    #[error("cannot list '{}': {source}", dir.display())]
+    List {
+        /// The directory the walk started from.
+        dir: PathBuf,
+        /// Why (boxed: it is large, and rare).
+        source: Box<walkdir::Error>,
+    },
+    /// A glob that matches nothing.
+    #[error("the glob matches no files")]
+    NoMatch,
+    /// A path naming the repository's root.
+    #[error("names the whole repository; name the files or directories the step used")]
+    WholeRepository,
+    /// A path inside `.git` or `.lineage`.
+    #[error("'{0}' is inside .git or .lineage, which hold git and lineage data, not artifacts")]
+    LineageData(String),
+    /// A code file that is not a regular file.
+    #[error("is not a file")]
+    NotAFile,
 }
 
 impl Hint for Error {
