@@ -155,11 +155,13 @@ pub enum ArtifactSpec {
     },
 }
 
+pub use crate::error::SpecError;
+
 /// Parse `[role=]path|glob|uri[@version]`. `cwd` decides whether a text that
 /// could be a role prefix or a glob is in fact an existing path.
-pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<ArtifactSpec, String> {
+pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<ArtifactSpec, SpecError> {
     if text.is_empty() {
-        return Err("empty artifact".into());
+        return Err(SpecError::Empty);
     }
     let exists = |p: &str| cwd.join(p).symlink_metadata().is_ok();
     let (role, rest) = match text.split_once('=') {
@@ -169,11 +171,11 @@ pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<Artifa
         _ => (None, text),
     };
     if rest.is_empty() {
-        return Err("nothing after the role".into());
+        return Err(SpecError::NothingAfterRole);
     }
     if let Some(path) = rest.strip_prefix("file://") {
         if !path.starts_with('/') {
-            return Err("a file URI needs an absolute path: file:///abs/path".into());
+            return Err(SpecError::RelativeFileUri);
         }
         return Ok(ArtifactSpec::FileUri {
             role,
@@ -192,7 +194,7 @@ pub fn parse_artifact_spec(text: &str, cwd: &Path) -> std::result::Result<Artifa
         });
     }
     if rest.contains(['*', '?', '[', '{']) && !exists(rest) {
-        globset::Glob::new(rest).map_err(|e| format!("invalid glob: {}", e.kind()))?;
+        globset::Glob::new(rest).map_err(|e| SpecError::Glob(e.kind().clone()))?;
         return Ok(ArtifactSpec::Glob {
             role,
             pattern: rest.to_string(),
@@ -288,7 +290,7 @@ impl<'a> Context<'a> {
     pub fn artifacts(&self, side: Side, specs: &[String], cwd: &Path) -> Result<Vec<Artifact>> {
         let mut out = Vec::new();
         for text in specs {
-            let bad = |problem: String| Error::BadArtifact {
+            let bad = |problem: SpecError| Error::BadArtifact {
                 side: side.as_str(),
                 spec: text.clone(),
                 problem,
@@ -303,7 +305,7 @@ impl<'a> Context<'a> {
                         return Err(Error::BadArtifact {
                             side: side.as_str(),
                             spec: text.clone(),
-                            problem: "the glob matches no files".into(),
+                            problem: SpecError::NoMatch,
                         });
                     }
                     for path in matches {
@@ -338,8 +340,7 @@ impl<'a> Context<'a> {
             return Err(Error::BadArtifact {
                 side: side.as_str(),
                 spec: spec.to_string(),
-                problem: "names the whole repository; name the files or directories the step used"
-                    .into(),
+                problem: SpecError::WholeRepository,
             });
         }
         if rel == ".git"
@@ -350,9 +351,7 @@ impl<'a> Context<'a> {
             return Err(Error::BadArtifact {
                 side: side.as_str(),
                 spec: spec.to_string(),
-                problem: format!(
-                    "'{rel}' is inside .git or .lineage, which hold git and lineage data, not artifacts"
-                ),
+                problem: SpecError::LineageData(rel),
             });
         }
         let digest = self.hash(side, spec, &self.repo.root().join(&rel))?;
@@ -440,12 +439,12 @@ pub fn expand_glob(
     pattern: &str,
     cwd: &Path,
     ignore: &globset::GlobSet,
-) -> std::result::Result<Vec<PathBuf>, String> {
+) -> std::result::Result<Vec<PathBuf>, SpecError> {
     let include_hidden = pattern.starts_with('.') || pattern.contains("/.");
     let matcher = globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
-        .map_err(|e| format!("invalid glob: {}", e.kind()))?
+        .map_err(|e| SpecError::Glob(e.kind().clone()))?
         .compile_matcher();
     // Walk from the longest literal directory prefix.
     let mut base = PathBuf::new();
@@ -470,7 +469,10 @@ pub fn expand_glob(
         .sort_by_file_name()
         .into_iter();
     while let Some(entry) = walker.next() {
-        let entry = entry.map_err(|e| format!("cannot list '{}': {e}", start.display()))?;
+        let entry = entry.map_err(|source| SpecError::List {
+            dir: start.clone(),
+            source: Box::new(source),
+        })?;
         let name = entry.file_name();
         let rel = entry.path().strip_prefix(cwd).unwrap_or(entry.path());
         let hidden = name.to_string_lossy().starts_with('.');
@@ -513,11 +515,11 @@ pub struct Prepared<'a> {
 /// may write): kind, name, params, identity, references, inputs (hashed now, before any command
 /// could change them), lockfiles and the code version.
 pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'a>> {
-    record::check_kind(&request.kind).map_err(|problem| Error::InvalidArgument {
+    record::check_kind(&request.kind).map_err(|problem| Error::InvalidField {
         field: "--kind",
         problem,
     })?;
-    record::check_name(&request.name).map_err(|problem| Error::InvalidArgument {
+    record::check_name(&request.name).map_err(|problem| Error::InvalidField {
         field: "--name",
         problem,
     })?;
@@ -556,7 +558,7 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
             return Err(Error::BadArtifact {
                 side: "code file",
                 spec: file.display().to_string(),
-                problem: "is not a file".into(),
+                problem: SpecError::NotAFile,
             });
         }
         code_files.push(rel);

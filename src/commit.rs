@@ -21,6 +21,7 @@ pub struct CommitOptions {
 
 /// Why a hook or the signing program stopped a commit.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CommitError {
     /// A hook exited non-zero (its output went to stderr).
     #[error("the {name} hook '{}' failed ({status}); its output is above", path.display())]

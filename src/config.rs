@@ -136,6 +136,7 @@ impl Default for Config {
 
 /// Why the config could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// Not YAML or not the config's shape.
     #[error("{0}")]

@@ -1,9 +1,11 @@
 //! The library's error type: every failure a command can report, each with
-//! what went wrong and where, and a [`Error::hint`] saying what to do.
+//! what went wrong and where, and the one [`Hint`] mechanism saying what to do.
 //!
 //! Module errors (`RepoError`, `StoreError`, …) are wrapped here; the binary
 //! renders them once, as `error:` / `caused by:` / `hint:` lines, exit code 2.
+//! Every hint text of the library is written in this file, as an `impl Hint`.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use crate::commit::CommitError;
@@ -12,15 +14,28 @@ use crate::history::HistoryError;
 use crate::params::ParamsError;
 use crate::query::QueryError;
 use crate::record::{RecordError, RecordId};
-use crate::refspec::RefError;
+use crate::refspec::{RefError, Unmatched};
+use crate::registry::model::RegistryError;
 use crate::repo::RepoError;
 use crate::store::StoreError;
+
+/// What the user can do about an error: the `hint:` line printed under it.
+///
+/// Implemented by [`Error`] and by every module error it wraps that has
+/// something to say; [`Error`]'s implementation delegates to them. The CLI
+/// takes the hint when it turns an error into a message, and gives its own
+/// usage errors a hint the same way.
+pub trait Hint {
+    /// What to do about it, when there is something to say.
+    fn hint(&self) -> Option<Cow<'_, str>>;
+}
 
 /// A `Result` with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in a git-lineage command.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A git problem (not a repository, no identity, lock held, …).
     #[error(transparent)]
@@ -36,7 +51,7 @@ pub enum Error {
     Ref(#[from] RefError),
     /// A model registry command refused.
     #[error(transparent)]
-    Registry(#[from] crate::registry::model::RegistryError),
+    Registry(#[from] RegistryError),
     /// Reading lineage history failed.
     #[error(transparent)]
     History(#[from] HistoryError),
@@ -61,7 +76,7 @@ pub enum Error {
         /// The spec as the user gave it.
         spec: String,
         /// What is wrong.
-        problem: String,
+        problem: SpecError,
     },
     /// A local path outside the repository.
     #[error("{side} '{spec}' is outside the repository")]
@@ -80,6 +95,14 @@ pub enum Error {
         field: &'static str,
         /// What is wrong.
         problem: String,
+    },
+    /// A `--kind`, `--name` or `NAME` value breaks the record's rules.
+    #[error("invalid {field}: {problem}")]
+    InvalidField {
+        /// The option.
+        field: &'static str,
+        /// What is wrong.
+        problem: crate::record::FieldError,
     },
     /// The record built from the arguments is not valid.
     #[error("the record would be invalid: {source}")]
@@ -138,59 +161,66 @@ pub enum Error {
     DirectoryNotEmpty(PathBuf),
 }
 
-impl Error {
-    /// What the user can do about it, when there is something to say.
-    pub fn hint(&self) -> Option<String> {
-        let text = match self {
-            Error::Repo(e) => repo_hint(e)?,
+/// Why an artifact spec (`-i`/`-o`, a code file) names nothing usable: the
+/// `problem` of [`Error::BadArtifact`]. Defined here, with the
+/// error that carries it, and re-exported by `capture`, which parses specs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// The spec is empty.
+    #[error("empty artifact")]
+    Empty,
+    /// `role=` with nothing after it.
+    #[error("nothing after the role")]
+    NothingAfterRole,
+    /// A `file://` URI with a relative path.
+    #[error("a file URI needs an absolute path: file:///abs/path")]
+    RelativeFileUri,
+    /// A glob that does not compile.
+    #[error("invalid glob: {0}")]
+    Glob(globset::ErrorKind),
+    /// Listing a directory while expanding a glob failed.
+    #[error("cannot list '{}': {source}", dir.display())]
+    List {
+        /// The directory the walk started from.
+        dir: PathBuf,
+        /// Why (boxed: it is large, and rare).
+        source: Box<walkdir::Error>,
+    },
+    /// A glob that matches nothing.
+    #[error("the glob matches no files")]
+    NoMatch,
+    /// A path naming the repository's root.
+    #[error("names the whole repository; name the files or directories the step used")]
+    WholeRepository,
+    /// A path inside `.git` or `.lineage`.
+    #[error("'{0}' is inside .git or .lineage, which hold git and lineage data, not artifacts")]
+    LineageData(String),
+    /// A code file that is not a regular file.
+    #[error("is not a file")]
+    NotAFile,
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text: Cow<'_, str> = match self {
+            Error::Repo(e) => return e.hint(),
+            Error::Store(e) => return e.hint(),
+            Error::Params(e) => return e.hint(),
+            Error::Ref(e) => return e.hint(),
+            Error::Registry(e) => return e.hint(),
+            Error::History(e) => return e.hint(),
+            Error::Hash { source, .. } => return source.hint(),
             Error::NotCommitted { path, source, .. } => {
-                let retry = repo_hint(source).unwrap_or_else(|| "fix the problem above".into());
+                let retry = source.hint().unwrap_or(Cow::Borrowed("fix the problem above"));
                 if matches!(source, RepoError::HeadMoved | RepoError::RefLocked(_))
                     || matches!(source, RepoError::Git { action, .. } if action.contains("staged"))
                 {
-                    format!("{retry}; the record file {path} is complete and staged in the index: commit it with `git commit`")
+                    format!("{retry}; the record file {path} is complete and staged in the index: commit it with `git commit`").into()
                 } else {
-                    format!("{retry}; nothing was committed or staged, the record file {path} is complete and kept (untracked): commit it with `git add {path} && git commit`, or delete it")
+                    format!("{retry}; nothing was committed or staged, the record file {path} is complete and kept (untracked): commit it with `git add {path} && git commit`, or delete it").into()
                 }
             }
-            Error::Store(StoreError::Record {
-                source: RecordError::UnknownSchema { .. },
-                ..
-            }) => "this record was written by a newer git-lineage; upgrade git-lineage to read it".into(),
-            Error::Store(StoreError::Config { .. }) => {
-                "fix .lineage/config.yaml (docs/config.md describes it), or delete it and run `git lineage init`".into()
-            }
-            Error::Store(StoreError::IdMismatch { .. }) => {
-                "records are immutable: restore the file from git (`git checkout -- <file>`) and record a correction instead".into()
-            }
-            Error::Params(ParamsError::NotAnAssignment { .. } | ParamsError::NotAMap { .. }) => {
-                "write parameters and metrics as KEY=VALUE, for example `-p lr=0.1 -m auc=0.91`".into()
-            }
-            Error::Params(ParamsError::Parse { .. }) => "fix the file at the line and column shown".into(),
-            Error::Params(ParamsError::NotAMapFile { .. }) => {
-                "write the file as a map of names to values, for example `lr: 0.1` on its own line".into()
-            }
-            Error::Ref(e) => e.hint()?,
-            Error::Registry(e) => e.hint()?,
-            Error::History(HistoryError::BadRevision { .. }) => {
-                "give a branch, tag or commit id that exists (`git log --oneline` lists them)".into()
-            }
-            Error::History(HistoryError::Incomplete { .. }) => {
-                "restore the missing objects (`git fetch`, or copy them from another clone; `git fsck` lists what is damaged), or pass --allow-incomplete to export without those records".into()
-            }
-            Error::History(HistoryError::NotInRevision { .. }) => {
-                "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead".into()
-            }
-            Error::Hash { source, .. } => match source {
-                HashError::NotFound(_) => "check the path; inputs and outputs must exist when they are recorded".into(),
-                HashError::SymlinkLoop(_) => {
-                    "remove the link, or skip it by adding its name to `ignore:` in .lineage/config.yaml".into()
-                }
-                HashError::Unsupported(_) => {
-                    "only regular files, directories and symlinks to them can be hashed: write the data to a file first; a pipe, socket or device inside a directory can be skipped by adding its name to `ignore:` in .lineage/config.yaml".into()
-                }
-                HashError::Io { .. } => "check the file's permissions".into(),
-            },
             Error::OutsideRepo { side, absolute, .. } => outside_hint(side, absolute),
             Error::FailedRun { .. } => {
                 "export the records of successful runs only: name them as REFs (`git lineage export --format in-toto REF…`)".into()
@@ -206,63 +236,219 @@ impl Error {
     }
 }
 
-fn repo_hint(error: &RepoError) -> Option<String> {
-    let text = match error {
-        RepoError::NotARepo(_) => {
-            "run it inside a git repository (`git init` creates one), or pass -C <dir>"
-        }
-        RepoError::Bare(_) => "run it in a clone with a worktree",
-        RepoError::NoIdentity => {
-            "set it with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`"
-        }
-        RepoError::Locked(path) | RepoError::RefLocked(path) => {
-            return Some(format!(
-                "another git process seems to be running in this repository; wait for it to finish and try again. If no git process is running, one crashed earlier: remove the file manually to continue (`rm '{}'`)",
-                path.display()
-            ));
-        }
-        RepoError::HeadMoved => "another commit landed while committing",
-        RepoError::Commit(e) => return commit_hint(e),
-        RepoError::OutsideRepo { .. } => "use a path inside the repository",
-        RepoError::NotUtf8(_) => {
-            "rename the file to a UTF-8 name (every other name a POSIX file system allows can be recorded)"
-        }
-        RepoError::Sha256(_) => {
-            "record in a SHA-1 repository (`git init` makes one by default), or follow docs/cli.md for the state of SHA-256 support"
-        }
-        _ => return None,
-    };
-    Some(text.to_string())
+impl Hint for StoreError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text = match self {
+            StoreError::Record {
+                source: RecordError::UnknownSchema { .. },
+                ..
+            } => "this record was written by a newer git-lineage; upgrade git-lineage to read it",
+            StoreError::Config { .. } => {
+                "fix .lineage/config.yaml (docs/config.md describes it), or delete it and run `git lineage init`"
+            }
+            StoreError::IdMismatch { .. } => {
+                "records are immutable: restore the file from git (`git checkout -- <file>`) and record a correction instead"
+            }
+            _ => return None,
+        };
+        Some(text.into())
+    }
 }
 
-fn commit_hint(error: &CommitError) -> Option<String> {
-    let text = match error {
-        CommitError::HookFailed { name, .. } if matches!(*name, "pre-commit" | "commit-msg") => {
-            format!("fix what the {name} hook reports, or pass --no-verify to skip it (like `git commit --no-verify`)")
-        }
-        CommitError::HookFailed { name, .. } => format!("fix what the {name} hook reports"),
-        CommitError::EmptyMessage => {
-            "make the commit-msg hook leave a message, or pass --no-verify to skip it".into()
-        }
-        CommitError::Spawn { .. } => {
-            "check that the program exists and is executable (hooks need a `#!` line)".into()
-        }
-        CommitError::SignFailed { .. } => {
-            "commit.gpgsign is true: check gpg.format, gpg.program (gpg.ssh.program for ssh) and user.signingkey (`git commit --allow-empty -m test` shows the same failure), or pass --no-gpg-sign to commit unsigned".into()
-        }
-        CommitError::NoSigningKey => {
-            "set the key with `git config user.signingkey ~/.ssh/id_ed25519.pub`, or pass --no-gpg-sign to commit unsigned".into()
-        }
-        CommitError::UnknownFormat(_) => "set gpg.format to openpgp, ssh or x509".into(),
-        CommitError::Io { .. } => return None,
-    };
-    Some(text)
+impl Hint for ParamsError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text = match self {
+            ParamsError::NotAnAssignment { .. } | ParamsError::NotAMap { .. } => {
+                "write parameters and metrics as KEY=VALUE, for example `-p lr=0.1 -m auc=0.91`"
+            }
+            ParamsError::Parse { .. } => "fix the file at the line and column shown",
+            ParamsError::NotAMapFile { .. } => {
+                "write the file as a map of names to values, for example `lr: 0.1` on its own line"
+            }
+            _ => return None,
+        };
+        Some(text.into())
+    }
+}
+
+impl Hint for HistoryError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text = match self {
+            HistoryError::BadRevision { .. } => {
+                "give a branch, tag or commit id that exists (`git log --oneline` lists them)"
+            }
+            HistoryError::Incomplete { .. } => {
+                "restore the missing objects (`git fetch`, or copy them from another clone; `git fsck` lists what is damaged), or pass --allow-incomplete to export without those records"
+            }
+            HistoryError::NotInRevision { .. } => {
+                "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead"
+            }
+            _ => return None,
+        };
+        Some(text.into())
+    }
+}
+
+impl Hint for HashError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text = match self {
+            HashError::NotFound(_) => {
+                "check the path; inputs and outputs must exist when they are recorded"
+            }
+            HashError::SymlinkLoop(_) => {
+                "remove the link, or skip it by adding its name to `ignore:` in .lineage/config.yaml"
+            }
+            HashError::Unsupported(_) => {
+                "only regular files, directories and symlinks to them can be hashed: write the data to a file first; a pipe, socket or device inside a directory can be skipped by adding its name to `ignore:` in .lineage/config.yaml"
+            }
+            HashError::Io { .. } => "check the file's permissions",
+        };
+        Some(text.into())
+    }
+}
+
+impl Hint for RefError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text = match self {
+            RefError::Malformed(_) | RefError::NoSuchPath(_) => {
+                "a REF is a record id or 4+ hex prefix, name:NAME, model:NAME@STAGE|NAME@vN, blake3:HASH, a URI[@version], commit:REV, a path, or PATH@REV (docs/refs.md)"
+            }
+            RefError::TooShort(_) | RefError::Ambiguous { .. } => "give more hex digits of the id",
+            RefError::NotFound(_) => {
+                "`git lineage log` lists every record; name:NAME finds the latest record of a name"
+            }
+            RefError::NotARecord(_) => {
+                "give a record id, a prefix or name:NAME; `git lineage graph` takes artifact and commit REFs"
+            }
+            RefError::Model { source, .. } => return source.hint(),
+            RefError::NotInGraph { why, .. } => return Some(unmatched_hint(why)),
+            RefError::Revision(e @ HistoryError::NotInRevision { .. }) => return e.hint(),
+            RefError::Revision(_) => {
+                "give a branch, tag or commit id that exists (`git log --oneline`)"
+            }
+            _ => return None,
+        };
+        Some(text.into())
+    }
+}
+
+/// What to do about an artifact or commit REF that matched nothing.
+fn unmatched_hint(why: &Unmatched) -> Cow<'static, str> {
+    match why {
+        Unmatched::ModelArtifact => "the version's artifact is not in the graph of the history read".into(),
+        Unmatched::Hash => "no record read or wrote these bytes; `git lineage log --format json` lists the recorded hashes, and `b3sum FILE` computes a file's".into(),
+        Unmatched::Uri => "no record lists this URI (at this version); `git lineage search` and `log --format json` show what was recorded".into(),
+        Unmatched::Commit { descendants: true } => "no record was made from this commit or a later one".into(),
+        Unmatched::Commit { descendants: false } => "no record was made from exactly this commit; add --descendants-of-commit to include records made from later commits".into(),
+        Unmatched::Path { rel, recorded } if recorded.is_empty() => format!("no record lists '{rel}'").into(),
+        Unmatched::Path { rel, recorded } => format!(
+            "'{rel}' changed since it was recorded ({} recorded version{}: {}); give PATH@REV for an earlier version, or the blake3: hash",
+            recorded.len(),
+            if recorded.len() == 1 { "" } else { "s" },
+            recorded.join(", ")
+        )
+        .into(),
+    }
+}
+
+impl Hint for RegistryError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text: Cow<'_, str> = match self {
+            RegistryError::BadSelector(_) => "write NAME@v3 for a version or NAME@production for a stage".into(),
+            RegistryError::UnknownModel(_) => "`git lineage registry list` shows the registered models".into(),
+            RegistryError::UnknownVersion { model, .. } | RegistryError::NotStaged { model, .. } => {
+                format!("`git lineage registry show {model}` lists its versions and stages").into()
+            }
+            RegistryError::UnknownStage { .. } => {
+                "add the stage to `stages:` in .lineage/config.yaml, or use a configured one".into()
+            }
+            RegistryError::NotPromotable { model, .. } => {
+                format!("register a new version of {model} and promote that").into()
+            }
+            RegistryError::NoPrevious { .. } => {
+                "promote a version explicitly with `git lineage registry promote`".into()
+            }
+            RegistryError::NoProducer(_) => {
+                "record the training step with -o PATH first, or name it with --from REF".into()
+            }
+            RegistryError::PolicyRefused {
+                model,
+                version,
+                stage,
+                ..
+            } => format!(
+                "get approvals that count with `git lineage registry approve {model}@v{version}` (committed, and signed when policy.{stage}.signed_approvals is set), or promote as an allowed promoter; the policy is in .lineage/config.yaml"
+            )
+            .into(),
+            RegistryError::BadArtifact { .. } => {
+                "give a file or directory path, or blake3:<64 hex> of a recorded output".into()
+            }
+        };
+        Some(text)
+    }
+}
+
+impl Hint for RepoError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text = match self {
+            RepoError::NotARepo(_) => {
+                "run it inside a git repository (`git init` creates one), or pass -C <dir>"
+            }
+            RepoError::Bare(_) => "run it in a clone with a worktree",
+            RepoError::NoIdentity => {
+                "set it with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`"
+            }
+            RepoError::Locked(path) | RepoError::RefLocked(path) => {
+                return Some(format!(
+                    "another git process seems to be running in this repository; wait for it to finish and try again. If no git process is running, one crashed earlier: remove the file manually to continue (`rm '{}'`)",
+                    path.display()
+                ).into());
+            }
+            RepoError::HeadMoved => "another commit landed while committing",
+            RepoError::Commit(e) => return e.hint(),
+            RepoError::OutsideRepo { .. } => "use a path inside the repository",
+            RepoError::NotUtf8(_) => {
+                "rename the file to a UTF-8 name (every other name a POSIX file system allows can be recorded)"
+            }
+            RepoError::Sha256(_) => {
+                "record in a SHA-1 repository (`git init` makes one by default), or follow docs/cli.md for the state of SHA-256 support"
+            }
+            _ => return None,
+        };
+        Some(text.into())
+    }
+}
+
+impl Hint for CommitError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text: Cow<'_, str> = match self {
+            CommitError::HookFailed { name, .. } if matches!(*name, "pre-commit" | "commit-msg") => {
+                format!("fix what the {name} hook reports, or pass --no-verify to skip it (like `git commit --no-verify`)").into()
+            }
+            CommitError::HookFailed { name, .. } => format!("fix what the {name} hook reports").into(),
+            CommitError::EmptyMessage => {
+                "make the commit-msg hook leave a message, or pass --no-verify to skip it".into()
+            }
+            CommitError::Spawn { .. } => {
+                "check that the program exists and is executable (hooks need a `#!` line)".into()
+            }
+            CommitError::SignFailed { .. } => {
+                "commit.gpgsign is true: check gpg.format, gpg.program (gpg.ssh.program for ssh) and user.signingkey (`git commit --allow-empty -m test` shows the same failure), or pass --no-gpg-sign to commit unsigned".into()
+            }
+            CommitError::NoSigningKey => {
+                "set the key with `git config user.signingkey ~/.ssh/id_ed25519.pub`, or pass --no-gpg-sign to commit unsigned".into()
+            }
+            CommitError::UnknownFormat(_) => "set gpg.format to openpgp, ssh or x509".into(),
+            _ => return None,
+        };
+        Some(text)
+    }
 }
 
 /// The hint for a local path outside the repository: for `-i`/`-o`, the
 /// `file://` argument that records it (as typed into a shell); for lockfiles
 /// and code files, which must be in the repository, what to do instead.
-fn outside_hint(side: &str, absolute: &std::path::Path) -> String {
+fn outside_hint(side: &str, absolute: &std::path::Path) -> Cow<'static, str> {
     let option = match side {
         "input" => "-i",
         "output" => "-o",
@@ -278,6 +464,7 @@ fn outside_hint(side: &str, absolute: &std::path::Path) -> String {
         "to record data that lives outside the repository as external data (still hashed), pass it as a URI: {option} {}",
         shell_quote(&format!("file://{}", absolute.display()))
     )
+    .into()
 }
 
 /// `text` as one shell word: as it is when only safe characters are in it,
@@ -294,6 +481,74 @@ fn shell_quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrapped_module_error_keeps_its_hint() {
+        let cases: Vec<(Error, Option<String>)> = vec![
+            {
+                let e = RefError::TooShort("ab".into());
+                let hint = e.hint().map(String::from);
+                (Error::from(e), hint)
+            },
+            {
+                let e = RegistryError::UnknownModel("m".into());
+                let hint = e.hint().map(String::from);
+                (Error::from(e), hint)
+            },
+            {
+                let e = RepoError::NoIdentity;
+                let hint = e.hint().map(String::from);
+                (Error::from(e), hint)
+            },
+            {
+                let e = RefError::Model {
+                    text: "model:m@v9".into(),
+                    source: RegistryError::UnknownModel("m".into()),
+                };
+                let hint = e.hint().map(String::from);
+                (Error::from(e), hint)
+            },
+        ];
+        for (error, hint) in cases {
+            assert!(hint.is_some(), "{error}");
+            assert_eq!(error.hint().map(String::from), hint, "{error}");
+        }
+        let model = RefError::Model {
+            text: "model:m@v9".into(),
+            source: RegistryError::UnknownModel("m".into()),
+        };
+        assert_eq!(
+            model.hint().as_deref(),
+            Some("`git lineage registry list` shows the registered models")
+        );
+    }
+
+    #[test]
+    fn an_unmatched_path_hint_lists_the_recorded_versions() {
+        let hint = |recorded: &[&str]| {
+            Error::from(RefError::NotInGraph {
+                what: "'a.csv'".into(),
+                why: Unmatched::Path {
+                    rel: "a.csv".into(),
+                    recorded: recorded.iter().map(|r| r.to_string()).collect(),
+                },
+            })
+            .hint()
+            .map(String::from)
+        };
+        assert_eq!(hint(&[]).as_deref(), Some("no record lists 'a.csv'"));
+        assert_eq!(
+            hint(&["blake3:aa"]).as_deref(),
+            Some(
+                "'a.csv' changed since it was recorded (1 recorded version: blake3:aa); give PATH@REV for an earlier version, or the blake3: hash"
+            )
+        );
+        assert!(
+            hint(&["x", "y"])
+                .unwrap()
+                .contains("(2 recorded versions: x, y)")
+        );
+    }
 
     #[test]
     fn shell_quote_makes_one_word() {

@@ -124,6 +124,7 @@ impl<'de> serde::Deserialize<'de> for ContentHash {
 
 /// Why a file or directory could not be hashed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HashError {
     /// The path does not exist.
     #[error("'{}' does not exist", .0.display())]

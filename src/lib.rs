@@ -44,4 +44,4 @@ pub mod time;
 pub mod verify;
 pub mod yaml;
 
-pub use error::{Error, Result};
+pub use error::{Error, Hint, Result};

@@ -197,6 +197,7 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
 
 /// Why parameters or metrics could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParamsError {
     /// A `-p`/`-m` argument without `=`, or with an empty key.
     #[error("'{text}' is not KEY=VALUE")]

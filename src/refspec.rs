@@ -52,8 +52,34 @@ pub enum RefSpec {
     Path(String),
 }
 
+/// Why an artifact or commit REF matched nothing in the lineage graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unmatched {
+    /// A `model:` version whose artifact is not in the graph read.
+    ModelArtifact,
+    /// A `blake3:` hash no record read or wrote.
+    Hash,
+    /// A URI (at a version) no record lists.
+    Uri,
+    /// A commit no record was made from (or, with `descendants`, from it or
+    /// a later one).
+    Commit {
+        /// Whether later commits were included.
+        descendants: bool,
+    },
+    /// A path whose current bytes no record lists.
+    Path {
+        /// Its repository-relative path.
+        rel: String,
+        /// The versions of it that are recorded (graph keys), maybe none.
+        recorded: Vec<String>,
+    },
+}
+
 /// Why a REF did not resolve.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RefError {
     /// Not a form this version understands.
     #[error("'{0}' is not a REF")]
@@ -88,8 +114,8 @@ pub enum RefError {
     NotInGraph {
         /// What was looked for, in words.
         what: String,
-        /// What to do about it.
-        hint: String,
+        /// Why nothing matched, for the hint.
+        why: Unmatched,
     },
     /// A path that is neither in the worktree nor `path@REV`.
     #[error("'{0}': no such file or directory, and not PATH@REV")]
@@ -109,35 +135,17 @@ pub enum RefError {
     /// Reading the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Loading the config (ignore globs) failed.
+    /// The config's ignore globs do not compile.
+    #[error("{}: {problem}", path.display())]
+    Config {
+        /// The config file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        problem: crate::config::ConfigError,
+    },
+    /// A path REF cannot be made repository-relative.
     #[error("{0}")]
-    Config(String),
-}
-
-impl RefError {
-    /// What to do about it.
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            RefError::Malformed(_) | RefError::NoSuchPath(_) => Some(
-                "a REF is a record id or 4+ hex prefix, name:NAME, model:NAME@STAGE|NAME@vN, blake3:HASH, a URI[@version], commit:REV, a path, or PATH@REV (docs/refs.md)"
-                    .into(),
-            ),
-            RefError::TooShort(_) | RefError::Ambiguous { .. } => Some("give more hex digits of the id".into()),
-            RefError::NotFound(_) => Some(
-                "`git lineage log` lists every record; name:NAME finds the latest record of a name".into(),
-            ),
-            RefError::NotARecord(_) => Some(
-                "give a record id, a prefix or name:NAME; `git lineage graph` takes artifact and commit REFs".into(),
-            ),
-            RefError::Model { source, .. } => source.hint(),
-            RefError::NotInGraph { hint, .. } => Some(hint.clone()),
-            RefError::Revision(HistoryError::NotInRevision { .. }) => Some(
-                "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead".into(),
-            ),
-            RefError::Revision(_) => Some("give a branch, tag or commit id that exists (`git log --oneline`)".into()),
-            RefError::Hash { .. } | RefError::Store(_) | RefError::Config(_) => None,
-        }
-    }
+    Path(crate::repo::RepoError),
 }
 
 /// Parse a REF's text.
@@ -301,10 +309,7 @@ pub fn resolve_nodes(
     cwd: &Path,
     options: NodeOptions,
 ) -> Result<Vec<NodeIndex>, RefError> {
-    let not_in_graph = |what: String, hint: &str| RefError::NotInGraph {
-        what,
-        hint: hint.to_string(),
-    };
+    let not_in_graph = |what: String, why: Unmatched| RefError::NotInGraph { what, why };
     match spec {
         RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) => {
             let id = resolve_record(history, spec)?;
@@ -320,21 +325,13 @@ pub fn resolve_nodes(
                 None => graph.node(&NodeKey::Record(version.register.clone())),
             };
             node.map(|n| vec![n]).ok_or_else(|| {
-                not_in_graph(
-                    format!("'{}'", display(spec)),
-                    "the version's artifact is not in the graph of the history read",
-                )
+                not_in_graph(format!("'{}'", display(spec)), Unmatched::ModelArtifact)
             })
         }
         RefSpec::Hash(hash) => graph
             .node(&NodeKey::Artifact(ArtifactKey::Hash(*hash)))
             .map(|n| vec![n])
-            .ok_or_else(|| {
-                not_in_graph(
-                    format!("artifact {hash}"),
-                    "no record read or wrote these bytes; `git lineage log --format json` lists the recorded hashes, and `b3sum FILE` computes a file's",
-                )
-            }),
+            .ok_or_else(|| not_in_graph(format!("artifact {hash}"), Unmatched::Hash)),
         RefSpec::Uri { uri, version } => {
             if let Some(path) = uri.strip_prefix("file://") {
                 let hash = hash_now(repo, Path::new(path), uri)?;
@@ -342,10 +339,7 @@ pub fn resolve_nodes(
             }
             let nodes = graph.artifacts_with_uri(uri, version.as_deref());
             if nodes.is_empty() {
-                Err(not_in_graph(
-                    format!("'{}'", display(spec)),
-                    "no record lists this URI (at this version); `git lineage search` and `log --format json` show what was recorded",
-                ))
+                Err(not_in_graph(format!("'{}'", display(spec)), Unmatched::Uri))
             } else {
                 Ok(nodes)
             }
@@ -366,10 +360,8 @@ pub fn resolve_nodes(
             if nodes.is_empty() {
                 Err(not_in_graph(
                     format!("commit {commit} ({rev})"),
-                    if options.descendants_of_commit {
-                        "no record was made from this commit or a later one"
-                    } else {
-                        "no record was made from exactly this commit; add --descendants-of-commit to include records made from later commits"
+                    Unmatched::Commit {
+                        descendants: options.descendants_of_commit,
                     },
                 ))
             } else {
@@ -385,19 +377,12 @@ pub fn resolve_nodes(
                     let recorded = graph.artifacts_at_path(&rel);
                     not_in_graph(
                         format!("'{rel}' as it is now ({hash})"),
-                        &if recorded.is_empty() {
-                            format!("no record lists '{rel}'")
-                        } else {
-                            format!(
-                                "'{rel}' changed since it was recorded ({} recorded version{}: {}); give PATH@REV for an earlier version, or the blake3: hash",
-                                recorded.len(),
-                                if recorded.len() == 1 { "" } else { "s" },
-                                recorded
-                                    .iter()
-                                    .map(|n| graph.get(*n).key().to_string())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
+                        Unmatched::Path {
+                            rel: rel.clone(),
+                            recorded: recorded
+                                .iter()
+                                .map(|n| graph.get(*n).key().to_string())
+                                .collect(),
                         },
                     )
                 })
@@ -433,9 +418,10 @@ fn display(spec: &RefSpec) -> String {
 fn ignore_globs(repo: &Repo) -> Result<globset::GlobSet, RefError> {
     let store = Store::new(repo.root());
     let config = store.config()?;
-    config
-        .ignore_set()
-        .map_err(|e| RefError::Config(format!("{}: {e}", store.config_path().display())))
+    config.ignore_set().map_err(|problem| RefError::Config {
+        path: store.config_path(),
+        problem,
+    })
 }
 
 fn hash_now(repo: &Repo, path: &Path, spec: &str) -> Result<ContentHash, RefError> {
@@ -457,7 +443,7 @@ fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, Content
     if absolute.symlink_metadata().is_ok() {
         let rel = repo
             .relative_path(cwd, Path::new(text))
-            .map_err(|e| RefError::Config(e.to_string()))?;
+            .map_err(RefError::Path)?;
         return Ok((rel, hash_now(repo, &absolute, text)?));
     }
     let Some((path, rev)) = text
@@ -468,7 +454,7 @@ fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, Content
     };
     let rel = repo
         .relative_path(cwd, Path::new(path))
-        .map_err(|e| RefError::Config(e.to_string()))?;
+        .map_err(RefError::Path)?;
     // A misspelt file name containing `@` is not a revision problem.
     if crate::history::resolve_commit(repo, rev).is_err() {
         return Err(RefError::NoSuchPath(text.into()));

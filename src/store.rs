@@ -18,6 +18,7 @@ pub const RECORDS_DIR: &str = "records";
 
 /// Why the store could not be read or written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// A file system operation failed.
     #[error("cannot {action} '{}': {source}", path.display())]

@@ -8,6 +8,7 @@ use serde_yaml::{Mapping, Number, Sequence, Value};
 
 /// Errors from reading or writing YAML.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Could not serialise the value (message from serde).
     #[error("cannot serialise to yaml: {0}")]

@@ -112,29 +112,55 @@ fn subject(
     ))
 }
 
+/// Why an in-toto subject's SHA-256 cannot be computed: its bytes are not
+/// the recorded ones any more.
+#[derive(Debug, thiserror::Error)]
+enum SubjectError {
+    /// The file or directory is gone.
+    #[error("it no longer exists")]
+    Gone,
+    /// Hashing it failed.
+    #[error("it cannot be read: {0}")]
+    Hash(crate::hash::HashError),
+    /// Reading it failed.
+    #[error("it cannot be read: {0}")]
+    Read(std::io::Error),
+    /// Its BLAKE3 hash is not the recorded one.
+    #[error("it changed since it was recorded: recorded {recorded}, now {now}")]
+    Changed {
+        /// The recorded hash.
+        recorded: ContentHash,
+        /// The hash now.
+        now: ContentHash,
+    },
+    /// A directory changed between hashing and listing it.
+    #[error("it changed while it was being read")]
+    ChangedWhileReading,
+}
+
 /// SHA-256 (hex) of the file at `path`, or of the canonical listing of the
 /// directory at `path`, once its BLAKE3 hash is checked to be `recorded`.
 fn sha256_of(
     capture: &CaptureContext<'_>,
     path: &std::path::Path,
     recorded: ContentHash,
-) -> Result<String, String> {
+) -> Result<String, SubjectError> {
     let hasher = capture.hasher();
     let describe = |e: crate::hash::HashError| match e {
-        crate::hash::HashError::NotFound(_) => "it no longer exists".to_string(),
-        e => format!("it cannot be read: {e}"),
+        crate::hash::HashError::NotFound(_) => SubjectError::Gone,
+        e => SubjectError::Hash(e),
     };
     let digest = hasher.hash_path(path).map_err(describe)?;
     if digest.hash() != recorded {
-        return Err(format!(
-            "it changed since it was recorded: recorded {recorded}, now {}",
-            digest.hash()
-        ));
+        return Err(SubjectError::Changed {
+            recorded,
+            now: digest.hash(),
+        });
     }
     let sha = match digest {
         Digest::File(_) => {
-            let file = std::fs::File::open(path).map_err(|e| format!("it cannot be read: {e}"))?;
-            sha256_reader(file).map_err(|e| format!("it cannot be read: {e}"))?
+            let file = std::fs::File::open(path).map_err(SubjectError::Read)?;
+            sha256_reader(file).map_err(SubjectError::Read)?
         }
         Digest::Dir(_) => {
             let listing = hasher.dir_listing(path).map_err(describe)?;
@@ -143,7 +169,7 @@ fn sha256_of(
                 entry.write_line(&mut text);
             }
             if ContentHash::of_bytes(&text) != recorded {
-                return Err("it changed while it was being read".into());
+                return Err(SubjectError::ChangedWhileReading);
             }
             hex(&Sha256::digest(&text))
         }

@@ -68,6 +68,7 @@ impl Op {
 
 /// Why a condition's text cannot be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum QueryError {
     /// The text has no operator.
     #[error(

@@ -247,6 +247,7 @@ impl Artifact {
 
 /// Why record bytes are not a valid record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RecordError {
     /// Not UTF-8.
     #[error("the file is not UTF-8 text")]
@@ -266,8 +267,62 @@ pub enum RecordError {
         /// Dotted field path, like `inputs[2].path`.
         field: String,
         /// What is wrong.
-        problem: String,
+        problem: FieldError,
     },
+}
+
+/// Why one value is not allowed in a record: a kind, name, path or artifact
+/// that breaks a rule serde cannot express.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FieldError {
+    /// A kind (or artifact role) outside the allowed characters or length.
+    #[error(
+        "'{0}' must start with a lowercase letter and use only a-z, 0-9, '-', '_', '.' (at most 64)"
+    )]
+    Kind(String),
+    /// A name that is empty, too long, or has control characters or
+    /// surrounding spaces.
+    #[error(
+        "'{}' must be 1 to 200 characters with no control characters or surrounding spaces",
+        .0.escape_debug()
+    )]
+    Name(String),
+    /// A path that is not normalised and repository-relative.
+    #[error("'{}' is not a normalised repository-relative path", .0.escape_debug())]
+    Path(String),
+    /// `ended` is before `started`.
+    #[error("{ended} is before started {started}")]
+    EndedBeforeStarted {
+        /// When the step ended.
+        ended: crate::time::Timestamp,
+        /// When it started.
+        started: crate::time::Timestamp,
+    },
+    /// Not a 40 or 64 hex digit commit id.
+    #[error("'{0}' is not a git commit id")]
+    CommitId(String),
+    /// Not a 40 or 64 hex digit blob id.
+    #[error("'{0}' is not a git blob id")]
+    BlobId(String),
+    /// A local artifact without its hash.
+    #[error("local artifact '{0}' has no hash")]
+    NoHash(String),
+    /// A local artifact with a version.
+    #[error("local artifact '{0}' cannot have a version; its hash is its version")]
+    LocalVersion(String),
+    /// A `uri` that is not `scheme://…`.
+    #[error("'{0}' is not a URI (scheme://…)")]
+    NotAUri(String),
+    /// An artifact with both `path` and `uri`.
+    #[error("has both 'path' and 'uri'; give one")]
+    PathAndUri,
+    /// An artifact with neither `path` nor `uri`.
+    #[error("has neither 'path' nor 'uri'")]
+    NoPathNorUri,
+    /// An artifact role that is not a valid kind.
+    #[error("role {0}")]
+    Role(Box<FieldError>),
 }
 
 impl Record {
@@ -293,7 +348,7 @@ impl Record {
 
     /// Check the rules serde cannot express.
     pub fn validate(&self) -> Result<(), RecordError> {
-        let invalid = |field: &str, problem: String| RecordError::Invalid {
+        let invalid = |field: &str, problem: FieldError| RecordError::Invalid {
             field: field.to_string(),
             problem,
         };
@@ -309,23 +364,20 @@ impl Record {
         {
             return Err(invalid(
                 "ended",
-                format!("{ended} is before started {started}"),
+                FieldError::EndedBeforeStarted { ended, started },
             ));
         }
         if let Some(commit) = &self.code.commit
             && !(matches!(commit.len(), 40 | 64) && hash::is_lower_hex(commit))
         {
-            return Err(invalid(
-                "code.commit",
-                format!("'{commit}' is not a git commit id"),
-            ));
+            return Err(invalid("code.commit", FieldError::CommitId(commit.clone())));
         }
         for (path, blob) in &self.code.files {
             check_relative_path(path).map_err(|p| invalid(&format!("code.files.{path}"), p))?;
             if !(matches!(blob.len(), 40 | 64) && hash::is_lower_hex(blob)) {
                 return Err(invalid(
                     &format!("code.files.{path}"),
-                    format!("'{blob}' is not a git blob id"),
+                    FieldError::BlobId(blob.clone()),
                 ));
             }
         }
@@ -364,7 +416,7 @@ fn schema_problem(text: &str) -> Option<RecordError> {
 }
 
 /// A kind is lowercase ASCII: letters, digits, `-`, `_`, `.`, starting with a letter.
-pub fn check_kind(kind: &str) -> Result<(), String> {
+pub fn check_kind(kind: &str) -> Result<(), FieldError> {
     let ok = kind.len() <= 64
         && kind.starts_with(|c: char| c.is_ascii_lowercase())
         && kind
@@ -373,23 +425,18 @@ pub fn check_kind(kind: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "'{kind}' must start with a lowercase letter and use only a-z, 0-9, '-', '_', '.' (at most 64)"
-        ))
+        Err(FieldError::Kind(kind.to_string()))
     }
 }
 
 /// A name is 1–200 characters without control characters or surrounding spaces.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), FieldError> {
     if name.is_empty()
         || name.chars().count() > 200
         || name.chars().any(char::is_control)
         || name.trim() != name
     {
-        Err(format!(
-            "'{}' must be 1 to 200 characters with no control characters or surrounding spaces",
-            name.escape_debug()
-        ))
+        Err(FieldError::Name(name.to_string()))
     } else {
         Ok(())
     }
@@ -398,7 +445,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 /// A recorded path is relative, `/`-separated, with no `.`/`..`/empty
 /// components and no NUL. Any other character is allowed in a component, as
 /// POSIX allows it in a file name: `a\\b.csv` is one file, not two.
-pub fn check_relative_path(path: &str) -> Result<(), String> {
+pub fn check_relative_path(path: &str) -> Result<(), FieldError> {
     let bad = path.is_empty()
         || path.starts_with('/')
         || path.contains('\0')
@@ -406,38 +453,33 @@ pub fn check_relative_path(path: &str) -> Result<(), String> {
             .split('/')
             .any(|c| c.is_empty() || c == "." || c == "..");
     if bad {
-        Err(format!(
-            "'{}' is not a normalised repository-relative path",
-            path.escape_debug()
-        ))
+        Err(FieldError::Path(path.to_string()))
     } else {
         Ok(())
     }
 }
 
-fn check_artifact(artifact: &Artifact) -> Result<(), String> {
+fn check_artifact(artifact: &Artifact) -> Result<(), FieldError> {
     match (&artifact.path, &artifact.uri) {
         (Some(path), None) => {
             check_relative_path(path)?;
             if artifact.hash.is_none() {
-                return Err(format!("local artifact '{path}' has no hash"));
+                return Err(FieldError::NoHash(path.clone()));
             }
             if artifact.version.is_some() {
-                return Err(format!(
-                    "local artifact '{path}' cannot have a version; its hash is its version"
-                ));
+                return Err(FieldError::LocalVersion(path.clone()));
             }
         }
         (None, Some(uri)) => {
             if !is_uri(uri) {
-                return Err(format!("'{uri}' is not a URI (scheme://…)"));
+                return Err(FieldError::NotAUri(uri.clone()));
             }
         }
-        (Some(_), Some(_)) => return Err("has both 'path' and 'uri'; give one".into()),
-        (None, None) => return Err("has neither 'path' nor 'uri'".into()),
+        (Some(_), Some(_)) => return Err(FieldError::PathAndUri),
+        (None, None) => return Err(FieldError::NoPathNorUri),
     }
     if let Some(role) = &artifact.role {
-        check_kind(role).map_err(|p| format!("role {p}"))?;
+        check_kind(role).map_err(|p| FieldError::Role(Box::new(p)))?;
     }
     Ok(())
 }
@@ -476,6 +518,33 @@ pub fn split_version(uri: &str) -> (&str, Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_checks_say_what_is_wrong() {
+        assert_eq!(
+            check_kind("Train").unwrap_err().to_string(),
+            "'Train' must start with a lowercase letter and use only a-z, 0-9, '-', '_', '.' (at most 64)"
+        );
+        assert_eq!(
+            check_name(" a\t").unwrap_err().to_string(),
+            "' a\\t' must be 1 to 200 characters with no control characters or surrounding spaces"
+        );
+        assert_eq!(
+            check_relative_path("a/../b").unwrap_err().to_string(),
+            "'a/../b' is not a normalised repository-relative path"
+        );
+        let artifact = Artifact {
+            path: Some("a.csv".into()),
+            hash: Some(ContentHash::of_bytes(b"a")),
+            role: Some("Bad".into()),
+            ..Artifact::default()
+        };
+        assert_eq!(
+            check_artifact(&artifact).unwrap_err().to_string(),
+            "role 'Bad' must start with a lowercase letter and use only a-z, 0-9, '-', '_', '.' (at most 64)"
+        );
+        assert!(check_kind("train.v2").is_ok() && check_name("résumé model").is_ok());
+    }
 
     #[test]
     fn query_and_fragment_are_cut() {

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use super::load;
 use super::model::{
-    APPROVE, DEPRECATE, Model, PROMOTE, REGISTER, REJECT, ROLLBACK, RegistryError, Selector,
-    Version, parse_version_selector,
+    APPROVE, ArtifactProblem, DEPRECATE, Model, PROMOTE, REGISTER, REJECT, ROLLBACK, RegistryError,
+    Selector, Version, parse_version_selector,
 };
 use super::policy::{policy_problems, verify_commit_signature};
 use crate::capture::{Context, Recorded, Side};
@@ -51,18 +51,17 @@ pub fn register(
     request: &RegisterRequest,
     options: &EventOptions,
 ) -> Result<Recorded> {
-    crate::record::check_name(&request.name).map_err(|problem| Error::InvalidArgument {
+    crate::record::check_name(&request.name).map_err(|problem| Error::InvalidField {
         field: "NAME",
         problem,
     })?;
     let (history, registry) = load(repo)?;
-    let bad = |problem: String| RegistryError::BadArtifact {
+    let bad = |problem: ArtifactProblem| RegistryError::BadArtifact {
         spec: request.artifact.clone(),
         problem,
     };
     let mut artifact = if let Some(hex) = request.artifact.strip_prefix("blake3:") {
-        let hash = ContentHash::from_hex(hex)
-            .ok_or_else(|| bad("not blake3:<64 lowercase hex>".into()))?;
+        let hash = ContentHash::from_hex(hex).ok_or_else(|| bad(ArtifactProblem::NotAHash))?;
         Artifact {
             hash: Some(hash),
             path: recorded_path(&history, &hash),
@@ -75,13 +74,11 @@ pub fn register(
         ctx.save_cache();
         match found.len() {
             1 => found.remove(0),
-            _ => return Err(bad("must name exactly one file or directory".into()).into()),
+            _ => return Err(bad(ArtifactProblem::NotOne).into()),
         }
     };
     artifact.role = Some("model".into());
-    let hash = artifact
-        .hash
-        .ok_or_else(|| bad("has no content hash (an external URI); give a local path".into()))?;
+    let hash = artifact.hash.ok_or_else(|| bad(ArtifactProblem::NoHash))?;
     let producer = match &request.from {
         Some(text) => crate::refspec::resolve_record(&history, &crate::refspec::parse(text)?)?,
         None => producer_of(&history, &hash).ok_or(RegistryError::NoProducer(hash))?,

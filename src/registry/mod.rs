@@ -32,8 +32,9 @@ use serde::Serialize;
 
 pub use events::{EventOptions, RegisterRequest, deprecate, promote, register, review, rollback};
 pub use model::{
-    APPROVE, Conflict, DEPRECATE, Event, Model, PROMOTE, REGISTER, REJECT, ROLLBACK, Registry,
-    RegistryError, Review, Selector, Stage, Version, parse_selector, parse_version_selector,
+    APPROVE, ArtifactProblem, Conflict, DEPRECATE, Event, Model, PROMOTE, REGISTER, REJECT,
+    ROLLBACK, Registry, RegistryError, Review, Selector, Stage, Version, parse_selector,
+    parse_version_selector,
 };
 pub use policy::{
     PolicyFinding, SignatureCheck, policy_findings, policy_problems, verify_commit_signature,

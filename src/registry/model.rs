@@ -28,6 +28,7 @@ pub const DEPRECATE: &str = "registry-deprecate";
 
 /// Why a registry command refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RegistryError {
     /// `NAME@vN` / `NAME@STAGE` is malformed.
     #[error("'{0}' is not NAME@vN or NAME@STAGE")]
@@ -98,49 +99,23 @@ pub enum RegistryError {
         /// As given.
         spec: String,
         /// What is wrong.
-        problem: String,
+        problem: ArtifactProblem,
     },
 }
 
-impl RegistryError {
-    /// What to do about it.
-    pub fn hint(&self) -> Option<String> {
-        Some(match self {
-            RegistryError::BadSelector(_) => {
-                "write NAME@v3 for a version or NAME@production for a stage".into()
-            }
-            RegistryError::UnknownModel(_) => {
-                "`git lineage registry list` shows the registered models".into()
-            }
-            RegistryError::UnknownVersion { model, .. }
-            | RegistryError::NotStaged { model, .. } => {
-                format!("`git lineage registry show {model}` lists its versions and stages")
-            }
-            RegistryError::UnknownStage { .. } => {
-                "add the stage to `stages:` in .lineage/config.yaml, or use a configured one".into()
-            }
-            RegistryError::NotPromotable { model, .. } => {
-                format!("register a new version of {model} and promote that")
-            }
-            RegistryError::NoPrevious { .. } => {
-                "promote a version explicitly with `git lineage registry promote`".into()
-            }
-            RegistryError::NoProducer(_) => {
-                "record the training step with -o PATH first, or name it with --from REF".into()
-            }
-            RegistryError::PolicyRefused {
-                model,
-                version,
-                stage,
-                ..
-            } => format!(
-                "get approvals that count with `git lineage registry approve {model}@v{version}` (committed, and signed when policy.{stage}.signed_approvals is set), or promote as an allowed promoter; the policy is in .lineage/config.yaml"
-            ),
-            RegistryError::BadArtifact { .. } => {
-                "give a file or directory path, or blake3:<64 hex> of a recorded output".into()
-            }
-        })
-    }
+/// Why `registry register --artifact` names nothing usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArtifactProblem {
+    /// `blake3:` followed by something else than a hash.
+    #[error("not blake3:<64 lowercase hex>")]
+    NotAHash,
+    /// A glob or path naming several artifacts, or none.
+    #[error("must name exactly one file or directory")]
+    NotOne,
+    /// An external URI, which has no content hash to register.
+    #[error("has no content hash (an external URI); give a local path")]
+    NoHash,
 }
 
 /// Which version a selector names.

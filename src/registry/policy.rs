@@ -10,16 +10,19 @@ use super::model::{APPROVE, PROMOTE, Registry, Version, text_param, version_para
 use crate::config::{Config, StagePolicy, identity_allowed};
 use crate::history::{CommitInfo, History};
 use crate::record::{Agent, RecordId};
-use crate::repo::Repo;
+use crate::repo::{Repo, SignatureError};
 
 /// Checks one commit's signature: `Ok(())` when it verifies, otherwise why not.
-pub type SignatureCheck<'a> = dyn Fn(&CommitInfo) -> std::result::Result<(), String> + 'a;
+pub type SignatureCheck<'a> = dyn Fn(&CommitInfo) -> std::result::Result<(), SignatureError> + 'a;
 
 /// Verify the signature of `commit` (40 hex) the way `git verify-commit`
 /// does ([`Repo::verify_commit_signature`]): git config names the program (`gpg.program`, or
 /// `gpg.ssh.program` with `gpg.ssh.allowedSignersFile`, `gpg.minTrustLevel`).
 /// What is trusted is the user's keyring or allowed-signers file.
-pub fn verify_commit_signature(repo: &Repo, commit: &str) -> std::result::Result<(), String> {
+pub fn verify_commit_signature(
+    repo: &Repo,
+    commit: &str,
+) -> std::result::Result<(), SignatureError> {
     repo.verify_commit_signature(commit)
 }
 

@@ -267,7 +267,7 @@ fn add_policy_findings(
     let Ok(config) = store.config() else {
         return;
     };
-    let mut verified: HashMap<String, Result<(), String>> = HashMap::new();
+    let mut verified: HashMap<String, Result<(), crate::repo::SignatureError>> = HashMap::new();
     let cache = std::cell::RefCell::new(&mut verified);
     let signed = |c: &crate::history::CommitInfo| {
         cache

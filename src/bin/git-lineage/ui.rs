@@ -6,6 +6,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use git_lineage::Hint;
+
 /// Exit code for a check that ran and found problems.
 pub const EXIT_PROBLEMS: u8 = 1;
 /// Exit code for usage and input errors.
@@ -67,11 +69,33 @@ impl From<git_lineage::Error> for CommandError {
         CommandError {
             message,
             causes,
-            hint: err.hint(),
+            hint: err.hint().map(String::from),
             broken_pipe: false,
         }
     }
 }
+
+/// `?` on a module error of the library: rendered like the
+/// [`git_lineage::Error`] that wraps it, hint included.
+macro_rules! from_library_error {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for CommandError {
+            fn from(err: $error) -> CommandError {
+                CommandError::from(git_lineage::Error::from(err))
+            }
+        }
+    )*};
+}
+
+from_library_error!(
+    git_lineage::repo::RepoError,
+    git_lineage::store::StoreError,
+    git_lineage::refspec::RefError,
+    git_lineage::registry::model::RegistryError,
+    git_lineage::history::HistoryError,
+    git_lineage::params::ParamsError,
+    git_lineage::query::QueryError,
+);
 
 impl From<std::io::Error> for CommandError {
     fn from(err: std::io::Error) -> CommandError {

@@ -61,9 +61,7 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
                     args.a
                 )));
             };
-            Diff::Range(Box::new(
-                diff::diff_range(&repo, &range).map_err(git_lineage::Error::from)?,
-            ))
+            Diff::Range(Box::new(diff::diff_range(&repo, &range)?))
         }
         Some(b) => {
             let history = super::load_history(ui, &repo, Revisions::All)?;
@@ -72,10 +70,9 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
                 refspec::parse(text).and_then(|spec| refspec::resolve_record(&history, &spec))
             };
             match (resolve(&args.a), resolve(b)) {
-                (Ok(old), Ok(new)) => Diff::Records(Box::new(
-                    diff::diff_records(&repo, &history, &old, &new)
-                        .map_err(git_lineage::Error::from)?,
-                )),
+                (Ok(old), Ok(new)) => {
+                    Diff::Records(Box::new(diff::diff_records(&repo, &history, &old, &new)?))
+                }
                 (old, new) => {
                     let is_revision =
                         |text: &str| git_lineage::history::resolve_commit(&repo, text).is_ok();
@@ -89,9 +86,7 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
                             head: b.clone(),
                             symmetric: false,
                         };
-                        Diff::Range(Box::new(
-                            diff::diff_range(&repo, &range).map_err(git_lineage::Error::from)?,
-                        ))
+                        Diff::Range(Box::new(diff::diff_range(&repo, &range)?))
                     } else {
                         return Err(not_comparable((&args.a, old, a_rev), (b, new, b_rev)));
                     }
@@ -144,7 +139,7 @@ fn not_comparable(
                 ))
                 .with_hint(HINT);
             }
-            Err(err) if !is_revision => return git_lineage::Error::from(err).into(),
+            Err(err) if !is_revision => return err.into(),
             _ => {}
         }
     }

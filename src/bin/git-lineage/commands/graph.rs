@@ -114,7 +114,7 @@ pub fn open_graph(
     CommandError,
 > {
     let repo = super::open_repo(cwd)?;
-    let spec = git_lineage::refspec::parse(reference).map_err(git_lineage::Error::from)?;
+    let spec = git_lineage::refspec::parse(reference)?;
     let history = super::load_history(ui, &repo, history_args.revisions())?;
     let graph = Graph::build(&history.entries);
     let starts = git_lineage::refspec::resolve_nodes(
@@ -126,7 +126,6 @@ pub fn open_graph(
         NodeOptions {
             descendants_of_commit,
         },
-    )
-    .map_err(git_lineage::Error::from)?;
+    )?;
     Ok((repo, history, graph, starts))
 }

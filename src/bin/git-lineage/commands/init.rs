@@ -17,7 +17,7 @@ pub struct InitArgs {
 pub fn cmd_init(ui: &mut Ui, cwd: &Path, args: &InitArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
-    let outcome = store.init().map_err(git_lineage::Error::from)?;
+    let outcome = store.init()?;
     match args.format {
         Format::Json => ui.json(&outcome)?,
         Format::Text if outcome.created => {

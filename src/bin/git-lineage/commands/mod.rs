@@ -24,7 +24,7 @@ use crate::ui::{CommandError, Ui};
 
 /// Find the repository containing `cwd`.
 pub fn open_repo(cwd: &Path) -> Result<Repo, CommandError> {
-    Repo::discover(cwd).map_err(|e| git_lineage::Error::from(e).into())
+    Ok(Repo::discover(cwd)?)
 }
 
 /// Which history a command reads: HEAD, `--all` refs, or revisions.
@@ -63,8 +63,7 @@ pub fn load_history(
         revisions,
         ..Default::default()
     };
-    let history =
-        git_lineage::history::History::load(repo, &options).map_err(git_lineage::Error::from)?;
+    let history = git_lineage::history::History::load(repo, &options)?;
     for warning in &history.warnings {
         ui.note(format!("warning: {warning}"));
     }

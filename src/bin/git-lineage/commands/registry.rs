@@ -296,9 +296,7 @@ fn cmd_show(
     args: &ShowArgs,
 ) -> Result<ExitCode, CommandError> {
     let (registry, warnings) = load(ui, repo)?;
-    let model = registry
-        .model(&args.name)
-        .map_err(git_lineage::Error::from)?;
+    let model = registry.model(&args.name)?;
     let events: Vec<&registry::Event> = registry
         .events
         .iter()

@@ -48,9 +48,7 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
     let conditions = |texts: &[String]| {
         texts
             .iter()
-            .map(|t| {
-                Condition::parse(t).map_err(|e| CommandError::from(git_lineage::Error::from(e)))
-            })
+            .map(|t| Condition::parse(t).map_err(CommandError::from))
             .collect::<Result<Vec<_>, _>>()
     };
     let mut inputs = Vec::new();
@@ -96,8 +94,6 @@ fn input_match(
     if git_lineage::record::is_uri(text) {
         return Ok(InputMatch::Uri(text.to_string()));
     }
-    let rel = repo
-        .relative_path(cwd, Path::new(text))
-        .map_err(git_lineage::Error::from)?;
+    let rel = repo.relative_path(cwd, Path::new(text))?;
     Ok(InputMatch::Path(rel))
 }

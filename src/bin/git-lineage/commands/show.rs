@@ -40,11 +40,11 @@ struct Shown<'a> {
 pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
-    let spec = git_lineage::refspec::parse(&args.reference).map_err(git_lineage::Error::from)?;
+    let spec = git_lineage::refspec::parse(&args.reference)?;
     let mut warnings = Vec::new();
     let (id, bytes, record) = match git_lineage::refspec::resolve(&store, &spec) {
         Ok(id) => {
-            let (bytes, record) = store.read(&id).map_err(git_lineage::Error::from)?;
+            let (bytes, record) = store.read(&id)?;
             (id, bytes, record)
         }
         // Not in the worktree: a record deleted since, or on another branch,
@@ -52,11 +52,8 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
         Err(git_lineage::refspec::RefError::NotFound(_)) => {
             let history = super::load_history(ui, &repo, git_lineage::history::Revisions::All)?;
             warnings = history.read_warnings();
-            let id = git_lineage::refspec::resolve_record(&history, &spec)
-                .map_err(git_lineage::Error::from)?;
-            let (bytes, record) = history
-                .read_record(&repo, &id)
-                .map_err(git_lineage::Error::from)?;
+            let id = git_lineage::refspec::resolve_record(&history, &spec)?;
+            let (bytes, record) = history.read_record(&repo, &id)?;
             if let Some(commit) = history
                 .get(&id)
                 .and_then(|e| e.commit.as_ref())
@@ -70,7 +67,7 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
             }
             (id, bytes, record)
         }
-        Err(e) => return Err(git_lineage::Error::from(e).into()),
+        Err(e) => return Err(e.into()),
     };
     match args.format {
         ShowFormat::Yaml => ui.bytes(&bytes)?,
