@@ -22,6 +22,7 @@ pub struct CommitRange {
 /// Why the commits between two commits could not be listed. The messages
 /// are shown as they are (a diff's "commits not listed" note).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CommitRangeError {
     /// The text is not a hex object id.
     #[error("'{hex}' is not a commit id: {message}")]

@@ -7,6 +7,7 @@ use crate::record::RecordId;
 
 /// Why history could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HistoryError {
     /// A revision did not resolve.
     #[error("'{spec}' is not a revision in this repository: {message}")]
