@@ -220,27 +220,145 @@ pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
                 .filter(|id| id.as_str().starts_with(prefix.as_str()))
                 .collect(),
         ),
-        RefSpec::Name(name) => {
-            let mut best: Option<(crate::time::Timestamp, RecordId)> = None;
-            for id in store.ids()? {
-                // Unreadable records are `verify`'s business; skip them here.
-                let Ok((_, record)) = store.read(&id) else {
-                    continue;
-                };
-                if &record.name == name && best.as_ref().is_none_or(|(t, _)| record.recorded >= *t)
-                {
-                    best = Some((record.recorded, id));
-                }
-            }
-            best.map(|(_, id)| id)
-                .ok_or_else(|| RefError::NotFound(format!("name:{name}")))
-        }
+        RefSpec::Name(text) => named_in_store(store, text).map(|choice| choice.id),
         // The registry is a fold over history, which the store alone does not have.
         RefSpec::Model { .. } => Err(RefError::NotFound(display(spec))),
         RefSpec::Path(_) | RefSpec::Hash(_) | RefSpec::Uri { .. } | RefSpec::Commit(_) => {
             Err(RefError::NotARecord(display(spec)))
         }
     }
+}
+
+/// What a `name:` REF picked: the latest of `of` records it could mean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameChoice {
+    /// The record picked.
+    pub id: RecordId,
+    /// The record name matched.
+    pub name: String,
+    /// The kind given with `name:KIND/NAME`, if any.
+    pub kind: Option<String>,
+    /// How many records the REF could mean (the picked one included).
+    pub of: usize,
+    /// How many registry events of that name were passed over.
+    pub registry_events: usize,
+}
+
+impl NameChoice {
+    /// `latest of N records named X (see `log --name X`)` when there was a
+    /// choice, for stderr.
+    pub fn note(&self) -> Option<String> {
+        (self.of > 1).then(|| {
+            let kind = self
+                .kind
+                .as_ref()
+                .map(|k| format!(" --kind {k}"))
+                .unwrap_or_default();
+            let of_kind = self
+                .kind
+                .as_ref()
+                .map(|k| format!("{k} "))
+                .unwrap_or_default();
+            let skipped = match self.registry_events {
+                0 => String::new(),
+                n => format!(", not counting {n} registry event{}", if n == 1 { "" } else { "s" }),
+            };
+            format!(
+                "note: latest of {} {of_kind}records named {}{skipped} (see `git lineage log --name {}{kind}`)",
+                self.of, self.name, self.name
+            )
+        })
+    }
+}
+
+/// Whether a record kind is a registry event (bookkeeping, not work).
+pub fn is_registry_event(kind: &str) -> bool {
+    kind.starts_with("registry-")
+}
+
+/// Pick what `name:TEXT` means among `(kind, name, recorded, id)` records.
+///
+/// `TEXT` is a record name when some record has exactly that name;
+/// otherwise `KIND/NAME` names the records of that kind. Without a kind,
+/// registry events (`registry-*`) are passed over unless the name has
+/// nothing else. The latest by `recorded` wins (ties: the last given).
+pub fn pick_named<'a>(
+    text: &str,
+    records: impl Iterator<Item = (&'a str, &'a str, crate::time::Timestamp, &'a RecordId)> + Clone,
+) -> Result<NameChoice, RefError> {
+    let by_name = records.clone().any(|(_, name, _, _)| name == text);
+    let (kind, name) = match text.split_once('/') {
+        Some((kind, name)) if !by_name && !kind.is_empty() && !name.is_empty() => {
+            (Some(kind), name)
+        }
+        _ => (None, text),
+    };
+    let of_name = records.filter(|(_, n, _, _)| *n == name);
+    let mut registry_events = 0;
+    let chosen: Vec<_> = match kind {
+        Some(kind) => of_name.filter(|(k, _, _, _)| *k == kind).collect(),
+        None => {
+            let all: Vec<_> = of_name.collect();
+            let work: Vec<_> = all
+                .iter()
+                .filter(|(k, _, _, _)| !is_registry_event(k))
+                .copied()
+                .collect();
+            if work.is_empty() {
+                all
+            } else {
+                registry_events = all.len() - work.len();
+                work
+            }
+        }
+    };
+    let mut best: Option<(crate::time::Timestamp, &RecordId)> = None;
+    for (_, _, recorded, id) in &chosen {
+        if best.is_none_or(|(t, _)| *recorded >= t) {
+            best = Some((*recorded, id));
+        }
+    }
+    best.map(|(_, id)| NameChoice {
+        id: id.clone(),
+        name: name.to_string(),
+        kind: kind.map(str::to_string),
+        of: chosen.len(),
+        registry_events,
+    })
+    .ok_or_else(|| RefError::NotFound(format!("name:{text}")))
+}
+
+/// [`pick_named`] over the worktree's record files.
+pub fn named_in_store(store: &Store, text: &str) -> Result<NameChoice, RefError> {
+    let mut candidates = Vec::new();
+    for id in store.ids()? {
+        // Unreadable records are `verify`'s business; skip them here.
+        let Ok((_, record)) = store.read(&id) else {
+            continue;
+        };
+        candidates.push((record.kind, record.name, record.recorded, id));
+    }
+    pick_named(
+        text,
+        candidates
+            .iter()
+            .map(|(kind, name, recorded, id)| (kind.as_str(), name.as_str(), *recorded, id)),
+    )
+}
+
+/// [`pick_named`] over history (committed and uncommitted records).
+pub fn named_in_history(history: &History, text: &str) -> Result<NameChoice, RefError> {
+    pick_named(
+        text,
+        history.entries.iter().map(|e| {
+            (
+                e.summary.kind.as_str(),
+                e.summary.name.as_str(),
+                e.summary.recorded,
+                &e.id,
+            )
+        }),
+    )
 }
 
 /// The registered version a `model:` REF names.
@@ -272,10 +390,7 @@ pub fn resolve_record(history: &History, spec: &RefSpec) -> Result<RecordId, Ref
             .map(|e| e.id.clone())
             .ok_or_else(|| RefError::NotFound(id.to_string())),
         RefSpec::Prefix(prefix) => unique(prefix, history.ids_with_prefix(prefix)),
-        RefSpec::Name(name) => history
-            .latest_named(name)
-            .map(|e| e.id.clone())
-            .ok_or_else(|| RefError::NotFound(format!("name:{name}"))),
+        RefSpec::Name(text) => named_in_history(history, text).map(|choice| choice.id),
         RefSpec::Model { name, selector } => {
             let version = model_version(history, spec, name, selector)?;
             Ok(version.produced_by.unwrap_or(version.register))

@@ -128,5 +128,12 @@ pub fn open_graph(
         },
     )
     .map_err(git_lineage::Error::from)?;
+    if let git_lineage::refspec::RefSpec::Name(text) = &spec
+        && let Some(note) = git_lineage::refspec::named_in_history(&history, text)
+            .ok()
+            .and_then(|choice| choice.note())
+    {
+        ui.note(note);
+    }
     Ok((repo, history, graph, starts))
 }

@@ -43,7 +43,15 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
     let store = Store::new(repo.root());
     let spec = git_lineage::refspec::parse(&args.reference).map_err(git_lineage::Error::from)?;
     let mut warnings = Vec::new();
-    let (id, bytes, record) = match git_lineage::refspec::resolve(&store, &spec) {
+    // `name:` is decided over history: the worktree's files alone do not
+    // say which of records recorded in the same instant came last.
+    let from_store = match &spec {
+        git_lineage::refspec::RefSpec::Name(text) => Err(git_lineage::refspec::RefError::NotFound(
+            format!("name:{text}"),
+        )),
+        _ => git_lineage::refspec::resolve(&store, &spec),
+    };
+    let (id, bytes, record) = match from_store {
         Ok(id) => {
             let (bytes, record) = store.read(&id).map_err(git_lineage::Error::from)?;
             (id, bytes, record)
@@ -51,10 +59,25 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
         // Not in the worktree: a record deleted since, or on another branch,
         // is still in history.
         Err(git_lineage::refspec::RefError::NotFound(_)) => {
-            let history = super::load_history(ui, &repo, git_lineage::history::Revisions::All)?;
+            // A name is the latest on this branch (and the worktree); other
+            // branches only when it has none.
+            let mut history =
+                super::load_history(ui, &repo, git_lineage::history::Revisions::Head)?;
+            if !matches!(&spec, git_lineage::refspec::RefSpec::Name(text)
+                if git_lineage::refspec::named_in_history(&history, text).is_ok())
+            {
+                history = super::load_history(ui, &repo, git_lineage::history::Revisions::All)?;
+            }
             warnings = history.read_warnings();
             let id = git_lineage::refspec::resolve_record(&history, &spec)
                 .map_err(git_lineage::Error::from)?;
+            if let git_lineage::refspec::RefSpec::Name(text) = &spec
+                && let Some(note) = git_lineage::refspec::named_in_history(&history, text)
+                    .ok()
+                    .and_then(|choice| choice.note())
+            {
+                ui.note(note);
+            }
             let (bytes, record) = history
                 .read_record(&repo, &id)
                 .map_err(git_lineage::Error::from)?;

@@ -1,0 +1,233 @@
+//! Issue 16: the questions users type, asked their way, with the exact
+//! answer asserted (path REFs of recorded artifacts, commit ranges, every
+//! REF in `record --ref`, `search --output/--registered/--stage`, `name:`
+//! with many records, git's dates, `name:` skipping registry events).
+
+use std::path::Path;
+
+use crate::common::{TestEnv, commit_all, demo_repo, log_json, record_step, write};
+
+/// The ids (newest first) `log ARGS --format json` lists.
+fn log_ids(env: &TestEnv, repo: &Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["log"];
+    all.extend_from_slice(args);
+    log_json(env, repo, &all).ids()
+}
+
+/// The ids `search ARGS --format json` lists, newest first.
+fn search_ids(env: &TestEnv, repo: &Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["search"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let json = env.lineage(repo, &all).success().json();
+    json["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// The demo's two training records of fraud-model: (v2's, v1's).
+fn demo_trains(env: &TestEnv, repo: &Path) -> (String, String) {
+    let trains = log_ids(env, repo, &["--kind", "train", "--name", "fraud-model"]);
+    assert_eq!(trains.len(), 2, "{trains:?}");
+    (trains[0].clone(), trains[1].clone())
+}
+
+/// Item 14: `name:fraud-model` is the latest training run, not the
+/// registry-rollback event recorded after it; `name:KIND/NAME` picks a kind.
+#[test]
+fn name_ref_means_the_latest_record_that_did_work() {
+    let env = TestEnv::new();
+    let (repo, _) = demo_repo(&env, "demo");
+    let (v2_train, _) = demo_trains(&env, &repo);
+    let shown = env
+        .lineage(&repo, &["show", "name:fraud-model", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(shown["id"], v2_train.as_str());
+    assert_eq!(shown["record"]["kind"], "train");
+
+    let impact = env
+        .lineage(&repo, &["impact", "name:fraud-model"])
+        .success();
+    assert!(
+        impact
+            .stdout
+            .starts_with("3 records and 1 output downstream of name:fraud-model\n"),
+        "{}",
+        impact.stdout
+    );
+
+    let rollback = log_ids(&env, &repo, &["--kind", "registry-rollback"]);
+    let shown = env
+        .lineage(
+            &repo,
+            &[
+                "show",
+                "name:registry-rollback/fraud-model",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(shown["id"], rollback[0].as_str());
+    let missing = env
+        .lineage(&repo, &["show", "name:deploy/fraud-model"])
+        .code(2);
+    assert_eq!(
+        missing.stderr.lines().next(),
+        Some("error: no record matches 'name:deploy/fraud-model'")
+    );
+}
+
+/// Item 8: `show`/`graph` say which of several records `name:` picked, and
+/// `log`/`search` take `--name` globs.
+#[test]
+fn name_ref_with_many_records_says_so_and_name_globs_list_them() {
+    let env = TestEnv::new();
+    let (repo, _) = demo_repo(&env, "demo");
+    let (v2_train, v1_train) = demo_trains(&env, &repo);
+    let note = "note: latest of 2 records named fraud-model, not counting 7 registry events (see `git lineage log --name fraud-model`)\n";
+    let show = env.lineage(&repo, &["show", "name:fraud-model"]).success();
+    assert_eq!(show.stderr, note);
+    assert!(show.stdout.starts_with(&format!("record   {v2_train}\n")));
+    let graph = env
+        .lineage(
+            &repo,
+            &["graph", "name:fraud-model", "--up", "--depth", "1"],
+        )
+        .success();
+    assert_eq!(graph.stderr, note);
+    // A name with one record is not remarked on.
+    let one = env
+        .lineage(&repo, &["show", "name:claims-preprocessing"])
+        .success();
+    assert_eq!(one.stderr, "");
+
+    let globbed = log_ids(&env, &repo, &["--name", "fraud-*", "--kind", "train"]);
+    assert_eq!(globbed, vec![v2_train.clone(), v1_train.clone()]);
+    let all_fraud = log_ids(&env, &repo, &["--name", "fraud-*"]);
+    // 2 training runs, 7 registry events, the evaluation and the training set.
+    assert_eq!(all_fraud.len(), 11, "{all_fraud:?}");
+    assert_eq!(
+        search_ids(&env, &repo, &["--name", "fraud-m?del", "--kind", "train"]),
+        vec![v2_train, v1_train]
+    );
+    let bad = env
+        .lineage(&repo, &["log", "--name", "fraud-[model"])
+        .code(2);
+    assert!(
+        bad.stderr
+            .starts_with("error: 'fraud-[model' is not a name glob"),
+        "{}",
+        bad.stderr
+    );
+}
+
+/// Item 7: "which job wrote this model file?", "which runs made registered
+/// versions?", "which run made what is in production?".
+#[test]
+fn search_by_output_registration_and_stage() {
+    let env = TestEnv::new();
+    let (repo, _) = demo_repo(&env, "demo");
+    let (v2_train, v1_train) = demo_trains(&env, &repo);
+    assert_eq!(
+        search_ids(&env, &repo, &["--output", "model/model.json"]),
+        vec![v1_train.clone()]
+    );
+    assert_eq!(
+        search_ids(&env, &repo, &["--output", "model/model-v2.json"]),
+        vec![v2_train.clone()]
+    );
+    let v1_hash = crate::common::b3(&std::fs::read(repo.join("model/model.json")).expect("model"));
+    assert_eq!(
+        search_ids(&env, &repo, &["--output", &format!("blake3:{v1_hash}")]),
+        vec![v1_train.clone()]
+    );
+    assert_eq!(
+        search_ids(&env, &repo, &["--registered", "fraud-model"]),
+        vec![v2_train.clone(), v1_train.clone()]
+    );
+    // The demo rolled production back to v1.
+    assert_eq!(
+        search_ids(
+            &env,
+            &repo,
+            &["--registered", "fraud-model", "--stage", "production"]
+        ),
+        vec![v1_train.clone()]
+    );
+    assert_eq!(
+        search_ids(&env, &repo, &["--stage", "staging"]),
+        Vec::<String>::new()
+    );
+    let text = env
+        .lineage(&repo, &["search", "--stage", "production"])
+        .success();
+    assert_eq!(text.stdout.lines().count(), 2, "{}", text.stdout);
+    assert!(
+        text.stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with(&v1_train[..12]))
+    );
+    let bad = env
+        .lineage(&repo, &["search", "--output", "blake3:abc"])
+        .code(2);
+    assert!(bad.stderr.contains("--output"), "{}", bad.stderr);
+}
+
+/// Item 11: git's relative dates, and `--commit-date` filtering by when the
+/// record was committed instead of when it was recorded. The test clock
+/// records on 2026-11-22 and commits on 2026-11-18.
+#[test]
+fn since_and_until_take_git_dates_and_commit_dates() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join("data/a.csv"), b"a\n1\n");
+    commit_all(&env, &repo, "data");
+    let first = record_step(
+        &env,
+        &repo,
+        "process",
+        "p",
+        &["-i", "data/a.csv", "--commit"],
+    );
+    let second = record_step(&env, &repo, "train", "t", &["-i", "data/a.csv"]);
+    let both = vec![second.clone(), first.clone()];
+    assert_eq!(log_ids(&env, &repo, &["--since", "yesterday"]), both);
+    assert_eq!(log_ids(&env, &repo, &["--since", "2.weeks.ago"]), both);
+    assert_eq!(log_ids(&env, &repo, &["--since", "3 days ago"]), both);
+    assert_eq!(
+        log_ids(&env, &repo, &["--until", "yesterday"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(log_ids(&env, &repo, &["--since", "2026-11-22"]), both);
+    assert_eq!(log_ids(&env, &repo, &["--until", "2026-11-22"]), both);
+    // Committed on the 18th: by commit date the committed record is older
+    // than yesterday; the uncommitted one counts by its recorded time.
+    assert_eq!(
+        log_ids(&env, &repo, &["--since", "yesterday", "--commit-date"]),
+        vec![second.clone()]
+    );
+    assert_eq!(
+        log_ids(&env, &repo, &["--until", "2026-11-18", "--commit-date"]),
+        vec![first.clone()]
+    );
+    assert_eq!(
+        search_ids(&env, &repo, &["--until", "3.days.ago", "--commit-date"]),
+        vec![first]
+    );
+    let bad = env
+        .lineage(&repo, &["log", "--since", "last friday"])
+        .code(2);
+    assert_eq!(
+        bad.stderr.lines().next(),
+        Some(
+            "error: invalid --since: 'last friday' is not a date: give 2026-11-24, 2026-11-24T10:00:00Z, now, today, yesterday, N.UNIT.ago or 'N UNITs ago' (UNIT: second, minute, hour, day, week, month, year), or 'last UNIT'"
+        )
+    );
+}
