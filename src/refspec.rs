@@ -399,6 +399,55 @@ pub fn resolve_record(history: &History, spec: &RefSpec) -> Result<RecordId, Ref
     }
 }
 
+/// Resolve any REF to one record, as `record --ref` needs: ids and
+/// prefixes from the worktree's files first, then history; `name:` and
+/// `model:` against history (HEAD's and the worktree's records); an
+/// artifact form (path, `PATH@REV`, `blake3:`, URI) means the latest
+/// record that **produced** that artifact. `commit:REV` names code, not one
+/// record, and is refused.
+pub fn resolve_reference(
+    repo: &Repo,
+    store: &Store,
+    text: &str,
+    cwd: &Path,
+) -> Result<RecordId, RefError> {
+    let spec = parse(text)?;
+    if matches!(spec, RefSpec::Id(_) | RefSpec::Prefix(_)) {
+        match resolve(store, &spec) {
+            Err(RefError::NotFound(_)) => {}
+            other => return other,
+        }
+    }
+    if matches!(spec, RefSpec::Commit(_)) {
+        return Err(RefError::NotARecord(display(&spec)));
+    }
+    let history = History::load(repo, &crate::history::HistoryOptions::default())?;
+    match spec {
+        RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) | RefSpec::Model { .. } => {
+            resolve_record(&history, &spec)
+        }
+        _ => {
+            let graph = Graph::build(&history.entries);
+            let starts = resolve_nodes(repo, &history, &graph, &spec, cwd, NodeOptions::default())?;
+            graph
+                .edges()
+                .filter(|(_, to, kind)| {
+                    *kind == crate::graph::EdgeKind::Produced && starts.contains(to)
+                })
+                .filter_map(|(from, _, _)| match graph.get(from).key() {
+                    NodeKey::Record(id) => history.get(&id),
+                    _ => None,
+                })
+                .max_by_key(|entry| entry.summary.recorded)
+                .map(|entry| entry.id.clone())
+                .ok_or_else(|| RefError::NotInGraph {
+                    what: format!("a record that produced '{}'", display(&spec)),
+                    hint: "--ref needs a record; `git lineage graph REF --up --depth 1` shows what produced an artifact".into(),
+                })
+        }
+    }
+}
+
 /// How graph REFs resolve.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NodeOptions {

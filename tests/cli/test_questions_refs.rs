@@ -231,3 +231,94 @@ fn since_and_until_take_git_dates_and_commit_dates() {
         )
     );
 }
+
+/// The `references` a new record got from `record --ref REF`.
+fn referenced(env: &TestEnv, repo: &Path, reference: &str) -> Vec<String> {
+    let json = env
+        .lineage(
+            repo,
+            &[
+                "record", "--kind", "evaluate", "--name", "check", "--ref", reference, "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    json["record"]["references"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no references in {json:#}"))
+        .iter()
+        .map(|r| r.as_str().expect("id").to_string())
+        .collect()
+}
+
+/// Item 6: every REF form works in `record --ref`: a registered version
+/// means the record that produced it, an artifact the record that wrote it.
+#[test]
+fn record_ref_takes_every_ref_form() {
+    let env = TestEnv::new();
+    let (repo, _) = demo_repo(&env, "demo");
+    let (v2_train, v1_train) = demo_trains(&env, &repo);
+    assert_eq!(
+        referenced(&env, &repo, "model:fraud-model@production"),
+        vec![v1_train.clone()]
+    );
+    assert_eq!(
+        referenced(&env, &repo, "model:fraud-model@v2"),
+        vec![v2_train.clone()]
+    );
+    assert_eq!(
+        referenced(&env, &repo, "name:fraud-model"),
+        vec![v2_train.clone()]
+    );
+    assert_eq!(
+        referenced(&env, &repo, "model/model.json"),
+        vec![v1_train.clone()]
+    );
+    let hash = crate::common::b3(&std::fs::read(repo.join("model/model-v2.json")).expect("model"));
+    assert_eq!(
+        referenced(&env, &repo, &format!("blake3:{hash}")),
+        vec![v2_train.clone()]
+    );
+    assert_eq!(referenced(&env, &repo, &v1_train[..8]), vec![v1_train]);
+    let commit = env
+        .lineage(
+            &repo,
+            &[
+                "record",
+                "--kind",
+                "evaluate",
+                "--name",
+                "check",
+                "--ref",
+                "commit:HEAD",
+            ],
+        )
+        .code(2);
+    assert_eq!(
+        commit.stderr.lines().next(),
+        Some(
+            "error: 'commit:HEAD' names an artifact (a path, hash or URI) or a commit, not a record"
+        )
+    );
+    let missing = env
+        .lineage(
+            &repo,
+            &[
+                "record",
+                "--kind",
+                "evaluate",
+                "--name",
+                "check",
+                "--ref",
+                "model:fraud-model@staging",
+            ],
+        )
+        .code(2);
+    assert_eq!(
+        missing.stderr.lines().next(),
+        Some(
+            "error: 'model:fraud-model@staging': model 'fraud-model' has no version in stage 'staging'"
+        )
+    );
+}
