@@ -442,18 +442,116 @@ pub fn resolve_reference(
                 .map(|entry| entry.id.clone())
                 .ok_or_else(|| RefError::NotInGraph {
                     what: format!("a record that produced '{}'", display(&spec)),
-                    hint: "--ref needs a record; `git lineage graph REF --up --depth 1` shows what produced an artifact".into(),
+                    hint: "it was only read, never written by a record; `git lineage graph REF --down --depth 1` shows the records that used it".into(),
                 })
         }
     }
 }
 
 /// How graph REFs resolve.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct NodeOptions {
     /// `commit:REV` also matches records made from any later commit that
     /// contains REV.
     pub descendants_of_commit: bool,
+    /// `commit:REV` matches the commits that contain REV and not this
+    /// revision (as `commit:REV..UNTIL` does).
+    pub until_commit: Option<String>,
+    /// A path means the artifacts recorded at that path (every version,
+    /// newest first) even when the path exists on disk.
+    pub recorded: bool,
+}
+
+/// The start commits of a `commit:` REF with a range or
+/// `--descendants-of-commit`: what to summarise instead of listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitRange {
+    /// The commit the code must contain (full hex).
+    pub from: String,
+    /// The commit it must not contain, if any (full hex).
+    pub until: Option<String>,
+    /// The commits some record was made from that qualify (full hex, sorted).
+    pub commits: Vec<String>,
+}
+
+/// Split `commit:X..Y` (or `commit:X` with `until`) and find the commits
+/// of history that contain X and not Y: `None` for a plain `commit:REV`
+/// without `descendants` or `until`.
+pub fn commit_range(
+    repo: &Repo,
+    history: &History,
+    rev: &str,
+    options: &NodeOptions,
+) -> Result<Option<CommitRange>, RefError> {
+    let (from, until) = match rev.split_once("..") {
+        Some((from, until)) if !from.is_empty() && !until.is_empty() => (from, Some(until)),
+        _ => (rev, options.until_commit.as_deref()),
+    };
+    if until.is_none() && !options.descendants_of_commit {
+        return Ok(None);
+    }
+    let from = crate::history::resolve_commit(repo, from)?;
+    let mut commits = history.descendants_of(&from);
+    let until = match until {
+        Some(until) => {
+            let until = crate::history::resolve_commit(repo, until)?;
+            for later in history.descendants_of(&until) {
+                commits.remove(&later);
+            }
+            Some(until.to_string())
+        }
+        None => None,
+    };
+    let mut commits: Vec<String> = commits.into_iter().collect();
+    commits.sort();
+    Ok(Some(CommitRange {
+        from: from.to_string(),
+        until,
+        commits,
+    }))
+}
+
+/// The artifacts recorded at a path REF's path, newest first.
+fn recorded_at(
+    repo: &Repo,
+    graph: &Graph,
+    cwd: &Path,
+    text: &str,
+) -> Result<(String, Vec<NodeIndex>), RefError> {
+    let rel = repo
+        .relative_path(cwd, Path::new(text))
+        .map_err(|e| RefError::Config(e.to_string()))?;
+    let mut nodes = graph.artifacts_at_path(&rel);
+    nodes.reverse();
+    Ok((rel, nodes))
+}
+
+/// For a path REF that means recorded artifacts (not on disk and not
+/// `PATH@REV`, or `recorded`): the repository-relative path and every
+/// version recorded there, newest first. `None` when the REF means bytes.
+pub fn recorded_versions(
+    repo: &Repo,
+    graph: &Graph,
+    spec: &RefSpec,
+    cwd: &Path,
+    options: &NodeOptions,
+) -> Option<(String, Vec<NodeIndex>)> {
+    let RefSpec::Path(text) = spec else {
+        return None;
+    };
+    if !options.recorded {
+        let absolute = crate::repo::absolute_path(cwd, Path::new(text));
+        if absolute.symlink_metadata().is_ok() {
+            return None;
+        }
+        if let Some((_, rev)) = text.rsplit_once('@')
+            && !rev.is_empty()
+            && crate::history::resolve_commit(repo, rev).is_ok()
+        {
+            return None;
+        }
+    }
+    recorded_at(repo, graph, cwd, text).ok()
 }
 
 /// Resolve any REF to the graph nodes it names. `cwd` anchors relative paths.
@@ -515,13 +613,34 @@ pub fn resolve_nodes(
             }
         }
         RefSpec::Commit(rev) => {
+            let range = commit_range(repo, history, rev, &options)?;
+            if let Some(CommitRange {
+                until: Some(until),
+                commits,
+                ..
+            }) = &range
+            {
+                let nodes: Vec<NodeIndex> = commits
+                    .iter()
+                    .filter_map(|c| graph.node(&NodeKey::Commit(c.clone())))
+                    .collect();
+                return if nodes.is_empty() {
+                    Err(not_in_graph(
+                        format!("'{}'", display(spec)),
+                        &format!(
+                            "no record was made from code that contains {} and not {}",
+                            rev.split_once("..").map_or(rev.as_str(), |(from, _)| from),
+                            &until[..12]
+                        ),
+                    ))
+                } else {
+                    Ok(nodes)
+                };
+            }
             let commit = crate::history::resolve_commit(repo, rev)?;
-            let commits: Vec<String> = if options.descendants_of_commit {
-                let mut all: Vec<String> = history.descendants_of(&commit).into_iter().collect();
-                all.sort();
-                all
-            } else {
-                vec![commit.to_string()]
+            let commits: Vec<String> = match range {
+                Some(range) => range.commits,
+                None => vec![commit.to_string()],
             };
             let nodes: Vec<NodeIndex> = commits
                 .into_iter()
@@ -541,6 +660,18 @@ pub fn resolve_nodes(
             }
         }
         RefSpec::Path(text) => {
+            if let Some((rel, nodes)) = recorded_versions(repo, graph, spec, cwd, &options) {
+                return if !nodes.is_empty() {
+                    Ok(nodes)
+                } else if options.recorded {
+                    Err(not_in_graph(
+                        format!("'{rel}'"),
+                        "no record lists this path; `git lineage search --input PATH` and `--output PATH` match recorded paths",
+                    ))
+                } else {
+                    Err(RefError::NoSuchPath(text.clone()))
+                };
+            }
             let (rel, hash) = hash_path_ref(repo, cwd, text)?;
             graph
                 .node(&NodeKey::Artifact(ArtifactKey::Hash(hash)))

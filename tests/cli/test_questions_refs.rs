@@ -322,3 +322,234 @@ fn record_ref_takes_every_ref_form() {
         )
     );
 }
+
+/// Item 1: "what used raw/claims.csv?" when the data is not in the
+/// worktree: the path means what was recorded at it, every version newest
+/// first, and one is chosen by its hash; `--recorded` asks for that even
+/// when a file is there; PATH@REV keeps working.
+#[test]
+fn a_path_not_on_disk_means_its_recorded_versions() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join(".gitignore"), "data/\n");
+    write(&repo.join("prep.py"), "print('prep')\n");
+    commit_all(&env, &repo, "code");
+    write(&repo.join("data/raw.csv"), b"id\n1\n");
+    write(&repo.join("data/clean.csv"), b"id\n1\n\n");
+    let first = record_step(
+        &env,
+        &repo,
+        "process",
+        "prep",
+        &["-i", "data/raw.csv", "-o", "data/clean.csv", "--commit"],
+    );
+    let old_hash = crate::common::b3(b"id\n1\n");
+    write(&repo.join("data/raw.csv"), b"id\n1\n2\n");
+    let second = record_step(
+        &env,
+        &repo,
+        "evaluate",
+        "check",
+        &["-i", "data/raw.csv", "--commit"],
+    );
+    let new_hash = crate::common::b3(b"id\n1\n2\n");
+    std::fs::remove_dir_all(repo.join("data")).expect("remove data");
+
+    let impact = env.lineage(&repo, &["impact", "data/raw.csv"]).success();
+    assert!(
+        impact
+            .stdout
+            .starts_with("2 records and 1 output downstream of data/raw.csv\n"),
+        "{}",
+        impact.stdout
+    );
+    assert_eq!(
+        impact.stderr,
+        format!(
+            "note: 'data/raw.csv' means what was recorded at it: 2 versions, newest first (give one as REF to choose)\n  blake3:{new_hash}\n  blake3:{old_hash}\n"
+        )
+    );
+    let graph = crate::common::graph_json(&env, &repo, &["data/raw.csv", "--down"]);
+    assert_eq!(
+        crate::common::sorted(graph.roots.clone()),
+        crate::common::sorted([format!("blake3:{new_hash}"), format!("blake3:{old_hash}")])
+    );
+    // Choosing one version.
+    let one = env
+        .lineage(
+            &repo,
+            &["impact", &format!("blake3:{old_hash}"), "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(one["records"]["process"][0]["id"], first.as_str());
+    assert!(one["records"].get("evaluate").is_none(), "{one:#}");
+    // search --input matches the recorded path; show names its producer.
+    assert_eq!(
+        search_ids(&env, &repo, &["--input", "data/raw.csv"]),
+        vec![second.clone(), first.clone()]
+    );
+    let shown = env.lineage(&repo, &["show", "data/clean.csv"]).success();
+    assert!(
+        shown.stdout.starts_with(&format!("record   {first}\n")),
+        "{}",
+        shown.stdout
+    );
+    assert_eq!(
+        shown.stderr,
+        format!(
+            "note: record {} is the latest that produced data/clean.csv\n",
+            &first[..12]
+        )
+    );
+    // A path nothing recorded is still an error.
+    let nope = env.lineage(&repo, &["graph", "data/nope.csv"]).code(2);
+    assert_eq!(
+        nope.stderr.lines().next(),
+        Some("error: 'data/nope.csv': no such file or directory, and not PATH@REV")
+    );
+    // With the file back (new bytes nobody recorded), --recorded still
+    // means the recorded versions.
+    write(&repo.join("data/raw.csv"), b"id\n9\n");
+    env.lineage(&repo, &["graph", "data/raw.csv"]).code(2);
+    let recorded = crate::common::graph_json(
+        &env,
+        &repo,
+        &["data/raw.csv", "--recorded", "--down", "--depth", "1"],
+    );
+    assert_eq!(recorded.roots.len(), 2);
+    // PATH@REV keeps meaning the committed bytes.
+    let at_rev = env.lineage(&repo, &["graph", "prep.py@HEAD"]).code(2);
+    assert!(
+        at_rev.stderr.contains("is not in the lineage graph"),
+        "{}",
+        at_rev.stderr
+    );
+}
+
+/// Item 2: "everything built from the buggy commit until the fix": records
+/// made from code that contains X and not Y, the start commits summarised.
+#[test]
+fn a_commit_range_is_the_code_between_the_bug_and_the_fix() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join(".gitignore"), "model/\n");
+    write(&repo.join("train.py"), "ok\n");
+    commit_all(&env, &repo, "code");
+    write(&repo.join("model/a.bin"), b"0");
+    let before = record_step(
+        &env,
+        &repo,
+        "train",
+        "m",
+        &["-o", "model/a.bin", "--commit"],
+    );
+    write(&repo.join("train.py"), "bug\n");
+    commit_all(&env, &repo, "bug");
+    let bug = crate::common::rev_parse(&env, &repo, "HEAD");
+    write(&repo.join("model/b.bin"), b"1");
+    let buggy1 = record_step(
+        &env,
+        &repo,
+        "train",
+        "m",
+        &["-o", "model/b.bin", "--commit"],
+    );
+    write(&repo.join("model/c.bin"), b"2");
+    let buggy2 = record_step(
+        &env,
+        &repo,
+        "train",
+        "m",
+        &["-o", "model/c.bin", "--commit"],
+    );
+    write(&repo.join("train.py"), "fixed\n");
+    commit_all(&env, &repo, "fix");
+    let fix = crate::common::rev_parse(&env, &repo, "HEAD");
+    write(&repo.join("model/d.bin"), b"3");
+    let after = record_step(
+        &env,
+        &repo,
+        "train",
+        "m",
+        &["-o", "model/d.bin", "--commit"],
+    );
+
+    let ids = |args: &[&str]| -> Vec<String> {
+        let graph = crate::common::graph_json(&env, &repo, args);
+        graph
+            .nodes
+            .iter()
+            .filter_map(|n| n.id.strip_prefix("record:").map(str::to_string))
+            .collect()
+    };
+    let range = format!("commit:{}..{}", &bug[..7], &fix[..7]);
+    let mut buggy = vec![buggy1.clone(), buggy2.clone()];
+    buggy.sort();
+    let mut got = ids(&[&range, "--down", "--type", "train"]);
+    got.sort();
+    assert_eq!(got, buggy);
+    let mut got = ids(&[
+        &format!("commit:{}", &bug[..7]),
+        "--until-commit",
+        &fix[..7],
+        "--down",
+        "--type",
+        "train",
+    ]);
+    got.sort();
+    assert_eq!(got, buggy);
+    // Without the end: the run after the fix too, but never the one before.
+    let all = ids(&[
+        &format!("commit:{}", &bug[..7]),
+        "--descendants-of-commit",
+        "--down",
+        "--type",
+        "train",
+    ]);
+    assert!(all.contains(&after) && !all.contains(&before), "{all:?}");
+
+    // The table summarises the start commits in one line.
+    let table = env
+        .lineage(&repo, &["graph", &range, "--down", "--type", "train"])
+        .success();
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", table.stdout);
+    assert!(
+        lines[0].starts_with(&format!(
+            "from 2 commits that contain {} and not {}: ",
+            &bug[..12],
+            &fix[..12]
+        )),
+        "{}",
+        table.stdout
+    );
+    assert!(lines[1].starts_with("HOPS"));
+    assert!(
+        lines[2..].iter().all(|l| l.starts_with("down 1  train")),
+        "{}",
+        table.stdout
+    );
+    let impact = env.lineage(&repo, &["impact", &range]).success();
+    assert!(
+        impact.stdout.starts_with(&format!(
+            "2 records and 2 outputs downstream of {range}\nfrom 2 commits"
+        )),
+        "{}",
+        impact.stdout
+    );
+    // A range with nothing in it says so.
+    let empty = env
+        .lineage(
+            &repo,
+            &["graph", &format!("commit:{}..{}", &fix[..7], &fix[..7])],
+        )
+        .code(2);
+    assert!(
+        empty
+            .stderr
+            .contains("no record was made from code that contains"),
+        "{}",
+        empty.stderr
+    );
+}

@@ -8,8 +8,10 @@ use git_lineage::store::Store;
 
 use crate::ui::{CommandError, Ui};
 
-/// Show one record: a record id, a unique prefix of 4+ hex digits, or
-/// name:NAME (the latest record of that name).
+/// Show one record: a record id, a unique prefix of 4+ hex digits,
+/// name:NAME (the latest record of that name that did work), model:NAME@STAGE,
+/// or an artifact (a path, also one no longer on disk, blake3:HASH or a URI:
+/// the latest record that produced it).
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The record to show.
@@ -42,6 +44,23 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
     let spec = git_lineage::refspec::parse(&args.reference).map_err(git_lineage::Error::from)?;
+    // An artifact (a path, also one not on disk: what was recorded at it;
+    // blake3:; a URI) shows the latest record that produced it.
+    let spec = match spec {
+        git_lineage::refspec::RefSpec::Path(_)
+        | git_lineage::refspec::RefSpec::Hash(_)
+        | git_lineage::refspec::RefSpec::Uri { .. } => {
+            let id = git_lineage::refspec::resolve_reference(&repo, &store, &args.reference, cwd)
+                .map_err(git_lineage::Error::from)?;
+            ui.note(format!(
+                "note: record {} is the latest that produced {}",
+                id.short(),
+                args.reference
+            ));
+            git_lineage::refspec::RefSpec::Id(id)
+        }
+        spec => spec,
+    };
     let mut warnings = Vec::new();
     // `name:` is decided over history: the worktree's files alone do not
     // say which of records recorded in the same instant came last.
