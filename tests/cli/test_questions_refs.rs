@@ -366,7 +366,7 @@ fn a_path_not_on_disk_means_its_recorded_versions() {
     assert_eq!(
         impact.stderr,
         format!(
-            "note: 'data/raw.csv' means what was recorded at it: 2 versions, newest first (give one as REF to choose)\n  blake3:{new_hash}\n  blake3:{old_hash}\n"
+            "note: 'data/raw.csv' means the 2 versions recorded at it, newest first (give one as REF to choose):\n  blake3:{new_hash}\n  blake3:{old_hash}\n"
         )
     );
     let graph = crate::common::graph_json(&env, &repo, &["data/raw.csv", "--down"]);

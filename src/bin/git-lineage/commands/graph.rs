@@ -189,14 +189,23 @@ pub fn open_graph(
     if let Some((rel, versions)) =
         git_lineage::refspec::recorded_versions(&repo, &graph, &spec, cwd, &options)
     {
-        let mut note = format!(
-            "note: '{rel}' means what was recorded at it: {}, newest first (give one as REF to choose)",
-            super::count(versions.len(), "version"),
-        );
-        for node in &versions {
-            note.push_str(&format!("\n  {}", graph.get(*node).key()));
+        match versions.as_slice() {
+            [] => {}
+            [one] => ui.note(format!(
+                "note: '{rel}' means the version recorded at it, {}",
+                graph.get(*one).key()
+            )),
+            many => {
+                let mut note = format!(
+                    "note: '{rel}' means the {} versions recorded at it, newest first (give one as REF to choose):",
+                    many.len()
+                );
+                for node in many {
+                    note.push_str(&format!("\n  {}", graph.get(*node).key()));
+                }
+                ui.note(note);
+            }
         }
-        ui.note(note);
     }
     if let git_lineage::refspec::RefSpec::Name(text) = &spec
         && let Some(note) = git_lineage::refspec::named_in_history(&history, text)

@@ -8,10 +8,13 @@ use git_lineage::store::Store;
 
 use crate::ui::{CommandError, Ui};
 
-/// Show one record: a record id, a unique prefix of 4+ hex digits,
-/// name:NAME (the latest record of that name that did work), model:NAME@STAGE,
-/// or an artifact (a path, also one no longer on disk, blake3:HASH or a URI:
-/// the latest record that produced it).
+/// Show one record: by id, prefix, name:NAME, model:NAME@STAGE, or the
+/// record that produced an artifact.
+///
+/// REF is a record id, a unique prefix of 4+ hex digits, name:NAME (the
+/// latest record of that name that did work), model:NAME@STAGE, or an
+/// artifact (a path, also one no longer on disk, blake3:HASH or a URI: the
+/// latest record that produced it).
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The record to show.
