@@ -733,4 +733,18 @@ mod tests {
             0
         );
     }
+
+    #[test]
+    fn names_match_exactly_or_by_glob() {
+        let exact = NamePattern::parse("sweep-[1]").map(|p| p.matches("sweep-1"));
+        assert_eq!(exact, Ok(true));
+        let plain = NamePattern::parse("fraud-model").unwrap();
+        assert!(plain.matches("fraud-model") && !plain.matches("fraud-model-2"));
+        let glob = NamePattern::parse("sweep-*").unwrap();
+        assert!(glob.matches("sweep-1") && glob.matches("sweep-a/b") && !glob.matches("x-sweep-1"));
+        assert!(matches!(
+            NamePattern::parse("sweep-[1"),
+            Err(QueryError::BadGlob { .. })
+        ));
+    }
 }

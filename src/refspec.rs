@@ -829,6 +829,48 @@ mod tests {
     }
 
     #[test]
+    fn names_prefer_work_over_registry_events_and_take_a_kind() {
+        let t = |s: &str| crate::time::Timestamp::parse(s).unwrap();
+        let ids: Vec<RecordId> = (0..4)
+            .map(|i| RecordId::of_bytes(format!("{i}").as_bytes()))
+            .collect();
+        let records = [
+            ("train", "m", t("2026-01-01T00:00:00Z"), &ids[0]),
+            ("train", "m", t("2026-01-02T00:00:00Z"), &ids[1]),
+            ("registry-promote", "m", t("2026-01-03T00:00:00Z"), &ids[2]),
+            (
+                "registry-register",
+                "only-events",
+                t("2026-01-01T00:00:00Z"),
+                &ids[3],
+            ),
+        ];
+        let pick = |text: &str| pick_named(text, records.iter().copied());
+        let m = pick("m").unwrap();
+        assert_eq!(
+            (m.id.clone(), m.of, m.registry_events),
+            (ids[1].clone(), 2, 1)
+        );
+        assert_eq!(
+            m.note().as_deref(),
+            Some(
+                "note: latest of 2 records named m, not counting 1 registry event (see `git lineage log --name m`)"
+            )
+        );
+        let promote = pick("registry-promote/m").unwrap();
+        assert_eq!((promote.id, promote.of), (ids[2].clone(), 1));
+        assert_eq!(promote.kind.as_deref(), Some("registry-promote"));
+        // A name with only registry events means the latest of those.
+        assert_eq!(pick("only-events").unwrap().id, ids[3]);
+        assert!(matches!(pick("deploy/m"), Err(RefError::NotFound(_))));
+        assert!(matches!(pick("nope"), Err(RefError::NotFound(_))));
+        // A record literally named `a/b` is found by that name.
+        let slashed = [("train", "a/b", t("2026-01-01T00:00:00Z"), &ids[0])];
+        let found = pick_named("a/b", slashed.iter().copied()).unwrap();
+        assert_eq!((found.id, found.kind), (ids[0].clone(), None));
+    }
+
+    #[test]
     fn prefixes_resolve_uniquely_or_list_candidates() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
