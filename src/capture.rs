@@ -543,7 +543,7 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
     let references = request
         .references
         .iter()
-        .map(|r| crate::refspec::resolve_text(ctx.store(), r))
+        .map(|r| crate::refspec::resolve_reference(repo, ctx.store(), r, &request.cwd))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let mut code_files = Vec::new();
     for file in &request.code_files {

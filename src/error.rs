@@ -340,6 +340,11 @@ fn unmatched_hint(why: &Unmatched) -> Cow<'static, str> {
         Unmatched::Uri => "no record lists this URI (at this version); `git lineage search` and `log --format json` show what was recorded".into(),
         Unmatched::Commit { descendants: true } => "no record was made from this commit or a later one".into(),
         Unmatched::Commit { descendants: false } => "no record was made from exactly this commit; add --descendants-of-commit to include records made from later commits".into(),
+        Unmatched::OnlyRead => "it was only read, never written by a record; `git lineage graph REF --down --depth 1` shows the records that used it".into(),
+        Unmatched::CommitRange { from, until } => {
+            format!("no record was made from code that contains {from} and not {until}").into()
+        }
+        Unmatched::NeverRecorded => "no record lists this path; `git lineage search --input PATH` and `--output PATH` match recorded paths".into(),
         Unmatched::Path { rel, recorded } if recorded.is_empty() => format!("no record lists '{rel}'").into(),
         Unmatched::Path { rel, recorded } => format!(
             "'{rel}' changed since it was recorded ({} recorded version{}: {}); give PATH@REV for an earlier version, or the blake3: hash",

@@ -68,6 +68,17 @@ pub enum Unmatched {
         /// Whether later commits were included.
         descendants: bool,
     },
+    /// An artifact some record read but none wrote.
+    OnlyRead,
+    /// A commit range (`commit:X..Y`) no record was made from.
+    CommitRange {
+        /// What the range starts from, as given.
+        from: String,
+        /// The commit it stops before.
+        until: String,
+    },
+    /// A path with `--recorded` that no record lists.
+    NeverRecorded,
     /// A path whose current bytes no record lists.
     Path {
         /// Its repository-relative path.
@@ -228,27 +239,145 @@ pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
                 .filter(|id| id.as_str().starts_with(prefix.as_str()))
                 .collect(),
         ),
-        RefSpec::Name(name) => {
-            let mut best: Option<(crate::time::Timestamp, RecordId)> = None;
-            for id in store.ids()? {
-                // Unreadable records are `verify`'s business; skip them here.
-                let Ok((_, record)) = store.read(&id) else {
-                    continue;
-                };
-                if &record.name == name && best.as_ref().is_none_or(|(t, _)| record.recorded >= *t)
-                {
-                    best = Some((record.recorded, id));
-                }
-            }
-            best.map(|(_, id)| id)
-                .ok_or_else(|| RefError::NotFound(format!("name:{name}")))
-        }
+        RefSpec::Name(text) => named_in_store(store, text).map(|choice| choice.id),
         // The registry is a fold over history, which the store alone does not have.
         RefSpec::Model { .. } => Err(RefError::NotFound(display(spec))),
         RefSpec::Path(_) | RefSpec::Hash(_) | RefSpec::Uri { .. } | RefSpec::Commit(_) => {
             Err(RefError::NotARecord(display(spec)))
         }
     }
+}
+
+/// What a `name:` REF picked: the latest of `of` records it could mean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameChoice {
+    /// The record picked.
+    pub id: RecordId,
+    /// The record name matched.
+    pub name: String,
+    /// The kind given with `name:KIND/NAME`, if any.
+    pub kind: Option<String>,
+    /// How many records the REF could mean (the picked one included).
+    pub of: usize,
+    /// How many registry events of that name were passed over.
+    pub registry_events: usize,
+}
+
+impl NameChoice {
+    /// `latest of N records named X (see `log --name X`)` when there was a
+    /// choice, for stderr.
+    pub fn note(&self) -> Option<String> {
+        (self.of > 1).then(|| {
+            let kind = self
+                .kind
+                .as_ref()
+                .map(|k| format!(" --kind {k}"))
+                .unwrap_or_default();
+            let of_kind = self
+                .kind
+                .as_ref()
+                .map(|k| format!("{k} "))
+                .unwrap_or_default();
+            let skipped = match self.registry_events {
+                0 => String::new(),
+                n => format!(", not counting {n} registry event{}", if n == 1 { "" } else { "s" }),
+            };
+            format!(
+                "note: latest of {} {of_kind}records named {}{skipped} (see `git lineage log --name {}{kind}`)",
+                self.of, self.name, self.name
+            )
+        })
+    }
+}
+
+/// Whether a record kind is a registry event (bookkeeping, not work).
+pub fn is_registry_event(kind: &str) -> bool {
+    kind.starts_with("registry-")
+}
+
+/// Pick what `name:TEXT` means among `(kind, name, recorded, id)` records.
+///
+/// `TEXT` is a record name when some record has exactly that name;
+/// otherwise `KIND/NAME` names the records of that kind. Without a kind,
+/// registry events (`registry-*`) are passed over unless the name has
+/// nothing else. The latest by `recorded` wins (ties: the last given).
+pub fn pick_named<'a>(
+    text: &str,
+    records: impl Iterator<Item = (&'a str, &'a str, crate::time::Timestamp, &'a RecordId)> + Clone,
+) -> Result<NameChoice, RefError> {
+    let by_name = records.clone().any(|(_, name, _, _)| name == text);
+    let (kind, name) = match text.split_once('/') {
+        Some((kind, name)) if !by_name && !kind.is_empty() && !name.is_empty() => {
+            (Some(kind), name)
+        }
+        _ => (None, text),
+    };
+    let of_name = records.filter(|(_, n, _, _)| *n == name);
+    let mut registry_events = 0;
+    let chosen: Vec<_> = match kind {
+        Some(kind) => of_name.filter(|(k, _, _, _)| *k == kind).collect(),
+        None => {
+            let all: Vec<_> = of_name.collect();
+            let work: Vec<_> = all
+                .iter()
+                .filter(|(k, _, _, _)| !is_registry_event(k))
+                .copied()
+                .collect();
+            if work.is_empty() {
+                all
+            } else {
+                registry_events = all.len() - work.len();
+                work
+            }
+        }
+    };
+    let mut best: Option<(crate::time::Timestamp, &RecordId)> = None;
+    for (_, _, recorded, id) in &chosen {
+        if best.is_none_or(|(t, _)| *recorded >= t) {
+            best = Some((*recorded, id));
+        }
+    }
+    best.map(|(_, id)| NameChoice {
+        id: id.clone(),
+        name: name.to_string(),
+        kind: kind.map(str::to_string),
+        of: chosen.len(),
+        registry_events,
+    })
+    .ok_or_else(|| RefError::NotFound(format!("name:{text}")))
+}
+
+/// [`pick_named`] over the worktree's record files.
+pub fn named_in_store(store: &Store, text: &str) -> Result<NameChoice, RefError> {
+    let mut candidates = Vec::new();
+    for id in store.ids()? {
+        // Unreadable records are `verify`'s business; skip them here.
+        let Ok((_, record)) = store.read(&id) else {
+            continue;
+        };
+        candidates.push((record.kind, record.name, record.recorded, id));
+    }
+    pick_named(
+        text,
+        candidates
+            .iter()
+            .map(|(kind, name, recorded, id)| (kind.as_str(), name.as_str(), *recorded, id)),
+    )
+}
+
+/// [`pick_named`] over history (committed and uncommitted records).
+pub fn named_in_history(history: &History, text: &str) -> Result<NameChoice, RefError> {
+    pick_named(
+        text,
+        history.entries.iter().map(|e| {
+            (
+                e.summary.kind.as_str(),
+                e.summary.name.as_str(),
+                e.summary.recorded,
+                &e.id,
+            )
+        }),
+    )
 }
 
 /// The registered version a `model:` REF names.
@@ -280,10 +409,7 @@ pub fn resolve_record(history: &History, spec: &RefSpec) -> Result<RecordId, Ref
             .map(|e| e.id.clone())
             .ok_or_else(|| RefError::NotFound(id.to_string())),
         RefSpec::Prefix(prefix) => unique(prefix, history.ids_with_prefix(prefix)),
-        RefSpec::Name(name) => history
-            .latest_named(name)
-            .map(|e| e.id.clone())
-            .ok_or_else(|| RefError::NotFound(format!("name:{name}"))),
+        RefSpec::Name(text) => named_in_history(history, text).map(|choice| choice.id),
         RefSpec::Model { name, selector } => {
             let version = model_version(history, spec, name, selector)?;
             Ok(version.produced_by.unwrap_or(version.register))
@@ -292,12 +418,159 @@ pub fn resolve_record(history: &History, spec: &RefSpec) -> Result<RecordId, Ref
     }
 }
 
+/// Resolve any REF to one record, as `record --ref` needs: ids and
+/// prefixes from the worktree's files first, then history; `name:` and
+/// `model:` against history (HEAD's and the worktree's records); an
+/// artifact form (path, `PATH@REV`, `blake3:`, URI) means the latest
+/// record that **produced** that artifact. `commit:REV` names code, not one
+/// record, and is refused.
+pub fn resolve_reference(
+    repo: &Repo,
+    store: &Store,
+    text: &str,
+    cwd: &Path,
+) -> Result<RecordId, RefError> {
+    let spec = parse(text)?;
+    if matches!(spec, RefSpec::Id(_) | RefSpec::Prefix(_)) {
+        match resolve(store, &spec) {
+            Err(RefError::NotFound(_)) => {}
+            other => return other,
+        }
+    }
+    if matches!(spec, RefSpec::Commit(_)) {
+        return Err(RefError::NotARecord(display(&spec)));
+    }
+    let history = History::load(repo, &crate::history::HistoryOptions::default())?;
+    match spec {
+        RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) | RefSpec::Model { .. } => {
+            resolve_record(&history, &spec)
+        }
+        _ => {
+            let graph = Graph::build(&history.entries);
+            let starts = resolve_nodes(repo, &history, &graph, &spec, cwd, NodeOptions::default())?;
+            graph
+                .edges()
+                .filter(|(_, to, kind)| {
+                    *kind == crate::graph::EdgeKind::Produced && starts.contains(to)
+                })
+                .filter_map(|(from, _, _)| match graph.get(from).key() {
+                    NodeKey::Record(id) => history.get(&id),
+                    _ => None,
+                })
+                .max_by_key(|entry| entry.summary.recorded)
+                .map(|entry| entry.id.clone())
+                .ok_or_else(|| RefError::NotInGraph {
+                    what: format!("a record that produced '{}'", display(&spec)),
+                    why: Unmatched::OnlyRead,
+                })
+        }
+    }
+}
+
 /// How graph REFs resolve.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct NodeOptions {
     /// `commit:REV` also matches records made from any later commit that
     /// contains REV.
     pub descendants_of_commit: bool,
+    /// `commit:REV` matches the commits that contain REV and not this
+    /// revision (as `commit:REV..UNTIL` does).
+    pub until_commit: Option<String>,
+    /// A path means the artifacts recorded at that path (every version,
+    /// newest first) even when the path exists on disk.
+    pub recorded: bool,
+}
+
+/// The start commits of a `commit:` REF with a range or
+/// `--descendants-of-commit`: what to summarise instead of listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitRange {
+    /// The commit the code must contain (full hex).
+    pub from: String,
+    /// The commit it must not contain, if any (full hex).
+    pub until: Option<String>,
+    /// The commits some record was made from that qualify (full hex, sorted).
+    pub commits: Vec<String>,
+}
+
+/// Split `commit:X..Y` (or `commit:X` with `until`) and find the commits
+/// of history that contain X and not Y: `None` for a plain `commit:REV`
+/// without `descendants` or `until`.
+pub fn commit_range(
+    repo: &Repo,
+    history: &History,
+    rev: &str,
+    options: &NodeOptions,
+) -> Result<Option<CommitRange>, RefError> {
+    let (from, until) = match rev.split_once("..") {
+        Some((from, until)) if !from.is_empty() && !until.is_empty() => (from, Some(until)),
+        _ => (rev, options.until_commit.as_deref()),
+    };
+    if until.is_none() && !options.descendants_of_commit {
+        return Ok(None);
+    }
+    let from = crate::history::resolve_commit(repo, from)?;
+    let mut commits = history.descendants_of(&from);
+    let until = match until {
+        Some(until) => {
+            let until = crate::history::resolve_commit(repo, until)?;
+            for later in history.descendants_of(&until) {
+                commits.remove(&later);
+            }
+            Some(until.to_string())
+        }
+        None => None,
+    };
+    let mut commits: Vec<String> = commits.into_iter().collect();
+    commits.sort();
+    Ok(Some(CommitRange {
+        from: from.to_string(),
+        until,
+        commits,
+    }))
+}
+
+/// The artifacts recorded at a path REF's path, newest first.
+fn recorded_at(
+    repo: &Repo,
+    graph: &Graph,
+    cwd: &Path,
+    text: &str,
+) -> Result<(String, Vec<NodeIndex>), RefError> {
+    let rel = repo
+        .relative_path(cwd, Path::new(text))
+        .map_err(RefError::Path)?;
+    let mut nodes = graph.artifacts_at_path(&rel);
+    nodes.reverse();
+    Ok((rel, nodes))
+}
+
+/// For a path REF that means recorded artifacts (not on disk and not
+/// `PATH@REV`, or `recorded`): the repository-relative path and every
+/// version recorded there, newest first. `None` when the REF means bytes.
+pub fn recorded_versions(
+    repo: &Repo,
+    graph: &Graph,
+    spec: &RefSpec,
+    cwd: &Path,
+    options: &NodeOptions,
+) -> Option<(String, Vec<NodeIndex>)> {
+    let RefSpec::Path(text) = spec else {
+        return None;
+    };
+    if !options.recorded {
+        let absolute = crate::repo::absolute_path(cwd, Path::new(text));
+        if absolute.symlink_metadata().is_ok() {
+            return None;
+        }
+        if let Some((_, rev)) = text.rsplit_once('@')
+            && !rev.is_empty()
+            && crate::history::resolve_commit(repo, rev).is_ok()
+        {
+            return None;
+        }
+    }
+    recorded_at(repo, graph, cwd, text).ok()
 }
 
 /// Resolve any REF to the graph nodes it names. `cwd` anchors relative paths.
@@ -345,13 +618,36 @@ pub fn resolve_nodes(
             }
         }
         RefSpec::Commit(rev) => {
+            let range = commit_range(repo, history, rev, &options)?;
+            if let Some(CommitRange {
+                until: Some(until),
+                commits,
+                ..
+            }) = &range
+            {
+                let nodes: Vec<NodeIndex> = commits
+                    .iter()
+                    .filter_map(|c| graph.node(&NodeKey::Commit(c.clone())))
+                    .collect();
+                return if nodes.is_empty() {
+                    Err(not_in_graph(
+                        format!("'{}'", display(spec)),
+                        Unmatched::CommitRange {
+                            from: rev
+                                .split_once("..")
+                                .map_or(rev.as_str(), |(from, _)| from)
+                                .to_string(),
+                            until: until[..until.len().min(12)].to_string(),
+                        },
+                    ))
+                } else {
+                    Ok(nodes)
+                };
+            }
             let commit = crate::history::resolve_commit(repo, rev)?;
-            let commits: Vec<String> = if options.descendants_of_commit {
-                let mut all: Vec<String> = history.descendants_of(&commit).into_iter().collect();
-                all.sort();
-                all
-            } else {
-                vec![commit.to_string()]
+            let commits: Vec<String> = match range {
+                Some(range) => range.commits,
+                None => vec![commit.to_string()],
             };
             let nodes: Vec<NodeIndex> = commits
                 .into_iter()
@@ -369,6 +665,15 @@ pub fn resolve_nodes(
             }
         }
         RefSpec::Path(text) => {
+            if let Some((rel, nodes)) = recorded_versions(repo, graph, spec, cwd, &options) {
+                return if !nodes.is_empty() {
+                    Ok(nodes)
+                } else if options.recorded {
+                    Err(not_in_graph(format!("'{rel}'"), Unmatched::NeverRecorded))
+                } else {
+                    Err(RefError::NoSuchPath(text.clone()))
+                };
+            }
             let (rel, hash) = hash_path_ref(repo, cwd, text)?;
             graph
                 .node(&NodeKey::Artifact(ArtifactKey::Hash(hash)))
@@ -517,6 +822,48 @@ mod tests {
         for path in ["ABCD", "./abcd", "data/train.csv@HEAD~1", &"a".repeat(65)] {
             assert_eq!(parse(path).unwrap(), RefSpec::Path(path.to_string()));
         }
+    }
+
+    #[test]
+    fn names_prefer_work_over_registry_events_and_take_a_kind() {
+        let t = |s: &str| crate::time::Timestamp::parse(s).unwrap();
+        let ids: Vec<RecordId> = (0..4)
+            .map(|i| RecordId::of_bytes(format!("{i}").as_bytes()))
+            .collect();
+        let records = [
+            ("train", "m", t("2026-01-01T00:00:00Z"), &ids[0]),
+            ("train", "m", t("2026-01-02T00:00:00Z"), &ids[1]),
+            ("registry-promote", "m", t("2026-01-03T00:00:00Z"), &ids[2]),
+            (
+                "registry-register",
+                "only-events",
+                t("2026-01-01T00:00:00Z"),
+                &ids[3],
+            ),
+        ];
+        let pick = |text: &str| pick_named(text, records.iter().copied());
+        let m = pick("m").unwrap();
+        assert_eq!(
+            (m.id.clone(), m.of, m.registry_events),
+            (ids[1].clone(), 2, 1)
+        );
+        assert_eq!(
+            m.note().as_deref(),
+            Some(
+                "note: latest of 2 records named m, not counting 1 registry event (see `git lineage log --name m`)"
+            )
+        );
+        let promote = pick("registry-promote/m").unwrap();
+        assert_eq!((promote.id, promote.of), (ids[2].clone(), 1));
+        assert_eq!(promote.kind.as_deref(), Some("registry-promote"));
+        // A name with only registry events means the latest of those.
+        assert_eq!(pick("only-events").unwrap().id, ids[3]);
+        assert!(matches!(pick("deploy/m"), Err(RefError::NotFound(_))));
+        assert!(matches!(pick("nope"), Err(RefError::NotFound(_))));
+        // A record literally named `a/b` is found by that name.
+        let slashed = [("train", "a/b", t("2026-01-01T00:00:00Z"), &ids[0])];
+        let found = pick_named("a/b", slashed.iter().copied()).unwrap();
+        assert_eq!((found.id, found.kind), (ids[0].clone(), None));
     }
 
     #[test]

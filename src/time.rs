@@ -335,6 +335,85 @@ fn micros_since_epoch(civil: DateTime) -> i64 {
     i64::try_from(micros).unwrap_or(if micros < 0 { i64::MIN } else { i64::MAX })
 }
 
+/// A `--since`/`--until` date that is not understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "'{0}' is not a date: give 2026-11-24, 2026-11-24T10:00:00Z, now, today, yesterday, \
+     N.UNIT.ago or 'N UNITs ago' (UNIT: second, minute, hour, day, week, month, year), \
+     or 'last UNIT'"
+)]
+pub struct DateError(String);
+
+/// Parse a date the way `--since`/`--until` take it: an RFC 3339 instant,
+/// a bare `YYYY-MM-DD` (midnight UTC, or the day's last microsecond when
+/// `end_of_day`), or the subset of git's relative dates below, relative to
+/// `now` (all UTC):
+///
+/// - `now`; `today` (midnight today); `yesterday` (24 hours before `now`, as
+///   git reads it);
+/// - `N.UNIT.ago`, `N UNIT ago`, `N UNITs ago` (`2.weeks.ago`, `3 days ago`);
+/// - `last UNIT` (one UNIT ago: `last week`);
+///
+/// with UNIT one of second, minute, hour, day, week, month, year (plural or
+/// not). Months and years are calendar months and years.
+///
+/// # Errors
+///
+/// [`DateError`] for anything else (git's fuzzier forms like `last friday`
+/// or `noon` are not supported).
+pub fn parse_date(text: &str, now: Timestamp, end_of_day: bool) -> Result<Timestamp, DateError> {
+    let error = || DateError(text.to_string());
+    if let Ok(t) = Timestamp::parse(text) {
+        let bare_day = text.len() == 10 && !text.contains(['T', 't']);
+        return Ok(if end_of_day && bare_day {
+            Timestamp::from_unix_micros(t.unix_micros() + MICROS_PER_DAY - 1)
+        } else {
+            t
+        });
+    }
+    let lower = text.trim().to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c == '.' || c == '_' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let (count, unit) = match words.as_slice() {
+        ["now"] => return Ok(now),
+        ["today"] => {
+            let micros = now.unix_micros();
+            return Ok(Timestamp::from_unix_micros(
+                micros - micros.rem_euclid(MICROS_PER_DAY),
+            ));
+        }
+        ["yesterday"] => (1, "day"),
+        ["last", unit] => (1, *unit),
+        [count, unit, "ago"] => (count.parse::<i64>().map_err(|_| error())?, *unit),
+        _ => return Err(error()),
+    };
+    let unit = unit.strip_suffix('s').unwrap_or(unit);
+    let span = match unit {
+        "second" | "sec" => jiff::Span::new().try_seconds(count),
+        "minute" | "min" => jiff::Span::new().try_minutes(count),
+        "hour" => jiff::Span::new().try_hours(count),
+        "day" => jiff::Span::new().try_days(count),
+        "week" => jiff::Span::new().try_weeks(count),
+        "month" => jiff::Span::new().try_months(count),
+        "year" => jiff::Span::new().try_years(count),
+        _ => return Err(error()),
+    }
+    .map_err(|_| error())?;
+    // Calendar arithmetic in the 1970..2370 window `Display` uses.
+    let cycles = now.unix_micros().div_euclid(MICROS_PER_400_YEARS);
+    let within = now.unix_micros().rem_euclid(MICROS_PER_400_YEARS);
+    let civil = EPOCH
+        .checked_add(SignedDuration::from_micros(within))
+        .map_err(|_| error())?;
+    let earlier = civil.checked_sub(span).map_err(|_| error())?;
+    let micros = i64::try_from(earlier.duration_since(EPOCH).as_micros()).map_err(|_| error())?;
+    Ok(Timestamp::from_unix_micros(
+        micros + cycles * MICROS_PER_400_YEARS,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,5 +676,41 @@ mod tests {
             Timestamp::from_system_time(t).to_string(),
             "1969-12-31T00:00:00.000000Z"
         );
+    }
+
+    #[test]
+    fn git_relative_dates() {
+        let now = Timestamp::parse("2026-03-31T10:30:00Z").unwrap();
+        let at = |text: &str| parse_date(text, now, false).map(|t| t.to_string());
+        let day = |s: &str| Ok(format!("{s}.000000Z"));
+        assert_eq!(at("now"), day("2026-03-31T10:30:00"));
+        assert_eq!(at("today"), day("2026-03-31T00:00:00"));
+        assert_eq!(at("yesterday"), day("2026-03-30T10:30:00"));
+        assert_eq!(at("2.weeks.ago"), day("2026-03-17T10:30:00"));
+        assert_eq!(at("3 days ago"), day("2026-03-28T10:30:00"));
+        assert_eq!(at("1 hour ago"), day("2026-03-31T09:30:00"));
+        assert_eq!(at("last week"), day("2026-03-24T10:30:00"));
+        // Calendar months: March 31st minus a month is the end of February.
+        assert_eq!(at("1.month.ago"), day("2026-02-28T10:30:00"));
+        assert_eq!(at("2.years.ago"), day("2024-03-31T10:30:00"));
+        assert_eq!(at("2026-01-02"), day("2026-01-02T00:00:00"));
+        assert_eq!(
+            parse_date("2026-01-02", now, true).map(|t| t.to_string()),
+            Ok("2026-01-02T23:59:59.999999Z".into())
+        );
+        assert_eq!(
+            parse_date("2026-01-02T05:00:00Z", now, true).map(|t| t.to_string()),
+            Ok("2026-01-02T05:00:00.000000Z".into())
+        );
+        for bad in [
+            "last friday",
+            "noon",
+            "2.fortnights.ago",
+            "x days ago",
+            "",
+            "ago",
+        ] {
+            assert!(at(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -41,7 +41,12 @@ pub fn write_mermaid(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Resul
 /// `git lineage impact REF` as text: a count line, then the records by
 /// kind (short id, name, commit, date, author) and the outputs (locator,
 /// short hash, roles); `nothing downstream of REF` when empty.
-pub fn write_impact(out: &mut impl io::Write, impact: &Impact, reference: &str) -> io::Result<()> {
+pub fn write_impact(
+    out: &mut impl io::Write,
+    impact: &Impact,
+    reference: &str,
+    range_summary: Option<&str>,
+) -> io::Result<()> {
     let records: usize = impact.records.values().map(Vec::len).sum();
     if records == 0 && impact.artifacts.is_empty() {
         return writeln!(out, "nothing downstream of {reference}");
@@ -52,6 +57,9 @@ pub fn write_impact(out: &mut impl io::Write, impact: &Impact, reference: &str) 
         count(records, "record"),
         count(impact.artifacts.len(), "output"),
     )?;
+    if let Some(line) = range_summary {
+        writeln!(out, "{line}")?;
+    }
     let name_width = impact
         .records
         .values()

@@ -78,6 +78,14 @@ pub enum QueryError {
     /// Nothing before the operator.
     #[error("'{0}' has no key before the operator: expected KEY OP VALUE like lr>0.05")]
     EmptyKey(String),
+    /// A `--name` glob that does not parse.
+    #[error("'{text}' is not a name glob: {reason}")]
+    BadGlob {
+        /// The glob as given.
+        text: String,
+        /// Why.
+        reason: String,
+    },
     /// The key has an empty dotted segment (`a..b`, `.a`, `a.`).
     #[error("'{text}': key '{key}' has an empty part: expected dotted names like optimizer.lr")]
     EmptyKeySegment {
@@ -228,13 +236,77 @@ impl InputMatch {
     }
 }
 
+/// A record name to match: exactly, or as a glob (`sweep-*`, `lr-0.0?`,
+/// `[ab]-model`) when it contains `*`, `?` or `[`.
+#[derive(Debug, Clone)]
+pub struct NamePattern {
+    text: String,
+    glob: Option<globset::GlobMatcher>,
+}
+
+impl NamePattern {
+    /// Parse a name or a name glob.
+    ///
+    /// # Errors
+    ///
+    /// [`QueryError::BadGlob`] when the text looks like a glob but is not one.
+    pub fn parse(text: &str) -> Result<NamePattern, QueryError> {
+        if !text.contains(['*', '?', '[']) {
+            return Ok(NamePattern {
+                text: text.to_string(),
+                glob: None,
+            });
+        }
+        globset::GlobBuilder::new(text)
+            .literal_separator(false)
+            .build()
+            .map(|glob| NamePattern {
+                text: text.to_string(),
+                glob: Some(glob.compile_matcher()),
+            })
+            .map_err(|e| QueryError::BadGlob {
+                text: text.to_string(),
+                reason: e.kind().to_string(),
+            })
+    }
+
+    /// The pattern as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether `name` matches.
+    pub fn matches(&self, name: &str) -> bool {
+        match &self.glob {
+            Some(glob) => glob.is_match(name),
+            None => self.text == name,
+        }
+    }
+}
+
+impl PartialEq for NamePattern {
+    fn eq(&self, other: &NamePattern) -> bool {
+        self.text == other.text
+    }
+}
+
+impl From<&str> for NamePattern {
+    /// A name; a glob when it parses as one (see [`NamePattern::parse`]).
+    fn from(text: &str) -> NamePattern {
+        NamePattern::parse(text).unwrap_or_else(|_| NamePattern {
+            text: text.to_string(),
+            glob: None,
+        })
+    }
+}
+
 /// What [`search`] looks for; every filter that is set must match.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchQuery {
     /// The record's kind, exactly.
     pub kind: Option<String>,
-    /// The record's name, exactly.
-    pub name: Option<String>,
+    /// The record's name, exactly or by glob.
+    pub name: Option<NamePattern>,
     /// Conditions on `params`.
     pub params: Vec<Condition>,
     /// Conditions on `metrics`.
@@ -244,18 +316,36 @@ pub struct SearchQuery {
     /// A case-insensitive part of the name or email of the introducing
     /// commit's author or of the record's agent.
     pub author: Option<String>,
-    /// Recorded at or after this instant.
+    /// Outputs the record must have written (each of them).
+    pub outputs: Vec<InputMatch>,
+    /// Only these records (for example the producers of registered
+    /// versions, [`crate::registry::model::Registry::producers`]).
+    pub ids: Option<std::collections::BTreeSet<crate::record::RecordId>>,
+    /// Recorded (or, with [`SearchQuery::commit_date`], committed) at or
+    /// after this instant.
     pub since: Option<Timestamp>,
-    /// Recorded at or before this instant.
+    /// Recorded (or committed) at or before this instant.
     pub until: Option<Timestamp>,
+    /// Compare `since`/`until` with the date of the commit that introduced
+    /// the record instead of its `recorded` time (an uncommitted record
+    /// counts as committed now: it is compared by its `recorded` time).
+    pub commit_date: bool,
 }
 
 impl SearchQuery {
     /// Whether `entry` passes every filter.
     pub fn matches(&self, entry: &Entry) -> bool {
         let summary = &entry.summary;
+        let when = match (&entry.commit, self.commit_date) {
+            (Some(commit), true) => commit.date,
+            _ => summary.recorded,
+        };
         self.kind.as_ref().is_none_or(|kind| *kind == summary.kind)
-            && self.name.as_ref().is_none_or(|name| *name == summary.name)
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|name| name.matches(&summary.name))
+            && self.ids.as_ref().is_none_or(|ids| ids.contains(&entry.id))
             && self.params.iter().all(|c| c.matches(&summary.params))
             && self.metrics.iter().all(|c| c.matches(&summary.metrics))
             && self
@@ -266,8 +356,12 @@ impl SearchQuery {
                 .author
                 .as_ref()
                 .is_none_or(|author| by_author(entry, author))
-            && self.since.is_none_or(|since| summary.recorded >= since)
-            && self.until.is_none_or(|until| summary.recorded <= until)
+            && self
+                .outputs
+                .iter()
+                .all(|output| summary.outputs.iter().any(|a| output.matches(a)))
+            && self.since.is_none_or(|since| when >= since)
+            && self.until.is_none_or(|until| when <= until)
     }
 }
 
@@ -641,5 +735,19 @@ mod tests {
             ]),
             0
         );
+    }
+
+    #[test]
+    fn names_match_exactly_or_by_glob() {
+        let exact = NamePattern::parse("sweep-[1]").map(|p| p.matches("sweep-1"));
+        assert_eq!(exact, Ok(true));
+        let plain = NamePattern::parse("fraud-model").unwrap();
+        assert!(plain.matches("fraud-model") && !plain.matches("fraud-model-2"));
+        let glob = NamePattern::parse("sweep-*").unwrap();
+        assert!(glob.matches("sweep-1") && glob.matches("sweep-a/b") && !glob.matches("x-sweep-1"));
+        assert!(matches!(
+            NamePattern::parse("sweep-[1"),
+            Err(QueryError::BadGlob { .. })
+        ));
     }
 }

@@ -440,6 +440,28 @@ impl Registry {
                 version: number,
             })
     }
+
+    /// The records that produced a registered version (the register event
+    /// when no producer is known): of model `model` (every model when
+    /// `None`), and only versions currently in `stage` when given.
+    pub fn producers(
+        &self,
+        model: Option<&str>,
+        stage: Option<&str>,
+    ) -> std::collections::BTreeSet<RecordId> {
+        self.models
+            .values()
+            .filter(|m| model.is_none_or(|name| m.name == name))
+            .flat_map(|m| {
+                m.versions.values().filter(move |v| {
+                    stage.is_none_or(|stage| {
+                        m.stages.get(stage).and_then(|s| s.current) == Some(v.number)
+                    })
+                })
+            })
+            .map(|v| v.produced_by.clone().unwrap_or_else(|| v.register.clone()))
+            .collect()
+    }
 }
 
 /// Hand-built history entries for the registry's unit tests.

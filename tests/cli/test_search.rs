@@ -353,7 +353,7 @@ fn malformed_conditions_are_usage_errors() {
         (&["--param", ">0.5"][..], "no key"),
         (&["--metric", "a..b=1"][..], "empty part"),
         (&["--input", "blake3:xyz"][..], "blake3:xyz"),
-        (&["--since", "yesterday"][..], "--since"),
+        (&["--since", "last friday"][..], "--since"),
         (&["--until", "2026-13-01"][..], "--until"),
     ] {
         let mut all = vec!["search"];

@@ -11,7 +11,8 @@ use crate::ui::{CommandError, Ui};
 /// Show the lineage graph around a REF: what it came from (--up), what came
 /// from it (--down), or both (the default). REF is a record id or prefix,
 /// name:NAME, blake3:HASH, a URI[@version], commit:REV, a path (its current
-/// bytes) or PATH@REV (docs/refs.md).
+/// bytes; when it is not on disk, every version recorded at it) or PATH@REV
+/// (docs/refs.md).
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// Where to start.
@@ -38,6 +39,14 @@ pub struct GraphArgs {
     /// commit that contains REV.
     #[arg(long)]
     pub descendants_of_commit: bool,
+    /// With a commit:REV REF, start from records made from code that
+    /// contains REV and not UNTIL (the fix): like commit:REV..UNTIL.
+    #[arg(long, value_name = "UNTIL")]
+    pub until_commit: Option<String>,
+    /// A path REF means the artifacts recorded at that path (every version,
+    /// newest first), even when the path exists on disk.
+    #[arg(long)]
+    pub recorded: bool,
     #[command(flatten)]
     pub history: HistoryArgs,
     /// Output format.
@@ -66,12 +75,16 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
     } else {
         Direction::Both
     };
-    let (repo, history, graph, starts) = open_graph(
+    let (repo, history, graph, starts, range) = open_graph(
         ui,
         cwd,
         &args.reference,
         &args.history,
-        args.descendants_of_commit,
+        NodeOptions {
+            descendants_of_commit: args.descendants_of_commit,
+            until_commit: args.until_commit.clone(),
+            recorded: args.recorded,
+        },
     )?;
     let warnings = history.read_warnings();
     super::exit_without_freeing(history);
@@ -89,7 +102,19 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
             document: &subgraph,
             warnings: &warnings,
         })?,
-        GraphFormat::Table => render::write_table(ui.out(), &subgraph)?,
+        GraphFormat::Table => match &range {
+            // Many start commits: one summary line, not a row each.
+            Some(range) => {
+                let mut shown = subgraph.clone();
+                shown.nodes.retain(|n| {
+                    !(n.direction == git_lineage::graph::Side::Root
+                        && n.node_type == git_lineage::graph::NodeType::Commit)
+                });
+                ui.line(range_summary(range))?;
+                render::write_table(ui.out(), &shown)?
+            }
+            None => render::write_table(ui.out(), &subgraph)?,
+        },
         GraphFormat::Dot => render::write_dot(ui.out(), &subgraph)?,
         GraphFormat::Mermaid => render::write_mermaid(ui.out(), &subgraph)?,
     }
@@ -97,35 +122,94 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
-/// Load history, build the graph and resolve a REF to its start nodes.
+/// `from 2 commits that contain 43f060126a0b and not 45002dc2fa8b: …`.
+pub fn range_summary(range: &git_lineage::refspec::CommitRange) -> String {
+    let short = |c: &String| c[..c.len().min(12)].to_string();
+    let not = range
+        .until
+        .as_ref()
+        .map(|u| format!(" and not {}", short(u)))
+        .unwrap_or_default();
+    format!(
+        "from {} that contain {}{not}: {}",
+        git_lineage::render::count(range.commits.len(), "commit"),
+        short(&range.from),
+        range
+            .commits
+            .iter()
+            .map(short)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// What [`open_graph`] gives: the repository, history, graph, the start
+/// nodes and, for a commit range, its commits.
+pub type OpenGraph = (
+    git_lineage::repo::Repo,
+    git_lineage::history::History,
+    Graph,
+    Vec<git_lineage::graph::NodeIndex>,
+    Option<git_lineage::refspec::CommitRange>,
+);
+
+/// Load history, build the graph and resolve a REF to its start nodes;
+/// notes on stderr say which of many records `name:` picked and which
+/// recorded versions a path not on disk means.
 pub fn open_graph(
     ui: &mut Ui,
     cwd: &Path,
     reference: &str,
     history_args: &HistoryArgs,
-    descendants_of_commit: bool,
-) -> Result<
-    (
-        git_lineage::repo::Repo,
-        git_lineage::history::History,
-        Graph,
-        Vec<git_lineage::graph::NodeIndex>,
-    ),
-    CommandError,
-> {
+    options: NodeOptions,
+) -> Result<OpenGraph, CommandError> {
     let repo = super::open_repo(cwd)?;
     let spec = git_lineage::refspec::parse(reference)?;
     let history = super::load_history(ui, &repo, history_args.revisions())?;
     let graph = Graph::build(&history.entries);
-    let starts = git_lineage::refspec::resolve_nodes(
-        &repo,
-        &history,
-        &graph,
-        &spec,
-        cwd,
-        NodeOptions {
-            descendants_of_commit,
-        },
-    )?;
-    Ok((repo, history, graph, starts))
+    let starts =
+        git_lineage::refspec::resolve_nodes(&repo, &history, &graph, &spec, cwd, options.clone())?;
+    let range = match &spec {
+        git_lineage::refspec::RefSpec::Commit(rev) => {
+            git_lineage::refspec::commit_range(&repo, &history, rev, &options)?.map(|mut range| {
+                // Only the commits some record was made from start the walk.
+                range.commits.retain(|c| {
+                    graph
+                        .node(&git_lineage::graph::NodeKey::Commit(c.clone()))
+                        .is_some()
+                });
+                range
+            })
+        }
+        _ => None,
+    };
+    if let Some((rel, versions)) =
+        git_lineage::refspec::recorded_versions(&repo, &graph, &spec, cwd, &options)
+    {
+        match versions.as_slice() {
+            [] => {}
+            [one] => ui.note(format!(
+                "note: '{rel}' means the version recorded at it, {}",
+                graph.get(*one).key()
+            )),
+            many => {
+                let mut note = format!(
+                    "note: '{rel}' means the {} versions recorded at it, newest first (give one as REF to choose):",
+                    many.len()
+                );
+                for node in many {
+                    note.push_str(&format!("\n  {}", graph.get(*node).key()));
+                }
+                ui.note(note);
+            }
+        }
+    }
+    if let git_lineage::refspec::RefSpec::Name(text) = &spec
+        && let Some(note) = git_lineage::refspec::named_in_history(&history, text)
+            .ok()
+            .and_then(|choice| choice.note())
+    {
+        ui.note(note);
+    }
+    Ok((repo, history, graph, starts, range))
 }

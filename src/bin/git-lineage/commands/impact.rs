@@ -19,6 +19,14 @@ pub struct ImpactArgs {
     /// commit that contains REV.
     #[arg(long)]
     pub descendants_of_commit: bool,
+    /// With a commit:REV REF, only records made from code that contains REV
+    /// and not UNTIL (the fix): like commit:REV..UNTIL.
+    #[arg(long, value_name = "UNTIL")]
+    pub until_commit: Option<String>,
+    /// A path REF means the artifacts recorded at that path (every version),
+    /// even when the path exists on disk.
+    #[arg(long)]
+    pub recorded: bool,
     #[command(flatten)]
     pub history: HistoryArgs,
     /// Output format: text, or JSON (docs/json.md).
@@ -27,12 +35,16 @@ pub struct ImpactArgs {
 }
 
 pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode, CommandError> {
-    let (_repo, history, graph, starts) = super::graph::open_graph(
+    let (_repo, history, graph, starts, range) = super::graph::open_graph(
         ui,
         cwd,
         &args.reference,
         &args.history,
-        args.descendants_of_commit,
+        git_lineage::refspec::NodeOptions {
+            descendants_of_commit: args.descendants_of_commit,
+            until_commit: args.until_commit.clone(),
+            recorded: args.recorded,
+        },
     )?;
     let impact = graph.impact(&starts);
     let warnings = history.read_warnings();
@@ -43,7 +55,13 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
             warnings: &warnings,
         })?,
         Format::Text => {
-            git_lineage::graph::render::write_impact(ui.out(), &impact, &args.reference)?
+            let range_line = range.as_ref().map(super::graph::range_summary);
+            git_lineage::graph::render::write_impact(
+                ui.out(),
+                &impact,
+                &args.reference,
+                range_line.as_deref(),
+            )?
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -92,30 +92,33 @@ pub struct WithWarnings<'a, T: serde::Serialize> {
     pub warnings: &'a [git_lineage::history::ReadWarning],
 }
 
-/// Parse a `--since`/`--until` date. A bare date given to `--until` means
-/// the end of that day (UTC), so `--until 2026-11-24` includes the 24th.
+/// Parse a `--since`/`--until` date (git's relative forms included,
+/// relative to now). A bare date given to `--until` means the end of that
+/// day (UTC), so `--until 2026-11-24` includes the 24th.
 pub fn parse_date(
     option: &'static str,
     text: Option<&str>,
 ) -> Result<Option<git_lineage::time::Timestamp>, CommandError> {
-    const DAY_MICROS: i64 = 86_400_000_000;
     text.map(|text| {
-        let end_of_day = option == "--until" && text.len() == 10;
-        git_lineage::time::Timestamp::parse(text)
-            .map(|t| {
-                if end_of_day {
-                    git_lineage::time::Timestamp::from_unix_micros(t.unix_micros() + DAY_MICROS - 1)
-                } else {
-                    t
-                }
-            })
-            .map_err(|e| {
-                git_lineage::Error::InvalidArgument {
-                    field: option,
-                    problem: format!("{e}; give a date like 2026-11-24 or 2026-11-24T10:00:00Z"),
-                }
-                .into()
-            })
+        let now = git_lineage::time::Timestamp::now();
+        git_lineage::time::parse_date(text, now, option == "--until").map_err(|e| {
+            git_lineage::Error::InvalidArgument {
+                field: option,
+                problem: e.to_string(),
+            }
+            .into()
+        })
+    })
+    .transpose()
+}
+
+/// `--name`: a name or a name glob.
+pub fn name_pattern(
+    text: Option<&str>,
+) -> Result<Option<git_lineage::query::NamePattern>, CommandError> {
+    text.map(|text| {
+        git_lineage::query::NamePattern::parse(text)
+            .map_err(|e| CommandError::from(git_lineage::Error::from(e)))
     })
     .transpose()
 }

@@ -14,7 +14,7 @@ pub struct SearchArgs {
     /// Records of this kind.
     #[arg(long)]
     pub kind: Option<String>,
-    /// Records with this name.
+    /// Records with this name, or whose name matches this glob (`sweep-*`).
     #[arg(long)]
     pub name: Option<String>,
     /// A parameter condition, KEY OP VALUE: `lr>0.05`, `optimizer.name=adam`
@@ -27,15 +27,30 @@ pub struct SearchArgs {
     /// Records that read this input: a path, blake3:HASH or URI[@version] (repeatable).
     #[arg(long = "input", value_name = "PATH|HASH")]
     pub inputs: Vec<String>,
+    /// Records that wrote this output: a path, blake3:HASH or URI[@version] (repeatable).
+    #[arg(long = "output", value_name = "PATH|HASH")]
+    pub outputs: Vec<String>,
+    /// Records that produced a registered version of model NAME.
+    #[arg(long, value_name = "NAME")]
+    pub registered: Option<String>,
+    /// Records that produced the version currently in STAGE (of any model,
+    /// or of the --registered one).
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
     /// Part of the name or email of the record's author or committer.
     #[arg(long)]
     pub author: Option<String>,
-    /// Recorded at or after DATE (2026-11-24 or RFC 3339).
+    /// Recorded at or after DATE: 2026-11-24, RFC 3339, or git's relative
+    /// forms (2.weeks.ago, "3 days ago", yesterday; docs/cli.md).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Recorded at or before DATE.
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
+    /// Compare --since/--until with the date of the commit that introduced
+    /// each record instead of its recorded time.
+    #[arg(long)]
+    pub commit_date: bool,
     #[command(flatten)]
     pub history: HistoryArgs,
     /// Output format: a table, or JSON (docs/json.md).
@@ -53,19 +68,30 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
     };
     let mut inputs = Vec::new();
     for text in &args.inputs {
-        inputs.push(input_match(&repo, cwd, text)?);
+        inputs.push(input_match(&repo, cwd, "--input", text)?);
     }
-    let query = SearchQuery {
+    let mut outputs = Vec::new();
+    for text in &args.outputs {
+        outputs.push(input_match(&repo, cwd, "--output", text)?);
+    }
+    let mut query = SearchQuery {
         kind: args.kind.clone(),
-        name: args.name.clone(),
+        name: super::name_pattern(args.name.as_deref())?,
         params: conditions(&args.params)?,
         metrics: conditions(&args.metrics)?,
         inputs,
+        outputs,
         author: args.author.clone(),
         since: super::parse_date("--since", args.since.as_deref())?,
         until: super::parse_date("--until", args.until.as_deref())?,
+        commit_date: args.commit_date,
+        ids: None,
     };
     let history = super::load_history(ui, &repo, args.history.revisions())?;
+    if args.registered.is_some() || args.stage.is_some() {
+        let registry = git_lineage::registry::model::Registry::from_history(&history);
+        query.ids = Some(registry.producers(args.registered.as_deref(), args.stage.as_deref()));
+    }
     let found = git_lineage::query::search(&history.entries, &query);
     print_entries(ui, &found, &history.read_warnings(), args.format)?;
     drop(found);
@@ -73,11 +99,12 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--input`: `blake3:…` is a hash, a URI is a URI, anything else a path
+/// `--input`/`--output`: `blake3:…` is a hash, a URI is a URI, anything else a path
 /// relative to the working directory.
 fn input_match(
     repo: &git_lineage::repo::Repo,
     cwd: &Path,
+    field: &'static str,
     text: &str,
 ) -> Result<InputMatch, CommandError> {
     if let Some(hex) = text.strip_prefix("blake3:") {
@@ -85,7 +112,7 @@ fn input_match(
             .map(InputMatch::Hash)
             .ok_or_else(|| {
                 git_lineage::Error::InvalidArgument {
-                    field: "--input",
+                    field,
                     problem: format!("'{text}' is not blake3: followed by 64 lowercase hex digits"),
                 }
                 .into()

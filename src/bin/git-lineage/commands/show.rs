@@ -7,8 +7,13 @@ use git_lineage::store::Store;
 
 use crate::ui::{CommandError, Ui};
 
-/// Show one record: a record id, a unique prefix of 4+ hex digits, or
-/// name:NAME (the latest record of that name).
+/// Show one record: by id, prefix, name:NAME, model:NAME@STAGE, or the
+/// record that produced an artifact.
+///
+/// REF is a record id, a unique prefix of 4+ hex digits, name:NAME (the
+/// latest record of that name that did work), model:NAME@STAGE, or an
+/// artifact (a path, also one no longer on disk, blake3:HASH or a URI: the
+/// latest record that produced it).
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The record to show.
@@ -41,8 +46,32 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
     let spec = git_lineage::refspec::parse(&args.reference)?;
+    // An artifact (a path, also one not on disk: what was recorded at it;
+    // blake3:; a URI) shows the latest record that produced it.
+    let spec = match spec {
+        git_lineage::refspec::RefSpec::Path(_)
+        | git_lineage::refspec::RefSpec::Hash(_)
+        | git_lineage::refspec::RefSpec::Uri { .. } => {
+            let id = git_lineage::refspec::resolve_reference(&repo, &store, &args.reference, cwd)?;
+            ui.note(format!(
+                "note: record {} is the latest that produced {}",
+                id.short(),
+                args.reference
+            ));
+            git_lineage::refspec::RefSpec::Id(id)
+        }
+        spec => spec,
+    };
     let mut warnings = Vec::new();
-    let (id, bytes, record) = match git_lineage::refspec::resolve(&store, &spec) {
+    // `name:` is decided over history: the worktree's files alone do not
+    // say which of records recorded in the same instant came last.
+    let from_store = match &spec {
+        git_lineage::refspec::RefSpec::Name(text) => Err(git_lineage::refspec::RefError::NotFound(
+            format!("name:{text}"),
+        )),
+        _ => git_lineage::refspec::resolve(&store, &spec),
+    };
+    let (id, bytes, record) = match from_store {
         Ok(id) => {
             let (bytes, record) = store.read(&id)?;
             (id, bytes, record)
@@ -50,9 +79,24 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
         // Not in the worktree: a record deleted since, or on another branch,
         // is still in history.
         Err(git_lineage::refspec::RefError::NotFound(_)) => {
-            let history = super::load_history(ui, &repo, git_lineage::history::Revisions::All)?;
+            // A name is the latest on this branch (and the worktree); other
+            // branches only when it has none.
+            let mut history =
+                super::load_history(ui, &repo, git_lineage::history::Revisions::Head)?;
+            if !matches!(&spec, git_lineage::refspec::RefSpec::Name(text)
+                if git_lineage::refspec::named_in_history(&history, text).is_ok())
+            {
+                history = super::load_history(ui, &repo, git_lineage::history::Revisions::All)?;
+            }
             warnings = history.read_warnings();
             let id = git_lineage::refspec::resolve_record(&history, &spec)?;
+            if let git_lineage::refspec::RefSpec::Name(text) = &spec
+                && let Some(note) = git_lineage::refspec::named_in_history(&history, text)
+                    .ok()
+                    .and_then(|choice| choice.note())
+            {
+                ui.note(note);
+            }
             let (bytes, record) = history.read_record(&repo, &id)?;
             if let Some(commit) = history
                 .get(&id)
