@@ -84,3 +84,108 @@ fn export_commit_exports_the_records_made_from_it() {
         .collect();
     assert_eq!(activities.len(), 2, "{activities:?}");
 }
+
+/// "Record five steps, commit once": `git lineage commit` commits every
+/// uncommitted record, and only them, in one commit with a summary message;
+/// what the user staged stays staged; hooks run (`--no-verify` skips them).
+#[test]
+fn commit_commits_every_uncommitted_record_once() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join("data/raw.csv"), "a\n1\n");
+    let mut ids = Vec::new();
+    for (i, (kind, name)) in [
+        ("process", "clean"),
+        ("process", "features"),
+        ("query", "training-set"),
+        ("train", "fraud-model"),
+        ("evaluate", "fraud-eval"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let input = if i == 0 {
+            "data/raw.csv".to_string()
+        } else {
+            format!("data/step{}.csv", i - 1)
+        };
+        let output = format!("data/step{i}.csv");
+        write(&repo.join(&output), format!("step {i}\n"));
+        ids.push(record_step(
+            &env,
+            &repo,
+            kind,
+            name,
+            &["-i", &input, "-o", &output],
+        ));
+    }
+    // Something of the user's, staged and not: neither is committed.
+    write(&repo.join("notes.txt"), "mine\n");
+    env.git(&repo, &["add", "notes.txt"]);
+    write(&repo.join("train.py"), "print('changed')\n");
+    let before = rev_parse(&env, &repo, "HEAD");
+
+    // A failing pre-commit hook stops the commit, as for `record --commit`.
+    let hook = repo.join(".git/hooks/pre-commit");
+    write(&hook, "#!/bin/sh\necho 'pre-commit says no' >&2\nexit 1\n");
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod hook");
+    let refused = env.lineage(&repo, &["commit"]).code(2);
+    assert!(
+        refused.stderr.contains("pre-commit says no"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(rev_parse(&env, &repo, "HEAD"), before);
+
+    let out = env.lineage(&repo, &["commit", "--no-verify"]).success();
+    let head = rev_parse(&env, &repo, "HEAD");
+    let short = |id: &String| id[..12].to_string();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "committed 5 records in {}\n  {}  process   clean\n  {}  process   features\n  {}  query     training-set\n  {}  train     fraud-model\n  {}  evaluate  fraud-eval\n",
+            &head[..12],
+            short(&ids[0]),
+            short(&ids[1]),
+            short(&ids[2]),
+            short(&ids[3]),
+            short(&ids[4]),
+        )
+    );
+    assert_eq!(env.git(&repo, &["rev-parse", "HEAD^"]).trim(), before);
+    let changed = env.git(
+        &repo,
+        &["diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"],
+    );
+    let expected: Vec<String> = sorted(ids.iter().map(|id| record_rel_path(id)));
+    assert_eq!(lines(&changed), expected);
+    assert_eq!(
+        env.git(&repo, &["log", "-1", "--format=%B"]),
+        format!(
+            "lineage: 5 records\n\nprocess clean {}\nprocess features {}\nquery training-set {}\ntrain fraud-model {}\nevaluate fraud-eval {}\n\n",
+            short(&ids[0]),
+            short(&ids[1]),
+            short(&ids[2]),
+            short(&ids[3]),
+            short(&ids[4]),
+        )
+    );
+    // The user's staged file is still staged, the edit still unstaged.
+    let status = env.git(
+        &repo,
+        &["status", "--porcelain", "--", "notes.txt", "train.py"],
+    );
+    assert_eq!(status, "A  notes.txt\n M train.py\n");
+
+    // Nothing left: no commit, and JSON says so.
+    let again = env
+        .lineage(&repo, &["commit", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(
+        again,
+        serde_json::json!({"commit": null, "message": "", "records": []})
+    );
+    assert_eq!(rev_parse(&env, &repo, "HEAD"), head);
+}
