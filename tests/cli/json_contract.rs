@@ -437,7 +437,20 @@ pub struct VerifyOutput {
     pub artifacts: u64,
     pub commits: Option<u64>,
     pub problems: Vec<Problem>,
+    #[serde(default)]
+    pub superseded: Vec<Superseded>,
     pub warnings: Warnings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Superseded {
+    pub file: String,
+    pub record: String,
+    pub path: String,
+    pub recorded: String,
+    pub by: String,
+    pub current: String,
 }
 
 // --- registry ---

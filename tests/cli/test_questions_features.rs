@@ -189,3 +189,98 @@ fn commit_commits_every_uncommitted_record_once() {
     );
     assert_eq!(rev_parse(&env, &repo, "HEAD"), head);
 }
+
+/// "Can `verify --artifacts` gate CI after a legitimate rebuild?" A recording
+/// superseded by a newer record of the same path is information; only a
+/// path whose most recent record no longer matches is a problem — the rule
+/// `status` uses, so the two agree.
+#[test]
+fn verify_artifacts_tells_superseded_from_changed() {
+    let env = TestEnv::new();
+    let p = pipeline(&env, &[], &[]);
+    // A legitimate rebuild: new raw data, new features, recorded again.
+    write(&p.repo.join("data/raw.csv"), "id,amount\n1,1.00\n");
+    write(
+        &p.repo.join("data/features.csv"),
+        "id,amount,log_amount\n1,1.00,0.00\n",
+    );
+    let rebuilt = record_step(
+        &env,
+        &p.repo,
+        "process",
+        "features",
+        &[
+            "-i",
+            "dataset=data/raw.csv",
+            "-o",
+            "dataset=data/features.csv",
+        ],
+    );
+    let status = env.lineage(&p.repo, &["status"]).success();
+    assert_eq!(status.stdout, "clean: 4 tracked artifacts unchanged\n");
+    let out = env.lineage(&p.repo, &["verify", "--artifacts"]).success();
+    assert_eq!(
+        out.stdout,
+        "ok: 4 records, 4 artifacts verified; 3 older recordings superseded by a newer record of the same path (not a problem; --format json lists them)\n"
+    );
+    let json = env
+        .lineage(&p.repo, &["verify", "--artifacts", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(json["problems"], serde_json::json!([]));
+    let superseded: Vec<(String, String, String)> = json["superseded"]
+        .as_array()
+        .expect("superseded")
+        .iter()
+        .map(|s| {
+            assert_eq!(s["by"], rebuilt.as_str());
+            (
+                s["record"].as_str().unwrap_or_default()[..12].to_string(),
+                s["path"].as_str().unwrap_or_default().to_string(),
+                s["current"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let raw_now = format!("blake3:{}", b3(b"id,amount\n1,1.00\n"));
+    let features_now = format!("blake3:{}", b3(b"id,amount,log_amount\n1,1.00,0.00\n"));
+    let mut expected = vec![
+        (
+            p.process[..12].to_string(),
+            "data/raw.csv".to_string(),
+            raw_now,
+        ),
+        (
+            p.process[..12].to_string(),
+            "data/features.csv".to_string(),
+            features_now.clone(),
+        ),
+        (
+            p.train[..12].to_string(),
+            "data/features.csv".to_string(),
+            features_now,
+        ),
+    ];
+    // In record file order (by id).
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(superseded, expected);
+
+    // Now a real problem: the current features no longer match their
+    // (newest) record. Both commands say so, about that record only.
+    write(&p.repo.join("data/features.csv"), "tampered\n");
+    let status = env.lineage(&p.repo, &["status"]).code(1);
+    assert!(
+        status.stdout.starts_with("changed: data/features.csv"),
+        "{}",
+        status.stdout
+    );
+    let out = env.lineage(&p.repo, &["verify", "--artifacts"]).code(1);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{}: artifact: 'data/features.csv' changed since it was recorded: recorded blake3:{}, now blake3:{}\n1 problem in 4 records, 4 artifacts; 3 older recordings superseded by a newer record of the same path (not a problem; --format json lists them)\n",
+            record_rel_path(&rebuilt),
+            b3(b"id,amount,log_amount\n1,1.00,0.00\n"),
+            b3(b"tampered\n"),
+        )
+    );
+}

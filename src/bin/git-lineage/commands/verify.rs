@@ -81,11 +81,19 @@ pub fn cmd_verify(ui: &mut Ui, cwd: &Path, args: &VerifyArgs) -> Result<ExitCode
             } else {
                 count(report.records, "record")
             };
+            // Superseded recordings are information, never problems.
+            let superseded = match report.superseded.len() {
+                0 => String::new(),
+                n => format!(
+                    "; {} superseded by a newer record of the same path (not a problem; --format json lists them)",
+                    count(n, "older recording")
+                ),
+            };
             if report.is_clean() {
-                ui.line(format!("ok: {records}{artifacts} verified"))?;
+                ui.line(format!("ok: {records}{artifacts} verified{superseded}"))?;
             } else {
                 let problems = count(report.problems.len(), "problem");
-                ui.line(format!("{problems} in {records}{artifacts}"))?;
+                ui.line(format!("{problems} in {records}{artifacts}{superseded}"))?;
             }
         }
     }
