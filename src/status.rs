@@ -308,9 +308,9 @@ mod tests {
     use std::collections::HashMap;
 
     use crate::history::{CommitInfo, Summary, SummaryCell};
-    use crate::time::Timestamp;
     use crate::params::ValueMap;
     use crate::record::{Agent, Artifact, RecordId};
+    use crate::time::Timestamp;
 
     fn h(text: &str) -> ContentHash {
         ContentHash::of_bytes(text.as_bytes())

@@ -298,8 +298,20 @@ pub struct CodeChange {
     pub new: Option<String>,
     pub commits: Vec<CommitInfo>,
     pub ahead: u64,
+    pub code_commits: u64,
+    pub lineage_only: u64,
+    pub files: Vec<CodeFile>,
     pub behind: u64,
     pub problem: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeFile {
+    pub path: String,
+    pub change: String,
+    pub added: Option<u64>,
+    pub removed: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -284,3 +284,88 @@ fn verify_artifacts_tells_superseded_from_changed() {
         )
     );
 }
+
+/// "What changed in the code between these two models?" `diff` lists only
+/// the commits that change files outside `.lineage/`, names the code files
+/// with their line counts, and says how many lineage-only commits it hid.
+#[test]
+fn diff_code_section_lists_code_commits_and_files_only() {
+    let env = TestEnv::new();
+    let p = pipeline(&env, &[], &[]);
+    write(
+        &p.repo.join("train.py"),
+        "print('training')\nlr = 0.05\nprint('done')\n",
+    );
+    env.git(&p.repo, &["commit", "-q", "-am", "Fix the learning rate"]);
+    let fix = rev_parse(&env, &p.repo, "HEAD");
+    write(&p.repo.join("reports/audit.json"), "{}\n");
+    record_step(
+        &env,
+        &p.repo,
+        "audit",
+        "audit",
+        &[
+            "-i",
+            "model=model/model.bin",
+            "-o",
+            "reports/audit.json",
+            "--commit",
+        ],
+    );
+    let code = rev_parse(&env, &p.repo, "HEAD");
+    write(&p.repo.join("model/model.bin"), b"retrained");
+    let retrain = record_step(
+        &env,
+        &p.repo,
+        "train",
+        "fraud-model",
+        &[
+            "-i",
+            "dataset=data/features.csv",
+            "-o",
+            "model=model/model.bin",
+        ],
+    );
+    let out = env
+        .lineage(&p.repo, &["diff", &p.train, &retrain])
+        .success();
+    let lines = lines(&out.stdout);
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("  code:"))
+        .unwrap_or_else(|| panic!("no code section:\n{}", out.stdout));
+    // process..HEAD: the train and evaluate records, the fix, the audit
+    // record: one commit changes code, three only .lineage/.
+    assert_eq!(
+        lines[at],
+        format!(
+            "  code: {} → {} (1 commit changing code; 3 lineage-only commits hidden)",
+            &p.process_commit[..12],
+            &code[..12]
+        )
+    );
+    assert!(
+        lines[at + 1].starts_with(&format!(
+            "    {} Fix the learning rate (Jane Doe, ",
+            &fix[..12]
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(lines[at + 2], "    ~ train.py +2 -0");
+    assert_eq!(lines.len(), at + 3, "{}", out.stdout);
+
+    let json = env
+        .lineage(&p.repo, &["diff", &p.train, &retrain, "--format", "json"])
+        .success()
+        .json();
+    let code_json = &json["code"];
+    assert_eq!(code_json["ahead"], 4);
+    assert_eq!(code_json["code_commits"], 1);
+    assert_eq!(code_json["lineage_only"], 3);
+    assert_eq!(code_json["commits"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        code_json["files"],
+        serde_json::json!([{"path": "train.py", "change": "modified", "added": 2, "removed": 0}])
+    );
+}

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{commits_note, count, human_size, percent, short, short_hash, signed};
+use super::{
+    commits_note, count, file_sign, human_size, line_counts, percent, short, short_hash, signed,
+};
 use crate::diff::model::{ArtifactState, Diff, RecordDiff, RecordRef};
 use crate::params::Value;
 
@@ -157,8 +159,21 @@ fn record_text(out: &mut String, diff: &RecordDiff) {
                 &commit.date.to_string()[..10]
             );
         }
-        if code.ahead > code.commits.len() {
-            let _ = writeln!(out, "    … and {} more", code.ahead - code.commits.len());
+        if code.code_commits > code.commits.len() {
+            let _ = writeln!(
+                out,
+                "    … and {} more",
+                code.code_commits - code.commits.len()
+            );
+        }
+        for file in &code.files {
+            let _ = writeln!(
+                out,
+                "    {} {} {}",
+                file_sign(file),
+                file.path,
+                line_counts(file)
+            );
         }
     }
     if !diff.environment.is_empty() {
