@@ -33,6 +33,15 @@ pub fn table(subgraph: &Subgraph) -> String {
 }
 
 fn table_row(node: &SubgraphNode) -> [String; 7] {
+    let mut row = table_cells(node);
+    // A model artifact, or the record that produced it: name the version.
+    for registration in &node.registered {
+        row[3].push_str(&format!(" [{registration}]"));
+    }
+    row
+}
+
+fn table_cells(node: &SubgraphNode) -> [String; 7] {
     let hops = match node.direction {
         Side::Root => "root".to_string(),
         Side::Up => format!("up {}", node.distance),

@@ -137,7 +137,17 @@ pub struct ShowOutput {
     pub id: String,
     pub path: String,
     pub record: Record,
+    #[serde(default)]
+    pub registered: Vec<Registration>,
     pub warnings: Warnings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub model: String,
+    pub version: String,
+    pub stages: Vec<String>,
 }
 
 // --- log, search ---
@@ -204,6 +214,8 @@ pub struct Node {
     pub record: Option<RecordSummary>,
     pub artifact: Option<NodeArtifact>,
     pub commit: Option<String>,
+    #[serde(default)]
+    pub registered: Vec<Registration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,6 +242,18 @@ pub struct ImpactArtifact {
     pub locator: String,
     pub hash: Option<String>,
     pub roles: Vec<String>,
+    #[serde(default)]
+    pub registered: Vec<Registration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AffectedVersion {
+    pub model: String,
+    pub version: String,
+    pub stages: Vec<String>,
+    pub artifact: String,
+    pub locator: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,6 +261,8 @@ pub struct ImpactArtifact {
 pub struct ImpactOutput {
     pub records: BTreeMap<String, Vec<RecordSummary>>,
     pub artifacts: Vec<ImpactArtifact>,
+    #[serde(default)]
+    pub registry: Vec<AffectedVersion>,
     pub warnings: Warnings,
 }
 

@@ -369,3 +369,134 @@ fn diff_code_section_lists_code_commits_and_files_only() {
         serde_json::json!([{"path": "train.py", "change": "modified", "added": 2, "removed": 0}])
     );
 }
+
+/// "Which registered versions does this bad data touch, and is production
+/// one of them? Which version served this prediction file?" `impact` ends
+/// with the registered versions and their stages; `graph --up --type model`
+/// from the predictions names the version; `show` of the training run too.
+#[test]
+fn impact_graph_and_show_name_registered_versions_and_stages() {
+    let env = TestEnv::new();
+    let p = pipeline(&env, &[], &[]);
+    let registry = |args: &[&str]| {
+        let mut all = vec!["registry"];
+        all.extend_from_slice(args);
+        all.push("--commit");
+        env.lineage(&p.repo, &all).success();
+    };
+    registry(&["register", "fraud-model", "--artifact", "model/model.bin"]);
+    registry(&["approve", "fraud-model@v1"]);
+    registry(&["promote", "fraud-model@v1", "--stage", "production"]);
+    write(&p.repo.join("predictions/batch-1.csv"), "id,score\n1,0.2\n");
+    record_step(
+        &env,
+        &p.repo,
+        "predict",
+        "endpoint",
+        &[
+            "-i",
+            "model=model/model.bin",
+            "-o",
+            "predictions=predictions/batch-1.csv",
+            "--commit",
+        ],
+    );
+
+    // The bad raw data: the model file and the version, production included.
+    let out = env.lineage(&p.repo, &["impact", "data/raw.csv"]).success();
+    assert!(
+        out.stdout.ends_with(
+            "\nregistered versions (1)\n  fraud-model v1  production  model/model.bin\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "\n  {:<23}  blake3:{}  model  [fraud-model v1 (production)]\n",
+            "model/model.bin",
+            &b3(PIPELINE_MODEL)[..12]
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!("  {}  ", &p.train[..12]))
+            && out.stdout.contains("[fraud-model v1 (production)]\n"),
+        "{}",
+        out.stdout
+    );
+    let json = env
+        .lineage(&p.repo, &["impact", "data/raw.csv", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(
+        json["registry"],
+        serde_json::json!([{
+            "model": "fraud-model",
+            "version": "v1",
+            "stages": ["production"],
+            "artifact": format!("blake3:{}", b3(PIPELINE_MODEL)),
+            "locator": "model/model.bin",
+        }])
+    );
+
+    // Which version served this prediction file?
+    let out = env
+        .lineage(
+            &p.repo,
+            &[
+                "graph",
+                "predictions/batch-1.csv",
+                "--up",
+                "--type",
+                "model",
+            ],
+        )
+        .success();
+    let model_row = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("up 2"))
+        .unwrap_or_else(|| panic!("no model row:\n{}", out.stdout));
+    assert!(
+        model_row.contains("model/model.bin [fraud-model v1 (production)]"),
+        "{}",
+        out.stdout
+    );
+    let graph = env
+        .lineage(
+            &p.repo,
+            &[
+                "graph",
+                "predictions/batch-1.csv",
+                "--up",
+                "--type",
+                "model",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    let model = graph["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["id"] == format!("blake3:{}", b3(PIPELINE_MODEL)).as_str())
+        .expect("the model node");
+    assert_eq!(
+        model["registered"],
+        serde_json::json!([{"model": "fraud-model", "version": "v1", "stages": ["production"]}])
+    );
+
+    // The training run that produced it says so too.
+    let shown = env.lineage(&p.repo, &["show", &p.train]).success();
+    assert!(
+        shown
+            .stdout
+            .ends_with("registry fraud-model v1 (production)\n"),
+        "{}",
+        shown.stdout
+    );
+}

@@ -34,7 +34,9 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
         &args.history,
         args.descendants_of_commit,
     )?;
-    let impact = graph.impact(&starts);
+    let mut impact = graph.impact(&starts);
+    let registry = git_lineage::registry::Registry::from_history(&history);
+    registry.annotate_impact(&mut impact);
     let warnings = history.read_warnings();
     super::exit_without_freeing((history, graph));
     match args.format {
@@ -66,13 +68,20 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
                 ui.line(format!("{kind} ({})", list.len()))?;
                 for record in list {
                     let commit = record.commit_short().unwrap_or("uncommitted");
+                    // The record that produced a registered version names it.
+                    let registered: Vec<String> = registry
+                        .registrations(None, Some(&record.id))
+                        .iter()
+                        .map(|r| format!("  [{r}]"))
+                        .collect();
                     ui.line(format!(
-                        "  {}  {:<name_width$}  {:<12}  {}  {}",
+                        "  {}  {:<name_width$}  {:<12}  {}  {}{}",
                         record.id.short(),
                         record.name,
                         commit,
                         super::short_date(record.recorded),
                         record.author.name,
+                        registered.concat()
                     ))?;
                 }
             }
@@ -91,15 +100,51 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
                         .hash
                         .map(|h| format!("blake3:{}", &h.to_hex()[..12]))
                         .unwrap_or_else(|| "-".into());
+                    let registered: Vec<String> = artifact
+                        .registered
+                        .iter()
+                        .map(|r| format!("  [{r}]"))
+                        .collect();
                     ui.line(
                         format!(
-                            "  {:<locator_width$}  {:<19}  {}",
+                            "  {:<locator_width$}  {:<19}  {}{}",
                             artifact.locator,
                             hash,
-                            roles.join(", ")
+                            roles.join(", "),
+                            registered.concat()
                         )
                         .trim_end(),
                     )?;
+                }
+            }
+            if !impact.registry.is_empty() {
+                // The answer to "which registered versions, and is production one?".
+                let name_width = impact
+                    .registry
+                    .iter()
+                    .map(|v| v.model.chars().count() + 1 + v.version.len())
+                    .max()
+                    .unwrap_or(0);
+                let stage_width = impact
+                    .registry
+                    .iter()
+                    .map(|v| v.stages.join(",").chars().count().max(1))
+                    .max()
+                    .unwrap_or(1);
+                ui.line("")?;
+                ui.line(format!("registered versions ({})", impact.registry.len()))?;
+                for version in &impact.registry {
+                    let stages = if version.stages.is_empty() {
+                        "-".to_string()
+                    } else {
+                        version.stages.join(",")
+                    };
+                    ui.line(format!(
+                        "  {:<name_width$}  {:<stage_width$}  {}",
+                        format!("{} {}", version.model, version.version),
+                        stages,
+                        version.locator
+                    ))?;
                 }
             }
         }
