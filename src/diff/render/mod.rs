@@ -22,12 +22,10 @@ fn commits_note(code: &CodeChange) -> String {
         0 => String::new(),
         n => format!("; {} hidden", count(n, "lineage-only commit")),
     };
-    let changing = |a: usize| {
-        if code.lineage_only == 0 {
-            count(a, "commit")
-        } else {
-            format!("{} changing code", count(code.code_commits, "commit"))
-        }
+    let changing = |a: usize| match (code.lineage_only, code.code_commits) {
+        (0, _) => count(a, "commit"),
+        (_, 0) => "no commit changing code".to_string(),
+        (_, n) => format!("{} changing code", count(n, "commit")),
     };
     match (code.ahead, code.behind) {
         (a, 0) => format!(" ({}{hidden})", changing(a)),
