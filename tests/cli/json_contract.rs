@@ -133,6 +133,23 @@ pub struct RunOutput {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct CommitOutput {
+    pub commit: Option<String>,
+    pub message: String,
+    pub records: Vec<CommittedRecord>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommittedRecord {
+    pub id: String,
+    pub path: String,
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShowOutput {
     pub id: String,
     pub path: String,
@@ -740,6 +757,15 @@ fn record_run_show_init_and_verify_match_the_contract() {
         1,
     );
     assert!(failed.recorded.is_none());
+
+    // The run above was not committed: `commit` commits it.
+    let committed: CommitOutput = json_of(&env, &repo, &["commit"], 0);
+    assert!(committed.commit.is_some());
+    assert_eq!(committed.records.len(), 1);
+    assert_eq!(committed.records[0].id, ran.id);
+    assert!(committed.message.starts_with("lineage: train t "));
+    let nothing: CommitOutput = json_of(&env, &repo, &["commit"], 0);
+    assert!(nothing.commit.is_none() && nothing.records.is_empty());
 
     let shown: ShowOutput = json_of(&env, &repo, &["show", &ran.id], 0);
     assert_eq!(shown.record.kind, "train");
