@@ -2,7 +2,8 @@
 //!
 //! Each file under `.lineage/records/` must sit at `<2 hex>/<64 hex>.yaml`,
 //! hash to its name, parse under a known schema and reference only records
-//! that exist; with `artifacts`, recorded local data must still hash the same.
+//! that exist; with `artifacts`, the most recent recording of each local path
+//! must still hash the same (older recordings are superseded: information).
 //! With `history`, every commit that edited, deleted or misnamed a record
 //! file is reported too, and so is every model version registered twice and
 //! every registry event that breaks the governance policy.
