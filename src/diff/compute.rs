@@ -9,7 +9,7 @@ use super::model::{
     ArtifactChange, ArtifactState, ChangeKind, CodeChange, EnvironmentDiff, LockfileChange,
     MetricChange, RecordDiff, RecordRef, ScalarChange, ValueChange,
 };
-use crate::history::{self, CommitRange, CommitRangeError, Entry, History, HistoryError};
+use crate::history::{self, CodeRange, CommitRangeError, Entry, History, HistoryError};
 use crate::params::{Value, ValueMap};
 use crate::record::{Artifact, Record, RecordId};
 use crate::repo::Repo;
@@ -226,6 +226,9 @@ fn code_change(repo: Option<&Repo>, old: Option<&str>, new: Option<&str>) -> Opt
         new,
         commits: Vec::new(),
         ahead: 0,
+        code_commits: 0,
+        lineage_only: 0,
+        files: Vec::new(),
         behind: 0,
         problem: None,
     };
@@ -237,7 +240,7 @@ fn code_change(repo: Option<&Repo>, old: Option<&str>, new: Option<&str>) -> Opt
 
 /// Commit ranges already walked, by (old, new) code commit: the records of
 /// a range mostly share a few code commits.
-pub(super) type CommitRanges = HashMap<(String, String), Result<CommitRange, CommitRangeError>>;
+pub(super) type CommitRanges = HashMap<(String, String), Result<CodeRange, CommitRangeError>>;
 
 /// Fill in the commits between a code change's two commits.
 pub(super) fn list_commits(repo: &Repo, code: &mut CodeChange, memo: &mut CommitRanges) {
@@ -246,11 +249,14 @@ pub(super) fn list_commits(repo: &Repo, code: &mut CodeChange, memo: &mut Commit
     };
     let range = memo
         .entry((old.clone(), new.clone()))
-        .or_insert_with(|| history::commits_between(repo, old, new, MAX_COMMITS));
+        .or_insert_with(|| history::code_between(repo, old, new, MAX_COMMITS));
     match range {
         Ok(range) => {
             code.commits = range.commits.clone();
             code.ahead = range.ahead;
+            code.code_commits = range.code_commits;
+            code.lineage_only = range.lineage_only;
+            code.files = range.files.clone();
             code.behind = range.behind;
         }
         Err(problem) => code.problem = Some(problem.to_string()),

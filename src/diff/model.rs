@@ -174,11 +174,20 @@ pub struct CodeChange {
     pub old: Option<String>,
     /// The new record's code commit.
     pub new: Option<String>,
-    /// Commits reachable from `new` but not from `old` (`git log old..new`),
-    /// newest first, at most [`MAX_COMMITS`](super::MAX_COMMITS).
+    /// The commits of `git log old..new` that change a file outside
+    /// `.lineage/`, newest first, at most [`MAX_COMMITS`](super::MAX_COMMITS);
+    /// lineage-only commits are counted in `lineage_only` instead.
     pub commits: Vec<CommitInfo>,
     /// How many commits `old..new` has in all.
     pub ahead: usize,
+    /// How many commits of `old..new` change a file outside `.lineage/`.
+    pub code_commits: usize,
+    /// How many commits of `old..new` change only `.lineage/` (bookkeeping),
+    /// left out of `commits`.
+    pub lineage_only: usize,
+    /// The files outside `.lineage/` that differ between the two code
+    /// commits, by path, with line counts.
+    pub files: Vec<crate::history::CodeFile>,
     /// How many commits `new..old` has (the old code had and the new lacks).
     pub behind: usize,
     /// Why the commits could not be listed (a commit missing from a shallow

@@ -10,7 +10,7 @@ pub mod prov;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::graph::{Direction, Graph, NodeKey, TraverseOptions, render};
+use crate::graph::{Direction, EdgeKind, Graph, NodeIndex, NodeKey, TraverseOptions, render};
 use crate::history::{Entry, History, HistoryOptions, ReadWarning, Revisions};
 use crate::record::RecordId;
 use crate::refspec::{self, NodeOptions};
@@ -184,14 +184,11 @@ fn select<'a>(
     let mut starts = Vec::new();
     for text in refs {
         let spec = refspec::parse(text)?;
-        starts.extend(refspec::resolve_nodes(
-            repo,
-            history,
-            graph,
-            &spec,
-            cwd,
-            NodeOptions::default(),
-        )?);
+        for node in
+            refspec::resolve_nodes(repo, history, graph, &spec, cwd, NodeOptions::default())?
+        {
+            starts.extend(made_from(graph, node));
+        }
     }
     let upstream = graph.traverse(&starts, &TraverseOptions::new(Direction::Up));
     let wanted: BTreeSet<RecordId> = upstream
@@ -207,6 +204,20 @@ fn select<'a>(
         .iter()
         .filter(|e| wanted.contains(&e.id))
         .collect())
+}
+
+/// The records a REF's node stands for: a code commit stands for the
+/// records made from it (nothing is upstream of a commit), anything else for
+/// itself.
+fn made_from(graph: &Graph, node: NodeIndex) -> Vec<NodeIndex> {
+    if !matches!(graph.get(node).key(), NodeKey::Commit(_)) {
+        return vec![node];
+    }
+    graph
+        .edges()
+        .filter(|&(from, _, kind)| from == node && kind == EdgeKind::Code)
+        .map(|(_, to, _)| to)
+        .collect()
 }
 
 /// DOT, Mermaid or JSON of the selected records and the artifacts and

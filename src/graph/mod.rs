@@ -349,6 +349,29 @@ impl TraverseOptions {
     }
 }
 
+/// A registered model version a node is (its artifact) or made (the record
+/// that produced it), with the stages it holds now.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Registration {
+    /// The model's name.
+    pub model: String,
+    /// The version, `vN`.
+    pub version: String,
+    /// The stages this version holds now (`production`, …), sorted.
+    pub stages: Vec<String>,
+}
+
+impl std::fmt::Display for Registration {
+    /// `fraud-model v1 (production)`, or `fraud-model v2`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.model, self.version)?;
+        if !self.stages.is_empty() {
+            write!(f, " ({})", self.stages.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 /// One node of a traversal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubgraphNode {
@@ -369,6 +392,10 @@ pub struct SubgraphNode {
     /// What it is.
     #[serde(flatten)]
     pub node: Node,
+    /// The registered model versions it is or produced (filled in by
+    /// [`crate::registry::model::Registry::annotate`]); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registered: Vec<Registration>,
 }
 
 /// One edge of a traversal, between two shown nodes.
@@ -404,6 +431,24 @@ pub struct ImpactArtifact {
     pub hash: Option<ContentHash>,
     /// The roles records gave it.
     pub roles: BTreeSet<String>,
+    /// The registered model versions whose artifact it is; omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registered: Vec<Registration>,
+}
+
+/// A registered model version among what a change affects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AffectedVersion {
+    /// The model's name.
+    pub model: String,
+    /// The version, `vN`.
+    pub version: String,
+    /// The stages it holds now, sorted.
+    pub stages: Vec<String>,
+    /// The version's artifact (its graph id, `blake3:…`).
+    pub artifact: String,
+    /// The artifact's path or URI.
+    pub locator: String,
 }
 
 /// Everything downstream of some nodes, the nodes themselves excluded.
@@ -413,6 +458,11 @@ pub struct Impact {
     pub records: BTreeMap<String, Vec<RecordRef>>,
     /// Affected artifacts (all written by affected records), by locator, then id.
     pub artifacts: Vec<ImpactArtifact>,
+    /// The registered model versions among the affected artifacts, by model
+    /// then version (filled in by
+    /// [`crate::registry::model::Registry::annotate_impact`]); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub registry: Vec<AffectedVersion>,
 }
 
 /// Records, artifacts and code commits, linked upstream → downstream.
@@ -581,6 +631,7 @@ impl Graph {
                     distance,
                     direction,
                     node: node.clone(),
+                    registered: Vec::new(),
                 }
             })
             .collect();
@@ -643,6 +694,7 @@ impl Graph {
                     locator: artifact.locator().to_string(),
                     hash: artifact.hash,
                     roles: artifact.roles.clone(),
+                    registered: Vec::new(),
                 }),
                 // Nothing points at a commit.
                 Node::Commit(_) => {}

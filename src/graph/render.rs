@@ -5,7 +5,8 @@
 use std::fmt::Write;
 use std::io;
 
-use super::{Impact, Node, NodeType, Side, Subgraph, SubgraphNode};
+use super::{Impact, Node, NodeType, Registration, Side, Subgraph, SubgraphNode};
+use crate::record::RecordId;
 use crate::render::{count, short_date, short_hash, short_id};
 
 /// One line per node, in subgraph order, under a header: hops from the
@@ -38,14 +39,17 @@ pub fn write_mermaid(out: &mut impl io::Write, subgraph: &Subgraph) -> io::Resul
     out.write_all(mermaid(subgraph).as_bytes())
 }
 
-/// `git lineage impact REF` as text: a count line, then the records by
-/// kind (short id, name, commit, date, author) and the outputs (locator,
-/// short hash, roles); `nothing downstream of REF` when empty.
+/// `git lineage impact REF` as text: a count line (and `range_summary`,
+/// for a commit range), then the records by kind (short id, name, commit,
+/// date, author, and the versions `registered_by` says a record made), the
+/// outputs (locator, short hash, roles, registered versions) and the
+/// affected registered versions; `nothing downstream of REF` when empty.
 pub fn write_impact(
     out: &mut impl io::Write,
     impact: &Impact,
     reference: &str,
     range_summary: Option<&str>,
+    registered_by: &dyn Fn(&RecordId) -> Vec<Registration>,
 ) -> io::Result<()> {
     let records: usize = impact.records.values().map(Vec::len).sum();
     if records == 0 && impact.artifacts.is_empty() {
@@ -71,9 +75,14 @@ pub fn write_impact(
         writeln!(out)?;
         writeln!(out, "{kind} ({})", list.len())?;
         for record in list {
+            // The record that produced a registered version names it.
+            let registered: String = registered_by(&record.id)
+                .iter()
+                .map(|r| format!("  [{r}]"))
+                .collect();
             writeln!(
                 out,
-                "  {}  {:<name_width$}  {:<12}  {}  {}",
+                "  {}  {:<name_width$}  {:<12}  {}  {}{registered}",
                 record.id.short(),
                 record.name,
                 record.commit_short().unwrap_or("uncommitted"),
@@ -97,8 +106,13 @@ pub fn write_impact(
                 .hash
                 .as_ref()
                 .map_or_else(|| "-".into(), short_hash);
+            let registered: String = artifact
+                .registered
+                .iter()
+                .map(|r| format!("  [{r}]"))
+                .collect();
             let line = format!(
-                "  {:<locator_width$}  {:<19}  {}",
+                "  {:<locator_width$}  {:<19}  {}{registered}",
                 artifact.locator,
                 hash,
                 roles.join(", ")
@@ -106,10 +120,50 @@ pub fn write_impact(
             writeln!(out, "{}", line.trim_end())?;
         }
     }
+    if !impact.registry.is_empty() {
+        // The answer to "which registered versions, and is production one?".
+        let name_width = impact
+            .registry
+            .iter()
+            .map(|v| v.model.chars().count() + 1 + v.version.len())
+            .max()
+            .unwrap_or(0);
+        let stage_width = impact
+            .registry
+            .iter()
+            .map(|v| v.stages.join(",").chars().count().max(1))
+            .max()
+            .unwrap_or(1);
+        writeln!(out)?;
+        writeln!(out, "registered versions ({})", impact.registry.len())?;
+        for version in &impact.registry {
+            let stages = if version.stages.is_empty() {
+                "-".to_string()
+            } else {
+                version.stages.join(",")
+            };
+            writeln!(
+                out,
+                "  {:<name_width$}  {:<stage_width$}  {}",
+                format!("{} {}", version.model, version.version),
+                stages,
+                version.locator
+            )?;
+        }
+    }
     Ok(())
 }
 
 fn table_row(node: &SubgraphNode) -> [String; 7] {
+    let mut row = table_cells(node);
+    // A model artifact, or the record that produced it: name the version.
+    for registration in &node.registered {
+        row[3].push_str(&format!(" [{registration}]"));
+    }
+    row
+}
+
+fn table_cells(node: &SubgraphNode) -> [String; 7] {
     let hops = match node.direction {
         Side::Root => "root".to_string(),
         Side::Up => format!("up {}", node.distance),

@@ -27,7 +27,8 @@ mod walk;
 mod walker;
 
 pub use commits::{
-    CommitRange, CommitRangeError, commits_between, is_shallow, merge_base, resolve_commit_id,
+    CodeFile, CodeRange, CommitRange, CommitRangeError, code_between, commits_between, is_shallow,
+    merge_base, resolve_commit_id,
 };
 pub use error::{HistoryError, ReadWarning};
 pub use load::HistoryOptions;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::graph::{AffectedVersion, Impact, Node, Registration, Subgraph};
 use crate::hash::ContentHash;
 use crate::history::{CommitInfo, History, Summary};
 use crate::params::{Value, ValueMap};
@@ -405,6 +406,77 @@ impl Registry {
         });
     }
 
+    /// Every version whose artifact has `hash` or whose producing record is
+    /// `record`, with the stages it holds now; by model, then version.
+    pub fn registrations(
+        &self,
+        hash: Option<&ContentHash>,
+        record: Option<&RecordId>,
+    ) -> Vec<Registration> {
+        let mut found = Vec::new();
+        for model in self.models.values() {
+            for version in model.versions.values() {
+                let is_artifact = hash.is_some() && version.artifact.as_ref() == hash;
+                let made_it = record.is_some() && version.produced_by.as_ref() == record;
+                if !(is_artifact || made_it) {
+                    continue;
+                }
+                let stages: Vec<String> = model
+                    .stages
+                    .iter()
+                    .filter(|(_, stage)| stage.current == Some(version.number))
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                found.push(Registration {
+                    model: model.name.clone(),
+                    version: format!("v{}", version.number),
+                    stages,
+                });
+            }
+        }
+        found
+    }
+
+    /// Annotate a traversal: each model artifact with the versions it is,
+    /// each record with the versions whose artifact it produced.
+    pub fn annotate(&self, subgraph: &mut Subgraph) {
+        for node in &mut subgraph.nodes {
+            node.registered = match &node.node {
+                Node::Artifact(artifact) => match &artifact.hash {
+                    Some(hash) => self.registrations(Some(hash), None),
+                    None => Vec::new(),
+                },
+                Node::Record(record) => self.registrations(None, Some(&record.id)),
+                Node::Commit(_) => Vec::new(),
+            };
+        }
+    }
+
+    /// Annotate an impact: each affected artifact with the versions it is,
+    /// and the list of affected versions with their stages.
+    pub fn annotate_impact(&self, impact: &mut Impact) {
+        let mut affected = Vec::new();
+        for artifact in &mut impact.artifacts {
+            let Some(hash) = &artifact.hash else {
+                continue;
+            };
+            artifact.registered = self.registrations(Some(hash), None);
+            for registration in &artifact.registered {
+                affected.push(AffectedVersion {
+                    model: registration.model.clone(),
+                    version: registration.version.clone(),
+                    stages: registration.stages.clone(),
+                    artifact: artifact.id.clone(),
+                    locator: artifact.locator.clone(),
+                });
+            }
+        }
+        affected.sort_by(|a, b| {
+            (&a.model, version_number(&a.version)).cmp(&(&b.model, version_number(&b.version)))
+        });
+        impact.registry = affected;
+    }
+
     /// The model named `name`.
     pub fn model(&self, name: &str) -> std::result::Result<&Model, RegistryError> {
         self.models
@@ -604,4 +676,9 @@ mod tests {
             Err(RegistryError::UnknownModel(_))
         ));
     }
+}
+
+/// N of `vN`, for ordering.
+fn version_number(text: &str) -> u64 {
+    text.trim_start_matches('v').parse().unwrap_or(0)
 }

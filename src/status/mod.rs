@@ -17,8 +17,7 @@ use crate::history::{Entry, History, HistoryOptions, Revisions};
 use crate::record::RecordId;
 use crate::repo::Repo;
 use crate::store::Store;
-use crate::time::Timestamp;
-use crate::verify::local_path;
+use crate::verify::{Latest, LatestRecordings};
 
 /// What `status` reads.
 #[derive(Debug, Clone, Default)]
@@ -155,15 +154,6 @@ pub fn status(repo: &Repo, options: &StatusOptions) -> crate::Result<StatusRepor
     Ok(report)
 }
 
-/// The most recent recording of one local path.
-struct Latest {
-    /// (time recorded, entry position): what "most recent" orders by.
-    order: (Timestamp, usize),
-    /// The path or `file://` URI as that record gave it.
-    locator: String,
-    hash: ContentHash,
-}
-
 /// The report for `entries` (in history order), with `current` giving the
 /// hash of a path now (`None`: it does not exist). Paths are hashed in parallel.
 fn analyse(
@@ -171,44 +161,28 @@ fn analyse(
     store: &Store,
     current: impl Fn(&Path) -> Result<Option<ContentHash>, HashError> + Sync,
 ) -> StatusReport {
-    // The latest recording of every local path with a hash. Only the links
-    // of each summary are decoded, and none is kept decoded.
-    let mut latest: BTreeMap<PathBuf, Latest> = BTreeMap::new();
+    // The latest recording of every local path with a hash (the rule
+    // `verify --artifacts` shares). Only the links of each summary are
+    // decoded, and none is kept decoded.
+    let mut latest = LatestRecordings::default();
     for (index, entry) in entries.iter().enumerate() {
         let order = (entry.summary.recorded, index);
-        entry.summary.with_links(|summary| {
-            // Outputs after inputs: a step that rewrote a file in place
-            // recorded the bytes it wrote last.
-            for artifact in summary.inputs.iter().chain(&summary.outputs) {
-                let (Some(hash), Some(path)) = (artifact.hash, local_path(store, artifact)) else {
-                    continue;
-                };
-                if latest.get(&path).is_none_or(|seen| order >= seen.order) {
-                    let locator = artifact.locator().to_string();
-                    latest.insert(
-                        path,
-                        Latest {
-                            order,
-                            locator,
-                            hash,
-                        },
-                    );
-                }
-            }
-        });
+        entry
+            .summary
+            .with_links(|summary| latest.add(store, order, &summary.inputs, &summary.outputs));
     }
 
-    let now: Vec<(&PathBuf, Result<Option<ContentHash>, HashError>)> = latest
+    let paths: Vec<(&PathBuf, &Latest)> = latest.iter().collect();
+    let now: Vec<(&Latest, Result<Option<ContentHash>, HashError>)> = paths
         .par_iter()
-        .map(|(path, _)| (path, current(path)))
+        .map(|&(path, seen)| (seen, current(path)))
         .collect();
 
     let mut report = StatusReport {
         tracked: latest.len(),
         ..StatusReport::default()
     };
-    for (path, result) in now {
-        let seen = &latest[path];
+    for (seen, result) in now {
         let (change, hash) = match result {
             Ok(Some(hash)) if hash == seen.hash => continue,
             Ok(Some(hash)) => (Change::Modified, Some(hash)),
@@ -340,6 +314,7 @@ mod tests {
     use crate::history::{CommitInfo, Summary, SummaryCell};
     use crate::params::ValueMap;
     use crate::record::{Agent, Artifact, RecordId};
+    use crate::time::Timestamp;
 
     fn h(text: &str) -> ContentHash {
         ContentHash::of_bytes(text.as_bytes())

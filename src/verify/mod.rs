@@ -2,7 +2,8 @@
 //!
 //! Each file under `.lineage/records/` must sit at `<2 hex>/<64 hex>.yaml`,
 //! hash to its name, parse under a known schema and reference only records
-//! that exist; with `artifacts`, recorded local data must still hash the same.
+//! that exist; with `artifacts`, the most recent recording of each local path
+//! must still hash the same (older recordings are superseded: information).
 //! With `history`, every commit that edited, deleted or misnamed a record
 //! file is reported too, and so is every model version registered twice and
 //! every registry event that breaks the governance policy.
@@ -10,7 +11,7 @@
 
 pub mod render;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -20,6 +21,7 @@ use crate::hash::ContentHash;
 use crate::record::{Artifact, Record, RecordId};
 use crate::repo::Repo;
 use crate::store::{CONFIG_FILE, LINEAGE_DIR, Store, StoreError};
+use crate::time::Timestamp;
 
 /// What to check beyond the records themselves.
 #[derive(Debug, Clone, Default)]
@@ -97,6 +99,25 @@ pub struct Problem {
     pub commit: Option<std::sync::Arc<crate::history::CommitInfo>>,
 }
 
+/// A recorded artifact that a newer record of the same path superseded:
+/// information, not a problem (the path's bytes are checked against the
+/// newer record's hash instead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Superseded {
+    /// Worktree-relative path of the record file that lists the old bytes.
+    pub file: String,
+    /// That record's id.
+    pub record: RecordId,
+    /// The artifact's path or `file://` URI as that record gave it.
+    pub path: String,
+    /// The hash that record gave it.
+    pub recorded: ContentHash,
+    /// The record that recorded the path most recently.
+    pub by: RecordId,
+    /// The hash the newer record gave it (the one checked).
+    pub current: ContentHash,
+}
+
 /// The outcome of `verify`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerifyReport {
@@ -110,6 +131,10 @@ pub struct VerifyReport {
     /// Everything found: the worktree's records in file order, then
     /// history's findings in history order.
     pub problems: Vec<Problem>,
+    /// With `artifacts`: recordings superseded by a newer record of the same
+    /// path, in record file order (information, not problems). Omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<Superseded>,
     /// Things to know about the check itself (a shallow clone).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -161,6 +186,10 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     // every record that lists it.
     let mut artifact_findings: HashMap<(PathBuf, Option<ContentHash>), Option<String>> =
         HashMap::new();
+    // With `artifacts`: the records read, in file order, and each path's
+    // most recent recording among them.
+    let mut parsed: Vec<(String, RecordId, Record)> = Vec::new();
+    let mut latest = LatestRecordings::default();
 
     for file in files {
         report.records += 1;
@@ -214,23 +243,55 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 ));
             }
         }
-        let Some(ctx) = ctx.as_ref().filter(|_| options.artifacts) else {
-            continue;
-        };
-        for artifact in record.inputs.iter().chain(&record.outputs) {
-            let Some(local) = local_path(&store, artifact) else {
-                continue;
-            };
-            let finding = artifact_findings
-                .entry((local.clone(), artifact.hash))
-                .or_insert_with(|| check_artifact(ctx, &local, artifact));
-            if let Some(message) = finding {
-                report
-                    .problems
-                    .push(problem(Check::Artifact, message.clone()));
+        if options.artifacts && ctx.is_some() {
+            latest.add(
+                &store,
+                (record.recorded, parsed.len()),
+                &record.inputs,
+                &record.outputs,
+            );
+            parsed.push((file.rel.clone(), id, record));
+        }
+    }
+    if let Some(ctx) = ctx.as_ref().filter(|_| options.artifacts) {
+        // Only after every record is read is each path's latest recording known.
+        for (rel, id, record) in &parsed {
+            for artifact in record.inputs.iter().chain(&record.outputs) {
+                let Some(local) = local_path(&store, artifact) else {
+                    continue;
+                };
+                if let (Some(hash), Some(newest)) = (artifact.hash, latest.get(&local))
+                    && newest.hash != hash
+                {
+                    report.superseded.push(Superseded {
+                        file: rel.clone(),
+                        record: id.clone(),
+                        path: artifact.locator().to_string(),
+                        recorded: hash,
+                        by: parsed[newest.order.1].1.clone(),
+                        current: newest.hash,
+                    });
+                    continue;
+                }
+                let finding = artifact_findings
+                    .entry((local.clone(), artifact.hash))
+                    .or_insert_with(|| check_artifact(ctx, &local, artifact));
+                if let Some(message) = finding {
+                    report.problems.push(Problem {
+                        file: rel.clone(),
+                        record: Some(id.clone()),
+                        check: Check::Artifact,
+                        message: message.clone(),
+                        commit: None,
+                    });
+                }
             }
         }
     }
+    // Artifact problems were found after all files were read: put them back
+    // with their file's other problems (a stable sort keeps each file's order;
+    // the config file sorts first).
+    report.problems.sort_by(|a, b| a.file.cmp(&b.file));
     report.artifacts = artifact_findings.len();
     if let Some(history) = history {
         add_policy_findings(repo, &store, &history, &mut report);
@@ -329,6 +390,79 @@ fn add_history_findings(history: crate::history::History, report: &mut VerifyRep
         });
     }
     report.warnings.extend(history.warnings);
+}
+
+/// The most recent recording of one local path (see [`LatestRecordings`]).
+#[derive(Debug, Clone)]
+pub struct Latest {
+    /// (time recorded, position of the record in the caller's order): what
+    /// "most recent" orders by.
+    pub order: (Timestamp, usize),
+    /// The path or `file://` URI as that record gave it.
+    pub locator: String,
+    /// The hash that record gave it.
+    pub hash: ContentHash,
+}
+
+/// The rule `status` and `verify --artifacts` share: for every local path
+/// with a recorded hash, only its most recent recording counts — the record
+/// with the latest `recorded` time (then the latest position), outputs after
+/// inputs (a step that rewrote a file in place recorded the bytes it wrote
+/// last). An older recording of the same path is superseded, not wrong.
+#[derive(Debug, Clone, Default)]
+pub struct LatestRecordings {
+    by_path: BTreeMap<PathBuf, Latest>,
+}
+
+impl LatestRecordings {
+    /// Take the inputs and outputs of the record at `order` into account.
+    pub fn add(
+        &mut self,
+        store: &Store,
+        order: (Timestamp, usize),
+        inputs: &[Artifact],
+        outputs: &[Artifact],
+    ) {
+        for artifact in inputs.iter().chain(outputs) {
+            let (Some(hash), Some(path)) = (artifact.hash, local_path(store, artifact)) else {
+                continue;
+            };
+            if self
+                .by_path
+                .get(&path)
+                .is_none_or(|seen| order >= seen.order)
+            {
+                self.by_path.insert(
+                    path,
+                    Latest {
+                        order,
+                        locator: artifact.locator().to_string(),
+                        hash,
+                    },
+                );
+            }
+        }
+    }
+
+    /// The most recent recording of `path`.
+    pub fn get(&self, path: &std::path::Path) -> Option<&Latest> {
+        self.by_path.get(path)
+    }
+
+    /// Every path with its most recent recording, by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&PathBuf, &Latest)> {
+        self.by_path.iter()
+    }
+
+    /// How many paths are tracked.
+    pub fn len(&self) -> usize {
+        self.by_path.len()
+    }
+
+    /// True when no path is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.by_path.is_empty()
+    }
 }
 
 /// Where a recorded artifact lives on disk, if it is local (a path, or a `file://` URI).

@@ -50,10 +50,18 @@ pub fn write_verify(
     } else {
         count(report.records, "record")
     };
+    // Superseded recordings are information, never problems.
+    let superseded = match report.superseded.len() {
+        0 => String::new(),
+        n => format!(
+            "; {} superseded by a newer record of the same path (not a problem; --format json lists them)",
+            count(n, "older recording")
+        ),
+    };
     if report.is_clean() {
-        writeln!(out, "ok: {records}{artifacts} verified")
+        writeln!(out, "ok: {records}{artifacts} verified{superseded}")
     } else {
         let problems = count(report.problems.len(), "problem");
-        writeln!(out, "{problems} in {records}{artifacts}")
+        writeln!(out, "{problems} in {records}{artifacts}{superseded}")
     }
 }

@@ -133,11 +133,38 @@ pub struct RunOutput {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct CommitOutput {
+    pub commit: Option<String>,
+    pub message: String,
+    pub records: Vec<CommittedRecord>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommittedRecord {
+    pub id: String,
+    pub path: String,
+    pub kind: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShowOutput {
     pub id: String,
     pub path: String,
     pub record: Record,
+    #[serde(default)]
+    pub registered: Vec<Registration>,
     pub warnings: Warnings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub model: String,
+    pub version: String,
+    pub stages: Vec<String>,
 }
 
 // --- log, search ---
@@ -204,6 +231,8 @@ pub struct Node {
     pub record: Option<RecordRef>,
     pub artifact: Option<NodeArtifact>,
     pub commit: Option<String>,
+    #[serde(default)]
+    pub registered: Vec<Registration>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,6 +259,18 @@ pub struct ImpactArtifact {
     pub locator: String,
     pub hash: Option<String>,
     pub roles: Vec<String>,
+    #[serde(default)]
+    pub registered: Vec<Registration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AffectedVersion {
+    pub model: String,
+    pub version: String,
+    pub stages: Vec<String>,
+    pub artifact: String,
+    pub locator: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,6 +278,8 @@ pub struct ImpactArtifact {
 pub struct ImpactOutput {
     pub records: BTreeMap<String, Vec<RecordRef>>,
     pub artifacts: Vec<ImpactArtifact>,
+    #[serde(default)]
+    pub registry: Vec<AffectedVersion>,
     pub warnings: Warnings,
 }
 
@@ -288,8 +331,20 @@ pub struct CodeChange {
     pub new: Option<String>,
     pub commits: Vec<CommitInfo>,
     pub ahead: u64,
+    pub code_commits: u64,
+    pub lineage_only: u64,
+    pub files: Vec<CodeFile>,
     pub behind: u64,
     pub problem: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeFile {
+    pub path: String,
+    pub change: String,
+    pub added: Option<u64>,
+    pub removed: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -427,7 +482,20 @@ pub struct VerifyOutput {
     pub artifacts: u64,
     pub commits: Option<u64>,
     pub problems: Vec<Problem>,
+    #[serde(default)]
+    pub superseded: Vec<Superseded>,
     pub warnings: Warnings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Superseded {
+    pub file: String,
+    pub record: String,
+    pub path: String,
+    pub recorded: String,
+    pub by: String,
+    pub current: String,
 }
 
 // --- registry ---
@@ -679,6 +747,15 @@ fn record_run_show_init_and_verify_match_the_contract() {
         1,
     );
     assert!(failed.recorded.is_none());
+
+    // The run above was not committed: `commit` commits it.
+    let committed: CommitOutput = json_of(&env, &repo, &["commit"], 0);
+    assert!(committed.commit.is_some());
+    assert_eq!(committed.records.len(), 1);
+    assert_eq!(committed.records[0].id, ran.id);
+    assert!(committed.message.starts_with("lineage: train t "));
+    let nothing: CommitOutput = json_of(&env, &repo, &["commit"], 0);
+    assert!(nothing.commit.is_none() && nothing.records.is_empty());
 
     let shown: ShowOutput = json_of(&env, &repo, &["show", &ran.id], 0);
     assert_eq!(shown.record.kind, "train");

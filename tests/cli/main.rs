@@ -23,6 +23,7 @@ mod test_history;
 mod test_init;
 mod test_kill;
 mod test_pyyaml;
+mod test_questions_features;
 mod test_questions_refs;
 mod test_record;
 mod test_registry;

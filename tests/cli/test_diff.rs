@@ -168,7 +168,8 @@ fn assert_tuned_diff(
             "new": {"role": "model", "hash": blake3_of("yy"), "size": 2, "version": null},
         }])
     );
-    // The code commits: `git log old..new` of the two records' code.commit.
+    // The code commits: `git log old..new` of the two records' code.commit,
+    // without the commits that change only `.lineage/` (counted instead).
     let code = &diff["code"];
     assert_eq!(code["change"], "changed");
     let (old_code, new_code) = (
@@ -176,10 +177,22 @@ fn assert_tuned_diff(
         code["new"].as_str().expect("new"),
     );
     assert_eq!(new_code, code_commits[0]);
-    let git_log = lines(&env.git(
+    let all_log = lines(&env.git(
         repo,
         &["log", "--format=%H %s", &format!("{old_code}..{new_code}")],
     ));
+    let git_log = lines(&env.git(
+        repo,
+        &[
+            "log",
+            "--format=%H %s",
+            &format!("{old_code}..{new_code}"),
+            "--",
+            ".",
+            ":(exclude).lineage",
+        ],
+    ));
+    assert!(git_log.len() < all_log.len(), "{all_log:#?}");
     let listed: Vec<String> = code["commits"]
         .as_array()
         .expect("commits")
@@ -202,7 +215,9 @@ fn assert_tuned_diff(
             .iter()
             .any(|l| l == &format!("{} tune the learning rate", code_commits[1]))
     );
-    assert_eq!(code["ahead"], git_log.len());
+    assert_eq!(code["ahead"], all_log.len());
+    assert_eq!(code["code_commits"], git_log.len());
+    assert_eq!(code["lineage_only"], all_log.len() - git_log.len());
     assert_eq!(code["behind"], 0);
     assert_eq!(code["problem"], Value::Null);
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{commits_note, count, human_size, percent, short, short_hash, signed};
+use super::{commits_note, count, human_size, line_counts, percent, short, short_hash, signed};
 use crate::diff::model::{ArtifactState, Diff, RecordDiff};
 use crate::params::Value;
 
@@ -260,10 +260,27 @@ fn record_markdown(diff: &RecordDiff, heading: bool) -> String {
                 md_text(&commit.author.name)
             );
         }
-        if code.ahead > code.commits.len() {
-            let _ = writeln!(out, "- … and {} more", code.ahead - code.commits.len());
+        if code.code_commits > code.commits.len() {
+            let _ = writeln!(
+                out,
+                "- … and {} more",
+                code.code_commits - code.commits.len()
+            );
         }
         if !code.commits.is_empty() {
+            out.push('\n');
+        }
+        if !code.files.is_empty() {
+            out.push_str("| file | change | lines |\n|---|---|---|\n");
+            for file in &code.files {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    md_code(&file.path),
+                    file.change,
+                    line_counts(file)
+                );
+            }
             out.push('\n');
         }
     }

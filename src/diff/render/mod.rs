@@ -26,13 +26,39 @@ fn commits_note(code: &CodeChange) -> String {
     if code.old.is_none() || code.new.is_none() {
         return String::new();
     }
+    let hidden = match code.lineage_only {
+        0 => String::new(),
+        n => format!("; {} hidden", count(n, "lineage-only commit")),
+    };
+    let changing = |a: usize| match (code.lineage_only, code.code_commits) {
+        (0, _) => count(a, "commit"),
+        (_, 0) => "no commit changing code".to_string(),
+        (_, n) => format!("{} changing code", count(n, "commit")),
+    };
     match (code.ahead, code.behind) {
-        (a, 0) => format!(" ({})", count(a, "commit")),
+        (a, 0) => format!(" ({}{hidden})", changing(a)),
         (0, b) => format!(" ({} back)", count(b, "commit")),
         (a, b) => format!(
-            " ({}, diverged: {b} not in the new code)",
-            count(a, "commit")
+            " ({}{hidden}, diverged: {b} not in the new code)",
+            changing(a)
         ),
+    }
+}
+
+/// `+A -R` for a code file (`binary` when it has no line counts).
+fn line_counts(file: &crate::history::CodeFile) -> String {
+    match (file.added, file.removed) {
+        (Some(added), Some(removed)) => format!("+{added} -{removed}"),
+        _ => "binary".to_string(),
+    }
+}
+
+/// The sign of a code file's change, as for artifacts.
+fn file_sign(file: &crate::history::CodeFile) -> &'static str {
+    match file.change {
+        "added" => "+",
+        "deleted" => "-",
+        _ => "~",
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::io;
 
-use super::{commits_note, count, human_size, percent, short, short_hash, signed};
+use super::{
+    commits_note, count, file_sign, human_size, line_counts, percent, short, short_hash, signed,
+};
 use crate::diff::model::{ArtifactState, Diff, RecordDiff, RecordRef};
 use crate::params::Value;
 
@@ -156,8 +158,21 @@ fn record_text(out: &mut impl io::Write, diff: &RecordDiff) -> io::Result<()> {
                 &commit.date.to_string()[..10]
             )?;
         }
-        if code.ahead > code.commits.len() {
-            writeln!(out, "    … and {} more", code.ahead - code.commits.len())?;
+        if code.code_commits > code.commits.len() {
+            writeln!(
+                out,
+                "    … and {} more",
+                code.code_commits - code.commits.len()
+            )?;
+        }
+        for file in &code.files {
+            writeln!(
+                out,
+                "    {} {} {}",
+                file_sign(file),
+                file.path,
+                line_counts(file)
+            )?;
         }
     }
     if !diff.environment.is_empty() {

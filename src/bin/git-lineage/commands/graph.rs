@@ -87,9 +87,10 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
         },
     )?;
     let warnings = history.read_warnings();
+    let registry = git_lineage::registry::Registry::from_history(&history);
     super::exit_without_freeing(history);
     drop(repo);
-    let subgraph = graph.traverse(
+    let mut subgraph = graph.traverse(
         &starts,
         &TraverseOptions {
             direction,
@@ -97,6 +98,7 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
             types: args.types.clone(),
         },
     );
+    registry.annotate(&mut subgraph);
     match args.format {
         GraphFormat::Json => ui.json(&super::WithWarnings {
             document: &subgraph,

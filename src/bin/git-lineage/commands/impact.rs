@@ -46,7 +46,9 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
             recorded: args.recorded,
         },
     )?;
-    let impact = graph.impact(&starts);
+    let mut impact = graph.impact(&starts);
+    let registry = git_lineage::registry::Registry::from_history(&history);
+    registry.annotate_impact(&mut impact);
     let warnings = history.read_warnings();
     super::exit_without_freeing((history, graph));
     match args.format {
@@ -61,6 +63,7 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
                 &impact,
                 &args.reference,
                 range_line.as_deref(),
+                &|id| registry.registrations(None, Some(id)),
             )?
         }
     }

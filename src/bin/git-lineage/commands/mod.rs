@@ -1,6 +1,7 @@
 //! One module per subcommand: `XxxArgs` (its doc comment is the help) and
 //! `cmd_xxx(ui, cwd, args)`.
 
+pub mod commit;
 pub mod demo;
 pub mod diff;
 pub mod export;

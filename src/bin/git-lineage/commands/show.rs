@@ -40,6 +40,31 @@ struct Shown<'a> {
     id: &'a str,
     path: String,
     record: &'a Record,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    registered: &'a [git_lineage::graph::Registration],
+}
+
+/// The registered model versions this record produced (its outputs, or
+/// named as `produced_by`), from HEAD's registry; none when history cannot
+/// be read (`show` still shows the record).
+fn registrations(
+    repo: &git_lineage::repo::Repo,
+    id: &git_lineage::record::RecordId,
+    record: &Record,
+) -> Vec<git_lineage::graph::Registration> {
+    let Ok(history) = git_lineage::history::History::load(repo, &Default::default()) else {
+        return Vec::new();
+    };
+    let registry = git_lineage::registry::Registry::from_history(&history);
+    let mut found = registry.registrations(None, Some(id));
+    for output in &record.outputs {
+        if let Some(hash) = &output.hash {
+            found.extend(registry.registrations(Some(hash), None));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
 }
 
 pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, CommandError> {
@@ -113,6 +138,10 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
         }
         Err(e) => return Err(e.into()),
     };
+    let registered = match args.format {
+        ShowFormat::Yaml => Vec::new(),
+        _ => registrations(&repo, &id, &record),
+    };
     match args.format {
         ShowFormat::Yaml => ui.bytes(&bytes)?,
         ShowFormat::Json => ui.json(&super::WithWarnings {
@@ -120,11 +149,16 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
                 id: id.as_str(),
                 path: Store::record_rel_path(&id),
                 record: &record,
+                registered: &registered,
             },
             warnings: &warnings,
         })?,
         ShowFormat::Text => {
-            git_lineage::record::render::write_show(ui.out(), id.as_str(), &record)?
+            git_lineage::record::render::write_show(ui.out(), id.as_str(), &record)?;
+            // The registry is above the record's own renderer: its lines follow.
+            for registration in &registered {
+                ui.line(format!("registry {registration}"))?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
