@@ -20,7 +20,10 @@ use crate::ui::{CommandError, Ui};
     name = "git-lineage",
     bin_name = "git lineage",
     version,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = "A command's full help: `git lineage COMMAND --help` (or `git lineage help COMMAND`).\n\
+                  `git lineage --help` and `git help lineage` open the man page once installed:\n\
+                  `git lineage install-man` (docs/cli.md#install-man)."
 )]
 pub struct Cli {
     /// Run as if started in DIR.
@@ -51,10 +54,87 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     Registry(commands::registry::RegistryArgs),
     Demo(commands::demo::DemoArgs),
+    InstallMan(commands::install_man::InstallManArgs),
+}
+
+/// One short line per command for the command list of `git lineage -h`; each
+/// command's own doc comment stays its `--help` text. A command missing here
+/// lists its whole doc comment.
+const SHORT_ABOUT: &[(&str, &str)] = &[
+    ("init", "Create `.lineage/` with a commented config.yaml"),
+    (
+        "record",
+        "Record a finished step: its data, code, parameters and metrics",
+    ),
+    ("run", "Run a command, then record it"),
+    (
+        "commit",
+        "Commit every uncommitted record, and only them, in one commit",
+    ),
+    ("show", "Show one record"),
+    ("log", "List records in history order, newest first"),
+    (
+        "graph",
+        "Show the lineage graph around a REF: upstream, downstream or both",
+    ),
+    (
+        "impact",
+        "Show everything downstream of a REF: the blast radius",
+    ),
+    (
+        "search",
+        "Find records by kind, name, parameter, metric, input, author, date",
+    ),
+    (
+        "diff",
+        "Compare two records, or what a revision range changed in lineage",
+    ),
+    (
+        "status",
+        "Show recorded data that changed on disk, and what is now stale",
+    ),
+    (
+        "export",
+        "Export lineage: OpenLineage, PROV-JSON, in-toto, DOT, Mermaid, JSON",
+    ),
+    (
+        "verify",
+        "Check record ids, schemas, references and history",
+    ),
+    (
+        "registry",
+        "The model registry: versions, approvals, stages, resolve",
+    ),
+    ("demo", "Build an example lineage repository in DIR"),
+    (
+        "install-man",
+        "Install the man pages (for `git lineage --help`, `git help lineage`)",
+    ),
+];
+
+/// The command line definition: the derived one, with each subcommand's
+/// short line from [`SHORT_ABOUT`] and its doc comment as the long help.
+pub fn cli_command() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    for (name, short) in SHORT_ABOUT {
+        command = command.mut_subcommand(*name, |sub| {
+            match sub.get_long_about().or(sub.get_about()).cloned() {
+                Some(long) => sub.about(*short).long_about(long),
+                None => sub.about(*short),
+            }
+        });
+    }
+    command
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match cli_command()
+        .try_get_matches()
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches))
+    {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
     let mut ui = Ui::new(cli.quiet);
     let cwd = match working_directory(cli.directory.as_deref()) {
         Ok(cwd) => cwd,
@@ -76,6 +156,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
+        Command::InstallMan(args) => commands::install_man::cmd_install_man(&mut ui, &cwd, args),
     };
     ui.trace();
     match result.and_then(|code| ui.flush().map(|()| code)) {
@@ -101,10 +182,17 @@ fn working_directory(dir: Option<&std::path::Path>) -> Result<PathBuf, CommandEr
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
     #[test]
     fn the_cli_definition_is_consistent() {
-        super::Cli::command().debug_assert();
+        super::cli_command().debug_assert();
+    }
+
+    #[test]
+    fn every_short_line_names_a_command_and_fits_one_line() {
+        let command = super::cli_command();
+        for (name, short) in super::SHORT_ABOUT {
+            assert!(command.find_subcommand(name).is_some(), "no command {name}");
+            assert!(short.len() <= 72, "{name}: short line too long");
+        }
     }
 }

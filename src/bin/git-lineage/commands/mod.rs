@@ -8,6 +8,7 @@ pub mod export;
 pub mod graph;
 pub mod impact;
 pub mod init;
+pub mod install_man;
 pub mod log;
 pub mod record;
 pub mod registry;
