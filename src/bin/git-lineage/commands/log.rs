@@ -18,17 +18,8 @@ pub struct LogArgs {
     /// Only records with this name, or whose name matches this glob (`sweep-*`).
     #[arg(long)]
     pub name: Option<String>,
-    /// Only records recorded at or after DATE: 2026-11-24, RFC 3339, or
-    /// git's relative forms (2.weeks.ago, "3 days ago", yesterday; docs/cli.md).
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-    /// Only records recorded at or before DATE.
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
-    /// Compare --since/--until with the date of the commit that introduced
-    /// each record instead of its recorded time.
-    #[arg(long)]
-    pub commit_date: bool,
+    #[command(flatten)]
+    pub dates: super::DateArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
     /// Output format: a table, or JSON (docs/json.md).
@@ -42,9 +33,9 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
     let query = SearchQuery {
         kind: args.kind.clone(),
         name: super::name_pattern(args.name.as_deref())?,
-        since: super::parse_date("--since", args.since.as_deref())?,
-        until: super::parse_date("--until", args.until.as_deref())?,
-        commit_date: args.commit_date,
+        since: super::parse_date("--since", args.dates.since.as_deref())?,
+        until: super::parse_date("--until", args.dates.until.as_deref())?,
+        commit_date: args.dates.commit_date,
         ..Default::default()
     };
     let found = git_lineage::query::search(&history.entries, &query);

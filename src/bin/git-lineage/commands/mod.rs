@@ -94,6 +94,22 @@ pub struct WithWarnings<'a, T: serde::Serialize> {
     pub warnings: &'a [git_lineage::history::ReadWarning],
 }
 
+/// The date filters `log` and `search` share.
+#[derive(Debug, clap::Args)]
+pub struct DateArgs {
+    /// Only records recorded at or after DATE: 2026-11-24, RFC 3339, or
+    /// git's relative forms (2.weeks.ago, "3 days ago", yesterday; docs/cli.md).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only records recorded at or before DATE.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Compare --since/--until with the date of the commit that introduced
+    /// each record instead of its recorded time.
+    #[arg(long)]
+    pub commit_date: bool,
+}
+
 /// Parse a `--since`/`--until` date (git's relative forms included,
 /// relative to now). A bare date given to `--until` means the end of that
 /// day (UTC), so `--until 2026-11-24` includes the 24th.

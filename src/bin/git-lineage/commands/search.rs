@@ -40,17 +40,8 @@ pub struct SearchArgs {
     /// Part of the name or email of the record's author or committer.
     #[arg(long)]
     pub author: Option<String>,
-    /// Recorded at or after DATE: 2026-11-24, RFC 3339, or git's relative
-    /// forms (2.weeks.ago, "3 days ago", yesterday; docs/cli.md).
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-    /// Recorded at or before DATE.
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
-    /// Compare --since/--until with the date of the commit that introduced
-    /// each record instead of its recorded time.
-    #[arg(long)]
-    pub commit_date: bool,
+    #[command(flatten)]
+    pub dates: super::DateArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
     /// Output format: a table, or JSON (docs/json.md).
@@ -82,9 +73,9 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
         inputs,
         outputs,
         author: args.author.clone(),
-        since: super::parse_date("--since", args.since.as_deref())?,
-        until: super::parse_date("--until", args.until.as_deref())?,
-        commit_date: args.commit_date,
+        since: super::parse_date("--since", args.dates.since.as_deref())?,
+        until: super::parse_date("--until", args.dates.until.as_deref())?,
+        commit_date: args.dates.commit_date,
         ids: None,
     };
     let history = super::load_history(ui, &repo, args.history.revisions())?;
