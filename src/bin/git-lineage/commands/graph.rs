@@ -35,18 +35,8 @@ pub struct GraphArgs {
     /// commit. Repeatable; the walk still passes through the others.
     #[arg(long = "type", value_name = "TYPE")]
     pub types: Vec<String>,
-    /// With a commit:REV REF, also start from records made from any later
-    /// commit that contains REV.
-    #[arg(long)]
-    pub descendants_of_commit: bool,
-    /// With a commit:REV REF, start from records made from code that
-    /// contains REV and not UNTIL (the fix): like commit:REV..UNTIL.
-    #[arg(long, value_name = "UNTIL")]
-    pub until_commit: Option<String>,
-    /// A path REF means the artifacts recorded at that path (every version,
-    /// newest first), even when the path exists on disk.
-    #[arg(long)]
-    pub recorded: bool,
+    #[command(flatten)]
+    pub start: super::StartArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
     /// Output format.
@@ -80,11 +70,7 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
         cwd,
         &args.reference,
         &args.history,
-        NodeOptions {
-            descendants_of_commit: args.descendants_of_commit,
-            until_commit: args.until_commit.clone(),
-            recorded: args.recorded,
-        },
+        args.start.node_options(),
     )?;
     let warnings = history.read_warnings();
     let registry = git_lineage::registry::Registry::from_history(&history);

@@ -15,18 +15,8 @@ pub struct ImpactArgs {
     /// record, commit:REV, …).
     #[arg(value_name = "REF")]
     pub reference: String,
-    /// With a commit:REV REF, also include records made from any later
-    /// commit that contains REV.
-    #[arg(long)]
-    pub descendants_of_commit: bool,
-    /// With a commit:REV REF, only records made from code that contains REV
-    /// and not UNTIL (the fix): like commit:REV..UNTIL.
-    #[arg(long, value_name = "UNTIL")]
-    pub until_commit: Option<String>,
-    /// A path REF means the artifacts recorded at that path (every version),
-    /// even when the path exists on disk.
-    #[arg(long)]
-    pub recorded: bool,
+    #[command(flatten)]
+    pub start: super::StartArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
     /// Output format: text, or JSON (docs/json.md).
@@ -40,11 +30,7 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
         cwd,
         &args.reference,
         &args.history,
-        git_lineage::refspec::NodeOptions {
-            descendants_of_commit: args.descendants_of_commit,
-            until_commit: args.until_commit.clone(),
-            recorded: args.recorded,
-        },
+        args.start.node_options(),
     )?;
     let mut impact = graph.impact(&starts);
     let registry = git_lineage::registry::Registry::from_history(&history);

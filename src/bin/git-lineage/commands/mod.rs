@@ -94,6 +94,35 @@ pub struct WithWarnings<'a, T: serde::Serialize> {
     pub warnings: &'a [git_lineage::history::ReadWarning],
 }
 
+/// How `graph` and `impact` read their REF: which records a commit REF
+/// starts from, and what a path REF means.
+#[derive(Debug, clap::Args)]
+pub struct StartArgs {
+    /// With a commit:REV REF, also start from records made from any later
+    /// commit that contains REV.
+    #[arg(long)]
+    pub descendants_of_commit: bool,
+    /// With a commit:REV REF, start from records made from code that
+    /// contains REV and not UNTIL (the fix): like commit:REV..UNTIL.
+    #[arg(long, value_name = "UNTIL")]
+    pub until_commit: Option<String>,
+    /// A path REF means the artifacts recorded at that path (every version,
+    /// newest first), even when the path exists on disk.
+    #[arg(long)]
+    pub recorded: bool,
+}
+
+impl StartArgs {
+    /// The library's options for resolving the REF to graph nodes.
+    pub fn node_options(&self) -> git_lineage::refspec::NodeOptions {
+        git_lineage::refspec::NodeOptions {
+            descendants_of_commit: self.descendants_of_commit,
+            until_commit: self.until_commit.clone(),
+            recorded: self.recorded,
+        }
+    }
+}
+
 /// The date filters `log` and `search` share.
 #[derive(Debug, clap::Args)]
 pub struct DateArgs {
