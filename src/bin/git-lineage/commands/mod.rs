@@ -94,6 +94,31 @@ pub struct WithWarnings<'a, T: serde::Serialize> {
     pub warnings: &'a [git_lineage::history::ReadWarning],
 }
 
+/// `--commit` and the `git commit` flags that go with it, for every command
+/// that writes a record.
+#[derive(Debug, clap::Args)]
+pub struct CommitArgs {
+    /// Commit the record to the current branch (message `lineage: <kind> <name> <id>`).
+    #[arg(long)]
+    pub commit: bool,
+    /// With --commit: do not sign the commit even when commit.gpgsign is true (like `git commit --no-gpg-sign`).
+    #[arg(long, requires = "commit")]
+    pub no_gpg_sign: bool,
+    /// With --commit: skip the pre-commit and commit-msg hooks (like `git commit --no-verify`).
+    #[arg(long, requires = "commit")]
+    pub no_verify: bool,
+}
+
+impl CommitArgs {
+    /// `git commit`'s flags for the library.
+    pub fn options(&self) -> git_lineage::commit::CommitOptions {
+        git_lineage::commit::CommitOptions {
+            no_gpg_sign: self.no_gpg_sign,
+            no_verify: self.no_verify,
+        }
+    }
+}
+
 /// How `graph` and `impact` read their REF: which records a commit REF
 /// starts from, and what a path REF means.
 #[derive(Debug, clap::Args)]

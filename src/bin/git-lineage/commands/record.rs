@@ -3,7 +3,6 @@ use std::process::ExitCode;
 
 use clap::Args;
 use git_lineage::capture::{self, RecordRequest, Recorded};
-use git_lineage::commit::CommitOptions;
 use git_lineage::time::Timestamp;
 
 use crate::ui::{CommandError, Format, Ui};
@@ -54,29 +53,14 @@ pub struct StepArgs {
     /// Free text kept with the record.
     #[arg(long)]
     pub note: Option<String>,
-    /// Commit the record to the current branch (message `lineage: <kind> <name> <id>`).
-    #[arg(long)]
-    pub commit: bool,
-    /// With --commit: do not sign the commit even when commit.gpgsign is true (like `git commit --no-gpg-sign`).
-    #[arg(long, requires = "commit")]
-    pub no_gpg_sign: bool,
-    /// With --commit: skip the pre-commit and commit-msg hooks (like `git commit --no-verify`).
-    #[arg(long, requires = "commit")]
-    pub no_verify: bool,
+    #[command(flatten)]
+    pub commit: super::CommitArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
 
 impl StepArgs {
-    /// `git commit`'s flags for the library.
-    pub fn commit_options(&self) -> CommitOptions {
-        CommitOptions {
-            no_gpg_sign: self.no_gpg_sign,
-            no_verify: self.no_verify,
-        }
-    }
-
     /// The library request for these arguments.
     pub fn request(&self, cwd: &Path) -> RecordRequest {
         RecordRequest {
@@ -94,8 +78,8 @@ impl StepArgs {
             code_files: self.code_files.clone(),
             references: self.references.clone(),
             note: self.note.clone(),
-            commit: self.commit,
-            commit_options: self.commit_options(),
+            commit: self.commit.commit,
+            commit_options: self.commit.options(),
             cwd: cwd.to_path_buf(),
             ..RecordRequest::default()
         }

@@ -39,15 +39,8 @@ pub enum RegistryCommand {
 /// What every event command takes.
 #[derive(Debug, Args)]
 pub struct EventArgs {
-    /// Commit the event record to the current branch (message `lineage: <kind> <name> <id>`).
-    #[arg(long)]
-    pub commit: bool,
-    /// With --commit: do not sign the commit even when commit.gpgsign is true (like `git commit --no-gpg-sign`).
-    #[arg(long, requires = "commit")]
-    pub no_gpg_sign: bool,
-    /// With --commit: skip the pre-commit and commit-msg hooks (like `git commit --no-verify`).
-    #[arg(long, requires = "commit")]
-    pub no_verify: bool,
+    #[command(flatten)]
+    pub commit: super::CommitArgs,
     /// Output format: the record id, or the whole record as JSON.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -56,11 +49,8 @@ pub struct EventArgs {
 impl EventArgs {
     fn options(&self, cwd: &Path) -> EventOptions {
         EventOptions {
-            commit: self.commit,
-            commit_options: git_lineage::commit::CommitOptions {
-                no_gpg_sign: self.no_gpg_sign,
-                no_verify: self.no_verify,
-            },
+            commit: self.commit.commit,
+            commit_options: self.commit.options(),
             cwd: cwd.to_path_buf(),
         }
     }
