@@ -115,6 +115,16 @@ pub struct ArtifactChange {
     pub new: Option<ArtifactState>,
 }
 
+impl ArtifactChange {
+    /// The artifact's role, as the new record lists it (or the old one).
+    pub fn role(&self) -> Option<&str> {
+        self.new
+            .as_ref()
+            .or(self.old.as_ref())
+            .and_then(|s| s.role.as_deref())
+    }
+}
+
 /// A setting that differs (image, seed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScalarChange<T> {

@@ -222,10 +222,7 @@ fn record_markdown(diff: &RecordDiff, heading: bool) -> String {
         for (side, list) in [("input", &diff.inputs), ("output", &diff.outputs)] {
             for a in list {
                 let role = a
-                    .new
-                    .as_ref()
-                    .or(a.old.as_ref())
-                    .and_then(|s| s.role.as_deref())
+                    .role()
                     .map(|r| format!(" ({})", md_text(r)))
                     .unwrap_or_default();
                 let _ = writeln!(

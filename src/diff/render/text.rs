@@ -122,13 +122,7 @@ fn record_text(out: &mut impl io::Write, diff: &RecordDiff) -> io::Result<()> {
         }
         writeln!(out, "  {title}:")?;
         for a in list {
-            let role = a
-                .new
-                .as_ref()
-                .or(a.old.as_ref())
-                .and_then(|s| s.role.as_deref())
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
+            let role = a.role().map(|r| format!(" ({r})")).unwrap_or_default();
             writeln!(
                 out,
                 "    {} {}{role}: {}",
