@@ -470,10 +470,6 @@ const NOT_YET_RUN: &[(&str, &str)] = &[
         "docs/export.md",
         "examples need a backend (Marquez), cosign, openssl and jq",
     ),
-    (
-        "docs/manifest.md",
-        "the example record comes from a scratch repository not shown",
-    ),
 ];
 
 #[track_caller]
