@@ -462,10 +462,6 @@ const NOT_YET_RUN: &[(&str, &str)] = &[
         "docs/json.md",
         "examples from damaged and scratch repositories not shown",
     ),
-    (
-        "docs/export.md",
-        "examples need a backend (Marquez), cosign, openssl and jq",
-    ),
 ];
 
 #[track_caller]
