@@ -462,18 +462,6 @@ const NOT_YET_RUN: &[(&str, &str)] = &[
         "docs/json.md",
         "examples from damaged and scratch repositories not shown",
     ),
-    (
-        "docs/hashing.md",
-        "examples from scratch repositories (symlinks, control characters) not shown; needs b3sum",
-    ),
-    (
-        "docs/export.md",
-        "examples need a backend (Marquez), cosign, openssl and jq",
-    ),
-    (
-        "docs/manifest.md",
-        "the example record comes from a scratch repository not shown",
-    ),
 ];
 
 #[track_caller]
