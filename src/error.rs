@@ -280,6 +280,9 @@ impl Hint for HistoryError {
             HistoryError::Incomplete { .. } => {
                 "restore the missing objects (`git fetch`, or copy them from another clone; `git fsck` lists what is damaged), or pass --allow-incomplete to export without those records"
             }
+            HistoryError::Record { .. } => {
+                "the record's git object is missing or damaged: `git lineage verify --history` and `git fsck` name what is lost; restore it (`git fetch`, or copy the object from another clone), or pass --allow-incomplete to export without it"
+            }
             HistoryError::NotInRevision { .. } => {
                 "check the path: PATH@REV reads what was committed at REV, and ignored files (data, models) are never committed; give the blake3: hash the records list instead"
             }

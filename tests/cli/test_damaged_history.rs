@@ -400,6 +400,15 @@ fn an_object_lost_after_the_index_knew_its_record_is_never_silently_dropped() {
         .lineage(&p.repo, &["export", "--format", "prov"])
         .code(2);
     assert!(export.stderr.contains(&p.train), "{}", export.stderr);
+    // The hint says what to do, here too: restore, or export without it.
+    assert!(
+        export
+            .stderr
+            .contains("hint: the record's git object is missing or damaged")
+            && export.stderr.contains("--allow-incomplete"),
+        "{}",
+        export.stderr
+    );
     let allowed = env
         .lineage(
             &p.repo,
