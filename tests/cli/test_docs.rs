@@ -455,10 +455,6 @@ fn check_page(rel: &str) -> Result<usize, String> {
 /// the update command.
 const NOT_YET_RUN: &[(&str, &str)] = &[
     (
-        "docs/refs.md",
-        "examples in scratch copies of the demo (deleted record, committed data/raw, a registry) not shown",
-    ),
-    (
         "docs/json.md",
         "examples from damaged and scratch repositories not shown",
     ),
