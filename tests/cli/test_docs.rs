@@ -455,8 +455,68 @@ fn check_page(rel: &str) -> Result<usize, String> {
 /// the update command.
 const NOT_YET_RUN: &[(&str, &str)] = &[];
 
+/// Tools beyond Rust, git and Python that some pages' examples run: what
+/// in a page's text shows it needs the tool, why, and the probe that says it
+/// is installed. A page that needs a missing tool is skipped with a printed
+/// reason on a developer's machine and fails in CI, which installs them all.
+const PAGE_TOOLS: &[(&str, &[&str], &str, &[&str])] = &[
+    (
+        "jq",
+        &["| jq", "jq -r", "jq '"],
+        "filters JSON in the examples",
+        &["jq", "--version"],
+    ),
+    (
+        "b3sum",
+        &["b3sum"],
+        "re-derives hashes in the examples",
+        &["b3sum", "--version"],
+    ),
+    (
+        "openssl",
+        &["openssl "],
+        "signs an envelope in the examples",
+        &["openssl", "version"],
+    ),
+    (
+        "PyYAML",
+        &["import yaml"],
+        "reads records as Python users do",
+        &["python3", "-c", "import yaml"],
+    ),
+];
+
+/// False (after `require_tool` printed why) when the page needs a tool that
+/// is not installed.
+fn page_tools_installed(rel: &str) -> bool {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let text = std::fs::read_to_string(&file).expect("page");
+    // Only what runs counts: the lines inside fenced blocks, not the prose.
+    let mut code = String::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        } else if fenced {
+            code.push_str(line);
+            code.push('\n');
+        }
+    }
+    PAGE_TOOLS.iter().all(|(tool, needles, why, probe)| {
+        if !needles.iter().any(|n| code.contains(n)) {
+            return true;
+        }
+        let mut command = std::process::Command::new(probe[0]);
+        command.args(&probe[1..]);
+        crate::common::require_tool(tool, &format!("{rel} {why}"), &mut command)
+    })
+}
+
 #[track_caller]
 fn assert_page(rel: &str) {
+    if !page_tools_installed(rel) {
+        return;
+    }
     if let Some((_, why)) = NOT_YET_RUN.iter().find(|(page, _)| *page == rel) {
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
         let text = std::fs::read_to_string(&file).expect("page");
