@@ -470,20 +470,9 @@ fn outside_hint(side: &str, absolute: &std::path::Path) -> Cow<'static, str> {
     };
     format!(
         "to record data that lives outside the repository as external data (still hashed), pass it as a URI: {option} {}",
-        shell_quote(&format!("file://{}", absolute.display()))
+        crate::render::shell_quote(&format!("file://{}", absolute.display()))
     )
     .into()
-}
-
-/// `text` as one shell word: as it is when only safe characters are in it,
-/// otherwise in single quotes.
-fn shell_quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-:=@%+,".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 #[cfg(test)]
@@ -556,12 +545,5 @@ mod tests {
                 .unwrap()
                 .contains("(2 recorded versions: x, y)")
         );
-    }
-
-    #[test]
-    fn shell_quote_makes_one_word() {
-        assert_eq!(shell_quote("file:///tmp/a.csv"), "file:///tmp/a.csv");
-        assert_eq!(shell_quote("file:///tmp/a b"), "'file:///tmp/a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

@@ -43,6 +43,18 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// `text` as one POSIX shell word: as it is when it holds only safe
+/// characters, otherwise in single quotes (a `'` inside becomes `'\''`), so
+/// a command shown to the user works when pasted.
+pub fn shell_quote(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-:=@%+,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
 /// `2026-11-24 10:00` (UTC, to the minute).
 pub fn short_date(t: Timestamp) -> String {
     let text = t.to_string();
@@ -57,6 +69,10 @@ mod tests {
     fn primitives() {
         assert_eq!(short_id("0123456789abcdef"), "0123456789ab");
         assert_eq!(short_id("abc"), "abc");
+        assert_eq!(shell_quote("/tmp/demo"), "/tmp/demo");
+        assert_eq!(shell_quote("file:///tmp/a.csv"), "file:///tmp/a.csv");
+        assert_eq!(shell_quote("/tmp/my demo"), "'/tmp/my demo'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(
             short_hash(&ContentHash::of_bytes(b"x")),
             format!("blake3:{}", &ContentHash::of_bytes(b"x").to_hex()[..12])

@@ -12,6 +12,7 @@ use super::index::{BlobData, CommitData, Index};
 use super::model::{CommitInfo, Entry, Finding, FindingKind, History};
 use super::summary::SummaryCell;
 use crate::record::RecordId;
+use crate::render::short_id;
 
 /// Build entries and findings from the index for the commits reachable from
 /// `include`, skipping what was introduced by a `hidden` commit.
@@ -125,7 +126,7 @@ impl Assembler {
                 Some(id),
                 format!(
                     "the records of commit {} could not be read: {problem}",
-                    short(&id)
+                    short_id(&id.to_string())
                 ),
             );
         }
@@ -226,8 +227,8 @@ impl Assembler {
                     Some(new),
                     format!(
                         "the record file was edited: its bytes changed (blob {} → {}); records are immutable",
-                        short(&old),
-                        short(&new)
+                        short_id(&old.to_string()),
+                        short_id(&new.to_string())
                     ),
                 ),
                 (Some(old), None) => finding(
@@ -245,12 +246,6 @@ impl Assembler {
             self.history.push(entry);
         }
     }
-}
-
-fn short(id: &ObjectId) -> String {
-    let mut hex = id.to_string();
-    hex.truncate(12);
-    hex
 }
 
 /// The record id a path below `.lineage/records/` names: `<2 hex>/<64 hex>.yaml`.

@@ -41,7 +41,7 @@ pub enum CommitRangeError {
     /// The commit is not in the object database (a shallow clone, say).
     #[error(
         "commit {} is not in this repository (fetch it, or deepen a shallow clone)",
-        short_id(.hex)
+        crate::render::short_id(.hex)
     )]
     Missing {
         /// The commit id.
@@ -59,11 +59,6 @@ pub enum CommitRangeError {
         /// What went wrong, naming the commit.
         message: String,
     },
-}
-
-/// The first 12 hex digits of an id, for messages.
-fn short_id(hex: &str) -> &str {
-    &hex[..hex.len().min(12)]
 }
 
 /// `git log old..new` (newest first, at most `limit` commits), its length,
@@ -170,12 +165,20 @@ pub fn code_between(
     let read = |message: String| CommitRangeError::Read { message };
     let tree_of = |hex: &str| -> Result<(ObjectId, Option<ObjectId>), CommitRangeError> {
         let id = ObjectId::from_hex(hex.as_bytes()).map_err(|e| read(e.to_string()))?;
-        let commit = git
-            .find_commit(id)
-            .map_err(|e| read(format!("commit {} cannot be read: {e}", short_id(hex))))?;
+        let commit = git.find_commit(id).map_err(|e| {
+            read(format!(
+                "commit {} cannot be read: {e}",
+                crate::render::short_id(hex)
+            ))
+        })?;
         let tree = commit
             .tree_id()
-            .map_err(|e| read(format!("commit {} has no tree: {e}", short_id(hex))))?
+            .map_err(|e| {
+                read(format!(
+                    "commit {} has no tree: {e}",
+                    crate::render::short_id(hex)
+                ))
+            })?
             .detach();
         let parent = commit.parent_ids().next().map(|p| p.detach());
         Ok((tree, parent))

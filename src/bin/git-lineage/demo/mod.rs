@@ -131,7 +131,7 @@ pub struct DemoMetrics {
 impl DemoReport {
     /// Human-readable lines: what was built, one line per step, and the commands to explore it.
     pub fn summary(&self) -> Vec<String> {
-        let dir = shell_quote(&self.dir.display().to_string());
+        let dir = git_lineage::render::shell_quote(&self.dir.display().to_string());
         let short = |commit: &str| commit.chars().take(7).collect::<String>();
         let mut out = vec![
             format!("Built a lineage demo in {dir}: an insurance-claims fraud model"),
@@ -218,16 +218,6 @@ impl DemoReport {
         out.push("  git lineage registry resolve fraud-model@production".into());
         out.push("  git lineage graph model:fraud-model@production --up".into());
         out
-    }
-}
-
-/// Quote `text` for a POSIX shell when it holds anything but safe characters.
-fn shell_quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
@@ -626,9 +616,6 @@ mod tests {
 
     #[test]
     fn shell_quoting_and_summary() {
-        assert_eq!(shell_quote("/tmp/demo"), "/tmp/demo");
-        assert_eq!(shell_quote("/tmp/my demo"), "'/tmp/my demo'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
         let id = RecordId::of_bytes(b"x");
         let report = DemoReport {
             dir: PathBuf::from("/tmp/demo"),
