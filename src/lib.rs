@@ -22,6 +22,7 @@
 
 pub mod cache;
 pub mod capture;
+pub mod catalog;
 pub mod commit;
 pub mod config;
 pub mod diff;

@@ -128,6 +128,34 @@ impl Graph {
         found
     }
 
+    /// Every path artifacts were recorded at, each with its artifacts as
+    /// [`Graph::artifacts_at_path`] gives them, in path order.
+    pub fn paths(&self) -> impl Iterator<Item = (&str, &[NodeIndex])> {
+        self.by_path
+            .iter()
+            .map(|(p, nodes)| (p.as_str(), nodes.as_slice()))
+    }
+
+    /// Every URI artifacts were recorded at, each with the versions seen and
+    /// their nodes in the order [`Graph::artifacts_with_uri`] reads them.
+    pub fn uris(&self) -> impl Iterator<Item = (&str, &[(Option<String>, NodeIndex)])> {
+        self.by_uri
+            .iter()
+            .map(|(u, seen)| (u.as_str(), seen.as_slice()))
+    }
+
+    /// Replace what an artifact node says (paths, URIs, roles, size) with
+    /// `node`, which has the same key: for a graph built from part of
+    /// history, what the whole history says about it. Lookups by path and
+    /// URI are left as built. Returns false when no such node exists.
+    pub fn complete_artifact(&mut self, node: ArtifactNode) -> bool {
+        let Some(&index) = self.keys.get(&NodeKey::Artifact(node.key.clone())) else {
+            return false;
+        };
+        self.nodes[index.0] = Node::Artifact(node);
+        true
+    }
+
     /// The nodes reachable from `starts` as `options` say, with the edges
     /// between them.
     pub fn traverse(&self, starts: &[NodeIndex], options: &TraverseOptions) -> Subgraph {

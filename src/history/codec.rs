@@ -8,7 +8,7 @@ use crate::hash::ContentHash;
 use crate::params::{Value, ValueMap};
 use crate::record::{Artifact, RecordId};
 
-pub(super) fn write_artifact(w: &mut Writer, a: &Artifact) {
+pub(crate) fn write_artifact(w: &mut Writer, a: &Artifact) {
     w.opt_str(a.path.as_deref());
     w.opt_str(a.uri.as_deref());
     w.opt_str(a.role.as_deref());
@@ -31,7 +31,7 @@ pub(super) fn write_artifact(w: &mut Writer, a: &Artifact) {
     }
 }
 
-pub(super) fn read_artifact(r: &mut Reader<'_>) -> Option<Artifact> {
+pub(crate) fn read_artifact(r: &mut Reader<'_>) -> Option<Artifact> {
     let path = r.opt_str()?;
     let uri = r.opt_str()?;
     let role = r.opt_str()?;
@@ -58,7 +58,7 @@ pub(super) fn read_artifact(r: &mut Reader<'_>) -> Option<Artifact> {
     })
 }
 
-pub(super) fn write_map(w: &mut Writer, map: &ValueMap) {
+pub(crate) fn write_map(w: &mut Writer, map: &ValueMap) {
     w.uint(map.len() as u64);
     for (key, value) in map {
         w.str(key);
@@ -69,7 +69,7 @@ pub(super) fn write_map(w: &mut Writer, map: &ValueMap) {
 /// Nesting deeper than this is treated as damage (records are shallow).
 const MAX_DEPTH: usize = 64;
 
-pub(super) fn read_map(r: &mut Reader<'_>, depth: usize) -> Option<ValueMap> {
+pub(crate) fn read_map(r: &mut Reader<'_>, depth: usize) -> Option<ValueMap> {
     if depth > MAX_DEPTH {
         return None;
     }
@@ -139,17 +139,17 @@ fn read_value(r: &mut Reader<'_>, depth: usize) -> Option<Value> {
 
 /// Appends the codec's primitives to a buffer.
 #[derive(Default)]
-pub(super) struct Writer {
-    pub(super) buf: Vec<u8>,
+pub(crate) struct Writer {
+    pub(crate) buf: Vec<u8>,
 }
 
 impl Writer {
-    pub(super) fn byte(&mut self, b: u8) {
+    pub(crate) fn byte(&mut self, b: u8) {
         self.buf.push(b);
     }
 
     /// LEB128.
-    pub(super) fn uint(&mut self, mut n: u64) {
+    pub(crate) fn uint(&mut self, mut n: u64) {
         loop {
             let low = (n & 0x7f) as u8;
             n >>= 7;
@@ -162,16 +162,22 @@ impl Writer {
     }
 
     /// Zig-zag, then LEB128.
-    pub(super) fn int(&mut self, n: i64) {
+    pub(crate) fn int(&mut self, n: i64) {
         self.uint(((n << 1) ^ (n >> 63)) as u64);
     }
 
-    pub(super) fn str(&mut self, s: &str) {
+    pub(crate) fn str(&mut self, s: &str) {
         self.uint(s.len() as u64);
         self.buf.extend(s.as_bytes());
     }
 
-    pub(super) fn opt_str(&mut self, s: Option<&str>) {
+    /// Length-prefixed raw bytes.
+    pub(crate) fn str_bytes(&mut self, bytes: &[u8]) {
+        self.uint(bytes.len() as u64);
+        self.buf.extend_from_slice(bytes);
+    }
+
+    pub(crate) fn opt_str(&mut self, s: Option<&str>) {
         match s {
             Some(s) => {
                 self.byte(1);
@@ -181,11 +187,11 @@ impl Writer {
         }
     }
 
-    pub(super) fn oid(&mut self, id: &ObjectId) {
+    pub(crate) fn oid(&mut self, id: &ObjectId) {
         self.buf.extend(id.as_bytes());
     }
 
-    pub(super) fn opt_oid(&mut self, id: Option<&ObjectId>) {
+    pub(crate) fn opt_oid(&mut self, id: Option<&ObjectId>) {
         match id {
             Some(id) => {
                 self.byte(1);
@@ -195,7 +201,7 @@ impl Writer {
         }
     }
 
-    pub(super) fn record_id(&mut self, id: &RecordId) {
+    pub(crate) fn record_id(&mut self, id: &RecordId) {
         // 32 bytes instead of 64 hex digits.
         for pair in id.as_str().as_bytes().chunks(2) {
             let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
@@ -205,12 +211,12 @@ impl Writer {
 }
 
 /// Reads the codec's primitives from a slice; `None` on damage.
-pub(super) struct Reader<'a> {
-    pub(super) buf: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) buf: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.buf.len() < n {
             return None;
         }
@@ -219,11 +225,11 @@ impl<'a> Reader<'a> {
         Some(head)
     }
 
-    pub(super) fn byte(&mut self) -> Option<u8> {
+    pub(crate) fn byte(&mut self) -> Option<u8> {
         self.take(1).map(|b| b[0])
     }
 
-    pub(super) fn uint(&mut self) -> Option<u64> {
+    pub(crate) fn uint(&mut self) -> Option<u64> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -235,36 +241,42 @@ impl<'a> Reader<'a> {
         None
     }
 
-    pub(super) fn int(&mut self) -> Option<i64> {
+    pub(crate) fn int(&mut self) -> Option<i64> {
         let n = self.uint()?;
         Some(((n >> 1) as i64) ^ -((n & 1) as i64))
     }
 
-    pub(super) fn str(&mut self) -> Option<String> {
+    pub(crate) fn str(&mut self) -> Option<String> {
         let len = usize::try_from(self.uint()?).ok()?;
         let bytes = self.take(len)?;
         String::from_utf8(bytes.to_vec()).ok()
     }
 
-    pub(super) fn opt_str(&mut self) -> Option<Option<String>> {
+    /// What [`Writer::str_bytes`] wrote.
+    pub(crate) fn str_bytes(&mut self) -> Option<&'a [u8]> {
+        let len = usize::try_from(self.uint()?).ok()?;
+        self.take(len)
+    }
+
+    pub(crate) fn opt_str(&mut self) -> Option<Option<String>> {
         match self.byte()? {
             0 => Some(None),
             _ => self.str().map(Some),
         }
     }
 
-    pub(super) fn oid(&mut self) -> Option<ObjectId> {
+    pub(crate) fn oid(&mut self) -> Option<ObjectId> {
         ObjectId::try_from(self.take(20)?).ok()
     }
 
-    pub(super) fn opt_oid(&mut self) -> Option<Option<ObjectId>> {
+    pub(crate) fn opt_oid(&mut self) -> Option<Option<ObjectId>> {
         match self.byte()? {
             0 => Some(None),
             _ => self.oid().map(Some),
         }
     }
 
-    pub(super) fn record_id(&mut self) -> Option<RecordId> {
+    pub(crate) fn record_id(&mut self) -> Option<RecordId> {
         let bytes = self.take(32)?;
         RecordId::parse(&ContentHash::from_bytes(bytes.try_into().ok()?).to_hex())
     }

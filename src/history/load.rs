@@ -303,6 +303,31 @@ impl History {
     }
 }
 
+/// What `History::load(repo, options)` would be answered from, as bytes: the
+/// tips of the selected refs, the shallow boundary and, with `worktree`, the
+/// modification times of the record directories. Equal bytes mean an equal
+/// history, so a derived view of it (the catalog) may be reused. `None` when
+/// no such view applies: a revision range, `use_index` off, or record
+/// directories modified too recently to trust their times.
+pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<Vec<u8>>, HistoryError> {
+    if !options.use_index {
+        return Ok(None);
+    }
+    let (include, exclude) = resolve_revisions(repo, &options.revisions)?;
+    if !exclude.is_empty() {
+        return Ok(None);
+    }
+    let Some(key) = snapshot_key(repo, &options.revisions, &include) else {
+        return Ok(None);
+    };
+    if !options.worktree {
+        return Ok(Some(snapshot::encode_state(&key, None)));
+    }
+    let records_dir = Store::new(repo.root()).records_dir();
+    Ok(snapshot::worktree_state(&records_dir)
+        .map(|state| snapshot::encode_state(&key, Some(&state))))
+}
+
 /// The snapshot key of a HEAD or --all load.
 fn snapshot_key(repo: &Repo, revisions: &Revisions, include: &[ObjectId]) -> Option<snapshot::Key> {
     let selection = match revisions {

@@ -13,7 +13,7 @@
 //! `snapshot`, `revisions`, `walker`, `assemble`, `load` ([`History::load`]).
 
 mod assemble;
-mod codec;
+pub(crate) mod codec;
 mod commits;
 mod error;
 pub mod index;
@@ -21,7 +21,7 @@ mod load;
 mod model;
 mod revisions;
 mod snapshot;
-mod summary;
+pub(crate) mod summary;
 mod trace;
 mod walk;
 mod walker;
@@ -31,9 +31,11 @@ pub use commits::{
     merge_base, resolve_commit_id,
 };
 pub use error::{HistoryError, ReadWarning};
-pub use load::HistoryOptions;
+pub use load::{HistoryOptions, state_key};
 pub use model::{CommitInfo, Entry, Finding, FindingKind, History, Stats};
 pub use revisions::{Revisions, content_hash_at, resolve_commit};
+pub(crate) use snapshot::{read_commit_info, read_finding, write_commit_info, write_finding};
 pub use summary::{Summary, SummaryCell};
+pub(crate) use trace::mark as trace_mark;
 pub use trace::take as take_trace;
 pub(crate) use walk::commit_info;

@@ -251,6 +251,25 @@ impl History {
             .any(|f| f.kind == FindingKind::Unreadable)
     }
 
+    /// A history of some of the entries of a loaded one, in its order, with
+    /// all of its findings, warnings and stats: what a derived view (the
+    /// catalog) gives for a question about part of the graph. It has no
+    /// commit graph ([`History::descendants_of`] finds nothing).
+    pub fn partial(
+        entries: Vec<Entry>,
+        findings: Vec<Finding>,
+        warnings: Vec<String>,
+        stats: Stats,
+    ) -> History {
+        History {
+            entries,
+            findings,
+            warnings,
+            stats,
+            ..History::default()
+        }
+    }
+
     /// The entry of a record id.
     pub fn get(&self, id: &RecordId) -> Option<&Entry> {
         let index = self.by_id.get_or_init(|| IdIndex::of(&self.entries));

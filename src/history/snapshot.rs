@@ -134,11 +134,7 @@ pub fn save(
         .collect();
     w.uint(infos.len() as u64);
     for info in &infos {
-        w.str(&info.id);
-        w.str(&info.author.name);
-        w.str(&info.author.email);
-        w.int(info.date.unix_micros());
-        w.str(&info.message);
+        write_commit_info(&mut w, info);
     }
     // Summaries go in their own section; entries point into it.
     let mut summaries = Writer::default();
@@ -160,18 +156,7 @@ pub fn save(
     }
     w.uint(history.findings.len() as u64);
     for (finding, info) in history.findings.iter().zip(finding_infos) {
-        w.byte(finding.kind as u8);
-        w.str(&finding.path);
-        match &finding.record {
-            Some(id) => {
-                w.byte(1);
-                w.record_id(id);
-            }
-            None => w.byte(0),
-        }
-        w.uint(info as u64);
-        w.str(&finding.message);
-        w.opt_oid(finding.blob.as_ref());
+        write_finding(&mut w, finding, info);
     }
     let head = w.buf;
     let head_len = (head.len() as u64).to_le_bytes();
@@ -193,6 +178,88 @@ pub fn save(
         ],
         false,
     )
+}
+
+/// A commit as shown beside records and findings, in the codec.
+pub(crate) fn write_commit_info(w: &mut Writer, info: &CommitInfo) {
+    w.str(&info.id);
+    w.str(&info.author.name);
+    w.str(&info.author.email);
+    w.int(info.date.unix_micros());
+    w.str(&info.message);
+}
+
+/// Read what [`write_commit_info`] wrote.
+pub(crate) fn read_commit_info(r: &mut Reader<'_>) -> Option<CommitInfo> {
+    Some(CommitInfo {
+        id: r.str()?,
+        author: Agent {
+            name: r.str()?,
+            email: r.str()?,
+        },
+        date: Timestamp::from_unix_micros(r.int()?),
+        message: r.str()?,
+    })
+}
+
+/// A finding, its commit given as the position `info` in a table of
+/// commits the caller keeps.
+pub(crate) fn write_finding(w: &mut Writer, finding: &Finding, info: usize) {
+    w.byte(finding.kind as u8);
+    w.str(&finding.path);
+    match &finding.record {
+        Some(id) => {
+            w.byte(1);
+            w.record_id(id);
+        }
+        None => w.byte(0),
+    }
+    w.uint(info as u64);
+    w.str(&finding.message);
+    w.opt_oid(finding.blob.as_ref());
+}
+
+/// Read what [`write_finding`] wrote; `info` looks a commit up by position.
+pub(crate) fn read_finding(
+    r: &mut Reader<'_>,
+    info: impl Fn(usize) -> Option<Arc<CommitInfo>>,
+) -> Option<Finding> {
+    let kind = *FINDING_KINDS.get(usize::from(r.byte()?))?;
+    let path = r.str()?;
+    let record = match r.byte()? {
+        0 => None,
+        _ => Some(r.record_id()?),
+    };
+    let commit = info(usize::try_from(r.uint()?).ok()?)?;
+    let message = r.str()?;
+    let blob = r.opt_oid()?;
+    Some(Finding {
+        kind,
+        path,
+        record,
+        commit,
+        message,
+        blob,
+    })
+}
+
+/// The bytes that say what a derived view of history is valid for: the
+/// key and, when uncommitted records are included, the worktree state.
+pub(crate) fn encode_state(key: &Key, worktree: Option<&WorktreeState>) -> Vec<u8> {
+    let mut w = Writer::default();
+    write_key(&mut w, key);
+    match worktree {
+        Some(state) => {
+            w.byte(1);
+            w.uint(state.len() as u64);
+            for (name, time) in state {
+                w.str(name);
+                w.buf.extend(time.to_le_bytes());
+            }
+        }
+        None => w.byte(0),
+    }
+    w.buf
 }
 
 fn write_key(w: &mut Writer, key: &Key) {
@@ -284,15 +351,7 @@ pub fn load_if(
 
     let mut infos = Vec::new();
     for _ in 0..r.uint()? {
-        infos.push(Arc::new(CommitInfo {
-            id: r.str()?,
-            author: Agent {
-                name: r.str()?,
-                email: r.str()?,
-            },
-            date: Timestamp::from_unix_micros(r.int()?),
-            message: r.str()?,
-        }));
+        infos.push(Arc::new(read_commit_info(&mut r)?));
     }
 
     let mut history = History {
@@ -332,23 +391,8 @@ pub fn load_if(
         });
     }
     for _ in 0..r.uint()? {
-        let kind = *FINDING_KINDS.get(usize::from(r.byte()?))?;
-        let path = r.str()?;
-        let record = match r.byte()? {
-            0 => None,
-            _ => Some(r.record_id()?),
-        };
-        let commit = infos.get(usize::try_from(r.uint()?).ok()?)?.clone();
-        let message = r.str()?;
-        let blob = r.opt_oid()?;
-        history.findings.push(Finding {
-            kind,
-            path,
-            record,
-            commit,
-            message,
-            blob,
-        });
+        let finding = read_finding(&mut r, |i| infos.get(i).cloned())?;
+        history.findings.push(finding);
     }
     r.buf
         .is_empty()

@@ -212,7 +212,7 @@ impl Serialize for SummaryCell {
 
 /// The listing fields every entry carries decoded (kind, name, recorded,
 /// agent), in the order both the index and the snapshot write them.
-pub(super) fn write_listing(
+pub(crate) fn write_listing(
     w: &mut Writer,
     kind: &str,
     name: &str,
@@ -227,7 +227,7 @@ pub(super) fn write_listing(
 }
 
 /// Read what [`write_listing`] wrote.
-pub(super) fn read_listing(r: &mut Reader<'_>) -> Option<(String, String, Timestamp, Agent)> {
+pub(crate) fn read_listing(r: &mut Reader<'_>) -> Option<(String, String, Timestamp, Agent)> {
     let kind = r.str()?;
     let name = r.str()?;
     let recorded = Timestamp::from_unix_micros(r.int()?);
@@ -238,7 +238,7 @@ pub(super) fn read_listing(r: &mut Reader<'_>) -> Option<(String, String, Timest
     Some((kind, name, recorded, agent))
 }
 
-pub(super) fn write_summary(w: &mut Writer, s: &Summary) {
+pub(crate) fn write_summary(w: &mut Writer, s: &Summary) {
     write_listing(w, &s.kind, &s.name, s.recorded, &s.agent);
     w.byte(u8::from(s.failed));
     w.opt_str(s.code_commit.as_deref());
@@ -257,7 +257,7 @@ pub(super) fn write_summary(w: &mut Writer, s: &Summary) {
 }
 
 /// Decode one summary written by [`write_summary`] (the whole slice).
-pub(super) fn decode_summary(bytes: &[u8]) -> Option<Summary> {
+pub(crate) fn decode_summary(bytes: &[u8]) -> Option<Summary> {
     let mut r = Reader { buf: bytes };
     let summary = read_summary(&mut r)?;
     r.buf.is_empty().then_some(summary)
@@ -265,11 +265,11 @@ pub(super) fn decode_summary(bytes: &[u8]) -> Option<Summary> {
 
 /// Decode a summary without its `params` and `metrics` (left empty): what
 /// the graph needs, at a fraction of the allocations.
-pub(super) fn decode_summary_links(bytes: &[u8]) -> Option<Summary> {
+pub(crate) fn decode_summary_links(bytes: &[u8]) -> Option<Summary> {
     read_summary_parts(&mut Reader { buf: bytes }, false)
 }
 
-pub(super) fn read_summary(r: &mut Reader<'_>) -> Option<Summary> {
+pub(crate) fn read_summary(r: &mut Reader<'_>) -> Option<Summary> {
     read_summary_parts(r, true)
 }
 

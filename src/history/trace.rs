@@ -25,7 +25,7 @@ fn collector() -> Option<&'static Trace> {
 }
 
 /// Note that the phase `what` ended (nothing when tracing is off).
-pub(super) fn mark(what: &str) {
+pub(crate) fn mark(what: &str) {
     if let Some(trace) = collector() {
         let at = trace.start.elapsed().as_secs_f64() * 1e3;
         let mut marks = trace.marks.lock().unwrap_or_else(|e| e.into_inner());

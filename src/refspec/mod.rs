@@ -18,7 +18,9 @@ use crate::store::{Store, StoreError};
 
 mod nodes;
 
-pub use nodes::{CommitRange, NodeOptions, commit_range, recorded_versions, resolve_nodes};
+pub use nodes::{
+    CommitRange, NodeOptions, commit_range, path_ref_seeds, recorded_versions, resolve_nodes,
+};
 
 /// The shortest prefix accepted, like git's abbreviated ids.
 pub const MIN_PREFIX: usize = 4;

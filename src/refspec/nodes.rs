@@ -117,6 +117,26 @@ pub fn recorded_versions(
     recorded_at(repo, graph, cwd, text).ok()
 }
 
+/// What a path REF may name, for looking it up in an index before the
+/// graph exists: its repository-relative path (as given, and before a
+/// trailing `@REV`) and, when it can be read, its content hash now or at
+/// REV. [`resolve_nodes`] decides among these.
+pub fn path_ref_seeds(repo: &Repo, cwd: &Path, text: &str) -> (Vec<String>, Option<ContentHash>) {
+    let mut rels: Vec<String> = repo
+        .relative_path(cwd, Path::new(text))
+        .ok()
+        .into_iter()
+        .collect();
+    if let Some((path, _)) = text.rsplit_once('@')
+        && !path.is_empty()
+        && let Ok(rel) = repo.relative_path(cwd, Path::new(path))
+    {
+        rels.push(rel);
+    }
+    let hash = hash_path_ref(repo, cwd, text).ok().map(|(_, hash)| hash);
+    (rels, hash)
+}
+
 /// Resolve any REF to the graph nodes it names. `cwd` anchors relative paths.
 pub fn resolve_nodes(
     repo: &Repo,

@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "refspec",
         ],
     ),
+    ("catalog", &["catalog"]),
     (
         "features",
         &[

@@ -71,6 +71,7 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
         &args.reference,
         &args.history,
         args.start.node_options(),
+        (direction, args.depth),
     )?;
     let warnings = history.read_warnings();
     let registry = git_lineage::registry::Registry::from_history(&history);
@@ -150,16 +151,20 @@ pub fn open_graph(
     reference: &str,
     history_args: &HistoryArgs,
     options: NodeOptions,
+    walk: (Direction, Option<usize>),
 ) -> Result<OpenGraph, CommandError> {
     let repo = super::open_repo(cwd)?;
     let spec = git_lineage::refspec::parse(reference)?;
-    let history = super::load_history(ui, &repo, history_args.revisions())?;
-    let graph = Graph::build(&history.entries);
+    // Only what the walk from REF reaches is read, when a catalog has it.
+    let question = git_lineage::catalog::Question::for_ref(&repo, cwd, &spec, Some(walk));
+    let focused = super::load_focused(ui, &repo, history_args.revisions(), question.as_ref())?;
+    let graph = focused.graph();
+    let history = &focused.history;
     let starts =
-        git_lineage::refspec::resolve_nodes(&repo, &history, &graph, &spec, cwd, options.clone())?;
+        git_lineage::refspec::resolve_nodes(&repo, history, &graph, &spec, cwd, options.clone())?;
     let range = match &spec {
         git_lineage::refspec::RefSpec::Commit(rev) => {
-            git_lineage::refspec::commit_range(&repo, &history, rev, &options)?.map(|mut range| {
+            git_lineage::refspec::commit_range(&repo, history, rev, &options)?.map(|mut range| {
                 // Only the commits some record was made from start the walk.
                 range.commits.retain(|c| {
                     graph
@@ -193,11 +198,9 @@ pub fn open_graph(
         }
     }
     if let git_lineage::refspec::RefSpec::Name(text) = &spec
-        && let Some(note) = git_lineage::refspec::named_in_history(&history, text)
-            .ok()
-            .and_then(|choice| choice.note())
+        && let Some(note) = focused.named(text).ok().and_then(|choice| choice.note())
     {
         ui.note(note);
     }
-    Ok((repo, history, graph, starts, range))
+    Ok((repo, focused.history, graph, starts, range))
 }

@@ -31,6 +31,7 @@ pub fn cmd_impact(ui: &mut Ui, cwd: &Path, args: &ImpactArgs) -> Result<ExitCode
         &args.reference,
         &args.history,
         args.start.node_options(),
+        (git_lineage::graph::Direction::Down, None),
     )?;
     let mut impact = graph.impact(&starts);
     let registry = git_lineage::registry::Registry::from_history(&history);

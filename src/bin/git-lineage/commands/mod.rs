@@ -73,6 +73,32 @@ pub fn load_history(
     Ok(history)
 }
 
+/// The part of lineage history `question` needs (all of it for `None`, or
+/// without a current catalog), printing its warnings as [`load_history`]
+/// does.
+pub fn load_focused(
+    ui: &mut Ui,
+    repo: &Repo,
+    revisions: git_lineage::history::Revisions,
+    question: Option<&git_lineage::catalog::Question>,
+) -> Result<git_lineage::catalog::Focused, CommandError> {
+    let Some(question) = question else {
+        return Ok(git_lineage::catalog::Focused::from(load_history(
+            ui, repo, revisions,
+        )?));
+    };
+    let options = git_lineage::history::HistoryOptions {
+        revisions,
+        ..Default::default()
+    };
+    let focused = git_lineage::catalog::load(repo, &options, question)?;
+    for warning in &focused.history.warnings {
+        ui.note(format!("warning: {warning}"));
+    }
+    print_read_warnings(ui, &focused.history.read_warnings());
+    Ok(focused)
+}
+
 /// `warning: cannot read PATH in commit C: REASON` on stderr for each
 /// record file history could not read (hidden by `--quiet`; JSON output
 /// carries them in `warnings` regardless).

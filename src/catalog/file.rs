@@ -1,0 +1,301 @@
+//! The catalog's container: numbered sections of bytes after a small
+//! header, checksummed in blocks of [`BLOCK`] bytes so that a reader
+//! verifies only the blocks it reads. A question about one record reads a
+//! few dozen blocks, whatever the size of history.
+//!
+//! Layout: `MAGIC`, the header's length (u64 LE), the header's BLAKE3
+//! (32 bytes), the header (state key, meta, section table, block sums),
+//! then the body. Offsets in the section table are relative to the body.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::rc::Rc;
+
+use crate::hash::Checksum;
+use crate::history::codec::{Reader, Writer};
+
+const MAGIC: &[u8] = b"git-lineage catalog v1\n";
+/// Bytes per checksummed block of the body.
+pub(super) const BLOCK: usize = 16 * 1024;
+/// Bytes of a block's checksum kept (a truncated BLAKE3: it guards
+/// against damage, not against an adversary who can write `.git/`).
+const SUM: usize = 16;
+
+/// Sections being written, in order.
+#[derive(Default)]
+pub(super) struct FileWriter {
+    body: Vec<u8>,
+    sections: Vec<(u64, u64)>,
+}
+
+impl FileWriter {
+    /// Append a section; sections are numbered from 0 in the order added.
+    pub(super) fn section(&mut self, bytes: &[u8]) {
+        while !self.body.len().is_multiple_of(8) {
+            self.body.push(0);
+        }
+        self.sections
+            .push((self.body.len() as u64, bytes.len() as u64));
+        self.body.extend_from_slice(bytes);
+    }
+
+    /// Write the file atomically: `state` says what it is valid for, `meta`
+    /// is read whole on every open (keep it small).
+    pub(super) fn save(self, path: &Path, state: &[u8], meta: &[u8]) -> std::io::Result<()> {
+        let mut w = Writer::default();
+        w.str_bytes(state);
+        w.str_bytes(meta);
+        w.uint(self.body.len() as u64);
+        w.uint(self.sections.len() as u64);
+        for (offset, len) in &self.sections {
+            w.uint(*offset);
+            w.uint(*len);
+        }
+        for block in self.body.chunks(BLOCK) {
+            w.buf
+                .extend_from_slice(&Checksum::new().update(block).finalize().as_bytes()[..SUM]);
+        }
+        let header = w.buf;
+        let header_len = (header.len() as u64).to_le_bytes();
+        let sum = *Checksum::new()
+            .update(&header_len)
+            .update(&header)
+            .finalize()
+            .as_bytes();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::cache::write_parts_atomically(
+            path,
+            &[MAGIC, &header_len, &sum, &header, &self.body],
+            false,
+        )
+    }
+}
+
+/// An open catalog file: its header, and the body's blocks read and
+/// verified on demand. Any damage makes a read return `None`.
+pub(super) struct FileReader {
+    file: RefCell<File>,
+    body_at: u64,
+    body_len: u64,
+    sections: Vec<(u64, u64)>,
+    sums: Vec<[u8; SUM]>,
+    blocks: RefCell<HashMap<u64, Rc<Vec<u8>>>>,
+    /// The header's meta bytes.
+    pub(super) meta: Vec<u8>,
+}
+
+impl FileReader {
+    /// Open `path` if it was written for `state`; `None` when it is missing,
+    /// damaged, of another version or for another state.
+    pub(super) fn open(path: &Path, state: &[u8]) -> Option<FileReader> {
+        let mut file = File::open(path).ok()?;
+        let mut start = vec![0u8; MAGIC.len() + 8 + 32];
+        file.read_exact(&mut start).ok()?;
+        let rest = start.strip_prefix(MAGIC)?;
+        let header_len_bytes: [u8; 8] = rest.get(..8)?.try_into().ok()?;
+        let header_len = usize::try_from(u64::from_le_bytes(header_len_bytes)).ok()?;
+        let sum = rest.get(8..40)?;
+        // A header is small (1/1000 of the body); refuse absurd lengths
+        // before allocating.
+        let file_len = file.metadata().ok()?.len();
+        if header_len as u64 > file_len {
+            return None;
+        }
+        let mut header = vec![0u8; header_len];
+        file.read_exact(&mut header).ok()?;
+        let expected = *Checksum::new()
+            .update(&header_len_bytes)
+            .update(&header)
+            .finalize()
+            .as_bytes();
+        if expected != sum {
+            return None;
+        }
+        let mut r = Reader { buf: &header };
+        if r.str_bytes()? != state {
+            return None;
+        }
+        let meta = r.str_bytes()?.to_vec();
+        let body_len = r.uint()?;
+        let body_at = (start.len() + header_len) as u64;
+        if body_at.checked_add(body_len)? != file_len {
+            return None;
+        }
+        let count = usize::try_from(r.uint()?).ok()?;
+        let mut sections = Vec::with_capacity(count.min(64));
+        for _ in 0..count {
+            let (offset, len) = (r.uint()?, r.uint()?);
+            if offset.checked_add(len)? > body_len {
+                return None;
+            }
+            sections.push((offset, len));
+        }
+        let blocks = body_len.div_ceil(BLOCK as u64);
+        let mut sums = Vec::with_capacity(usize::try_from(blocks).ok()?);
+        for _ in 0..blocks {
+            sums.push(r.take(SUM)?.try_into().ok()?);
+        }
+        if !r.buf.is_empty() {
+            return None;
+        }
+        Some(FileReader {
+            file: RefCell::new(file),
+            body_at,
+            body_len,
+            sections,
+            sums,
+            blocks: RefCell::new(HashMap::new()),
+            meta,
+        })
+    }
+
+    /// Block `i` of the body, read and verified once.
+    fn block(&self, i: u64) -> Option<Rc<Vec<u8>>> {
+        if let Some(block) = self.blocks.borrow().get(&i) {
+            return Some(block.clone());
+        }
+        let start = i.checked_mul(BLOCK as u64)?;
+        let len = usize::try_from(self.body_len.checked_sub(start)?.min(BLOCK as u64)).ok()?;
+        let mut bytes = vec![0u8; len];
+        {
+            let mut file = self.file.borrow_mut();
+            file.seek(SeekFrom::Start(self.body_at + start)).ok()?;
+            file.read_exact(&mut bytes).ok()?;
+        }
+        let sum = Checksum::new().update(&bytes).finalize();
+        if sum.as_bytes()[..SUM] != self.sums.get(usize::try_from(i).ok()?)?[..] {
+            return None;
+        }
+        let block = Rc::new(bytes);
+        self.blocks.borrow_mut().insert(i, block.clone());
+        Some(block)
+    }
+
+    /// `len` bytes at `offset` of the body.
+    fn read(&self, offset: u64, len: usize) -> Option<Vec<u8>> {
+        let end = offset.checked_add(len as u64)?;
+        if end > self.body_len {
+            return None;
+        }
+        let mut out = Vec::with_capacity(len);
+        let mut at = offset;
+        while at < end {
+            let i = at / BLOCK as u64;
+            let block = self.block(i)?;
+            let from = usize::try_from(at - i * BLOCK as u64).ok()?;
+            let to = usize::try_from((end - i * BLOCK as u64).min(block.len() as u64)).ok()?;
+            out.extend_from_slice(block.get(from..to)?);
+            at = i * BLOCK as u64 + to as u64;
+        }
+        Some(out)
+    }
+
+    /// The length in bytes of section `s`.
+    pub(super) fn section_len(&self, s: usize) -> Option<u64> {
+        self.sections.get(s).map(|(_, len)| *len)
+    }
+
+    /// `len` bytes at `offset` within section `s`.
+    pub(super) fn bytes(&self, s: usize, offset: u64, len: usize) -> Option<Vec<u8>> {
+        let (start, section_len) = *self.sections.get(s)?;
+        if offset.checked_add(len as u64)? > section_len {
+            return None;
+        }
+        self.read(start + offset, len)
+    }
+
+    /// Element `i` of section `s` read as little-endian `u32`s.
+    pub(super) fn u32_at(&self, s: usize, i: u64) -> Option<u32> {
+        let bytes = self.bytes(s, i.checked_mul(4)?, 4)?;
+        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    }
+
+    /// Element `i` of section `s` read as little-endian `u64`s.
+    pub(super) fn u64_at(&self, s: usize, i: u64) -> Option<u64> {
+        let bytes = self.bytes(s, i.checked_mul(8)?, 8)?;
+        Some(u64::from_le_bytes(bytes.try_into().ok()?))
+    }
+
+    /// Elements `from..to` of section `s` as `u32`s.
+    pub(super) fn u32s(&self, s: usize, from: u64, to: u64) -> Option<Vec<u32>> {
+        let len = usize::try_from(to.checked_sub(from)?.checked_mul(4)?).ok()?;
+        let bytes = self.bytes(s, from.checked_mul(4)?, len)?;
+        Some(
+            bytes
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(dir: &Path, sections: &[Vec<u8>]) -> std::path::PathBuf {
+        let path = dir.join("catalog");
+        let mut w = FileWriter::default();
+        for s in sections {
+            w.section(s);
+        }
+        w.save(&path, b"state", b"meta").unwrap();
+        path
+    }
+
+    #[test]
+    fn sections_read_back_across_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..(3 * BLOCK + 100)).map(|i| (i % 251) as u8).collect();
+        let words: Vec<u8> = (0u32..1000).flat_map(|n| n.to_le_bytes()).collect();
+        let path = written(dir.path(), &[vec![1, 2, 3], big.clone(), words]);
+        let file = FileReader::open(&path, b"state").unwrap();
+        assert_eq!(file.meta, b"meta");
+        assert_eq!(file.bytes(0, 0, 3).unwrap(), vec![1, 2, 3]);
+        assert_eq!(file.bytes(1, 0, big.len()).unwrap(), big);
+        let across = BLOCK as u64 - 10;
+        assert_eq!(
+            file.bytes(1, across, 20).unwrap(),
+            big[across as usize..across as usize + 20]
+        );
+        assert_eq!(file.u32_at(2, 999), Some(999));
+        assert_eq!(file.u32s(2, 10, 13).unwrap(), vec![10, 11, 12]);
+        assert_eq!(file.u32_at(2, 1000), None, "past the section's end");
+        assert_eq!(file.bytes(0, 2, 2), None);
+        assert!(FileReader::open(&path, b"other state").is_none());
+    }
+
+    #[test]
+    fn a_damaged_block_fails_only_reads_of_that_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..(2 * BLOCK)).map(|i| (i % 7) as u8).collect();
+        let path = written(dir.path(), &[big]);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        let file = FileReader::open(&path, b"state").unwrap();
+        assert!(file.bytes(0, 0, 10).is_some(), "the first block is intact");
+        assert!(file.bytes(0, BLOCK as u64, 10).is_none());
+    }
+
+    #[test]
+    fn a_damaged_or_truncated_header_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = written(dir.path(), &[vec![9; 100]]);
+        let bytes = std::fs::read(&path).unwrap();
+        let mut flipped = bytes.clone();
+        flipped[MAGIC.len() + 8 + 32 + 2] ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        assert!(FileReader::open(&path, b"state").is_none());
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(FileReader::open(&path, b"state").is_none());
+        std::fs::write(&path, &bytes[..10]).unwrap();
+        assert!(FileReader::open(&path, b"state").is_none());
+    }
+}

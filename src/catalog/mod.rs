@@ -1,0 +1,755 @@
+//! The catalog: a persisted index of one history (HEAD's, or every ref's)
+//! at `.git/lineage/catalog-v1.bin` — records by id, name and kind, graph
+//! nodes by key, path and URI, and the graph's adjacency — so a question
+//! about one thing reads what its answer needs, not all of history.
+//!
+//! [`load`] answers a [`Question`] with the part of history it needs: the
+//! records its REFs name, those its walk reaches, every registry event, all
+//! findings. Every command then runs its usual code on that part and gives
+//! byte-for-byte the answer a full load gives. Without a current catalog it
+//! loads everything and writes one; the file is derived, checksummed in
+//! blocks, and deleting it only costs time.
+
+mod build;
+mod file;
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::graph::{ArtifactKey, ArtifactNode, Direction, Graph, NodeKey};
+use crate::hash::ContentHash;
+use crate::history::codec::Reader;
+use crate::history::summary::{decode_summary, read_listing};
+use crate::history::{
+    CommitInfo, Entry, FindingKind, History, HistoryError, HistoryOptions, Stats, Summary,
+    SummaryCell,
+};
+use crate::record::RecordId;
+use crate::refspec::{NameChoice, RefSpec};
+use crate::repo::Repo;
+use crate::store::Store;
+
+use file::FileReader;
+
+/// The file name under `.git/lineage/`.
+pub const FILE_NAME: &str = "catalog-v1.bin";
+
+/// Section numbers, in the order [`build`] writes them.
+mod section {
+    /// Per record (history order), a [`super::build::ROW`]-byte row.
+    pub const RECORDS: usize = 0;
+    /// Encoded summaries.
+    pub const DATA: usize = 1;
+    /// Offsets of commit infos in [`INFOS`], one more than there are.
+    pub const INFO_AT: usize = 2;
+    pub const INFOS: usize = 3;
+    /// Record positions sorted by id.
+    pub const ID_ORDER: usize = 4;
+    /// Per distinct name, sorted by name: string, pick, of, events, start, len.
+    pub const NAMES: usize = 5;
+    /// Record positions grouped by name (ranges of [`NAMES`]).
+    pub const NAME_ORDER: usize = 6;
+    /// Per distinct kind, sorted: string, start, len.
+    pub const KINDS: usize = 7;
+    /// Record positions grouped by kind.
+    pub const KIND_ORDER: usize = 8;
+    /// Per node: a record position with the top bit set, or the offset of
+    /// its encoding in [`NODE_DATA`].
+    pub const NODE_AT: usize = 9;
+    pub const NODE_DATA: usize = 10;
+    /// Adjacency: `DOWN[DOWN_START[n]..DOWN_START[n + 1]]`.
+    pub const DOWN_START: usize = 11;
+    pub const DOWN: usize = 12;
+    pub const UP_START: usize = 13;
+    pub const UP: usize = 14;
+    /// Non-record nodes sorted by key.
+    pub const KEY_ORDER: usize = 15;
+    /// (path string, node) sorted by path, then as `Graph::artifacts_at_path`.
+    pub const PATHS: usize = 16;
+    /// (URI string, node) sorted by URI, then as `Graph::artifacts_with_uri`.
+    pub const URIS: usize = 17;
+    /// Offsets of strings in [`STRS`], one more than there are.
+    pub const STR_AT: usize = 18;
+    pub const STRS: usize = 19;
+    /// Graph node of each record position.
+    pub const RECORD_NODE: usize = 20;
+}
+
+const RECORD_NODE_BIT: u64 = 1 << 63;
+
+/// What a question needs from history.
+#[derive(Debug, Clone, Default)]
+pub struct Question {
+    /// What its REFs name.
+    pub seeds: Vec<Seed>,
+    /// The walk from the seeds it makes, if any: a direction and at most
+    /// how many hops.
+    pub walk: Option<(Direction, Option<usize>)>,
+    /// Whether it reads the model registry (every `registry-*` record).
+    pub registry: bool,
+}
+
+/// Something a REF names, as the catalog looks it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seed {
+    /// A record by id.
+    Id(RecordId),
+    /// Every record whose id starts with these hex digits.
+    Prefix(String),
+    /// What `name:TEXT` picks.
+    Name(String),
+    /// A graph node (an artifact or a commit) by key.
+    Node(NodeKey),
+    /// Every artifact recorded at this repository-relative path.
+    Path(String),
+    /// Every artifact recorded at this URI, at any version.
+    Uri(String),
+}
+
+impl Question {
+    /// The question a REF asks, walking `walk` from it; `None` for REFs the
+    /// catalog does not answer (commits and commit ranges, `model:`), which
+    /// need all of history. `cwd` anchors relative paths.
+    pub fn for_ref(
+        repo: &Repo,
+        cwd: &Path,
+        spec: &RefSpec,
+        walk: Option<(Direction, Option<usize>)>,
+    ) -> Option<Question> {
+        let seeds = match spec {
+            RefSpec::Id(id) => vec![Seed::Id(id.clone())],
+            RefSpec::Prefix(prefix) => vec![Seed::Prefix(prefix.clone())],
+            RefSpec::Name(text) => vec![Seed::Name(text.clone())],
+            RefSpec::Hash(hash) => vec![Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(*hash)))],
+            RefSpec::Uri { uri, .. } if uri.starts_with("file://") => return None,
+            RefSpec::Uri { uri, .. } => vec![Seed::Uri(uri.clone())],
+            RefSpec::Path(text) => {
+                let (rels, hash) = crate::refspec::path_ref_seeds(repo, cwd, text);
+                let mut seeds: Vec<Seed> = rels.into_iter().map(Seed::Path).collect();
+                seeds.extend(hash.map(|h| Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(h)))));
+                seeds
+            }
+            RefSpec::Commit(_) | RefSpec::Model { .. } => return None,
+        };
+        Some(Question {
+            seeds,
+            walk,
+            registry: true,
+        })
+    }
+}
+
+/// The history a question needs, and what the catalog knows about the
+/// artifacts in it.
+#[derive(Debug)]
+pub struct Focused {
+    /// The records the question needs (all of them when no catalog was
+    /// used), in history order, with every finding and warning.
+    pub history: History,
+    /// What the whole history says about the artifacts the walk reaches.
+    artifacts: Vec<ArtifactNode>,
+    /// What `name:` seeds picked, by their text.
+    names: HashMap<String, NameChoice>,
+    /// True when `history` is the whole history.
+    pub whole: bool,
+}
+
+impl From<History> for Focused {
+    /// A whole history, as a question that needs all of it gets.
+    fn from(history: History) -> Focused {
+        Focused::whole(history)
+    }
+}
+
+impl Focused {
+    fn whole(history: History) -> Focused {
+        Focused {
+            history,
+            artifacts: Vec::new(),
+            names: HashMap::new(),
+            whole: true,
+        }
+    }
+
+    /// The lineage graph of the records: for a part of history, with each
+    /// artifact the walk reaches described as the whole history does.
+    pub fn graph(&self) -> Graph {
+        let mut graph = Graph::build(&self.history.entries);
+        for node in &self.artifacts {
+            graph.complete_artifact(node.clone());
+        }
+        graph
+    }
+
+    /// What `name:TEXT` means, as over the whole history (with how many
+    /// records it could mean, for the note).
+    pub fn named(&self, text: &str) -> Result<NameChoice, crate::refspec::RefError> {
+        match self.names.get(text) {
+            Some(choice) => Ok(choice.clone()),
+            None => crate::refspec::named_in_history(&self.history, text),
+        }
+    }
+}
+
+/// The history `question` needs, from the catalog when a current one
+/// exists; otherwise the whole history, loaded as [`History::load`] does,
+/// and a catalog written for the next question.
+pub fn load(
+    repo: &Repo,
+    options: &HistoryOptions,
+    question: &Question,
+) -> Result<Focused, HistoryError> {
+    let Some(state) = crate::history::state_key(repo, options)? else {
+        return Ok(Focused::whole(History::load(repo, options)?));
+    };
+    let path = path_in(&repo.cache_dir());
+    if let Some(catalog) = Catalog::open(&path, &state) {
+        crate::history::trace_mark("catalog opened");
+        if let Some(focused) = catalog.focus(question) {
+            crate::history::trace_mark("catalog read");
+            return Ok(focused);
+        }
+    }
+    let history = History::load(repo, options)?;
+    // A history missing an object is not kept (a fetch may complete it),
+    // like the snapshot; a failed save only costs speed next time.
+    if !history
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::Unreadable)
+    {
+        let _ = build::save(&path, &state, &history);
+        crate::history::trace_mark("catalog saved");
+    }
+    Ok(Focused::whole(history))
+}
+
+/// Where the catalog of a repository lives.
+pub fn path_in(cache_dir: &Path) -> std::path::PathBuf {
+    cache_dir.join(FILE_NAME)
+}
+
+/// An open catalog. Every read is bounds-checked and checksummed; `None`
+/// from any of them means damage, and the caller loads history instead.
+struct Catalog {
+    file: FileReader,
+    records: u64,
+    nodes: u64,
+    strings: u64,
+    meta: Meta,
+}
+
+/// The catalog's header data: small, read whole on open.
+struct Meta {
+    commits: usize,
+    warnings: Vec<String>,
+    findings: Vec<(Vec<u8>, usize)>,
+}
+
+impl Catalog {
+    fn open(path: &Path, state: &[u8]) -> Option<Catalog> {
+        let file = FileReader::open(path, state)?;
+        let mut r = Reader { buf: &file.meta };
+        let records = r.uint()?;
+        let nodes = r.uint()?;
+        let strings = r.uint()?;
+        let commits = usize::try_from(r.uint()?).ok()?;
+        let warnings = (0..r.uint()?)
+            .map(|_| r.str())
+            .collect::<Option<Vec<_>>>()?;
+        let mut findings = Vec::new();
+        for _ in 0..r.uint()? {
+            let bytes = r.str_bytes()?.to_vec();
+            let info = usize::try_from(r.uint()?).ok()?;
+            findings.push((bytes, info));
+        }
+        if !r.buf.is_empty()
+            || file.section_len(section::RECORDS)? != records * build::ROW as u64
+            || file.section_len(section::NODE_AT)? != nodes * 8
+            || file.section_len(section::STR_AT)? != (strings + 1) * 8
+        {
+            return None;
+        }
+        Some(Catalog {
+            file,
+            records,
+            nodes,
+            strings,
+            meta: Meta {
+                commits,
+                warnings,
+                findings,
+            },
+        })
+    }
+
+    /// The part of history `question` needs; `None` on damage.
+    fn focus(&self, question: &Question) -> Option<Focused> {
+        let mut records: BTreeSet<u32> = BTreeSet::new();
+        let mut starts: Vec<u32> = Vec::new();
+        let mut names = HashMap::new();
+        for seed in &question.seeds {
+            match seed {
+                Seed::Id(id) => {
+                    if let Some(record) = self.find_id(id)? {
+                        records.insert(record);
+                        starts.push(self.record_node(record)?);
+                    }
+                }
+                Seed::Prefix(prefix) => {
+                    for record in self.with_prefix(prefix)? {
+                        records.insert(record);
+                        starts.push(self.record_node(record)?);
+                    }
+                }
+                Seed::Name(text) => {
+                    if let Some((choice, record)) = self.named(text)? {
+                        records.insert(record);
+                        starts.push(self.record_node(record)?);
+                        names.insert(text.clone(), choice);
+                    }
+                }
+                Seed::Node(key) => {
+                    if let Some(node) = self.find_key(key)? {
+                        starts.push(node);
+                    }
+                }
+                Seed::Path(path) => starts.extend(self.lookup(section::PATHS, path)?),
+                Seed::Uri(uri) => starts.extend(self.lookup(section::URIS, uri)?),
+            }
+        }
+        // Every record that lists a start node: lookups by path and URI in
+        // the graph built from the part see what the whole graph does.
+        for &node in &starts {
+            for next in self
+                .neighbours(node, section::UP_START, section::UP)?
+                .into_iter()
+                .chain(self.neighbours(node, section::DOWN_START, section::DOWN)?)
+            {
+                if let Some(record) = self.node_record(next)? {
+                    records.insert(record);
+                }
+            }
+        }
+        let mut reached: BTreeSet<u32> = starts.iter().copied().collect();
+        if let Some((direction, depth)) = question.walk {
+            let ways: &[(usize, usize)] = match direction {
+                Direction::Up => &[(section::UP_START, section::UP)],
+                Direction::Down => &[(section::DOWN_START, section::DOWN)],
+                Direction::Both => &[
+                    (section::UP_START, section::UP),
+                    (section::DOWN_START, section::DOWN),
+                ],
+            };
+            for &(start_section, edge_section) in ways {
+                reached.extend(self.reach(&starts, start_section, edge_section, depth)?);
+            }
+        }
+        let mut artifacts = Vec::new();
+        for &node in &reached {
+            match self.node_record(node)? {
+                Some(record) => {
+                    records.insert(record);
+                }
+                None => {
+                    if let NodeData::Artifact(artifact) = self.node_data(node)? {
+                        artifacts.push(artifact);
+                    }
+                }
+            }
+        }
+        if question.registry {
+            records.extend(self.registry_events()?);
+        }
+        let history = self.history_of(&records)?;
+        Some(Focused {
+            history,
+            artifacts,
+            names,
+            whole: false,
+        })
+    }
+
+    /// Breadth-first from `starts` along one direction's edges, at most
+    /// `depth` hops, as `Graph::traverse` walks.
+    fn reach(
+        &self,
+        starts: &[u32],
+        start_section: usize,
+        edge_section: usize,
+        depth: Option<usize>,
+    ) -> Option<BTreeSet<u32>> {
+        let mut distance: HashMap<u32, usize> = HashMap::new();
+        let mut queue = VecDeque::new();
+        for &start in starts {
+            if distance.insert(start, 0).is_none() {
+                queue.push_back(start);
+            }
+        }
+        while let Some(node) = queue.pop_front() {
+            let d = distance[&node];
+            if depth.is_some_and(|max| d >= max) {
+                continue;
+            }
+            for next in self.neighbours(node, start_section, edge_section)? {
+                if let std::collections::hash_map::Entry::Vacant(slot) = distance.entry(next) {
+                    slot.insert(d + 1);
+                    queue.push_back(next);
+                }
+            }
+        }
+        Some(distance.into_keys().collect())
+    }
+
+    fn neighbours(&self, node: u32, start_section: usize, edge_section: usize) -> Option<Vec<u32>> {
+        if u64::from(node) >= self.nodes {
+            return None;
+        }
+        let from = self.file.u32_at(start_section, u64::from(node))?;
+        let to = self.file.u32_at(start_section, u64::from(node) + 1)?;
+        let next = self
+            .file
+            .u32s(edge_section, u64::from(from), u64::from(to))?;
+        next.iter()
+            .all(|&n| u64::from(n) < self.nodes)
+            .then_some(next)
+    }
+
+    /// The record position of a node, if it is a record's.
+    fn node_record(&self, node: u32) -> Option<Option<u32>> {
+        let at = self.file.u64_at(section::NODE_AT, u64::from(node))?;
+        if at & RECORD_NODE_BIT == 0 {
+            return Some(None);
+        }
+        let record = u32::try_from(at & !RECORD_NODE_BIT).ok()?;
+        (u64::from(record) < self.records).then_some(Some(record))
+    }
+
+    fn record_node(&self, record: u32) -> Option<u32> {
+        let node = self.file.u32_at(section::RECORD_NODE, u64::from(record))?;
+        (u64::from(node) < self.nodes).then_some(node)
+    }
+
+    /// A non-record node's key and data.
+    fn node_data(&self, node: u32) -> Option<NodeData> {
+        let at = self.file.u64_at(section::NODE_AT, u64::from(node))?;
+        if at & RECORD_NODE_BIT != 0 {
+            return None;
+        }
+        // Each node's bytes are prefixed by their length (u32 LE).
+        let len = self.file.bytes(section::NODE_DATA, at, 4)?;
+        let len = u32::from_le_bytes(len.try_into().ok()?);
+        let bytes = self
+            .file
+            .bytes(section::NODE_DATA, at + 4, usize::try_from(len).ok()?)?;
+        let mut r = Reader { buf: &bytes };
+        let data = build::read_node(&mut r)?;
+        r.buf.is_empty().then_some(data)
+    }
+
+    fn string(&self, i: u32) -> Option<String> {
+        if u64::from(i) >= self.strings {
+            return None;
+        }
+        let from = self.file.u64_at(section::STR_AT, u64::from(i))?;
+        let to = self.file.u64_at(section::STR_AT, u64::from(i) + 1)?;
+        let bytes = self.file.bytes(
+            section::STRS,
+            from,
+            usize::try_from(to.checked_sub(from)?).ok()?,
+        )?;
+        String::from_utf8(bytes).ok()
+    }
+
+    /// The id of the record at `record`.
+    fn id_at(&self, record: u32) -> Option<[u8; 32]> {
+        self.file
+            .bytes(section::RECORDS, u64::from(record) * build::ROW as u64, 32)?
+            .try_into()
+            .ok()
+    }
+
+    /// First position in a sorted section of `width`-u32 rows where
+    /// `below(row)` stops holding.
+    fn lower_bound(
+        &self,
+        s: usize,
+        width: u64,
+        mut below: impl FnMut(u64) -> Option<bool>,
+    ) -> Option<u64> {
+        let rows = self.file.section_len(s)? / (4 * width);
+        let (mut lo, mut hi) = (0u64, rows);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if below(mid)? {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(lo)
+    }
+
+    fn find_id(&self, id: &RecordId) -> Option<Option<u32>> {
+        let wanted = *ContentHash::from_hex(id.as_str())?.as_bytes();
+        let at = self.lower_bound(section::ID_ORDER, 1, |i| {
+            let record = self.file.u32_at(section::ID_ORDER, i)?;
+            Some(self.id_at(record)? < wanted)
+        })?;
+        let Some(record) = self
+            .file
+            .u32_at(section::ID_ORDER, at)
+            .filter(|_| at < self.records)
+        else {
+            return Some(None);
+        };
+        Some((self.id_at(record)? == wanted).then_some(record))
+    }
+
+    fn with_prefix(&self, prefix: &str) -> Option<Vec<u32>> {
+        let hex = |record: u32| -> Option<String> {
+            Some(ContentHash::from_bytes(self.id_at(record)?).to_hex())
+        };
+        let mut at = self.lower_bound(section::ID_ORDER, 1, |i| {
+            let record = self.file.u32_at(section::ID_ORDER, i)?;
+            Some(hex(record)?.as_str() < prefix)
+        })?;
+        let mut found = Vec::new();
+        while at < self.records {
+            let record = self.file.u32_at(section::ID_ORDER, at)?;
+            if !hex(record)?.starts_with(prefix) {
+                break;
+            }
+            found.push(record);
+            at += 1;
+        }
+        Some(found)
+    }
+
+    /// The `NAMES` row of `name`: (pick, of, events, start, len).
+    fn name_row(&self, name: &str) -> Option<Option<[u32; 5]>> {
+        let at = self.lower_bound(section::NAMES, 6, |i| {
+            Some(
+                self.string(self.file.u32_at(section::NAMES, i * 6)?)?
+                    .as_str()
+                    < name,
+            )
+        })?;
+        let rows = self.file.section_len(section::NAMES)? / 24;
+        if at >= rows || self.string(self.file.u32_at(section::NAMES, at * 6)?)? != name {
+            return Some(None);
+        }
+        let row = self.file.u32s(section::NAMES, at * 6 + 1, at * 6 + 6)?;
+        Some(Some(row.try_into().ok()?))
+    }
+
+    /// What `name:TEXT` picks over the whole history, and its record.
+    fn named(&self, text: &str) -> Option<Option<(NameChoice, u32)>> {
+        if let Some([pick, of, events, _, _]) = self.name_row(text)? {
+            let id = RecordId::parse(&ContentHash::from_bytes(self.id_at(pick)?).to_hex())?;
+            let choice = NameChoice {
+                id,
+                name: text.to_string(),
+                kind: None,
+                of: usize::try_from(of).ok()?,
+                registry_events: usize::try_from(events).ok()?,
+            };
+            return Some(Some((choice, pick)));
+        }
+        // `KIND/NAME`: pick among the records of NAME, as over history.
+        let Some((_, name)) = text.split_once('/') else {
+            return Some(None);
+        };
+        let Some([_, _, _, start, len]) = self.name_row(name)? else {
+            return Some(None);
+        };
+        let positions = self.file.u32s(
+            section::NAME_ORDER,
+            u64::from(start),
+            u64::from(start) + u64::from(len),
+        )?;
+        let mut listed = Vec::with_capacity(positions.len());
+        for &record in &positions {
+            let (kind, name, recorded, _) = self.listing(record)?;
+            let id = RecordId::parse(&ContentHash::from_bytes(self.id_at(record)?).to_hex())?;
+            listed.push((kind, name, recorded, id, record));
+        }
+        let choice = crate::refspec::pick_named(
+            text,
+            listed
+                .iter()
+                .map(|(k, n, t, id, _)| (k.as_str(), n.as_str(), *t, id)),
+        )
+        .ok();
+        Some(choice.and_then(|choice| {
+            let record = listed.iter().find(|l| l.3 == choice.id)?.4;
+            Some((choice, record))
+        }))
+    }
+
+    fn record_row(&self, record: u32) -> Option<Vec<u8>> {
+        self.file.bytes(
+            section::RECORDS,
+            u64::from(record) * build::ROW as u64,
+            build::ROW,
+        )
+    }
+
+    fn record_data(&self, row: &[u8]) -> Option<Vec<u8>> {
+        let offset = u64::from_le_bytes(row.get(32..40)?.try_into().ok()?);
+        let len = u32::from_le_bytes(row.get(40..44)?.try_into().ok()?);
+        self.file
+            .bytes(section::DATA, offset, usize::try_from(len).ok()?)
+    }
+
+    fn listing(
+        &self,
+        record: u32,
+    ) -> Option<(String, String, crate::time::Timestamp, crate::record::Agent)> {
+        let data = self.record_data(&self.record_row(record)?)?;
+        read_listing(&mut Reader { buf: &data })
+    }
+
+    fn registry_events(&self) -> Option<Vec<u32>> {
+        let prefix = "registry-";
+        let mut at = self.lower_bound(section::KINDS, 3, |i| {
+            Some(
+                self.string(self.file.u32_at(section::KINDS, i * 3)?)?
+                    .as_str()
+                    < prefix,
+            )
+        })?;
+        let rows = self.file.section_len(section::KINDS)? / 12;
+        let mut found = Vec::new();
+        while at < rows {
+            let row = self.file.u32s(section::KINDS, at * 3, at * 3 + 3)?;
+            if !crate::refspec::is_registry_event(&self.string(row[0])?) {
+                break;
+            }
+            found.extend(self.file.u32s(
+                section::KIND_ORDER,
+                u64::from(row[1]),
+                u64::from(row[1]) + u64::from(row[2]),
+            )?);
+            at += 1;
+        }
+        Some(found)
+    }
+
+    fn find_key(&self, key: &NodeKey) -> Option<Option<u32>> {
+        let count = self.file.section_len(section::KEY_ORDER)? / 4;
+        let at = self.lower_bound(section::KEY_ORDER, 1, |i| {
+            let node = self.file.u32_at(section::KEY_ORDER, i)?;
+            Some(&self.node_data(node)?.key() < key)
+        })?;
+        if at >= count {
+            return Some(None);
+        }
+        let node = self.file.u32_at(section::KEY_ORDER, at)?;
+        Some((&self.node_data(node)?.key() == key).then_some(node))
+    }
+
+    /// The nodes of a `PATHS` or `URIS` row range for `text`.
+    fn lookup(&self, s: usize, text: &str) -> Option<Vec<u32>> {
+        let mut at = self.lower_bound(s, 2, |i| {
+            Some(self.string(self.file.u32_at(s, i * 2)?)?.as_str() < text)
+        })?;
+        let rows = self.file.section_len(s)? / 8;
+        let mut nodes = Vec::new();
+        while at < rows {
+            let row = self.file.u32s(s, at * 2, at * 2 + 2)?;
+            if self.string(row[0])? != text {
+                break;
+            }
+            if u64::from(row[1]) >= self.nodes {
+                return None;
+            }
+            nodes.push(row[1]);
+            at += 1;
+        }
+        Some(nodes)
+    }
+
+    /// The history of the records at `positions`, in history order.
+    fn history_of(&self, positions: &BTreeSet<u32>) -> Option<History> {
+        let mut infos: HashMap<u32, Arc<CommitInfo>> = HashMap::new();
+        let mut entries = Vec::with_capacity(positions.len());
+        for &record in positions {
+            if u64::from(record) >= self.records {
+                return None;
+            }
+            let row = self.record_row(record)?;
+            let id = RecordId::parse(
+                &ContentHash::from_bytes(row.get(..32)?.try_into().ok()?).to_hex(),
+            )?;
+            let info = u32::from_le_bytes(row.get(44..48)?.try_into().ok()?);
+            let commit = match info {
+                0 => None,
+                i => Some(self.info(i - 1, &mut infos)?),
+            };
+            let blob = match row.get(48)? {
+                0 => None,
+                _ => Some(Reader { buf: row.get(49..69)? }.oid()?),
+            };
+            let summary: Summary = decode_summary(&self.record_data(&row)?)?;
+            entries.push(Entry {
+                path: Store::record_rel_path(&id),
+                id,
+                commit,
+                blob,
+                summary: SummaryCell::ready(summary),
+            });
+        }
+        let mut findings = Vec::with_capacity(self.meta.findings.len());
+        for (bytes, info) in &self.meta.findings {
+            let info = self.info(u32::try_from(*info).ok()?, &mut infos)?;
+            let mut r = Reader { buf: bytes };
+            let finding = crate::history::read_finding(&mut r, |_| Some(info.clone()))?;
+            findings.push(finding);
+        }
+        Some(History::partial(
+            entries,
+            findings,
+            self.meta.warnings.clone(),
+            Stats {
+                commits: self.meta.commits,
+                commits_read: 0,
+                blobs_read: 0,
+            },
+        ))
+    }
+
+    fn info(&self, i: u32, cache: &mut HashMap<u32, Arc<CommitInfo>>) -> Option<Arc<CommitInfo>> {
+        if let Some(info) = cache.get(&i) {
+            return Some(info.clone());
+        }
+        let from = self.file.u64_at(section::INFO_AT, u64::from(i))?;
+        let to = self.file.u64_at(section::INFO_AT, u64::from(i) + 1)?;
+        let bytes = self.file.bytes(
+            section::INFOS,
+            from,
+            usize::try_from(to.checked_sub(from)?).ok()?,
+        )?;
+        let mut r = Reader { buf: &bytes };
+        let info = Arc::new(crate::history::read_commit_info(&mut r)?);
+        cache.insert(i, info.clone());
+        Some(info)
+    }
+}
+
+/// A non-record node as the catalog stores it.
+#[derive(Debug, Clone)]
+enum NodeData {
+    Artifact(ArtifactNode),
+    Commit(String),
+}
+
+impl NodeData {
+    fn key(&self) -> NodeKey {
+        match self {
+            NodeData::Artifact(artifact) => NodeKey::Artifact(artifact.key.clone()),
+            NodeData::Commit(id) => NodeKey::Commit(id.clone()),
+        }
+    }
+}
