@@ -231,6 +231,27 @@ pub(super) fn save(path: &Path, state: &[u8], history: &History) -> std::io::Res
             uris.extend([s, node.index() as u32]);
         }
     }
+    // The latest record (by `recorded`, then position) to list each path
+    // and each `file://` URI with a hash: what `status` compares.
+    let mut latest: HashMap<String, (crate::time::Timestamp, u32)> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let order = (entry.summary.recorded, i as u32);
+        entry.summary.with_links(|summary| {
+            for artifact in summary.inputs.iter().chain(&summary.outputs) {
+                let local = artifact
+                    .path
+                    .as_deref()
+                    .or(artifact.uri.as_deref().filter(|u| u.starts_with("file://")));
+                if let (Some(local), Some(_)) = (local, artifact.hash) {
+                    let seen = latest.entry(local.to_string()).or_insert(order);
+                    *seen = (*seen).max(order);
+                }
+            }
+        });
+    }
+    let mut latest: Vec<u32> = latest.into_values().map(|(_, i)| i).collect();
+    latest.sort_unstable();
+    latest.dedup();
     let mut str_at = strings.offsets.clone();
     str_at.push(strings.bytes.len() as u64);
 
@@ -257,6 +278,7 @@ pub(super) fn save(path: &Path, state: &[u8], history: &History) -> std::io::Res
     file.section(&u64s(str_at));
     file.section(&strings.bytes);
     file.section(&u32s(record_node));
+    file.section(&u32s(latest));
 
     let mut meta = Writer::default();
     meta.uint(u64::from(count));

@@ -74,6 +74,9 @@ mod section {
     pub const STRS: usize = 19;
     /// Graph node of each record position.
     pub const RECORD_NODE: usize = 20;
+    /// Positions of the latest record to list each path and `file://` URI
+    /// with a hash.
+    pub const LATEST: usize = 21;
 }
 
 const RECORD_NODE_BIT: u64 = 1 << 63;
@@ -88,6 +91,10 @@ pub struct Question {
     pub walk: Option<(Direction, Option<usize>)>,
     /// Whether it reads the model registry (every `registry-*` record).
     pub registry: bool,
+    /// Whether it compares tracked artifacts: for every path and `file://`
+    /// URI recorded with a hash, the latest record (by `recorded`, then
+    /// history order) to list it.
+    pub latest_recordings: bool,
 }
 
 /// Something a REF names, as the catalog looks it up.
@@ -136,6 +143,7 @@ impl Question {
             seeds,
             walk,
             registry: true,
+            latest_recordings: false,
         })
     }
 }
@@ -361,6 +369,10 @@ impl Catalog {
         }
         if question.registry {
             records.extend(self.registry_events()?);
+        }
+        if question.latest_recordings {
+            let count = self.file.section_len(section::LATEST)? / 4;
+            records.extend(self.file.u32s(section::LATEST, 0, count)?);
         }
         let history = self.history_of(&records)?;
         Some(Focused {
@@ -690,7 +702,12 @@ impl Catalog {
             };
             let blob = match row.get(48)? {
                 0 => None,
-                _ => Some(Reader { buf: row.get(49..69)? }.oid()?),
+                _ => Some(
+                    Reader {
+                        buf: row.get(49..69)?,
+                    }
+                    .oid()?,
+                ),
             };
             let summary: Summary = decode_summary(&self.record_data(&row)?)?;
             entries.push(Entry {

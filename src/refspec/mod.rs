@@ -437,23 +437,47 @@ pub fn resolve_reference(
     cwd: &Path,
 ) -> Result<RecordId, RefError> {
     let spec = parse(text)?;
+    if let Some(resolved) = resolve_reference_in_store(store, &spec) {
+        return resolved;
+    }
+    let history = History::load(repo, &crate::history::HistoryOptions::default())?;
+    let graph = Graph::build(&history.entries);
+    resolve_reference_in(repo, &history, &graph, &spec, cwd)
+}
+
+/// The first step of [`resolve_reference`]: ids and prefixes found in the
+/// worktree's files, and the refusal of `commit:`; `None` when history
+/// decides.
+pub fn resolve_reference_in_store(
+    store: &Store,
+    spec: &RefSpec,
+) -> Option<Result<RecordId, RefError>> {
     if matches!(spec, RefSpec::Id(_) | RefSpec::Prefix(_)) {
-        match resolve(store, &spec) {
+        match resolve(store, spec) {
             Err(RefError::NotFound(_)) => {}
-            other => return other,
+            other => return Some(other),
         }
     }
     if matches!(spec, RefSpec::Commit(_)) {
-        return Err(RefError::NotARecord(display(&spec)));
+        return Some(Err(RefError::NotARecord(display(spec))));
     }
-    let history = History::load(repo, &crate::history::HistoryOptions::default())?;
+    None
+}
+
+/// The rest of [`resolve_reference`], over `history` and its `graph`.
+pub fn resolve_reference_in(
+    repo: &Repo,
+    history: &History,
+    graph: &Graph,
+    spec: &RefSpec,
+    cwd: &Path,
+) -> Result<RecordId, RefError> {
     match spec {
         RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) | RefSpec::Model { .. } => {
-            resolve_record(&history, &spec)
+            resolve_record(history, spec)
         }
         _ => {
-            let graph = Graph::build(&history.entries);
-            let starts = resolve_nodes(repo, &history, &graph, &spec, cwd, NodeOptions::default())?;
+            let starts = resolve_nodes(repo, history, graph, spec, cwd, NodeOptions::default())?;
             graph
                 .edges()
                 .filter(|(_, to, kind)| {
@@ -466,7 +490,7 @@ pub fn resolve_reference(
                 .max_by_key(|entry| entry.summary.recorded)
                 .map(|entry| entry.id.clone())
                 .ok_or_else(|| RefError::NotInGraph {
-                    what: format!("a record that produced '{}'", display(&spec)),
+                    what: format!("a record that produced '{}'", display(spec)),
                     why: Unmatched::OnlyRead,
                 })
         }

@@ -6,14 +6,16 @@ pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::capture::Context;
-use crate::graph::{ArtifactKey, Graph, NodeKey, RecordRef};
+use crate::catalog::{self, Question, Seed};
+use crate::graph::{ArtifactKey, Direction, Graph, NodeKey, RecordRef};
 use crate::hash::{ContentHash, HashError};
-use crate::history::{Entry, History, HistoryOptions, Revisions};
+use crate::history::{Entry, HistoryOptions, Revisions};
 use crate::record::RecordId;
 use crate::repo::Repo;
 use crate::store::Store;
@@ -128,23 +130,57 @@ impl StatusReport {
 /// # Ok(()) }
 /// ```
 pub fn status(repo: &Repo, options: &StatusOptions) -> crate::Result<StatusReport> {
-    let history = History::load(
-        repo,
-        &HistoryOptions {
-            revisions: options.revisions.clone(),
-            ..Default::default()
-        },
-    )?;
+    let history_options = HistoryOptions {
+        revisions: options.revisions.clone(),
+        ..Default::default()
+    };
     let ctx = Context::new(repo)?;
     let hasher = ctx.hasher();
-    let mut report = analyse(&history.entries, ctx.store(), |path| {
-        match hasher.hash_path(path) {
-            Ok(digest) => Ok(Some(digest.hash())),
-            Err(HashError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
+    // Each path is hashed once, even when history is read twice below.
+    let hashed: Mutex<HashMap<PathBuf, Option<ContentHash>>> = Mutex::default();
+    let current = |path: &Path| {
+        if let Some(hash) = hashed.lock().ok().and_then(|m| m.get(path).copied()) {
+            return Ok(hash);
         }
+        let hash = match hasher.hash_path(path) {
+            Ok(digest) => Some(digest.hash()),
+            Err(HashError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        if let Ok(mut memo) = hashed.lock() {
+            memo.insert(path.to_path_buf(), hash);
+        }
+        Ok(hash)
+    };
+    // First only the latest recording of each tracked path (from the
+    // catalog, when there is one); what is stale downstream of a change
+    // needs the records downstream of it too.
+    let question = Question {
+        latest_recordings: true,
+        ..Question::default()
+    };
+    let mut focused = catalog::load(repo, &history_options, &question)?;
+    let mut report = analyse(&focused.history.entries, ctx.store(), current, || {
+        focused.graph()
     });
+    if !focused.whole && !report.changed.is_empty() {
+        let question = Question {
+            seeds: report
+                .changed
+                .iter()
+                .map(|c| Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(c.recorded))))
+                .collect(),
+            walk: Some((Direction::Down, None)),
+            latest_recordings: true,
+            ..Question::default()
+        };
+        focused = catalog::load(repo, &history_options, &question)?;
+        report = analyse(&focused.history.entries, ctx.store(), current, || {
+            focused.graph()
+        });
+    }
     ctx.save_cache();
+    let history = &focused.history;
     // History's own warnings, then the record files it could not read
     // (whose artifacts are not tracked here), then unhashable paths.
     let unreadable = history.read_warnings().into_iter().map(|w| w.to_string());
@@ -160,6 +196,7 @@ fn analyse(
     entries: &[Entry],
     store: &Store,
     current: impl Fn(&Path) -> Result<Option<ContentHash>, HashError> + Sync,
+    graph: impl FnOnce() -> Graph,
 ) -> StatusReport {
     // The latest recording of every local path with a hash (the rule
     // `verify --artifacts` shares). Only the links of each summary are
@@ -205,15 +242,14 @@ fn analyse(
     }
     report.changed.sort_by(|a, b| a.path.cmp(&b.path));
     if !report.changed.is_empty() {
-        add_stale(entries, &mut report);
+        add_stale(entries, &graph(), &mut report);
     }
     report
 }
 
 /// Fill `stale_records` and `stale_outputs`: everything downstream of each
 /// changed artifact's recorded node, with every cause.
-fn add_stale(entries: &[Entry], report: &mut StatusReport) {
-    let graph = Graph::build(entries);
+fn add_stale(entries: &[Entry], graph: &Graph, report: &mut StatusReport) {
     let by_id: HashMap<&RecordId, &Entry> = entries.iter().map(|e| (&e.id, e)).collect();
     let mut records: BTreeMap<String, StaleRecord> = BTreeMap::new();
     let mut outputs: BTreeMap<String, StaleOutput> = BTreeMap::new();
@@ -400,7 +436,12 @@ mod tests {
             .iter()
             .map(|(path, bytes)| (Path::new("/repo").join(path), h(bytes)))
             .collect();
-        analyse(entries, &store, |path| Ok(disk.get(path).copied()))
+        analyse(
+            entries,
+            &store,
+            |path| Ok(disk.get(path).copied()),
+            || Graph::build(entries),
+        )
     }
 
     const SAME: [(&str, &str); 4] = [
@@ -533,9 +574,13 @@ mod tests {
     #[test]
     fn unhashable_paths_are_warnings_not_changes() {
         let store = Store::new(Path::new("/repo"));
-        let report = analyse(&pipeline(), &store, |path| {
-            Err(HashError::Unsupported(path.to_path_buf()))
-        });
+        let entries = pipeline();
+        let report = analyse(
+            &entries,
+            &store,
+            |path| Err(HashError::Unsupported(path.to_path_buf())),
+            || Graph::build(&entries),
+        );
         assert!(report.is_clean());
         assert_eq!(report.warnings.len(), 4);
     }

@@ -66,11 +66,17 @@ pub fn load_history(
         ..Default::default()
     };
     let history = git_lineage::history::History::load(repo, &options)?;
+    print_history_warnings(ui, &history);
+    Ok(history)
+}
+
+/// What [`load_history`] prints: history's warnings, then the record files
+/// it could not read.
+pub fn print_history_warnings(ui: &mut Ui, history: &git_lineage::history::History) {
     for warning in &history.warnings {
         ui.note(format!("warning: {warning}"));
     }
     print_read_warnings(ui, &history.read_warnings());
-    Ok(history)
 }
 
 /// The part of lineage history `question` needs (all of it for `None`, or
@@ -92,10 +98,7 @@ pub fn load_focused(
         ..Default::default()
     };
     let focused = git_lineage::catalog::load(repo, &options, question)?;
-    for warning in &focused.history.warnings {
-        ui.note(format!("warning: {warning}"));
-    }
-    print_read_warnings(ui, &focused.history.read_warnings());
+    print_history_warnings(ui, &focused.history);
     Ok(focused)
 }
 

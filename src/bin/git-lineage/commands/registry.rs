@@ -235,9 +235,19 @@ fn load(
     ui: &mut Ui,
     repo: &git_lineage::repo::Repo,
 ) -> Result<(Registry, Vec<ReadWarning>), CommandError> {
-    let history = super::load_history(ui, repo, git_lineage::history::Revisions::Head)?;
-    let registry = Registry::from_history(&history);
-    let warnings = history.read_warnings();
+    // Only the registry's events are read, when a catalog has them.
+    let question = git_lineage::catalog::Question {
+        registry: true,
+        ..Default::default()
+    };
+    let focused = super::load_focused(
+        ui,
+        repo,
+        git_lineage::history::Revisions::Head,
+        Some(&question),
+    )?;
+    let registry = Registry::from_history(&focused.history);
+    let warnings = focused.history.read_warnings();
     for conflict in &registry.conflicts {
         ui.note(format!(
             "warning: {}@v{} is registered twice ({} and {}); `git lineage verify --history` reports it",

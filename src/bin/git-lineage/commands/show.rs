@@ -45,17 +45,13 @@ struct Shown<'a> {
 }
 
 /// The registered model versions this record produced (its outputs, or
-/// named as `produced_by`), from HEAD's registry; none when history cannot
-/// be read (`show` still shows the record).
+/// named as `produced_by`), from HEAD's registry.
 fn registrations(
-    repo: &git_lineage::repo::Repo,
+    history: &git_lineage::history::History,
     id: &git_lineage::record::RecordId,
     record: &Record,
 ) -> Vec<git_lineage::graph::Registration> {
-    let Ok(history) = git_lineage::history::History::load(repo, &Default::default()) else {
-        return Vec::new();
-    };
-    let registry = git_lineage::registry::Registry::from_history(&history);
+    let registry = git_lineage::registry::Registry::from_history(history);
     let mut found = registry.registrations(None, Some(id));
     for output in &record.outputs {
         if let Some(hash) = &output.hash {
@@ -71,13 +67,33 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
     let spec = git_lineage::refspec::parse(&args.reference)?;
+    // HEAD's history, as much of it as the REF and the registry need (all
+    // of it without a catalog), read at most once and only when needed.
+    let question = git_lineage::catalog::Question::for_ref(&repo, cwd, &spec, None);
+    let load_head = || -> Result<git_lineage::catalog::Focused, CommandError> {
+        let options = git_lineage::history::HistoryOptions::default();
+        Ok(match &question {
+            Some(question) => git_lineage::catalog::load(&repo, &options, question)?,
+            None => git_lineage::history::History::load(&repo, &options)?.into(),
+        })
+    };
+    let mut head: Option<git_lineage::catalog::Focused> = None;
     // An artifact (a path, also one not on disk: what was recorded at it;
     // blake3:; a URI) shows the latest record that produced it.
     let spec = match spec {
         git_lineage::refspec::RefSpec::Path(_)
         | git_lineage::refspec::RefSpec::Hash(_)
         | git_lineage::refspec::RefSpec::Uri { .. } => {
-            let id = git_lineage::refspec::resolve_reference(&repo, &store, &args.reference, cwd)?;
+            let focused = load_head()?;
+            let graph = focused.graph();
+            let id = git_lineage::refspec::resolve_reference_in(
+                &repo,
+                &focused.history,
+                &graph,
+                &spec,
+                cwd,
+            )?;
+            head = Some(focused);
             ui.note(format!(
                 "note: record {} is the latest that produced {}",
                 id.short(),
@@ -106,19 +122,23 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
         Err(git_lineage::refspec::RefError::NotFound(_)) => {
             // A name is the latest on this branch (and the worktree); other
             // branches only when it has none.
-            let mut history =
-                super::load_history(ui, &repo, git_lineage::history::Revisions::Head)?;
-            if !matches!(&spec, git_lineage::refspec::RefSpec::Name(text)
-                if git_lineage::refspec::named_in_history(&history, text).is_ok())
-            {
-                history = super::load_history(ui, &repo, git_lineage::history::Revisions::All)?;
-            }
+            let focused = match head.take() {
+                Some(focused) => focused,
+                None => load_head()?,
+            };
+            super::print_history_warnings(ui, &focused.history);
+            let (focused, of_head) = match &spec {
+                git_lineage::refspec::RefSpec::Name(text) if focused.named(text).is_err() => (
+                    super::load_history(ui, &repo, git_lineage::history::Revisions::All)?.into(),
+                    false,
+                ),
+                _ => (focused, true),
+            };
+            let history = &focused.history;
             warnings = history.read_warnings();
-            let id = git_lineage::refspec::resolve_record(&history, &spec)?;
+            let id = git_lineage::refspec::resolve_record(history, &spec)?;
             if let git_lineage::refspec::RefSpec::Name(text) = &spec
-                && let Some(note) = git_lineage::refspec::named_in_history(&history, text)
-                    .ok()
-                    .and_then(|choice| choice.note())
+                && let Some(note) = focused.named(text).ok().and_then(|choice| choice.note())
             {
                 ui.note(note);
             }
@@ -134,13 +154,21 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
                     commit.short()
                 ));
             }
+            // The registry below is HEAD's.
+            if of_head {
+                head = Some(focused);
+            }
             (id, bytes, record)
         }
         Err(e) => return Err(e.into()),
     };
     let registered = match args.format {
         ShowFormat::Yaml => Vec::new(),
-        _ => registrations(&repo, &id, &record),
+        // `show` still shows the record when history cannot be read.
+        _ => match head.map_or_else(load_head, Ok) {
+            Ok(focused) => registrations(&focused.history, &id, &record),
+            Err(_) => Vec::new(),
+        },
     };
     match args.format {
         ShowFormat::Yaml => ui.bytes(&bytes)?,
