@@ -112,6 +112,10 @@ pub enum Seed {
     Path(String),
     /// Every artifact recorded at this URI, at any version.
     Uri(String),
+    /// Every record of this kind.
+    Kind(String),
+    /// Every record with exactly this name.
+    Named(String),
 }
 
 impl Question {
@@ -143,6 +147,44 @@ impl Question {
             seeds,
             walk,
             registry: true,
+            latest_recordings: false,
+        })
+    }
+}
+
+impl Question {
+    /// The question a search asks: the records one of its filters selects
+    /// through an index (an exact name, an input or output by hash or
+    /// path, a kind), which include every record that passes all of them.
+    /// `None` when no filter is indexed: the search reads every record.
+    /// `registry` adds the registry's events (for `--registered`, `--stage`).
+    pub fn for_search(query: &crate::query::SearchQuery, registry: bool) -> Option<Question> {
+        use crate::query::InputMatch;
+        let by_artifact = || {
+            query
+                .inputs
+                .iter()
+                .chain(&query.outputs)
+                .find_map(|wanted| match wanted {
+                    InputMatch::Hash(hash) => {
+                        Some(Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(*hash))))
+                    }
+                    InputMatch::Path(path) => Some(Seed::Path(path.clone())),
+                    // `uri@version` is not a lookup key of the URI index.
+                    InputMatch::Uri(_) => None,
+                })
+        };
+        let seed = query
+            .name
+            .as_ref()
+            .and_then(|name| name.exact())
+            .map(|name| Seed::Named(name.to_string()))
+            .or_else(by_artifact)
+            .or_else(|| query.kind.clone().map(Seed::Kind))?;
+        Some(Question {
+            seeds: vec![seed],
+            walk: None,
+            registry,
             latest_recordings: false,
         })
     }
@@ -324,6 +366,16 @@ impl Catalog {
                     }
                 }
                 Seed::Path(path) => starts.extend(self.lookup(section::PATHS, path)?),
+                Seed::Kind(kind) => records.extend(self.of_kind(kind)?),
+                Seed::Named(name) => {
+                    if let Some([_, _, _, start, len]) = self.name_row(name)? {
+                        records.extend(self.file.u32s(
+                            section::NAME_ORDER,
+                            u64::from(start),
+                            u64::from(start) + u64::from(len),
+                        )?);
+                    }
+                }
                 Seed::Uri(uri) => starts.extend(self.lookup(section::URIS, uri)?),
             }
         }
@@ -624,19 +676,28 @@ impl Catalog {
     }
 
     fn registry_events(&self) -> Option<Vec<u32>> {
-        let prefix = "registry-";
+        self.kinds("registry-", crate::refspec::is_registry_event)
+    }
+
+    fn of_kind(&self, kind: &str) -> Option<Vec<u32>> {
+        self.kinds(kind, |k| k == kind)
+    }
+
+    /// The records of the kinds from the first not below `from` while
+    /// `take` holds (kinds are sorted).
+    fn kinds(&self, from: &str, take: impl Fn(&str) -> bool) -> Option<Vec<u32>> {
         let mut at = self.lower_bound(section::KINDS, 3, |i| {
             Some(
                 self.string(self.file.u32_at(section::KINDS, i * 3)?)?
                     .as_str()
-                    < prefix,
+                    < from,
             )
         })?;
         let rows = self.file.section_len(section::KINDS)? / 12;
         let mut found = Vec::new();
         while at < rows {
             let row = self.file.u32s(section::KINDS, at * 3, at * 3 + 3)?;
-            if !crate::refspec::is_registry_event(&self.string(row[0])?) {
+            if !take(&self.string(row[0])?) {
                 break;
             }
             found.extend(self.file.u32s(

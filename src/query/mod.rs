@@ -275,6 +275,11 @@ impl NamePattern {
         &self.text
     }
 
+    /// The one name it matches, when it is not a glob.
+    pub fn exact(&self) -> Option<&str> {
+        self.glob.is_none().then_some(self.text.as_str())
+    }
+
     /// Whether `name` matches.
     pub fn matches(&self, name: &str) -> bool {
         match &self.glob {

@@ -29,7 +29,6 @@ pub struct LogArgs {
 
 pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
-    let history = super::load_history(ui, &repo, args.history.revisions())?;
     let query = SearchQuery {
         kind: args.kind.clone(),
         name: super::name_pattern(args.name.as_deref())?,
@@ -38,6 +37,11 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
         commit_date: args.dates.commit_date,
         ..Default::default()
     };
+    // With an exact --name or a --kind, only those records are read, when
+    // a catalog has them.
+    let question = git_lineage::catalog::Question::for_search(&query, false);
+    let history =
+        super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?.history;
     let found = git_lineage::query::search(&history.entries, &query);
     print_entries(ui, &found, &history.read_warnings(), args.format)?;
     drop(found);

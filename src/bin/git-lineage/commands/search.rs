@@ -78,8 +78,13 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
         commit_date: args.dates.commit_date,
         ids: None,
     };
-    let history = super::load_history(ui, &repo, args.history.revisions())?;
-    if args.registered.is_some() || args.stage.is_some() {
+    let registered = args.registered.is_some() || args.stage.is_some();
+    // Only the records an indexed filter selects are read, when a catalog
+    // has them.
+    let question = git_lineage::catalog::Question::for_search(&query, registered);
+    let history =
+        super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?.history;
+    if registered {
         let registry = git_lineage::registry::model::Registry::from_history(&history);
         query.ids = Some(registry.producers(args.registered.as_deref(), args.stage.as_deref()));
     }
