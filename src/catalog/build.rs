@@ -12,7 +12,7 @@ use crate::graph::{ArtifactKey, ArtifactNode, Graph, Node, NodeKey};
 use crate::hash::ContentHash;
 use crate::history::codec::{Reader, Writer};
 use crate::history::summary::write_summary;
-use crate::history::{CommitInfo, History};
+use crate::history::{CommitInfo, History, StateKey};
 use crate::record::RecordId;
 
 /// Bytes per record row: id (32), summary offset (u64) and length (u32),
@@ -49,7 +49,7 @@ fn u64s(values: impl IntoIterator<Item = u64>) -> Vec<u8> {
 }
 
 /// Write the catalog of `history`, valid for `state`, at `path`.
-pub(super) fn save(path: &Path, state: &[u8], history: &History) -> std::io::Result<()> {
+pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io::Result<()> {
     let entries = &history.entries;
     let graph = Graph::build(entries);
     let too_big = || std::io::Error::other("history too large for catalog v1");
@@ -294,7 +294,15 @@ pub(super) fn save(path: &Path, state: &[u8], history: &History) -> std::io::Res
         meta.str_bytes(bytes);
         meta.uint(u64::from(*info));
     }
-    file.save(path, state, &meta.buf)
+    meta.uint(state.racy.len() as u64);
+    for (dir, names) in &state.racy {
+        meta.str(dir);
+        meta.uint(names.len() as u64);
+        for name in names {
+            meta.str(name);
+        }
+    }
+    file.save(path, &state.bytes, &meta.buf)
 }
 
 fn write_strings<'a>(w: &mut Writer, list: impl ExactSizeIterator<Item = &'a String>) {

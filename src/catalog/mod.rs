@@ -22,8 +22,8 @@ use crate::hash::ContentHash;
 use crate::history::codec::Reader;
 use crate::history::summary::{decode_summary, read_listing};
 use crate::history::{
-    CommitInfo, Entry, FindingKind, History, HistoryError, HistoryOptions, Stats, Summary,
-    SummaryCell,
+    CommitInfo, Entry, FindingKind, History, HistoryError, HistoryOptions, StateKey, Stats,
+    Summary, SummaryCell,
 };
 use crate::record::RecordId;
 use crate::refspec::{NameChoice, RefSpec};
@@ -254,7 +254,7 @@ pub fn load(
         return Ok(Focused::whole(History::load(repo, options)?));
     };
     let path = path_in(&repo.cache_dir());
-    if let Some(catalog) = Catalog::open(&path, &state) {
+    if let Some(catalog) = Catalog::open(&path, repo.root(), &state) {
         crate::history::trace_mark("catalog opened");
         if let Some(focused) = catalog.focus(question) {
             crate::history::trace_mark("catalog read");
@@ -298,8 +298,8 @@ struct Meta {
 }
 
 impl Catalog {
-    fn open(path: &Path, state: &[u8]) -> Option<Catalog> {
-        let file = FileReader::open(path, state)?;
+    fn open(path: &Path, root: &Path, state: &StateKey) -> Option<Catalog> {
+        let file = FileReader::open(path, &state.bytes)?;
         let mut r = Reader { buf: &file.meta };
         let records = r.uint()?;
         let nodes = r.uint()?;
@@ -313,6 +313,17 @@ impl Catalog {
             let bytes = r.str_bytes()?.to_vec();
             let info = usize::try_from(r.uint()?).ok()?;
             findings.push((bytes, info));
+        }
+        // Directories whose time was too recent to trust when the catalog
+        // was written must hold the same files now.
+        for _ in 0..r.uint()? {
+            let dir = r.str()?;
+            let names = (0..r.uint()?)
+                .map(|_| r.str())
+                .collect::<Option<Vec<_>>>()?;
+            if crate::history::file_names(&root.join(dir)) != names {
+                return None;
+            }
         }
         if !r.buf.is_empty()
             || file.section_len(section::RECORDS)? != records * build::ROW as u64

@@ -303,13 +303,38 @@ impl History {
     }
 }
 
-/// What `History::load(repo, options)` would be answered from, as bytes: the
-/// tips of the selected refs, the shallow boundary and, with `worktree`, the
-/// modification times of the record directories. Equal bytes mean an equal
-/// history, so a derived view of it (the catalog) may be reused. `None` when
-/// no such view applies: a revision range, `use_index` off, or record
-/// directories modified too recently to trust their times.
-pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<Vec<u8>>, HistoryError> {
+/// What `History::load(repo, options)` would be answered from: the tips of
+/// the selected refs, the shallow boundary and, with `worktree`, the
+/// modification times of the record directories. Equal states mean an
+/// equal history, so a derived view of it (the catalog) may be reused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateKey {
+    /// The state as bytes, to compare with a stored one.
+    pub bytes: Vec<u8>,
+    /// Record directories (repository-relative) whose time is too recent
+    /// to prove that no file was added in the same tick, with their file
+    /// names (sorted) as listed before history was read: a view made now
+    /// keeps them, and its reader compares them with [`file_names`].
+    pub racy: Vec<(String, Vec<String>)>,
+}
+
+/// The sorted names of the files in `dir` (none when it cannot be read).
+pub fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The [`StateKey`] of `History::load(repo, options)`; `None` when no
+/// derived view applies (a revision range, or `use_index` off).
+pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKey>, HistoryError> {
     if !options.use_index {
         return Ok(None);
     }
@@ -321,11 +346,32 @@ pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<Vec<u8>
         return Ok(None);
     };
     if !options.worktree {
-        return Ok(Some(snapshot::encode_state(&key, None)));
+        return Ok(Some(StateKey {
+            bytes: snapshot::encode_state(&key, None),
+            racy: Vec::new(),
+        }));
     }
-    let records_dir = Store::new(repo.root()).records_dir();
-    Ok(snapshot::worktree_state(&records_dir)
-        .map(|state| snapshot::encode_state(&key, Some(&state))))
+    let records = Store::new(repo.root()).records_dir();
+    let records_rel = records
+        .strip_prefix(repo.root())
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(
+        snapshot::worktree_times(&records).map(|(state, racy)| StateKey {
+            bytes: snapshot::encode_state(&key, Some(&state)),
+            racy: racy
+                .into_iter()
+                .map(|dir| {
+                    let rel = match dir.is_empty() {
+                        true => records_rel.clone(),
+                        false => format!("{records_rel}/{dir}"),
+                    };
+                    let names = file_names(&repo.root().join(&rel));
+                    (rel, names)
+                })
+                .collect(),
+        }),
+    )
 }
 
 /// The snapshot key of a HEAD or --all load.

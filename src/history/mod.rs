@@ -31,7 +31,7 @@ pub use commits::{
     merge_base, resolve_commit_id,
 };
 pub use error::{HistoryError, ReadWarning};
-pub use load::{HistoryOptions, state_key};
+pub use load::{HistoryOptions, StateKey, file_names, state_key};
 pub use model::{CommitInfo, Entry, Finding, FindingKind, History, Stats};
 pub use revisions::{Revisions, content_hash_at, resolve_commit};
 pub(crate) use snapshot::{read_commit_info, read_finding, write_commit_info, write_finding};

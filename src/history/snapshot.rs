@@ -58,6 +58,16 @@ fn mtime_nanos(path: &Path) -> Option<i128> {
 /// The current state of the record directories; `None` when a time is too
 /// recent to trust (a file added in the same tick would not change it).
 pub fn worktree_state(records_dir: &Path) -> Option<WorktreeState> {
+    worktree_times(records_dir)
+        .filter(|(_, racy)| racy.is_empty())
+        .map(|(state, _)| state)
+}
+
+/// The current state of the record directories, and those of them (`""`
+/// is the records directory itself) modified too recently for their time
+/// to say that nothing was added since: a reader of a view made now must
+/// list those again.
+pub fn worktree_times(records_dir: &Path) -> Option<(WorktreeState, Vec<String>)> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?
@@ -70,10 +80,12 @@ pub fn worktree_state(records_dir: &Path) -> Option<WorktreeState> {
         }
     }
     state.sort();
-    state
+    let racy = state
         .iter()
-        .all(|(_, t)| now - *t > RACY_NANOS)
-        .then_some(state)
+        .filter(|(_, t)| now - *t <= RACY_NANOS)
+        .map(|(name, _)| name.clone())
+        .collect();
+    Some((state, racy))
 }
 
 /// Write `history` as the snapshot for `key`. Best effort, like the index.
