@@ -285,6 +285,11 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     meta.uint(nodes as u64);
     meta.uint(strings.offsets.len() as u64);
     meta.uint(history.stats.commits as u64);
+    // The widths of `log`'s table, which a streamed `log` prints first.
+    let kind_width = entries.iter().map(|e| e.summary.kind.len()).max();
+    let name_width = entries.iter().map(|e| e.summary.name.chars().count()).max();
+    meta.uint(kind_width.unwrap_or(0) as u64);
+    meta.uint(name_width.unwrap_or(0) as u64);
     meta.uint(history.warnings.len() as u64);
     for warning in &history.warnings {
         meta.str(warning);

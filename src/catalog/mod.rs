@@ -275,6 +275,88 @@ pub fn load(
     Ok(Focused::whole(history))
 }
 
+/// Every record of the history `options` select, newest first, read from a
+/// current catalog one at a time (a `log | head` reads a few); `None` when
+/// there is no current catalog. What a full load would warn about is in
+/// [`Listing::warnings`] and [`Listing::read_warnings`].
+pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Option<Listing>, HistoryError> {
+    let Some(state) = crate::history::state_key(repo, options)? else {
+        return Ok(None);
+    };
+    let Some(catalog) = Catalog::open(&path_in(&repo.cache_dir()), repo.root(), &state) else {
+        return Ok(None);
+    };
+    // The findings are small; reading them up front also proves the
+    // commit table readable.
+    let Some(history) = catalog.history_of(&BTreeSet::new()) else {
+        return Ok(None);
+    };
+    Ok(Some(Listing {
+        next: catalog.records,
+        kind_width: catalog.meta.kind_width,
+        name_width: catalog.meta.name_width,
+        catalog,
+        infos: HashMap::new(),
+        history,
+    }))
+}
+
+/// Records newest first, from [`listing`].
+pub struct Listing {
+    catalog: Catalog,
+    next: u64,
+    infos: HashMap<u32, Arc<CommitInfo>>,
+    /// The findings and warnings of the history, without its records.
+    history: History,
+    /// The longest kind, in bytes.
+    pub kind_width: usize,
+    /// The longest name, in characters.
+    pub name_width: usize,
+}
+
+impl Listing {
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.catalog.records as usize
+    }
+
+    /// True when history has no records.
+    pub fn is_empty(&self) -> bool {
+        self.catalog.records == 0
+    }
+
+    /// History's own warnings (a shallow clone, …).
+    pub fn warnings(&self) -> &[String] {
+        &self.history.warnings
+    }
+
+    /// The record files history could not read.
+    pub fn read_warnings(&self) -> Vec<crate::history::ReadWarning> {
+        self.history.read_warnings()
+    }
+}
+
+impl Iterator for Listing {
+    /// An entry, or `Err` when the catalog turned out damaged (deleting
+    /// `.git/lineage/` rebuilds it).
+    type Item = Result<Entry, HistoryError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next = self.next.checked_sub(1)?;
+        let record = u32::try_from(self.next).ok()?;
+        Some(
+            self.catalog
+                .entry(record, &mut self.infos, true)
+                .ok_or_else(|| HistoryError::Git {
+                    action: "read the lineage catalog",
+                    message: format!(
+                        ".git/lineage/{FILE_NAME} is damaged; delete it and run the command again"
+                    ),
+                }),
+        )
+    }
+}
+
 /// Where the catalog of a repository lives.
 pub fn path_in(cache_dir: &Path) -> std::path::PathBuf {
     cache_dir.join(FILE_NAME)
@@ -293,6 +375,8 @@ struct Catalog {
 /// The catalog's header data: small, read whole on open.
 struct Meta {
     commits: usize,
+    kind_width: usize,
+    name_width: usize,
     warnings: Vec<String>,
     findings: Vec<(Vec<u8>, usize)>,
 }
@@ -305,6 +389,8 @@ impl Catalog {
         let nodes = r.uint()?;
         let strings = r.uint()?;
         let commits = usize::try_from(r.uint()?).ok()?;
+        let kind_width = usize::try_from(r.uint()?).ok()?;
+        let name_width = usize::try_from(r.uint()?).ok()?;
         let warnings = (0..r.uint()?)
             .map(|_| r.str())
             .collect::<Option<Vec<_>>>()?;
@@ -339,6 +425,8 @@ impl Catalog {
             strings,
             meta: Meta {
                 commits,
+                kind_width,
+                name_width,
                 warnings,
                 findings,
             },
@@ -760,35 +848,7 @@ impl Catalog {
         let mut infos: HashMap<u32, Arc<CommitInfo>> = HashMap::new();
         let mut entries = Vec::with_capacity(positions.len());
         for &record in positions {
-            if u64::from(record) >= self.records {
-                return None;
-            }
-            let row = self.record_row(record)?;
-            let id = RecordId::parse(
-                &ContentHash::from_bytes(row.get(..32)?.try_into().ok()?).to_hex(),
-            )?;
-            let info = u32::from_le_bytes(row.get(44..48)?.try_into().ok()?);
-            let commit = match info {
-                0 => None,
-                i => Some(self.info(i - 1, &mut infos)?),
-            };
-            let blob = match row.get(48)? {
-                0 => None,
-                _ => Some(
-                    Reader {
-                        buf: row.get(49..69)?,
-                    }
-                    .oid()?,
-                ),
-            };
-            let summary: Summary = decode_summary(&self.record_data(&row)?)?;
-            entries.push(Entry {
-                path: Store::record_rel_path(&id),
-                id,
-                commit,
-                blob,
-                summary: SummaryCell::ready(summary),
-            });
+            entries.push(self.entry(record, &mut infos, false)?);
         }
         let mut findings = Vec::with_capacity(self.meta.findings.len());
         for (bytes, info) in &self.meta.findings {
@@ -807,6 +867,52 @@ impl Catalog {
                 blobs_read: 0,
             },
         ))
+    }
+
+    /// The history entry of the record at `record`; with `lazy`, its
+    /// summary beyond the listing fields is decoded only when used.
+    fn entry(
+        &self,
+        record: u32,
+        infos: &mut HashMap<u32, Arc<CommitInfo>>,
+        lazy: bool,
+    ) -> Option<Entry> {
+        if u64::from(record) >= self.records {
+            return None;
+        }
+        let row = self.record_row(record)?;
+        let id =
+            RecordId::parse(&ContentHash::from_bytes(row.get(..32)?.try_into().ok()?).to_hex())?;
+        let info = u32::from_le_bytes(row.get(44..48)?.try_into().ok()?);
+        let commit = match info {
+            0 => None,
+            i => Some(self.info(i - 1, infos)?),
+        };
+        let blob = match row.get(48)? {
+            0 => None,
+            _ => Some(
+                Reader {
+                    buf: row.get(49..69)?,
+                }
+                .oid()?,
+            ),
+        };
+        let data = self.record_data(&row)?;
+        let summary = if lazy {
+            let (kind, name, recorded, agent) = read_listing(&mut Reader { buf: &data })?;
+            let len = data.len();
+            SummaryCell::lazy(kind, name, recorded, agent, Arc::new(data), 0, len)
+        } else {
+            let summary: Summary = decode_summary(&data)?;
+            SummaryCell::ready(summary)
+        };
+        Some(Entry {
+            path: Store::record_rel_path(&id),
+            id,
+            commit,
+            blob,
+            summary,
+        })
     }
 
     fn info(&self, i: u32, cache: &mut HashMap<u32, Arc<CommitInfo>>) -> Option<Arc<CommitInfo>> {

@@ -15,32 +15,58 @@ pub fn write_table(out: &mut impl io::Write, entries: &[&Entry]) -> io::Result<(
         return Ok(());
     }
     let width = |f: &dyn Fn(&Entry) -> usize| entries.iter().map(|e| f(e)).max().unwrap_or(0);
-    let kind_width = width(&|e| e.summary.kind.len()).max(4);
-    let name_width = width(&|e| e.summary.name.chars().count()).max(4);
+    let widths = Widths {
+        kind: width(&|e| e.summary.kind.len()),
+        name: width(&|e| e.summary.name.chars().count()),
+    };
+    write_header(out, widths)?;
+    for entry in entries.iter().rev() {
+        write_row(out, widths, entry)?;
+    }
+    Ok(())
+}
+
+/// The widths of the table's variable columns: the longest kind (bytes)
+/// and name (characters) among the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Widths {
+    /// The longest kind.
+    pub kind: usize,
+    /// The longest name.
+    pub name: usize,
+}
+
+/// The header line of [`write_table`], for a table streamed row by row.
+pub fn write_header(out: &mut impl io::Write, widths: Widths) -> io::Result<()> {
+    let kind_width = widths.kind.max(4);
+    let name_width = widths.name.max(4);
     writeln!(
         out,
         "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  AUTHOR",
         "RECORD", "KIND", "NAME", "COMMIT", "DATE"
-    )?;
-    for entry in entries.iter().rev() {
-        let (commit, author, date) = match &entry.commit {
-            Some(c) => (c.short(), &c.author.name, c.date),
-            None => (
-                "uncommitted",
-                &entry.summary.agent.name,
-                entry.summary.recorded,
-            ),
-        };
-        writeln!(
-            out,
-            "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}",
-            entry.id.short(),
-            entry.summary.kind,
-            entry.summary.name,
-            commit,
-            short_date(date),
-            author
-        )?;
-    }
-    Ok(())
+    )
+}
+
+/// One row of [`write_table`].
+pub fn write_row(out: &mut impl io::Write, widths: Widths, entry: &Entry) -> io::Result<()> {
+    let kind_width = widths.kind.max(4);
+    let name_width = widths.name.max(4);
+    let (commit, author, date) = match &entry.commit {
+        Some(c) => (c.short(), &c.author.name, c.date),
+        None => (
+            "uncommitted",
+            &entry.summary.agent.name,
+            entry.summary.recorded,
+        ),
+    };
+    writeln!(
+        out,
+        "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}",
+        entry.id.short(),
+        entry.summary.kind,
+        entry.summary.name,
+        commit,
+        short_date(date),
+        author
+    )
 }

@@ -37,6 +37,20 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
         commit_date: args.dates.commit_date,
         ..Default::default()
     };
+    // No filter, as a table: stream the catalog newest first, so `log |
+    // head` reads what it prints.
+    if query == SearchQuery::default()
+        && args.format == Format::Text
+        && let Some(listing) = git_lineage::catalog::listing(
+            &repo,
+            &git_lineage::history::HistoryOptions {
+                revisions: args.history.revisions(),
+                ..Default::default()
+            },
+        )?
+    {
+        return stream(ui, listing);
+    }
     // With an exact --name or a --kind, only those records are read, when
     // a catalog has them.
     let question = git_lineage::catalog::Question::for_search(&query, false);
@@ -46,5 +60,26 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
     print_entries(ui, &found, &history.read_warnings(), args.format)?;
     drop(found);
     super::exit_without_freeing(history);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Print every record of `listing` as `print_entries` prints a table.
+fn stream(ui: &mut Ui, listing: git_lineage::catalog::Listing) -> Result<ExitCode, CommandError> {
+    for warning in listing.warnings() {
+        ui.note(format!("warning: {warning}"));
+    }
+    super::print_read_warnings(ui, &listing.read_warnings());
+    if listing.is_empty() {
+        ui.note("no records");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let widths = git_lineage::query::render::Widths {
+        kind: listing.kind_width,
+        name: listing.name_width,
+    };
+    git_lineage::query::render::write_header(ui.out(), widths)?;
+    for entry in listing {
+        git_lineage::query::render::write_row(ui.out(), widths, &entry?)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
