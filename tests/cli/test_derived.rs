@@ -688,3 +688,58 @@ fn a_stat_cache_hash_with_one_changed_digit_changes_no_answer() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn a_replace_graft_changes_answers_like_a_full_walk() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join("data/raw.csv"), PIPELINE_RAW);
+    commit_all(&env, &repo, "add raw data");
+    let first = record_commit(&env, &repo, "process", "features", &["-i", "data/raw.csv"]);
+    let second = record_commit(&env, &repo, "train", "model", &["-i", "data/raw.csv"]);
+    let queries = owned(&[
+        &["log", "--format", "json"],
+        &["log", "--all"],
+        &["show", &first, "--format", "json"],
+        &["graph", "data/raw.csv", "--down"],
+        &["verify", "--history", "--format", "json"],
+    ]);
+    let mut failures = Vec::new();
+
+    // Derived state that saw the history, then `git replace --graft`: the
+    // second record's commit now has the data commit as its parent, so in
+    // the history git (and a full walk) reads, that commit introduced both
+    // records. No ref moved.
+    prime(&env, &repo, &queries);
+    let head = env.git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    env.git(&repo, &["replace", "--graft", &head, "HEAD~2"]);
+    for failure in warm_against_cold(&env, &repo, &queries) {
+        failures.push(format!("after the graft: {failure}"));
+    }
+    // The graft matters: a full walk says its commit introduced both records.
+    let warm = save_derived(&repo);
+    delete_derived(&repo);
+    let cold = log_json(&env, &repo, &["log"]);
+    restore_derived(&repo, &warm);
+    assert_eq!(cold.ids(), [second.as_str(), first.as_str()]);
+    let introduced: Vec<Option<&str>> = cold
+        .records
+        .iter()
+        .map(|r| r.commit.as_ref().map(|c| c.id.as_str()))
+        .collect();
+    assert_eq!(introduced, [Some(head.as_str()), Some(head.as_str())]);
+
+    // And the graft removed, over a derived state built with it.
+    delete_derived(&repo);
+    prime(&env, &repo, &queries);
+    env.git(&repo, &["replace", "-d", &head]);
+    for failure in warm_against_cold(&env, &repo, &queries) {
+        failures.push(format!("after removing the graft: {failure}"));
+    }
+    assert!(
+        failures.is_empty(),
+        "`git replace` changes the history a full walk reads without moving a \
+         ref; derived state answers for the history before it:\n\n{}",
+        failures.join("\n")
+    );
+}
