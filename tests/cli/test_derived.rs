@@ -31,9 +31,23 @@ fn answer(env: &TestEnv, repo: &Path, args: &[String]) -> Answer {
     }
 }
 
-/// `<repo>/.git/lineage`: every derived file.
+/// `<common git dir>/lineage`: every derived file (`<repo>/.git/lineage`,
+/// or for a linked worktree that of the repository it belongs to).
 fn derived_dir(repo: &Path) -> PathBuf {
-    repo.join(".git/lineage")
+    let dot_git = repo.join(".git");
+    if dot_git.is_dir() {
+        return dot_git.join("lineage");
+    }
+    let link = std::fs::read_to_string(&dot_git)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dot_git.display()));
+    let git_dir = repo.join(
+        link.trim()
+            .strip_prefix("gitdir: ")
+            .unwrap_or_else(|| panic!("not a gitdir link: {link:?}")),
+    );
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .unwrap_or_else(|e| panic!("cannot read {}/commondir: {e}", git_dir.display()));
+    git_dir.join(common.trim()).join("lineage")
 }
 
 /// Delete every derived file: the next command walks history from nothing.
@@ -561,6 +575,36 @@ fn derived_state_answers_like_a_full_walk_across_branch_switches_and_a_rebase() 
 
     env.git(repo, &["checkout", "-q", "main"]);
     check("switched back to main");
+
+    // A linked worktree on the feature branch, with an uncommitted record of
+    // its own: it shares the derived state (in the common git directory).
+    let linked = env.path("linked");
+    let linked_arg = linked.to_str().expect("utf-8 temp path");
+    env.git(repo, &["worktree", "add", "-q", linked_arg, "feature"]);
+    write(&linked.join("reports/linked.json"), "{\"auc\": 0.99}\n");
+    let pending = record_step(
+        &env,
+        &linked,
+        "evaluate",
+        "fraud-eval-linked",
+        &["-o", "report=reports/linked.json", "-m", "auc=0.99"],
+    );
+    assert!(log_json(&env, &linked, &["log"]).ids().contains(&pending));
+    assert!(!log_json(&env, repo, &["log"]).ids().contains(&pending));
+    assert_eq!(
+        derived_dir(&linked)
+            .canonicalize()
+            .expect("shared derived state"),
+        derived_dir(repo).canonicalize().expect("derived state"),
+    );
+    let_time_pass(&linked);
+    assert_derived_state_changes_nothing(
+        &env,
+        &linked,
+        "a linked worktree on the feature branch",
+        &battery,
+    );
+    check("main again, after the linked worktree's queries");
 }
 
 /// Rewrite `path` in place (same file, no rename), as editors such as nano
