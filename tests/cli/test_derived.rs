@@ -501,11 +501,30 @@ fn derived_state_answers_like_a_full_walk_through_appends_merges_resets_and_dele
             "auc=0.97",
         ],
     );
-    check("an uncommitted record in the worktree");
+    let kept = record_step(
+        &env,
+        repo,
+        "train",
+        "fraud-model",
+        &["-i", "dataset=data/features.csv", "-m", "auc=0.92"],
+    );
+    check("uncommitted records in the worktree");
 
-    // The uncommitted record thrown away, after derived state listed it.
+    // One uncommitted record thrown away, after derived state listed it.
     std::fs::remove_file(record_path(repo, &pending)).expect("remove the record");
-    check("the uncommitted record deleted again");
+    check("an uncommitted record deleted again");
+
+    // The other committed by `git lineage commit`: HEAD moves forward over
+    // a derived state that held it as uncommitted.
+    env.lineage(repo, &["commit"]).success();
+    let log = log_json(&env, repo, &["log"]);
+    assert!(
+        log.records
+            .iter()
+            .any(|r| r.id == kept && r.commit.is_some()),
+        "{kept} is committed: {log:#?}"
+    );
+    check("the uncommitted record committed");
 }
 
 #[test]
