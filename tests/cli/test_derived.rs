@@ -2,7 +2,9 @@
 //! and whatever index comes next) never changes an answer: every query of a
 //! battery gives the same stdout, stderr and exit code warm, damaged and cold
 //! (a full walk from nothing), across appends, merges, rebases, resets,
-//! branch switches, uncommitted records and deleted record files.
+//! branch switches, linked worktrees, uncommitted records and deleted record
+//! files; and after what moves no ref: a record rewritten in place, a
+//! damaged stat cache line, a `git replace` graft.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -303,32 +305,22 @@ fn prime(env: &TestEnv, repo: &Path, battery: &[Vec<String>]) {
     }
 }
 
-/// What the battery asks about.
-struct Refs {
-    /// The first training record.
-    train: String,
-    /// The registered model and the stage it was promoted to.
-    model: &'static str,
-}
-
 /// The feature group training reads.
 const URI: &str = "featurestore://claims@v3";
 
 /// The queries, each in text and in JSON: every command and REF form that
-/// reads history or derived state.
-fn battery(refs: &Refs) -> Vec<Vec<String>> {
+/// reads history or derived state, about the pipeline of
+/// [`pipeline_with_registry`] (`train`: its training record).
+fn battery(train: &str) -> Vec<Vec<String>> {
     let raw = format!("blake3:{}", b3(PIPELINE_RAW));
-    let prefix = &refs.train[..8];
-    let name = "name:fraud-model".to_string();
-    let model_ref = format!("{}@staging", refs.model);
     let queries: Vec<Vec<&str>> = vec![
         vec!["log"],
         vec!["log", "--all"],
         vec!["search", "--kind", "train"],
         vec!["search", "--metric", "auc>=0.92"],
-        vec!["show", &refs.train],
-        vec!["show", prefix],
-        vec!["show", &name],
+        vec!["show", train],
+        vec!["show", &train[..8]],
+        vec!["show", "name:fraud-model"],
         vec!["show", "model/model.bin"],
         vec!["graph", "model/model.bin", "--up"],
         vec!["graph", "model/model.bin", "--down"],
@@ -340,9 +332,9 @@ fn battery(refs: &Refs) -> Vec<Vec<String>> {
         vec!["impact", "data/raw.csv"],
         vec!["impact", &raw],
         vec!["registry", "list"],
-        vec!["registry", "resolve", &model_ref],
+        vec!["registry", "resolve", "fraud@staging"],
         vec!["registry", "resolve", "fraud@v1"],
-        vec!["registry", "show", refs.model],
+        vec!["registry", "show", "fraud"],
         vec!["status"],
         vec!["verify", "--history"],
     ];
@@ -356,7 +348,7 @@ fn battery(refs: &Refs) -> Vec<Vec<String>> {
     }
     out.push(vec![
         "show".to_string(),
-        refs.train.clone(),
+        train.to_string(),
         "--format".to_string(),
         "yaml".to_string(),
     ]);
@@ -366,7 +358,7 @@ fn battery(refs: &Refs) -> Vec<Vec<String>> {
 /// The committed pipeline (process → train → evaluate; training reads the
 /// feature group [`URI`], records `auc=0.91`, evaluation `auc=0.93`), its
 /// model registered as `fraud` v1 and promoted to staging.
-fn pipeline_with_registry(env: &TestEnv) -> (Pipeline, Refs) {
+fn pipeline_with_registry(env: &TestEnv) -> Pipeline {
     let pipeline = crate::common::pipeline(
         env,
         &["-i", &format!("feature-group={URI}"), "-m", "auc=0.91"],
@@ -387,11 +379,7 @@ fn pipeline_with_registry(env: &TestEnv) -> (Pipeline, Refs) {
         all.push("--commit");
         env.lineage(repo, &all).success();
     }
-    let refs = Refs {
-        train: pipeline.train.clone(),
-        model: "fraud",
-    };
-    (pipeline, refs)
+    pipeline
 }
 
 /// `record --kind KIND --name NAME ARGS --commit`; returns the id.
@@ -405,9 +393,9 @@ fn record_commit(env: &TestEnv, repo: &Path, kind: &str, name: &str, args: &[&st
 #[test]
 fn derived_state_answers_like_a_full_walk_through_appends_merges_resets_and_deletions() {
     let env = TestEnv::new();
-    let (pipeline, refs) = pipeline_with_registry(&env);
+    let pipeline = pipeline_with_registry(&env);
     let repo = &pipeline.repo;
-    let battery = battery(&refs);
+    let battery = battery(&pipeline.train);
     let check = |state: &str| {
         let_time_pass(repo);
         assert_derived_state_changes_nothing(&env, repo, state, &battery);
@@ -530,9 +518,9 @@ fn derived_state_answers_like_a_full_walk_through_appends_merges_resets_and_dele
 #[test]
 fn derived_state_answers_like_a_full_walk_across_branch_switches_and_a_rebase() {
     let env = TestEnv::new();
-    let (pipeline, refs) = pipeline_with_registry(&env);
+    let pipeline = pipeline_with_registry(&env);
     let repo = &pipeline.repo;
-    let battery = battery(&refs);
+    let battery = battery(&pipeline.train);
 
     // A feature branch with other records: a retrained model of the same
     // name, registered as v2 and promoted to staging there only.
