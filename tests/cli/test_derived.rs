@@ -239,7 +239,8 @@ fn difference(cold: &Answer, actual: &Answer) -> String {
 ///   switch, state derived from the history before it);
 /// - warm, second run: right after the first;
 /// - damaged: the warm state with a byte flipped in the middle of a derived
-///   file, or one cut short, or all of them ([`Damage::nth`]).
+///   file, or one cut short, or all of them ([`Damage::nth`]); each query
+///   in one of its formats.
 ///
 /// The warm state is kept as it was around the cold and damaged runs, so the
 /// next history state starts from the state of every query run here.
@@ -270,10 +271,15 @@ fn assert_derived_state_changes_nothing(
                 failures.push(format!("{command} ({run}) differs from cold:\n{found}"));
             }
         }
+        // Damaged: every query in one of its two formats (text and JSON
+        // alternate from query to query), to keep the run time modest.
+        if (i + i / 2) % 2 == 1 {
+            continue;
+        }
         let warm = save_derived(repo);
         let files: Vec<PathBuf> = warm.iter().map(|(path, _)| path.clone()).collect();
         if !files.is_empty() {
-            let done = Damage::nth(i, files.len()).apply(&files);
+            let done = Damage::nth(i / 2, files.len()).apply(&files);
             damaged_runs += 1;
             let found = difference(cold, &answer(env, repo, args));
             if !found.is_empty() {
@@ -330,10 +336,8 @@ fn battery(train: &str) -> Vec<Vec<String>> {
         vec!["graph", &raw, "--down"],
         vec!["graph", URI],
         vec!["impact", "data/raw.csv"],
-        vec!["impact", &raw],
         vec!["registry", "list"],
         vec!["registry", "resolve", "fraud@staging"],
-        vec!["registry", "resolve", "fraud@v1"],
         vec!["registry", "show", "fraud"],
         vec!["status"],
         vec!["verify", "--history"],
@@ -498,12 +502,9 @@ fn derived_state_answers_like_a_full_walk_through_appends_merges_resets_and_dele
     );
     check("uncommitted records in the worktree");
 
-    // One uncommitted record thrown away, after derived state listed it.
+    // Over a derived state that held both as uncommitted: one thrown away,
+    // the other committed by `git lineage commit` (HEAD moves forward).
     std::fs::remove_file(record_path(repo, &pending)).expect("remove the record");
-    check("an uncommitted record deleted again");
-
-    // The other committed by `git lineage commit`: HEAD moves forward over
-    // a derived state that held it as uncommitted.
     env.lineage(repo, &["commit"]).success();
     let log = log_json(&env, repo, &["log"]);
     assert!(
@@ -512,7 +513,7 @@ fn derived_state_answers_like_a_full_walk_through_appends_merges_resets_and_dele
             .any(|r| r.id == kept && r.commit.is_some()),
         "{kept} is committed: {log:#?}"
     );
-    check("the uncommitted record committed");
+    check("one uncommitted record deleted, the other committed");
 }
 
 #[test]
@@ -581,7 +582,6 @@ fn derived_state_answers_like_a_full_walk_across_branch_switches_and_a_rebase() 
     check("a rebased branch carrying records");
 
     env.git(repo, &["checkout", "-q", "main"]);
-    check("switched back to main");
 
     // A linked worktree on the feature branch, with an uncommitted record of
     // its own: it shares the derived state (in the common git directory).
@@ -611,7 +611,7 @@ fn derived_state_answers_like_a_full_walk_across_branch_switches_and_a_rebase() 
         "a linked worktree on the feature branch",
         &battery,
     );
-    check("main again, after the linked worktree's queries");
+    check("switched back to main, after the linked worktree's queries");
 }
 
 /// Rewrite `path` in place (same file, no rename), as editors such as nano
