@@ -172,8 +172,7 @@ fn let_time_pass(repo: &Path) {
             }
             set_mtime(&path, then);
         }
-        // A directory's own time last: listing it does not change it, but
-        // setting its children's times must not be undone by anything.
+        // (Setting a child's time leaves its directory's time alone.)
         set_mtime(&dir, then);
     }
 }
