@@ -9,7 +9,7 @@ use super::assemble::{Assembler, assemble, order_new_commits};
 use super::error::HistoryError;
 use super::index::{self, Index};
 use super::model::{Entry, History, Stats};
-use super::revisions::{Revisions, resolve_revisions};
+use super::revisions::{Revisions, replacements_in_effect, resolve_revisions};
 use super::summary::{Summary, SummaryCell};
 use super::walker::Walker;
 use super::{snapshot, trace, walk};
@@ -43,6 +43,13 @@ impl History {
     /// Load the history of `repo` as `options` select it.
     pub fn load(repo: &Repo, options: &HistoryOptions) -> Result<History, HistoryError> {
         trace::mark("start");
+        // Derived files are keyed by commit ids, which replaced objects
+        // make lie: with replacements, read git alone (and keep nothing).
+        let use_index = options.use_index && !replacements_in_effect(repo);
+        let options = &HistoryOptions {
+            use_index,
+            ..options.clone()
+        };
         let (include, exclude) = resolve_revisions(repo, &options.revisions)?;
         // HEAD and --all loads are snapshotted: repeating one with no ref
         // moved reads one file instead of walking anything.
@@ -335,7 +342,7 @@ pub fn file_names(dir: &std::path::Path) -> Vec<String> {
 /// The [`StateKey`] of `History::load(repo, options)`; `None` when no
 /// derived view applies (a revision range, or `use_index` off).
 pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKey>, HistoryError> {
-    if !options.use_index {
+    if !options.use_index || replacements_in_effect(repo) {
         return Ok(None);
     }
     let (include, exclude) = resolve_revisions(repo, &options.revisions)?;

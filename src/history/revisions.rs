@@ -23,6 +23,22 @@ pub enum Revisions {
 }
 
 /// The commits to include and exclude.
+/// True when git would replace objects (`git replace`, grafts made with
+/// it): history then differs from what commit ids say, so nothing derived
+/// and keyed by commit id may be used. `GIT_NO_REPLACE_OBJECTS` turns
+/// replacement off, as for git.
+pub(super) fn replacements_in_effect(repo: &Repo) -> bool {
+    if std::env::var_os("GIT_NO_REPLACE_OBJECTS").is_some() {
+        return false;
+    }
+    let Ok(refs) = repo.gix().references() else {
+        return false;
+    };
+    refs.prefixed("refs/replace/")
+        .map(|mut found| found.next().is_some())
+        .unwrap_or(false)
+}
+
 pub(super) fn resolve_revisions(
     repo: &Repo,
     revisions: &Revisions,
