@@ -1,77 +1,83 @@
-//! Lineage history at scale: `git lineage log` and `git lineage graph` on
-//! synthetic repositories of 1k, 10k and 100k commits, against `git log` on
-//! the same repository, measured in the same run.
+//! Lineage history at scale: every command of issue 12's table — `log`
+//! (cold, warm, `| head -10`), `show`, `graph --up`/`--down`, `impact`,
+//! `registry resolve`, `status`, `search`, `verify --history` — on synthetic
+//! repositories of 1k, 10k and 100k records, against `git rev-parse HEAD`,
+//! `git log -1` and `git log --name-only -- .lineage` on the same repository,
+//! measured in the same run.
 //!
 //! `cargo bench --bench history` (see docs/performance.md). It never asserts a
-//! timing: it prints medians, the ratio of our cold `log` to `git log`, a
-//! Markdown table and the targets next to the measured values. It does check
-//! that the generated repositories are what they claim to be and that the
-//! commands' output names the records they must name, and exits non-zero if
-//! not.
+//! timing: it prints medians, ratios to the git references, peak memory, the
+//! size of the derived state per record, Markdown tables and the issue's
+//! targets next to the measured values. It does check that the generated
+//! repositories are what they claim to be and that every command's output
+//! names what it must, and exits non-zero if not.
 //!
 //! Each repository is written by one `git fast-import` stream in which every
 //! commit adds exactly one valid record (built as a [`Record`], stored under
 //! its [`RecordId`] in `.lineage/records/<2 hex>/`), then `git repack -ad`
-//! once, like a clone, and checked out. The records form pipelines —
-//! `process` (raw dataset → features), `train` (features, sometimes a
-//! `featurestore://` group → model), `evaluate` (model + holdout) — over 500
-//! raw datasets; `code.commit` is a real earlier commit of the repository.
-//!
-//! Per size it measures, with the release binary: cold `log` (the derived
-//! index under `.git/lineage/` deleted before each run) against `git log
-//! --name-only --format=%H -- .lineage`; warm `log` (and, outside the
-//! table, warm `log --format json`, which prints every record in full); `log`
-//! after one new
-//! record commit (incremental); warm `graph REF --down`; an upstream query
-//! (`graph <model record> --up`) and a downstream query (`graph
-//! blake3:<raw dataset> --down`), as whole commands and in-process (only the
-//! traversal timed); and the peak RSS of cold and warm `log` (GNU
-//! `/usr/bin/time -f %M`; also of JSON `log`, `graph --up` and `git log`).
+//! once, like a clone, and checked out. Every 5 commits hold one pipeline
+//! `ingest → process → train → evaluate → deploy` over 20 shared raw sources,
+//! except every 20th group of 5, which holds the registry events of the
+//! model just trained (`register`, two `approve`s, `promote` to staging,
+//! then to production). The last files the records name are written into
+//! the worktree with the bytes their recorded hashes say, so `status` has
+//! real files to hash.
 //!
 //! Environment:
-//! - `GIT_LINEAGE_BENCH_COMMITS`: comma-separated repository sizes in commits
-//!   (default `1000,10000,100000`).
+//! - `GIT_LINEAGE_BENCH_COMMITS`: comma-separated repository sizes in records
+//!   (= commits), at least 100 each (default `1000,10000,100000`;
+//!   `1000000` for the documented 1M run).
 //! - `GIT_LINEAGE_BENCH_DIR`: where the repositories live (kept between runs
 //!   and reused while the generator is unchanged); default a temporary
 //!   directory removed at the end.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use git_lineage::graph::{Direction, Graph, NodeIndex, TraverseOptions};
 use git_lineage::hash::ContentHash;
-use git_lineage::history::{History, HistoryOptions};
 use git_lineage::params::{Value, ValueMap};
 use git_lineage::record::{Agent, Artifact, Code, Environment, Record, RecordId, SCHEMA};
-use git_lineage::refspec::{self, NodeOptions};
-use git_lineage::repo::Repo;
 use git_lineage::time::Timestamp;
+use serde_json::Value as Json;
 
 /// Timed runs per measurement (after one untimed warm-up run).
 const RUNS: usize = 5;
 /// Timed runs when the warm-up run took longer than [`SLOW`].
 const SLOW_RUNS: usize = 3;
 const SLOW: Duration = Duration::from_secs(5);
-/// Timed runs of an in-process traversal (microseconds each).
-const IN_PROCESS_RUNS: usize = 101;
 /// Repository sizes when `GIT_LINEAGE_BENCH_COMMITS` is not set.
 const DEFAULT_SIZES: [usize; 3] = [1_000, 10_000, 100_000];
-/// Distinct raw datasets the `process` records read.
-const RAW_DATASETS: u64 = 500;
-/// Distinct pipelines (record names) and feature-store groups.
-const PIPELINES: u64 = 40;
-const FEATURE_GROUPS: u64 = 60;
+/// The smallest size: the first registry events are commits 95–99.
+const MIN_COMMITS: usize = 100;
+/// Commits per group: one pipeline, or one model version's registry events.
+const GROUP: usize = 5;
+/// Every this many groups, the last one holds registry events.
+const REGISTRY_EVERY: usize = 20;
+/// Shared raw sources the `ingest` records read.
+const RAW_SOURCES: u64 = 20;
+/// A raw source's bytes change once a day (1,440 commits, one a minute).
+const DAY_COMMITS: usize = 1_440;
+/// The `train` records' name, and the registered model's.
+const MODEL: &str = "fraud-model";
+/// Where `deploy` records serve the model, at version `v<pipeline>`.
+const ENDPOINT: &str = "endpoint://fraud-model/serving";
+/// The selective search: about one `train` record in [`HIGH_AUC_ONE_IN`]
+/// has an AUC at or over 0.89.
+const AUC_FILTER: &str = "auc>=0.89";
+const HIGH_AUC_ONE_IN: u64 = 100;
 /// Written first in each `history-N.complete` marker; change it whenever the
 /// generated repositories change, so cached ones are rebuilt.
-const GENERATOR: &str = "git-lineage history bench generator v1";
+const GENERATOR: &str = "git-lineage history bench generator v2 (issue 12 shape)";
 /// Commit and record times: 2026-01-01T00:00:00Z plus one minute per commit.
 const EPOCH_SECS: i64 = 1_767_225_600;
 const STEP_SECS: i64 = 60;
 /// Every this many commits the generator asks fast-import for the id of the
-/// last commit, which later records name as their `code.commit`.
+/// last commit, which later records name as their `code.commit`. A multiple
+/// of [`GROUP`], so the records of one pipeline share their code commit.
 const MARK_BLOCK: usize = 500;
 /// The identity of git calls that need one (records carry their own).
 const BENCH_NAME: &str = "Bench Runner";
@@ -84,6 +90,10 @@ const AGENTS: [(&str, &str); 6] = [
     ("Eli Modeller", "eli@example.com"),
     ("Fay Scientist", "fay@example.com"),
 ];
+/// Who registers, approves (two reviewers) and promotes model versions.
+const REGISTRAR: (&str, &str) = AGENTS[4];
+const APPROVERS: [(&str, &str); 2] = [AGENTS[0], AGENTS[2]];
+const PROMOTER: (&str, &str) = AGENTS[3];
 const IMAGE: &str =
     "python:3.11-slim@sha256:7c5b1f4a9e3d2b8c6a0f1e4d7b9c3a5e8f2d6b0c4a7e1f3d5b9c2a6e8f0d4b7a";
 const GNU_TIME: &str = "/usr/bin/time";
@@ -133,7 +143,7 @@ fn bench() -> BenchResult<()> {
     println!("load    : {} (1, 5, 15 min) before the run", load_average());
     println!(
         "runs    : {RUNS} timed runs per row after one warm-up run ({SLOW_RUNS} when the warm-up \
-         took over {} s); median shown; in-process traversals: median of {IN_PROCESS_RUNS}",
+         took over {} s); median shown",
         SLOW.as_secs()
     );
     if !gnu_time {
@@ -141,10 +151,11 @@ fn bench() -> BenchResult<()> {
     }
     println!();
 
-    let mut rows = Vec::new();
+    let cases = cases();
+    let mut results = Vec::new();
     for &commits in &sizes {
         let info = ensure_repo(&dir, commits)?;
-        rows.push(measure_size(&info, gnu_time)?);
+        results.push(measure_size(&info, &cases, gnu_time)?);
     }
 
     println!();
@@ -152,9 +163,17 @@ fn bench() -> BenchResult<()> {
     println!();
     println!("## Results (paste into docs/performance.md)");
     println!();
-    print_table(&rows);
+    print_times(&cases, &results);
     println!();
-    print_targets(&rows);
+    if gnu_time {
+        print_rss(&cases, &results);
+        println!();
+    }
+    print_answers(&results);
+    println!();
+    print_derived(&results);
+    println!();
+    print_targets(&cases, &results);
     Ok(())
 }
 
@@ -162,12 +181,13 @@ fn parse_sizes(text: &str) -> BenchResult<Vec<usize>> {
     let sizes: Option<Vec<usize>> = text
         .split(',')
         .map(|part| part.trim().replace('_', "").parse::<usize>().ok())
-        .map(|n| n.filter(|n| *n > 0))
+        .map(|n| n.filter(|n| *n >= MIN_COMMITS))
         .collect();
     match sizes {
         Some(sizes) if !sizes.is_empty() => Ok(sizes),
         _ => Err(format!(
-            "GIT_LINEAGE_BENCH_COMMITS='{text}' is not a comma-separated list of positive numbers"
+            "GIT_LINEAGE_BENCH_COMMITS='{text}' is not a comma-separated list of numbers of at \
+             least {MIN_COMMITS} (e.g. 1000,10000)"
         )
         .into()),
     }
@@ -209,20 +229,44 @@ fn load_average() -> String {
 
 // ------------------------------------------------------------ the repository
 
-/// A generated repository and the records the queries start from.
+/// A generated repository and the records and artifacts the queries start
+/// from, with the answers they must give.
 struct RepoInfo {
     dir: PathBuf,
     commits: usize,
     /// The last generated commit.
     head: String,
-    /// The first record (a `process` record) and the last one.
+    /// The first and the last record.
     first_record: String,
     last_record: String,
-    /// The last `train` record, the `process` record that made its features,
-    /// and the raw dataset (`blake3:…`) that one read.
-    model_record: String,
-    process_record: String,
-    raw_hash: String,
+    /// The record of commit N/2 (`show <full id>`) and of commit N/3 (`show
+    /// <8-hex prefix>`).
+    mid_record: String,
+    prefix_record: String,
+    /// The last `train` record: what `show name:fraud-model` shows.
+    last_train: String,
+    /// The last deployment's endpoint REF (`endpoint://…@vP`), its `deploy`
+    /// record and the raw source (`blake3:…`) its pipeline read.
+    endpoint: String,
+    endpoint_deploy: String,
+    endpoint_raw: String,
+    /// The model version from the middle of the history (promoted to
+    /// production, later replaced): `vK`, its register event, the ingested
+    /// file (`blake3:…`) of its pipeline and that pipeline's `deploy` record.
+    mid_version: String,
+    mid_register: String,
+    mid_ingested: String,
+    mid_deploy: String,
+    /// The version in production now and its register event.
+    prod_version: String,
+    prod_register: String,
+    /// How many `train` records match [`AUC_FILTER`], and the newest (`-`
+    /// when none).
+    high_auc: usize,
+    last_high: String,
+    /// The local files the records track, each with the bytes of its most
+    /// recent recording (written into the worktree for `status`).
+    files: BTreeMap<String, String>,
 }
 
 impl RepoInfo {
@@ -230,20 +274,40 @@ impl RepoInfo {
         dir.join(format!("history-{commits}.complete"))
     }
 
+    /// The marker: the generator, then `key=value` lines, then one `file=`
+    /// line per tracked file (`path<TAB>content`).
     fn save(&self, marker: &Path) -> BenchResult<()> {
-        let text = format!(
-            "{GENERATOR}\ncommits={}\nhead={}\nfirst_record={}\nlast_record={}\n\
-             model_record={}\nprocess_record={}\nraw_hash={}\n",
-            self.commits,
-            self.head,
-            self.first_record,
-            self.last_record,
-            self.model_record,
-            self.process_record,
-            self.raw_hash
-        );
+        let mut text = format!("{GENERATOR}\ncommits={}\n", self.commits);
+        for (key, value) in self.fields() {
+            text.push_str(&format!("{key}={value}\n"));
+        }
+        for (path, content) in &self.files {
+            text.push_str(&format!("file={path}\t{content}\n"));
+        }
         std::fs::write(marker, text)?;
         Ok(())
+    }
+
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("head", self.head.clone()),
+            ("first_record", self.first_record.clone()),
+            ("last_record", self.last_record.clone()),
+            ("mid_record", self.mid_record.clone()),
+            ("prefix_record", self.prefix_record.clone()),
+            ("last_train", self.last_train.clone()),
+            ("endpoint", self.endpoint.clone()),
+            ("endpoint_deploy", self.endpoint_deploy.clone()),
+            ("endpoint_raw", self.endpoint_raw.clone()),
+            ("mid_version", self.mid_version.clone()),
+            ("mid_register", self.mid_register.clone()),
+            ("mid_ingested", self.mid_ingested.clone()),
+            ("mid_deploy", self.mid_deploy.clone()),
+            ("prod_version", self.prod_version.clone()),
+            ("prod_register", self.prod_register.clone()),
+            ("high_auc", self.high_auc.to_string()),
+            ("last_high", self.last_high.clone()),
+        ]
     }
 
     /// The marker's contents, if it was written by this generator.
@@ -253,8 +317,18 @@ impl RepoInfo {
         if lines.next()? != GENERATOR {
             return None;
         }
-        let fields: BTreeMap<&str, &str> = lines.filter_map(|l| l.split_once('=')).collect();
-        let get = |key: &str| fields.get(key).map(|v| v.to_string());
+        let mut fields = BTreeMap::new();
+        let mut files = BTreeMap::new();
+        for line in lines {
+            let (key, value) = line.split_once('=')?;
+            if key == "file" {
+                let (path, content) = value.split_once('\t')?;
+                files.insert(path.to_string(), content.to_string());
+            } else {
+                fields.insert(key, value.to_string());
+            }
+        }
+        let mut get = |key: &str| fields.remove(key);
         if get("commits")? != commits.to_string() {
             return None;
         }
@@ -264,10 +338,38 @@ impl RepoInfo {
             head: get("head")?,
             first_record: get("first_record")?,
             last_record: get("last_record")?,
-            model_record: get("model_record")?,
-            process_record: get("process_record")?,
-            raw_hash: get("raw_hash")?,
+            mid_record: get("mid_record")?,
+            prefix_record: get("prefix_record")?,
+            last_train: get("last_train")?,
+            endpoint: get("endpoint")?,
+            endpoint_deploy: get("endpoint_deploy")?,
+            endpoint_raw: get("endpoint_raw")?,
+            mid_version: get("mid_version")?,
+            mid_register: get("mid_register")?,
+            mid_ingested: get("mid_ingested")?,
+            mid_deploy: get("mid_deploy")?,
+            prod_version: get("prod_version")?,
+            prod_register: get("prod_register")?,
+            high_auc: get("high_auc")?.parse().ok()?,
+            last_high: get("last_high")?,
+            files,
         })
+    }
+
+    /// The 8-hex prefix `show` is given.
+    fn prefix(&self) -> &str {
+        &self.prefix_record[..8]
+    }
+
+    /// Write every tracked file into the worktree with the bytes of its most
+    /// recent recording (untracked by git; `reset --hard` leaves them).
+    fn write_files(&self) -> BenchResult<()> {
+        for (path, content) in &self.files {
+            let file = self.dir.join(path);
+            std::fs::create_dir_all(file.parent().ok_or("tracked file has no parent")?)?;
+            std::fs::write(&file, content)?;
+        }
+        Ok(())
     }
 }
 
@@ -280,10 +382,11 @@ fn ensure_repo(dir: &Path, commits: usize) -> BenchResult<RepoInfo> {
         && let Some(info) = RepoInfo::load(&marker, repo.clone(), commits)
     {
         println!("reusing {}", repo.display());
-        // An interrupted run may have left the incremental commit behind.
+        // An interrupted run may have left a new commit behind.
         if run_git(&repo, &["rev-parse", "HEAD"])?.trim() != info.head {
             run_git(&repo, &["reset", "-q", "--hard", &info.head])?;
         }
+        info.write_files()?;
         return Ok(info);
     }
     let _ = std::fs::remove_file(&marker);
@@ -291,6 +394,7 @@ fn ensure_repo(dir: &Path, commits: usize) -> BenchResult<RepoInfo> {
         std::fs::remove_dir_all(&repo)?;
     }
     let info = generate(&repo, commits)?;
+    info.write_files()?;
     check_repo(&info)?;
     info.save(&marker)?;
     Ok(info)
@@ -320,13 +424,13 @@ fn generate(repo: &Path, commits: usize) -> BenchResult<RepoInfo> {
     let mut synth = Synth::new();
     let mut code_commit: Option<String> = None;
     let mut head = String::new();
-    let mut first_record = String::new();
+    let mut ids = Vec::with_capacity(commits);
     for i in 0..commits {
         if i > 0 && i % MARK_BLOCK == 0 {
             // Mark i is commit i - 1 (marks count from 1).
             code_commit = Some(ask_mark(&mut stream, &mut replies, i)?);
         }
-        let (record, agent) = synth.record(i, code_commit.clone());
+        let (record, agent) = synth.record(i, code_commit.clone())?;
         record.validate()?;
         let bytes = record.to_bytes()?;
         let id = RecordId::of_bytes(&bytes);
@@ -334,9 +438,7 @@ fn generate(repo: &Path, commits: usize) -> BenchResult<RepoInfo> {
             return Err(format!("record {i} does not round-trip through its bytes").into());
         }
         synth.remember(i, &id);
-        if i == 0 {
-            first_record = id.to_string();
-        }
+        ids.push(id.to_string());
         let secs = EPOCH_SECS + i as i64 * STEP_SECS;
         let message = format!(
             "lineage: {} {} ({})\n",
@@ -382,18 +484,7 @@ fn generate(repo: &Path, commits: usize) -> BenchResult<RepoInfo> {
         (repacked - imported).as_secs_f64(),
         (started.elapsed() - repacked).as_secs_f64()
     );
-    let model = synth.train.last().ok_or("no train record generated")?;
-    let process = &synth.process[model.process];
-    Ok(RepoInfo {
-        dir: repo.to_path_buf(),
-        commits,
-        head,
-        first_record,
-        last_record: synth.last_id,
-        model_record: model.id.clone(),
-        process_record: process.id.clone(),
-        raw_hash: raw_hash(process.raw).to_string(),
-    })
+    synth.info(repo, commits, head, &ids)
 }
 
 /// `data <len>` and the bytes, as fast-import reads them.
@@ -422,8 +513,8 @@ fn ask_mark(
     Ok(id.to_string())
 }
 
-/// Check the commit count, the record files, and parse a few records back
-/// from the worktree.
+/// Check the commit count, the record files and the tracked files, and
+/// parse a few records back from the worktree.
 fn check_repo(info: &RepoInfo) -> BenchResult<()> {
     let count: usize = run_git(&info.dir, &["rev-list", "--count", "HEAD"])?
         .trim()
@@ -450,43 +541,107 @@ fn check_repo(info: &RepoInfo) -> BenchResult<()> {
         Record::parse(&bytes).map_err(|e| format!("{path}: {e}"))?;
         checked += 1;
     }
+    for (path, content) in &info.files {
+        if std::fs::read(info.dir.join(path))? != content.as_bytes() {
+            return Err(format!("{path} does not hold the bytes last recorded for it").into());
+        }
+    }
     println!(
-        "   checked: {count} commits, {} record files, {checked} records parsed back from the worktree",
-        paths.len()
+        "   checked: {count} commits, {} record files, {checked} records parsed back from the \
+         worktree, {} tracked files written",
+        paths.len(),
+        info.files.len()
     );
     Ok(())
+}
+
+/// A local file as records name it: its path and the bytes it held (short
+/// text, so the worktree can be given them for `status`).
+#[derive(Debug, Clone, Default)]
+struct File {
+    path: String,
+    content: String,
+}
+
+impl File {
+    /// The file at `path` as record `i` wrote it.
+    fn written(path: String, i: usize) -> File {
+        let content = format!("{path} as written by record {i}");
+        File { path, content }
+    }
+
+    fn hash(&self) -> ContentHash {
+        ContentHash::of_bytes(self.content.as_bytes())
+    }
+}
+
+/// One pipeline: what it read and wrote, and its records' ids.
+#[derive(Debug, Clone, Default)]
+struct Pipeline {
+    /// 1, 2, …: the endpoint version its `deploy` writes.
+    number: usize,
+    raw: File,
+    ingested: File,
+    features: File,
+    model: File,
+    ingest: String,
+    process: String,
+    train: String,
+    deploy: String,
+    /// `endpoint://…@vP`, once deployed.
+    endpoint: String,
+}
+
+/// A registered model version.
+#[derive(Debug, Clone)]
+struct Version {
+    number: u64,
+    pipeline: Pipeline,
+    /// Its `registry-register` record.
+    register: String,
 }
 
 /// The synthetic lineage: a fixed seed, so every machine generates the same
 /// records (and, with the same git, the same commit ids).
 struct Synth {
     rng: SplitMix64,
-    process: Vec<ProcessStep>,
-    train: Vec<TrainStep>,
-    /// The id of the last record generated.
-    last_id: String,
+    /// The pipeline being written, or the last one written.
+    pipeline: Pipeline,
+    /// The last pipeline whose `deploy` was written.
+    deployed: Option<Pipeline>,
+    /// The version whose registry events are being written.
+    registering: Option<Version>,
+    /// The versions promoted to production, oldest first.
+    promoted: Vec<Version>,
+    registered: u64,
+    last_train: String,
+    /// `train` records matching [`AUC_FILTER`], and the newest.
+    high_auc: usize,
+    last_high: Option<String>,
+    /// Whether the `train` record being written matches [`AUC_FILTER`].
+    training_high: bool,
+    /// Every local path any record named, with the bytes of its most recent
+    /// recording (records are generated in `recorded` order).
+    latest: BTreeMap<String, String>,
 }
 
-struct ProcessStep {
-    index: usize,
-    id: String,
-    raw: u64,
+/// What a commit in the sequence holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// Step 0..5 of a pipeline: ingest, process, train, evaluate, deploy.
+    Pipeline(usize),
+    /// Step 0..5 of a version's registry events: register, approve, approve,
+    /// promote to staging, promote to production.
+    Registry(usize),
 }
 
-struct TrainStep {
-    index: usize,
-    id: String,
-    /// Index into [`Synth::process`] of the step whose features it read.
-    process: usize,
-}
-
-fn raw_hash(raw: u64) -> ContentHash {
-    ContentHash::of_bytes(format!("raw dataset {raw}").as_bytes())
-}
-
-/// The artifact hash written by record `index` (features, model or report).
-fn output_hash(index: usize) -> ContentHash {
-    ContentHash::of_bytes(format!("output of record {index}").as_bytes())
+fn slot(i: usize) -> Slot {
+    let (group, step) = (i / GROUP, i % GROUP);
+    if group % REGISTRY_EVERY == REGISTRY_EVERY - 1 {
+        Slot::Registry(step)
+    } else {
+        Slot::Pipeline(step)
+    }
 }
 
 /// A syntactically valid git blob id standing for a script's version.
@@ -498,9 +653,16 @@ impl Synth {
     fn new() -> Synth {
         Synth {
             rng: SplitMix64(0x6c69_6e65_6167_6521), // "lineage!"
-            process: Vec::new(),
-            train: Vec::new(),
-            last_id: String::new(),
+            pipeline: Pipeline::default(),
+            deployed: None,
+            registering: None,
+            promoted: Vec::new(),
+            registered: 0,
+            last_train: String::new(),
+            high_auc: 0,
+            last_high: None,
+            training_high: false,
+            latest: BTreeMap::new(),
         }
     }
 
@@ -508,242 +670,360 @@ impl Synth {
         self.rng.next() % n
     }
 
-    /// Record `i`: `process`, `train`, `evaluate` in turn, each pipeline
-    /// step reading what an earlier step wrote.
-    fn record(
-        &mut self,
-        i: usize,
-        code_commit: Option<String>,
-    ) -> (Record, (&'static str, &'static str)) {
-        let agent = AGENTS[self.below(AGENTS.len() as u64) as usize];
-        let pipeline = (i / 3) as u64 % PIPELINES;
-        let version = i / 1000;
-        let recorded = Timestamp::from_unix_micros((EPOCH_SECS + i as i64 * STEP_SECS) * 1_000_000);
-        let seconds = 5 + self.below(50) as i64;
-        let mut record = Record {
-            schema: SCHEMA.into(),
-            kind: String::new(),
-            name: String::new(),
-            recorded,
-            started: Some(Timestamp::from_unix_micros(
-                recorded.unix_micros() - seconds * 1_000_000,
-            )),
-            ended: Some(recorded),
-            exit: None,
-            agent: Agent {
-                name: agent.0.into(),
-                email: agent.1.into(),
-            },
-            code: Code {
-                commit: code_commit,
-                branch: Some("main".into()),
-                dirty: false,
-                remote: Some("https://github.com/acme/fraud".into()),
-                ..Code::default()
-            },
-            command: Vec::new(),
-            params: ValueMap::new(),
-            seed: None,
-            environment: Environment {
-                os: "linux".into(),
-                arch: "x86_64".into(),
-                tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
-                image: Some(IMAGE.into()),
-                lockfiles: BTreeMap::from([(
-                    "requirements.txt".to_string(),
-                    ContentHash::of_bytes(format!("requirements v{version}").as_bytes()),
-                )]),
-            },
-            inputs: Vec::new(),
-            outputs: Vec::new(),
-            metrics: ValueMap::new(),
-            references: Vec::new(),
-            note: None,
-        };
-        match i % 3 {
-            0 => self.process_step(i, pipeline, version, &mut record),
-            1 => self.train_step(i, pipeline, version, &mut record),
-            _ => self.evaluate_step(i, pipeline, version, &mut record),
-        }
-        (record, agent)
-    }
-
-    fn process_step(&mut self, i: usize, pipeline: u64, version: usize, record: &mut Record) {
-        let raw = self.below(RAW_DATASETS);
-        let window = [7i64, 14, 30, 90][self.below(4) as usize];
-        let features = format!("features/pipeline-{pipeline:02}/run-{i:06}.parquet");
-        record.kind = "process".into();
-        record.name = format!("features-{pipeline:02}");
-        record.code.files = BTreeMap::from([(
-            "pipeline/features.py".into(),
-            blob_id("features.py", version),
-        )]);
-        record.command = vec![
-            "python".into(),
-            "pipeline/features.py".into(),
-            "--window-days".into(),
-            window.to_string(),
-        ];
-        record.params = ValueMap::from([("window_days".into(), Value::Int(window))]);
-        record.inputs.push(Artifact {
-            path: Some(format!("data/raw/part-{raw:03}.csv")),
-            role: Some("dataset".into()),
-            hash: Some(raw_hash(raw)),
-            size: Some(50_000_000 + raw * 9_973),
-            ..Artifact::default()
-        });
-        record.outputs.push(Artifact {
-            path: Some(features),
-            role: Some("features".into()),
-            hash: Some(output_hash(i)),
-            size: Some(8_000_000 + self.below(1_000_000)),
-            ..Artifact::default()
-        });
-        record.metrics = ValueMap::from([(
-            "rows".into(),
-            Value::Int(1_000_000 + self.below(100_000) as i64),
-        )]);
-        self.process.push(ProcessStep {
-            index: i,
-            id: String::new(),
-            raw,
-        });
-    }
-
-    /// An index into a list of `len` steps: the last one 80 % of the time,
-    /// otherwise one of the last 1,000.
-    fn mostly_latest(&mut self, len: usize) -> usize {
-        if self.below(10) < 8 || len < 2 {
-            len - 1
-        } else {
-            let recent = (len as u64).min(1000);
-            len - 1 - self.below(recent) as usize
-        }
-    }
-
-    fn train_step(&mut self, i: usize, pipeline: u64, version: usize, record: &mut Record) {
-        // Usually the features just made; sometimes older ones.
-        let process = self.mostly_latest(self.process.len());
-        let features = process_output(&self.process[process]);
-        let lr = [0.3, 0.1, 0.05, 0.01][self.below(4) as usize];
-        let depth = 3 + self.below(8) as i64;
-        let seed = self.below(1000);
-        record.kind = "train".into();
-        record.name = format!("fraud-model-{pipeline:02}");
-        record.code.files =
-            BTreeMap::from([("pipeline/train.py".into(), blob_id("train.py", version))]);
-        record.command = vec![
-            "python".into(),
-            "pipeline/train.py".into(),
-            "--lr".into(),
-            lr.to_string(),
-            "--max-depth".into(),
-            depth.to_string(),
-        ];
-        record.params = ValueMap::from([
-            ("lr".into(), Value::Float(lr)),
-            ("max_depth".into(), Value::Int(depth)),
-        ]);
-        record.seed = Some(seed);
-        record.inputs.push(features);
-        if self.below(10) < 3 {
-            let group = self.below(FEATURE_GROUPS);
-            record.inputs.push(Artifact {
-                uri: Some(format!("featurestore://group-{group}")),
-                role: Some("feature-group".into()),
-                version: Some(format!("v{}", 1 + (i as u64 / 5000 + group) % 7)),
-                ..Artifact::default()
-            });
-        }
-        record.outputs.push(Artifact {
-            path: Some(format!("models/fraud-model-{pipeline:02}/model-{i:06}.bin")),
-            role: Some("model".into()),
-            hash: Some(output_hash(i)),
-            size: Some(2_000_000 + self.below(500_000)),
-            ..Artifact::default()
-        });
-        record.metrics = ValueMap::from([
-            ("auc".into(), Value::Float(self.fraction(8000, 1900))),
-            ("train_loss".into(), Value::Float(self.fraction(1000, 2000))),
-        ]);
-        self.train.push(TrainStep {
-            index: i,
-            id: String::new(),
-            process,
-        });
-    }
-
-    fn evaluate_step(&mut self, i: usize, pipeline: u64, version: usize, record: &mut Record) {
-        let train = self.mostly_latest(self.train.len());
-        let model_index = self.train[train].index;
-        let holdout = self.below(RAW_DATASETS);
-        record.kind = "evaluate".into();
-        record.name = format!("fraud-eval-{pipeline:02}");
-        record.code.files = BTreeMap::from([(
-            "pipeline/evaluate.py".into(),
-            blob_id("evaluate.py", version),
-        )]);
-        record.command = vec!["python".into(), "pipeline/evaluate.py".into()];
-        record.inputs.push(Artifact {
-            path: Some(format!(
-                "models/fraud-model-{:02}/model-{model_index:06}.bin",
-                (model_index / 3) as u64 % PIPELINES
-            )),
-            role: Some("model".into()),
-            hash: Some(output_hash(model_index)),
-            size: Some(2_000_000),
-            ..Artifact::default()
-        });
-        record.inputs.push(Artifact {
-            path: Some(format!("data/raw/part-{holdout:03}.csv")),
-            role: Some("holdout".into()),
-            hash: Some(raw_hash(holdout)),
-            size: Some(50_000_000 + holdout * 9_973),
-            ..Artifact::default()
-        });
-        record.outputs.push(Artifact {
-            path: Some(format!("reports/eval-{i:06}.json")),
-            role: Some("report".into()),
-            hash: Some(output_hash(i)),
-            size: Some(4_000 + self.below(1_000)),
-            ..Artifact::default()
-        });
-        record.metrics = ValueMap::from([
-            ("auc".into(), Value::Float(self.fraction(7800, 2000))),
-            ("precision".into(), Value::Float(self.fraction(6000, 3500))),
-            ("recall".into(), Value::Float(self.fraction(5000, 4500))),
-        ]);
-    }
-
     /// `(base + below(spread)) / 10000`: four decimals, printed exactly.
     fn fraction(&mut self, base: u64, spread: u64) -> f64 {
         (base + self.below(spread)) as f64 / 10_000.0
     }
 
+    /// `file` as an artifact of role `role`, noted as its path's most recent
+    /// recording.
+    fn artifact(&mut self, file: &File, role: &str) -> Artifact {
+        self.latest.insert(file.path.clone(), file.content.clone());
+        Artifact {
+            path: Some(file.path.clone()),
+            role: Some(role.into()),
+            hash: Some(file.hash()),
+            size: Some(file.content.len() as u64),
+            ..Artifact::default()
+        }
+    }
+
+    /// Record `i` and its author.
+    fn record(
+        &mut self,
+        i: usize,
+        code_commit: Option<String>,
+    ) -> BenchResult<(Record, (&'static str, &'static str))> {
+        match slot(i) {
+            Slot::Pipeline(step) => {
+                let agent = AGENTS[self.below(AGENTS.len() as u64) as usize];
+                let mut record = base_record(i, agent, code_commit);
+                let seconds = 5 + self.below(50) as i64;
+                record.started = Some(Timestamp::from_unix_micros(
+                    record.recorded.unix_micros() - seconds * 1_000_000,
+                ));
+                record.ended = Some(record.recorded);
+                record.environment.image = Some(IMAGE.into());
+                record.environment.lockfiles = BTreeMap::from([(
+                    "requirements.txt".to_string(),
+                    ContentHash::of_bytes(format!("requirements v{}", i / 1000).as_bytes()),
+                )]);
+                self.pipeline_step(i, step, &mut record);
+                Ok((record, agent))
+            }
+            Slot::Registry(step) => {
+                let agent = match step {
+                    0 => REGISTRAR,
+                    1 | 2 => APPROVERS[step - 1],
+                    _ => PROMOTER,
+                };
+                let mut record = base_record(i, agent, code_commit);
+                self.registry_step(step, &mut record)?;
+                Ok((record, agent))
+            }
+        }
+    }
+
+    fn pipeline_step(&mut self, i: usize, step: usize, record: &mut Record) {
+        let version = i / 1000;
+        let script = [
+            "ingest.py",
+            "features.py",
+            "train.py",
+            "evaluate.py",
+            "deploy.py",
+        ][step];
+        record.code.files =
+            BTreeMap::from([(format!("pipeline/{script}"), blob_id(script, version))]);
+        record.command = vec!["python".into(), format!("pipeline/{script}")];
+        match step {
+            0 => {
+                let source = self.below(RAW_SOURCES);
+                let day = i / DAY_COMMITS;
+                let raw_path = format!("data/raw/source-{source:02}.csv");
+                self.pipeline = Pipeline {
+                    number: self.pipeline.number + 1,
+                    raw: File {
+                        content: format!("{raw_path} as exported on day {day}"),
+                        path: raw_path,
+                    },
+                    ingested: File::written(format!("data/ingested/source-{source:02}.parquet"), i),
+                    ..Pipeline::default()
+                };
+                let (raw, ingested) = (self.pipeline.raw.clone(), self.pipeline.ingested.clone());
+                record.kind = "ingest".into();
+                record.name = "ingest-transactions".into();
+                record
+                    .command
+                    .extend(["--source".into(), format!("source-{source:02}")]);
+                record.params = ValueMap::from([(
+                    "source".into(),
+                    Value::String(format!("source-{source:02}")),
+                )]);
+                record.inputs.push(self.artifact(&raw, "dataset"));
+                record.outputs.push(self.artifact(&ingested, "dataset"));
+                record.metrics = ValueMap::from([(
+                    "rows".into(),
+                    Value::Int(1_000_000 + self.below(100_000) as i64),
+                )]);
+            }
+            1 => {
+                let source = &self.pipeline.ingested.path;
+                let name = Path::new(source)
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("source");
+                self.pipeline.features = File::written(format!("features/{name}.parquet"), i);
+                let (ingested, features) = (
+                    self.pipeline.ingested.clone(),
+                    self.pipeline.features.clone(),
+                );
+                let window = [7i64, 14, 30, 90][self.below(4) as usize];
+                record.kind = "process".into();
+                record.name = "features".into();
+                record
+                    .command
+                    .extend(["--window-days".into(), window.to_string()]);
+                record.params = ValueMap::from([("window_days".into(), Value::Int(window))]);
+                record.inputs.push(self.artifact(&ingested, "dataset"));
+                record.outputs.push(self.artifact(&features, "features"));
+            }
+            2 => {
+                self.pipeline.model = File::written(format!("models/{MODEL}.bin"), i);
+                let (features, model) =
+                    (self.pipeline.features.clone(), self.pipeline.model.clone());
+                let lr = [0.3, 0.1, 0.05, 0.01][self.below(4) as usize];
+                let depth = 3 + self.below(8) as i64;
+                self.training_high = self.below(HIGH_AUC_ONE_IN) == 0;
+                // Below 0.89 except one in HIGH_AUC_ONE_IN: 0.8000–0.8889
+                // or 0.8901–0.8999.
+                let auc = if self.training_high {
+                    self.fraction(8901, 99)
+                } else {
+                    self.fraction(8000, 890)
+                };
+                record.kind = "train".into();
+                record.name = MODEL.into();
+                record.command.extend([
+                    "--lr".into(),
+                    lr.to_string(),
+                    "--max-depth".into(),
+                    depth.to_string(),
+                ]);
+                record.params = ValueMap::from([
+                    ("lr".into(), Value::Float(lr)),
+                    ("max_depth".into(), Value::Int(depth)),
+                ]);
+                record.seed = Some(self.below(1000));
+                record.inputs.push(self.artifact(&features, "features"));
+                record.outputs.push(self.artifact(&model, "model"));
+                record.metrics = ValueMap::from([
+                    ("auc".into(), Value::Float(auc)),
+                    ("train_loss".into(), Value::Float(self.fraction(1000, 2000))),
+                ]);
+            }
+            3 => {
+                let model = self.pipeline.model.clone();
+                let report = File::written("reports/eval.json".into(), i);
+                record.kind = "evaluate".into();
+                record.name = "fraud-eval".into();
+                record.inputs.push(self.artifact(&model, "model"));
+                record.outputs.push(self.artifact(&report, "report"));
+                record.metrics = ValueMap::from([
+                    ("auc".into(), Value::Float(self.fraction(7800, 1000))),
+                    ("precision".into(), Value::Float(self.fraction(6000, 3500))),
+                    ("recall".into(), Value::Float(self.fraction(5000, 4500))),
+                ]);
+            }
+            _ => {
+                let model = self.pipeline.model.clone();
+                let version = format!("v{}", self.pipeline.number);
+                self.pipeline.endpoint = format!("{ENDPOINT}@{version}");
+                record.kind = "deploy".into();
+                record.name = "fraud-deploy".into();
+                record
+                    .command
+                    .extend(["--endpoint".into(), ENDPOINT.into()]);
+                record.params = ValueMap::from([
+                    ("endpoint".into(), Value::String(ENDPOINT.into())),
+                    ("replicas".into(), Value::Int(3)),
+                ]);
+                record.inputs.push(self.artifact(&model, "model"));
+                record.outputs.push(Artifact {
+                    uri: Some(ENDPOINT.into()),
+                    version: Some(version),
+                    role: Some("endpoint".into()),
+                    ..Artifact::default()
+                });
+            }
+        }
+    }
+
+    /// The registry events of the model the last pipeline trained, written
+    /// as `git lineage registry …` writes them (src/registry/events.rs).
+    fn registry_step(&mut self, step: usize, record: &mut Record) -> BenchResult<()> {
+        if step == 0 {
+            self.registered += 1;
+            self.registering = Some(Version {
+                number: self.registered,
+                pipeline: self.pipeline.clone(),
+                register: String::new(),
+            });
+        }
+        let version = self
+            .registering
+            .clone()
+            .ok_or("registry events before any register event")?;
+        let number = Value::Int(version.number as i64);
+        record.name = MODEL.into();
+        let model = self.artifact(&version.pipeline.model, "model");
+        match step {
+            0 => {
+                record.kind = "registry-register".into();
+                record.params = ValueMap::from([
+                    ("version".into(), number),
+                    (
+                        "description".into(),
+                        Value::String(format!("retrained by pipeline {}", version.pipeline.number)),
+                    ),
+                ]);
+                record.inputs.push(model);
+                record.references.push(record_id(&version.pipeline.train)?);
+            }
+            1 | 2 => {
+                record.kind = "registry-approve".into();
+                let comment = ["metrics reviewed", "canary looks good"][step - 1];
+                record.params = ValueMap::from([
+                    ("version".into(), number),
+                    ("comment".into(), Value::String(comment.into())),
+                ]);
+                record.references.push(record_id(&version.register)?);
+            }
+            _ => {
+                record.kind = "registry-promote".into();
+                let stage = if step == 3 { "staging" } else { "production" };
+                record.params = ValueMap::from([
+                    ("version".into(), number),
+                    ("stage".into(), Value::String(stage.into())),
+                ]);
+                record.inputs.push(model);
+                record.references.push(record_id(&version.register)?);
+            }
+        }
+        Ok(())
+    }
+
     /// Note the id of record `i` once its bytes are known.
     fn remember(&mut self, i: usize, id: &RecordId) {
-        if let Some(step) = self.process.last_mut().filter(|s| s.index == i) {
-            step.id = id.to_string();
+        let id = id.to_string();
+        match slot(i) {
+            Slot::Pipeline(0) => self.pipeline.ingest = id,
+            Slot::Pipeline(1) => self.pipeline.process = id,
+            Slot::Pipeline(2) => {
+                if self.training_high {
+                    self.high_auc += 1;
+                    self.last_high = Some(id.clone());
+                }
+                self.pipeline.train = id.clone();
+                self.last_train = id;
+            }
+            Slot::Pipeline(3) => {}
+            Slot::Pipeline(_) => {
+                self.pipeline.deploy = id;
+                self.deployed = Some(self.pipeline.clone());
+            }
+            Slot::Registry(step) => {
+                if let Some(version) = &mut self.registering {
+                    if step == 0 {
+                        version.register = id;
+                    } else if step == GROUP - 1 {
+                        self.promoted.push(version.clone());
+                    }
+                }
+            }
         }
-        if let Some(step) = self.train.last_mut().filter(|s| s.index == i) {
-            step.id = id.to_string();
-        }
-        self.last_id = id.to_string();
+    }
+
+    /// What the queries start from and must answer, once all `commits`
+    /// records (with ids `ids`) are written.
+    fn info(
+        self,
+        repo: &Path,
+        commits: usize,
+        head: String,
+        ids: &[String],
+    ) -> BenchResult<RepoInfo> {
+        let deployed = self.deployed.ok_or("no pipeline was deployed")?;
+        let prod = self
+            .promoted
+            .last()
+            .ok_or("no version reached production")?;
+        let mid = &self.promoted[self.promoted.len() / 2];
+        Ok(RepoInfo {
+            dir: repo.to_path_buf(),
+            commits,
+            head,
+            first_record: ids.first().ok_or("no records")?.clone(),
+            last_record: ids.last().ok_or("no records")?.clone(),
+            mid_record: ids[commits / 2].clone(),
+            prefix_record: ids[commits / 3].clone(),
+            last_train: self.last_train,
+            endpoint: deployed.endpoint.clone(),
+            endpoint_deploy: deployed.deploy.clone(),
+            endpoint_raw: deployed.raw.hash().to_string(),
+            mid_version: format!("v{}", mid.number),
+            mid_register: mid.register.clone(),
+            mid_ingested: mid.pipeline.ingested.hash().to_string(),
+            mid_deploy: mid.pipeline.deploy.clone(),
+            prod_version: format!("v{}", prod.number),
+            prod_register: prod.register.clone(),
+            high_auc: self.high_auc,
+            last_high: self.last_high.unwrap_or_else(|| "-".into()),
+            files: self.latest,
+        })
     }
 }
 
-/// The features a `process` step wrote, as a later step's input.
-fn process_output(step: &ProcessStep) -> Artifact {
-    let i = step.index;
-    Artifact {
-        path: Some(format!(
-            "features/pipeline-{:02}/run-{i:06}.parquet",
-            (i / 3) as u64 % PIPELINES
-        )),
-        role: Some("features".into()),
-        hash: Some(output_hash(i)),
-        size: Some(8_000_000),
-        ..Artifact::default()
+/// The id of a record generated earlier.
+fn record_id(text: &str) -> BenchResult<RecordId> {
+    RecordId::parse(text).ok_or_else(|| format!("'{text}' is not a generated record id").into())
+}
+
+/// Record `i`'s fields that every kind shares.
+fn base_record(i: usize, agent: (&str, &str), code_commit: Option<String>) -> Record {
+    Record {
+        schema: SCHEMA.into(),
+        kind: String::new(),
+        name: String::new(),
+        recorded: Timestamp::from_unix_micros((EPOCH_SECS + i as i64 * STEP_SECS) * 1_000_000),
+        started: None,
+        ended: None,
+        exit: None,
+        agent: Agent {
+            name: agent.0.into(),
+            email: agent.1.into(),
+        },
+        code: Code {
+            commit: code_commit,
+            branch: Some("main".into()),
+            dirty: false,
+            remote: Some("https://github.com/acme/fraud".into()),
+            ..Code::default()
+        },
+        command: Vec::new(),
+        params: ValueMap::new(),
+        seed: None,
+        environment: Environment {
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
+            ..Environment::default()
+        },
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        metrics: ValueMap::new(),
+        references: Vec::new(),
+        note: None,
     }
 }
 
@@ -762,213 +1042,375 @@ impl SplitMix64 {
 
 // -------------------------------------------------------------- measurements
 
-/// One line of the result table.
-struct Row {
-    commits: usize,
-    cold_ours: Duration,
-    cold_git: Duration,
-    warm_log: Duration,
-    incremental_log: Duration,
-    warm_graph: Duration,
-    up_command: Duration,
-    down_command: Duration,
-    /// Only the traversal, in-process.
-    up_in_process: Duration,
-    down_in_process: Duration,
-    /// Peak RSS in KiB; `None` without GNU time.
-    rss_cold: Option<u64>,
-    rss_warm: Option<u64>,
-    rss_git: Option<u64>,
+/// What a row's time is divided by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reference {
+    /// Nothing: a reference itself.
+    None,
+    /// `git log -1`: point queries.
+    LogOne,
+    /// `git log --name-only -- .lineage`: the cold first read.
+    NameOnly,
 }
 
-fn measure_size(info: &RepoInfo, gnu_time: bool) -> BenchResult<Row> {
-    let repo = &info.dir;
-    let index = repo.join(".git").join("lineage");
-    let drop_index = || -> BenchResult<()> {
-        match std::fs::remove_dir_all(&index) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("cannot remove {}: {e}", index.display()).into()),
-        }
+/// What runs, untimed, before each timed run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prepare {
+    Nothing,
+    /// Delete `.git/lineage/`.
+    DropDerived,
+    /// Reset to the generated head, run these git-lineage arguments so the
+    /// derived state is current, and commit one new record with plain git.
+    NewCommit(&'static [&'static str]),
+}
+
+/// Which REF of [`RepoInfo`] an argument stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arg {
+    Text(&'static str),
+    MidRecord,
+    Prefix,
+    Endpoint,
+    MidIngested,
+}
+
+/// One row of the table: a whole command.
+struct Case {
+    /// The command as the table shows it.
+    label: &'static str,
+    /// `git`, or git-lineage when false.
+    git: bool,
+    args: Vec<Arg>,
+    prepare: Prepare,
+    /// Read this many lines of stdout through a pipe, then close it
+    /// (`| head -N`); `None`: stdout to /dev/null.
+    head: Option<usize>,
+    reference: Reference,
+}
+
+/// Every row of issue 12's table, in the order they run: the references,
+/// cold `log` (which leaves the derived state built), the warm queries, then
+/// the rows that add a commit.
+fn cases() -> Vec<Case> {
+    use Arg::Text;
+    let case = |label, git, args: Vec<Arg>, reference| Case {
+        label,
+        git,
+        args,
+        prepare: Prepare::Nothing,
+        head: None,
+        reference,
     };
+    let lineage = |label, args: Vec<Arg>| case(label, false, args, Reference::LogOne);
+    vec![
+        case(
+            "`git rev-parse HEAD` (reference)",
+            true,
+            vec![Text("rev-parse"), Text("HEAD")],
+            Reference::None,
+        ),
+        case(
+            "`git log -1` (reference)",
+            true,
+            vec![Text("log"), Text("-1")],
+            Reference::None,
+        ),
+        case(
+            "`git log --name-only -- .lineage` (reference)",
+            true,
+            vec![
+                Text("log"),
+                Text("--name-only"),
+                Text("--"),
+                Text(".lineage"),
+            ],
+            Reference::None,
+        ),
+        Case {
+            prepare: Prepare::DropDerived,
+            ..case(
+                "`git lineage log`, cold (no `.git/lineage/`)",
+                false,
+                vec![Text("log")],
+                Reference::NameOnly,
+            )
+        },
+        lineage("`git lineage log`, warm", vec![Text("log")]),
+        Case {
+            head: Some(10),
+            ..lineage("`git lineage log \\| head -10`", vec![Text("log")])
+        },
+        lineage(
+            "`git lineage show <full id>`",
+            vec![Text("show"), Arg::MidRecord],
+        ),
+        lineage(
+            "`git lineage show <8-hex prefix>`",
+            vec![Text("show"), Arg::Prefix],
+        ),
+        lineage(
+            "`git lineage show name:fraud-model`",
+            vec![Text("show"), Text("name:fraud-model")],
+        ),
+        lineage(
+            "`git lineage graph endpoint://fraud-model/serving@vP --up`",
+            vec![Text("graph"), Arg::Endpoint, Text("--up")],
+        ),
+        lineage(
+            "`git lineage graph blake3:<ingested> --down`",
+            vec![Text("graph"), Arg::MidIngested, Text("--down")],
+        ),
+        lineage(
+            "`git lineage impact blake3:<ingested>`",
+            vec![Text("impact"), Arg::MidIngested],
+        ),
+        lineage(
+            "`git lineage registry resolve fraud-model@production`",
+            vec![
+                Text("registry"),
+                Text("resolve"),
+                Text("fraud-model@production"),
+            ],
+        ),
+        lineage("`git lineage status`", vec![Text("status")]),
+        lineage(
+            "`git lineage search --kind train --metric 'auc>=0.89'`",
+            vec![
+                Text("search"),
+                Text("--kind"),
+                Text("train"),
+                Text("--metric"),
+                Text(AUC_FILTER),
+            ],
+        ),
+        lineage(
+            "`git lineage verify --history`, nothing new",
+            vec![Text("verify"), Text("--history")],
+        ),
+        Case {
+            prepare: Prepare::NewCommit(&["verify", "--history"]),
+            ..lineage(
+                "`git lineage verify --history`, after 1 new commit",
+                vec![Text("verify"), Text("--history")],
+            )
+        },
+        Case {
+            prepare: Prepare::NewCommit(&["log"]),
+            ..lineage("`git lineage log`, after 1 new commit", vec![Text("log")])
+        },
+    ]
+}
+
+impl Case {
+    fn command(&self, info: &RepoInfo) -> (&'static str, Vec<String>) {
+        let args = self
+            .args
+            .iter()
+            .map(|arg| match arg {
+                Arg::Text(text) => text.to_string(),
+                Arg::MidRecord => info.mid_record.clone(),
+                Arg::Prefix => info.prefix().to_string(),
+                Arg::Endpoint => info.endpoint.clone(),
+                Arg::MidIngested => info.mid_ingested.clone(),
+            })
+            .collect();
+        (if self.git { "git" } else { BIN }, args)
+    }
+}
+
+/// The results for one repository size.
+struct SizeResult {
+    commits: usize,
+    /// Per case (in [`cases`] order): the median.
+    times: Vec<Duration>,
+    /// Per case: peak RSS in KiB; `None` without GNU time.
+    rss: Vec<Option<u64>>,
+    /// The files under `.git/lineage/` (relative path, bytes) after the warm
+    /// rows, before any new commit.
+    derived: Vec<(String, u64)>,
+    answers: Answers,
+}
+
+impl SizeResult {
+    fn time_of(&self, cases: &[Case], wanted: Reference) -> Option<Duration> {
+        let label = match wanted {
+            Reference::None => return None,
+            Reference::LogOne => "`git log -1` (reference)",
+            Reference::NameOnly => "`git log --name-only -- .lineage` (reference)",
+        };
+        cases
+            .iter()
+            .position(|c| c.label == label)
+            .map(|i| self.times[i])
+    }
+
+    fn derived_total(&self) -> u64 {
+        self.derived.iter().map(|(_, bytes)| bytes).sum()
+    }
+}
+
+/// What the checked queries answered: the size of each answer.
+#[derive(Debug, Clone, Default)]
+struct Answers {
+    /// `graph <endpoint> --up`: nodes, of which code commits, and the
+    /// farthest distance (hops).
+    up_nodes: usize,
+    up_commits: usize,
+    up_hops: u64,
+    /// `graph blake3:<ingested> --down`: nodes.
+    down_nodes: usize,
+    /// `impact blake3:<ingested>`: records.
+    impact_records: usize,
+    /// `status`: tracked paths.
+    tracked: u64,
+    /// `search`: records found.
+    found: usize,
+}
+
+fn measure_size(info: &RepoInfo, cases: &[Case], gnu_time: bool) -> BenchResult<SizeResult> {
+    let repo = &info.dir;
     println!(
-        "## {} commits: {}",
+        "## {} records: {}",
         group_thousands(info.commits),
         repo.display()
     );
-
-    // Untimed, checked runs: the outputs name the records they must.
-    let git_args = ["log", "--name-only", "--format=%H", "--", ".lineage"];
-    let listed = run_git(repo, &git_args)?
-        .lines()
-        .filter(|l| l.starts_with(".lineage/records/"))
-        .count();
-    if listed != info.commits {
-        return Err(format!(
-            "git log lists {listed} record files, expected {}",
-            info.commits
-        )
-        .into());
+    let answers = check_answers(info)?;
+    let extra = Cell::new(0);
+    let mut times = Vec::new();
+    let mut rss = Vec::new();
+    let mut derived = None;
+    let mut outcome = Ok(());
+    for case in cases {
+        if matches!(case.prepare, Prepare::NewCommit(_)) && derived.is_none() {
+            derived = Some(derived_files(repo)?);
+        }
+        let prep = || prepare(info, case.prepare, &extra);
+        let measured = measure(prep, || execute(info, case, None)).and_then(|times| {
+            let peak = if gnu_time {
+                prep()?;
+                let report = tempfile::NamedTempFile::new()?;
+                execute(info, case, Some(report.path()))?;
+                Some(read_peak_rss(report.path())?)
+            } else {
+                None
+            };
+            Ok((times, peak))
+        });
+        match measured {
+            Ok((runs, peak)) => {
+                let median = runs[runs.len() / 2];
+                let all: Vec<String> = runs.iter().map(|t| significant(millis(*t))).collect();
+                let label = case.label.replace('`', "").replace("\\|", "|");
+                let peak_text = peak.map_or_else(String::new, |kib| {
+                    format!("   peak RSS {} MB", megabytes(kib))
+                });
+                println!(
+                    "   {label:<62} median {:>9} ms   runs [{}]{peak_text}",
+                    significant(millis(median)),
+                    all.join(", ")
+                );
+                times.push(median);
+                rss.push(peak);
+            }
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
     }
-    drop_index()?;
-    let log = capture(
-        lineage(repo, &["log", "--format", "json"]),
-        "git-lineage log",
-    )?;
-    expect_ids(&log, "log", &[&info.first_record, &info.last_record])?;
-    let up_args = [
-        "graph",
-        info.model_record.as_str(),
-        "--up",
-        "--format",
-        "json",
-    ];
-    let down_args = [
-        "graph",
-        info.raw_hash.as_str(),
-        "--down",
-        "--format",
-        "json",
-    ];
-    let graph_args = [
-        "graph",
-        info.first_record.as_str(),
-        "--down",
-        "--format",
-        "json",
-    ];
-    let up = capture(lineage(repo, &up_args), "git-lineage graph --up")?;
-    expect_ids(
-        &up,
-        "graph --up",
-        &[&info.process_record, &info.raw_hash[7..]],
-    )?;
-    let down = capture(lineage(repo, &down_args), "git-lineage graph --down")?;
-    expect_ids(
-        &down,
-        "graph --down",
-        &[&info.process_record, &info.model_record],
-    )?;
-
-    let cold_ours = measure(
-        "git-lineage log, cold (no .git/lineage)",
-        drop_index,
-        || quiet(lineage(repo, &["log"]), "git-lineage log"),
-    )?;
-    let cold_git = measure(
-        "git log --name-only --format=%H -- .lineage",
-        || Ok(()),
-        || quiet(git_with(repo, &git_args), "git log"),
-    )?;
-    println!(
-        "   cold log ours/git: {}×",
-        significant(cold_ours.as_secs_f64() / cold_git.as_secs_f64())
-    );
-    let warm_log = measure(
-        "git-lineage log, warm",
-        || Ok(()),
-        || quiet(lineage(repo, &["log"]), "git-lineage log"),
-    )?;
-    // Not in the table: what printing every record in full as JSON costs.
-    measure(
-        "git-lineage log --format json, warm (for comparison)",
-        || Ok(()),
-        || {
-            quiet(
-                lineage(repo, &["log", "--format", "json"]),
-                "git-lineage log",
-            )
-        },
-    )?;
-    let warm_graph = measure(
-        "git-lineage graph <first record> --down, warm",
-        || Ok(()),
-        || quiet(lineage(repo, &graph_args), "git-lineage graph"),
-    )?;
-    let up_command = measure(
-        "git-lineage graph <model record> --up",
-        || Ok(()),
-        || quiet(lineage(repo, &up_args), "git-lineage graph --up"),
-    )?;
-    let down_command = measure(
-        "git-lineage graph blake3:<raw dataset> --down",
-        || Ok(()),
-        || quiet(lineage(repo, &down_args), "git-lineage graph --down"),
-    )?;
-    let (up_in_process, down_in_process) = in_process_queries(info)?;
-
-    let (rss_cold, rss_warm, rss_git) = if gnu_time {
-        drop_index()?;
-        let cold = peak_rss_kib(repo, BIN, &["log"])?;
-        let warm = peak_rss_kib(repo, BIN, &["log"])?;
-        let json = peak_rss_kib(repo, BIN, &["log", "--format", "json"])?;
-        let graph = peak_rss_kib(repo, BIN, &up_args)?;
-        let git = peak_rss_kib(repo, "git", &git_args)?;
-        println!(
-            "   peak RSS (MB): cold log {}, warm log {}, warm log --format json {}, warm graph --up {}, git log {}",
-            megabytes(cold),
-            megabytes(warm),
-            megabytes(json),
-            megabytes(graph),
-            megabytes(git)
-        );
-        (Some(cold), Some(warm), Some(git))
-    } else {
-        (None, None, None)
-    };
-
-    // Last: it adds commits, and takes them away again.
-    let incremental = incremental_log(info);
+    // The rows that add a commit take it away again, even after an error.
     let restored = run_git(repo, &["reset", "-q", "--hard", &info.head]);
-    let incremental_log = incremental?;
+    outcome?;
     restored?;
+    let derived = match derived {
+        Some(derived) => derived,
+        None => derived_files(repo)?,
+    };
+    let total: u64 = derived.iter().map(|(_, bytes)| bytes).sum();
+    println!(
+        "   derived state: {} bytes in {} files under .git/lineage/ = {} bytes per record",
+        total,
+        derived.len(),
+        significant(total as f64 / info.commits as f64)
+    );
     println!();
-
-    Ok(Row {
+    Ok(SizeResult {
         commits: info.commits,
-        cold_ours,
-        cold_git,
-        warm_log,
-        incremental_log,
-        warm_graph,
-        up_command,
-        down_command,
-        up_in_process,
-        down_in_process,
-        rss_cold,
-        rss_warm,
-        rss_git,
+        times,
+        rss,
+        derived,
+        answers,
     })
 }
 
-/// `log` right after one new record commit, the index warm for the commit
-/// before: before each run (untimed) reset to the generated head, run `log`
-/// to bring the index up to date, and commit a new record.
-fn incremental_log(info: &RepoInfo) -> BenchResult<Duration> {
-    let repo = &info.dir;
-    let mut extra = 0;
-    measure(
-        "git-lineage log, after 1 new commit",
-        || {
-            run_git(repo, &["reset", "-q", "--hard", &info.head])?;
-            quiet(lineage(repo, &["log"]), "git-lineage log")?;
-            extra += 1;
-            commit_one_record(info, extra)
-        },
-        || quiet(lineage(repo, &["log"]), "git-lineage log"),
-    )
+fn prepare(info: &RepoInfo, prepare: Prepare, extra: &Cell<usize>) -> BenchResult<()> {
+    match prepare {
+        Prepare::Nothing => Ok(()),
+        Prepare::DropDerived => {
+            let derived = info.dir.join(".git").join("lineage");
+            match std::fs::remove_dir_all(&derived) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(format!("cannot remove {}: {e}", derived.display()).into()),
+            }
+        }
+        Prepare::NewCommit(args) => {
+            run_git(&info.dir, &["reset", "-q", "--hard", &info.head])?;
+            quiet(lineage(&info.dir, args), "git-lineage")?;
+            extra.set(extra.get() + 1);
+            commit_one_record(info, extra.get())
+        }
+    }
 }
 
-/// Commit one new `process` record (distinct for each `extra`) on top of HEAD
-/// with plain git.
+/// Run `case` once: stdout to /dev/null and a zero exit required, or for
+/// `| head -N` read N lines through a pipe, close it and wait (any exit:
+/// what a closed pipe does to the writer is its own business). Under GNU
+/// time writing its `%M` to `rss_report` when given.
+fn execute(info: &RepoInfo, case: &Case, rss_report: Option<&Path>) -> BenchResult<()> {
+    let (program, args) = case.command(info);
+    let mut cmd = match rss_report {
+        Some(report) => {
+            let mut cmd = Command::new(GNU_TIME);
+            cmd.arg("-f").arg("%M").arg("-o").arg(report).arg(program);
+            cmd
+        }
+        None => Command::new(program),
+    };
+    hermetic(&mut cmd).current_dir(&info.dir).args(&args);
+    let Some(lines) = case.head else {
+        return quiet(cmd, case.label);
+    };
+    let mut child: Child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut read = 0;
+    for line in BufReader::new(stdout).lines().take(lines) {
+        line?;
+        read += 1;
+    }
+    // The reader is dropped here: the pipe closes, as after `head -N`.
+    child.wait()?;
+    if read < lines {
+        return Err(format!("{}: read {read} lines, expected {lines}", case.label).into());
+    }
+    Ok(())
+}
+
+/// Commit one new `ingest` record (distinct for each `extra`) on top of
+/// HEAD with plain git.
 fn commit_one_record(info: &RepoInfo, extra: usize) -> BenchResult<()> {
     let i = info.commits + extra;
-    let (mut record, agent) = Synth::new().record(0, Some(info.head.clone()));
-    record.name = "features-incremental".into();
+    let (mut record, agent) = Synth::new().record(0, Some(info.head.clone()))?;
+    record.name = "ingest-incremental".into();
     let recorded = Timestamp::from_unix_micros((EPOCH_SECS + i as i64 * STEP_SECS) * 1_000_000);
     record.recorded = recorded;
     record.started = Some(recorded);
     record.ended = Some(recorded);
+    record.validate()?;
     let bytes = record.to_bytes()?;
     let id = RecordId::of_bytes(&bytes);
     let rel = format!(".lineage/records/{}/{id}.yaml", id.shard());
@@ -979,7 +1421,7 @@ fn commit_one_record(info: &RepoInfo, extra: usize) -> BenchResult<()> {
     let date = format!("@{} +0000", EPOCH_SECS + i as i64 * STEP_SECS);
     let out = git(&info.dir)
         .args(["commit", "-q", "--no-verify", "-m"])
-        .arg(format!("lineage: train {} ({})", record.name, id.short()))
+        .arg(format!("lineage: ingest {} ({})", record.name, id.short()))
         .env("GIT_AUTHOR_NAME", agent.0)
         .env("GIT_AUTHOR_EMAIL", agent.1)
         .env("GIT_AUTHOR_DATE", &date)
@@ -995,61 +1437,250 @@ fn commit_one_record(info: &RepoInfo, extra: usize) -> BenchResult<()> {
     Ok(())
 }
 
-/// The upstream and downstream queries in-process: load history once with
-/// the library (index warm), build the graph, resolve the REFs as `graph`
-/// does, then time only the traversals. Returns their medians.
-fn in_process_queries(info: &RepoInfo) -> BenchResult<(Duration, Duration)> {
-    let repo = Repo::discover(&info.dir)?;
-    let started = Instant::now();
-    let history = History::load(&repo, &HistoryOptions::default())?;
-    let loaded = started.elapsed();
-    let graph = Graph::build(&history.entries);
-    let built = started.elapsed() - loaded;
+/// Every file under `.git/lineage/`, relative to it, with its size.
+fn derived_files(repo: &Path) -> BenchResult<Vec<(String, u64)>> {
+    let root = repo.join(".git").join("lineage");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(dir) = dirs.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("cannot list {}: {e}", dir.display()).into()),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                dirs.push(entry.path());
+            } else {
+                let rel = entry.path().strip_prefix(&root)?.display().to_string();
+                files.push((rel, meta.len()));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Untimed, checked runs (JSON output): every command answers what the
+/// generator says it must. Returns the size of each answer.
+fn check_answers(info: &RepoInfo) -> BenchResult<Answers> {
+    let repo = &info.dir;
+    let mut answers = Answers::default();
+
+    let listed = run_git(
+        repo,
+        &["log", "--name-only", "--format=%H", "--", ".lineage"],
+    )?
+    .lines()
+    .filter(|l| l.starts_with(".lineage/records/"))
+    .count();
+    if listed != info.commits {
+        return Err(format!(
+            "git log lists {listed} record files, expected {}",
+            info.commits
+        )
+        .into());
+    }
+    prepare(info, Prepare::DropDerived, &Cell::new(0))?;
+    log_names(info, &[&info.first_record, &info.last_record])?;
+
+    for (what, reference, id) in [
+        ("show <full id>", info.mid_record.as_str(), &info.mid_record),
+        ("show <8-hex prefix>", info.prefix(), &info.prefix_record),
+        (
+            "show name:fraud-model",
+            "name:fraud-model",
+            &info.last_train,
+        ),
+    ] {
+        let shown = json(repo, &["show", reference])?;
+        expect_field(&shown, "id", id, what)?;
+    }
+
+    let up = json(repo, &["graph", &info.endpoint, "--up"])?;
+    let up_ids = node_ids(&up);
+    expect_ids(
+        &up_ids.join("\n"),
+        "graph <endpoint> --up",
+        &[&info.endpoint_deploy, &info.endpoint_raw],
+    )?;
+    answers.up_nodes = up_ids.len();
+    answers.up_commits = nodes(&up)
+        .filter(|n| n.get("type").and_then(Json::as_str) == Some("commit"))
+        .count();
+    answers.up_hops = nodes(&up)
+        .filter_map(|n| n.get("distance").and_then(Json::as_u64))
+        .max()
+        .unwrap_or(0);
+
+    let down = json(repo, &["graph", &info.mid_ingested, "--down"])?;
+    let down_ids = node_ids(&down);
+    expect_ids(
+        &down_ids.join("\n"),
+        "graph blake3:<ingested> --down",
+        &[&info.mid_deploy, &info.mid_register],
+    )?;
+    answers.down_nodes = down_ids.len();
+
+    let impact = json(repo, &["impact", &info.mid_ingested])?;
+    let impacted: Vec<&str> = impact
+        .get("records")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flat_map(|kinds| kinds.values())
+        .filter_map(Json::as_array)
+        .flatten()
+        .filter_map(|r| r.get("id").and_then(Json::as_str))
+        .collect();
+    expect_ids(
+        &impacted.join("\n"),
+        "impact blake3:<ingested>",
+        &[&info.mid_deploy, &info.mid_register],
+    )?;
+    answers.impact_records = impacted.len();
+    for (what, count) in [
+        ("graph --down nodes", answers.down_nodes),
+        ("impact records", answers.impact_records),
+    ] {
+        if count > 100 {
+            return Err(format!("{what}: {count}, the issue's row wants at most 100").into());
+        }
+    }
+
+    let resolved = json(repo, &["registry", "resolve", "fraud-model@production"])?;
+    expect_field(&resolved, "version", &info.prod_version, "registry resolve")?;
+    expect_field(&resolved, "record", &info.prod_register, "registry resolve")?;
+
+    let status = json(repo, &["status"])?;
+    answers.tracked = status.get("tracked").and_then(Json::as_u64).unwrap_or(0);
+    let changed = status
+        .get("changed")
+        .and_then(Json::as_array)
+        .map_or(0, Vec::len);
+    if answers.tracked != info.files.len() as u64 || changed != 0 {
+        return Err(format!(
+            "status tracked {} paths with {changed} changed; expected {} tracked, none changed",
+            answers.tracked,
+            info.files.len()
+        )
+        .into());
+    }
+
+    let found = json(repo, &["search", "--kind", "train", "--metric", AUC_FILTER])?;
+    let records = found
+        .get("records")
+        .and_then(Json::as_array)
+        .ok_or("search printed no records array")?;
+    answers.found = records.len();
+    let newest = records
+        .first()
+        .and_then(|r| r.get("id"))
+        .and_then(Json::as_str)
+        .unwrap_or("-");
+    if answers.found != info.high_auc || newest != info.last_high {
+        return Err(format!(
+            "search --metric '{AUC_FILTER}' found {} records, newest {newest}; expected {}, \
+             newest {}",
+            answers.found, info.high_auc, info.last_high
+        )
+        .into());
+    }
+
+    quiet(lineage(repo, &["verify", "--history"]), "verify --history")?;
     println!(
-        "   in-process: History::load (warm index) {} ms, Graph::build {} ms; {} records, {} nodes",
-        significant(millis(loaded)),
-        significant(millis(built)),
-        history.entries.len(),
-        graph.nodes().count()
+        "   checked answers: log names the first and last record; show by id, prefix and \
+         name:fraud-model; graph --up reaches the raw source in {} hops, {} nodes (code \
+         commits among them: {}); graph --down {} nodes; impact {} records; registry resolve {}; status \
+         tracks {} paths, clean; search finds {}; verify --history clean",
+        answers.up_hops,
+        answers.up_nodes,
+        answers.up_commits,
+        answers.down_nodes,
+        answers.impact_records,
+        info.prod_version,
+        answers.tracked,
+        answers.found
     );
-    let resolve = |text: &str| -> BenchResult<Vec<NodeIndex>> {
-        let spec = refspec::parse(text)?;
-        Ok(refspec::resolve_nodes(
-            &repo,
-            &history,
-            &graph,
-            &spec,
-            &info.dir,
-            NodeOptions::default(),
-        )?)
-    };
-    let model = resolve(&info.model_record)?;
-    let raw = resolve(&info.raw_hash)?;
-    let up = TraverseOptions {
-        direction: Direction::Up,
-        ..TraverseOptions::default()
-    };
-    let down = TraverseOptions {
-        direction: Direction::Down,
-        ..TraverseOptions::default()
-    };
-    let up = measure_in_process("Graph::traverse(<model record>, up)", || {
-        graph.traverse(&model, &up).nodes.len()
-    });
-    let down = measure_in_process("Graph::traverse(blake3:<raw dataset>, down)", || {
-        graph.traverse(&raw, &down).nodes.len()
-    });
-    Ok((up, down))
+    Ok(answers)
+}
+
+/// Check that cold `log --format json` names every one of `ids`, reading its
+/// output line by line (at 1M records it is gigabytes).
+fn log_names(info: &RepoInfo, ids: &[&str]) -> BenchResult<()> {
+    let mut child = lineage(&info.dir, &["log", "--format", "json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut missing: Vec<&str> = ids.to_vec();
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        missing.retain(|id| !line.contains(id));
+    }
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        return Err(format!(
+            "`git lineage log --format json` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into());
+    }
+    match missing.first() {
+        Some(id) => Err(format!("the output of `log` does not mention {id}").into()),
+        None => Ok(()),
+    }
+}
+
+/// `git lineage ARGS --format json`, parsed.
+fn json(repo: &Path, args: &[&str]) -> BenchResult<Json> {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let what = format!("git lineage {}", args.join(" "));
+    let text = capture(lineage(repo, &all), &what)?;
+    serde_json::from_str(&text).map_err(|e| format!("`{what}` printed no JSON: {e}").into())
+}
+
+fn nodes(graph: &Json) -> impl Iterator<Item = &Json> {
+    graph
+        .get("nodes")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+}
+
+fn node_ids(graph: &Json) -> Vec<&str> {
+    nodes(graph)
+        .filter_map(|n| n.get("id").and_then(Json::as_str))
+        .collect()
+}
+
+fn expect_field(document: &Json, key: &str, expected: &str, what: &str) -> BenchResult<()> {
+    match document.get(key).and_then(Json::as_str) {
+        Some(found) if found == expected => Ok(()),
+        found => Err(format!("`{what}` gave {key} {found:?}, expected {expected}").into()),
+    }
+}
+
+fn expect_ids(output: &str, what: &str, ids: &[&str]) -> BenchResult<()> {
+    for id in ids {
+        if !output.contains(id) {
+            return Err(format!("the output of `{what}` does not mention {id}").into());
+        }
+    }
+    Ok(())
 }
 
 /// One warm-up run, then [`RUNS`] timed runs ([`SLOW_RUNS`] when the warm-up
 /// took longer than [`SLOW`]); `prepare` runs untimed before each. Returns
-/// the median.
+/// the times, sorted.
 fn measure(
-    label: &str,
     mut prepare: impl FnMut() -> BenchResult<()>,
     mut run: impl FnMut() -> BenchResult<()>,
-) -> BenchResult<Duration> {
+) -> BenchResult<Vec<Duration>> {
     prepare()?;
     let started = Instant::now();
     run()?;
@@ -1066,63 +1697,16 @@ fn measure(
         times.push(started.elapsed());
     }
     times.sort();
-    let median = times[runs / 2];
-    let all: Vec<String> = times.iter().map(|t| significant(millis(*t))).collect();
-    println!(
-        "   {label:<56} median {:>9} ms   runs [{}]",
-        significant(millis(median)),
-        all.join(", ")
-    );
-    Ok(median)
+    Ok(times)
 }
 
-/// Median of [`IN_PROCESS_RUNS`] runs of `run`, after one warm-up.
-fn measure_in_process(label: &str, mut run: impl FnMut() -> usize) -> Duration {
-    let size = run();
-    let mut times: Vec<Duration> = (0..IN_PROCESS_RUNS)
-        .map(|_| {
-            let started = Instant::now();
-            std::hint::black_box(run());
-            started.elapsed()
-        })
-        .collect();
-    times.sort();
-    let median = times[IN_PROCESS_RUNS / 2];
-    println!(
-        "   {label:<56} median {:>9} ms   ({size} nodes)",
-        significant(millis(median))
-    );
-    median
-}
-
-/// Peak resident set size of `program args` run in `repo`, in KiB, from GNU
-/// time's `%M`.
-fn peak_rss_kib(repo: &Path, program: &str, args: &[&str]) -> BenchResult<u64> {
-    let report = tempfile::NamedTempFile::new()?;
-    let mut cmd = Command::new(GNU_TIME);
-    hermetic(&mut cmd)
-        .current_dir(repo)
-        .arg("-f")
-        .arg("%M")
-        .arg("-o")
-        .arg(report.path())
-        .arg(program)
-        .args(args);
-    quiet(cmd, program)?;
-    let text = std::fs::read_to_string(report.path())?;
+/// The peak resident set size GNU time's `%M` wrote to `report`, in KiB.
+fn read_peak_rss(report: &Path) -> BenchResult<u64> {
+    let text = std::fs::read_to_string(report)?;
     text.lines()
         .rev()
         .find_map(|l| l.trim().parse::<u64>().ok())
         .ok_or_else(|| format!("{GNU_TIME} printed no %M: '{}'", text.trim()).into())
-}
-
-fn expect_ids(output: &str, what: &str, ids: &[&str]) -> BenchResult<()> {
-    for id in ids {
-        if !output.contains(id) {
-            return Err(format!("the output of `{what}` does not mention {id}").into());
-        }
-    }
-    Ok(())
 }
 
 // ------------------------------------------------------------------ commands
@@ -1151,12 +1735,6 @@ fn git(repo: &Path) -> Command {
     cmd
 }
 
-fn git_with(repo: &Path, args: &[&str]) -> Command {
-    let mut cmd = git(repo);
-    cmd.args(args);
-    cmd
-}
-
 fn lineage(repo: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     hermetic(&mut cmd).current_dir(repo).args(args);
@@ -1165,7 +1743,9 @@ fn lineage(repo: &Path, args: &[&str]) -> Command {
 
 /// Run git and return its stdout; an error if it fails.
 fn run_git(repo: &Path, args: &[&str]) -> BenchResult<String> {
-    capture(git_with(repo, args), &format!("git {}", args.join(" ")))
+    let mut cmd = git(repo);
+    cmd.args(args);
+    capture(cmd, &format!("git {}", args.join(" ")))
 }
 
 /// Run `cmd`, return its stdout; an error with its stderr if it fails.
@@ -1202,113 +1782,276 @@ fn quiet(mut cmd: Command, what: &str) -> BenchResult<()> {
 
 // -------------------------------------------------------------------- output
 
-fn print_table(rows: &[Row]) {
-    println!(
-        "| commits | cold log, ours (ms) | cold `git log` (ms) | ours/git | warm log (ms) \
-         | log after 1 new commit (ms) | warm graph `--down` (ms) \
-         | upstream query: in-process / command (ms) | downstream query: in-process / command (ms) \
-         | peak RSS cold / warm log (MB) |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for row in rows {
-        let ms = |d: Duration| significant(millis(d));
-        let rss = |kib: Option<u64>| kib.map_or_else(|| "—".to_string(), megabytes);
-        println!(
-            "| {} | {} | {} | {}× | {} | {} | {} | {} / {} | {} / {} | {} / {} |",
-            group_thousands(row.commits),
-            ms(row.cold_ours),
-            ms(row.cold_git),
-            significant(row.cold_ours.as_secs_f64() / row.cold_git.as_secs_f64()),
-            ms(row.warm_log),
-            ms(row.incremental_log),
-            ms(row.warm_graph),
-            ms(row.up_in_process),
-            ms(row.up_command),
-            ms(row.down_in_process),
-            ms(row.down_command),
-            rss(row.rss_cold),
-            rss(row.rss_warm),
-        );
+/// `| command | 1,000 records | … |` and its alignment row.
+fn print_header(first: &str, results: &[SizeResult]) {
+    let sizes: Vec<String> = results
+        .iter()
+        .map(|r| format!("{} records", group_thousands(r.commits)))
+        .collect();
+    println!("| {first} | {} |", sizes.join(" | "));
+    println!("|---|{}", "---:|".repeat(results.len()));
+}
+
+/// Rows = commands, columns = sizes; each cell the median and its ratio to
+/// the row's reference in the same run.
+fn print_times(cases: &[Case], results: &[SizeResult]) {
+    print_header("command", results);
+    for (i, case) in cases.iter().enumerate() {
+        let cells: Vec<String> = results
+            .iter()
+            .map(|r| {
+                let time = r.times[i];
+                match r.time_of(cases, case.reference) {
+                    Some(reference) => format!(
+                        "{} ({}×)",
+                        duration(time),
+                        significant(time.as_secs_f64() / reference.as_secs_f64())
+                    ),
+                    None => duration(time),
+                }
+            })
+            .collect();
+        println!("| {} | {} |", case.label, cells.join(" | "));
     }
     println!();
     println!(
-        "Medians. \"cold\" means no derived index (`.git/lineage/` deleted before each run); the \
-         page cache is warm. \"ours/git\" is the cold `git lineage log` time \
-         divided by `git log --name-only --format=%H -- .lineage` on the same repository: below \
-         1.00× is faster than git. Commands include process start; in-process queries time only \
-         the traversal of a graph already built. MB = 10^6 bytes."
+        "Whole commands (process start included), stdout to /dev/null, medians. The ratio is to \
+         `git log -1` in the same run, for the cold `log` to `git log --name-only -- .lineage`. \
+         \"cold\": no `.git/lineage/` (deleted before each run); the page cache is warm. \"after \
+         1 new commit\": before each run (untimed) reset to the generated head, run the command \
+         once, commit one record with plain git."
     );
-    let git_rss: Vec<String> = rows
-        .iter()
-        .filter_map(|r| {
-            r.rss_git
-                .map(|kib| format!("{} MB at {}", megabytes(kib), group_thousands(r.commits)))
-        })
-        .collect();
-    if !git_rss.is_empty() {
-        println!(
-            "Peak RSS of the `git log` reference: {}.",
-            git_rss.join(", ")
-        );
+}
+
+fn print_rss(cases: &[Case], results: &[SizeResult]) {
+    println!("Peak RSS (MB = 10^6 bytes, GNU time `%M`), one run each:");
+    println!();
+    print_header("command", results);
+    for (i, case) in cases.iter().enumerate() {
+        let cells: Vec<String> = results
+            .iter()
+            .map(|r| r.rss[i].map_or_else(|| "—".to_string(), megabytes))
+            .collect();
+        println!("| {} | {} |", case.label, cells.join(" | "));
     }
 }
 
-/// The targets next to the measured values. Informational: never asserted.
-fn print_targets(rows: &[Row]) {
-    println!("## Targets (informational, not asserted)");
+/// The size of each checked answer, per repository size.
+fn print_answers(results: &[SizeResult]) {
+    println!("What the queries answered (checked before timing):");
     println!();
-    let verdict = |met: bool| if met { "met" } else { "NOT met" };
-    for row in rows {
-        let ratio = row.cold_ours.as_secs_f64() / row.cold_git.as_secs_f64();
-        println!(
-            "- cold log ≤ 1.0× git at {}: {}× — {}",
-            group_thousands(row.commits),
-            significant(ratio),
-            verdict(ratio <= 1.0)
-        );
+    print_header("answer", results);
+    let row = |label: &str, cell: &dyn Fn(&Answers) -> String| {
+        let cells: Vec<String> = results.iter().map(|r| cell(&r.answers)).collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    };
+    row("`graph endpoint://… --up`", &|a| {
+        format!(
+            "{} hops, {} nodes (code commits among them: {})",
+            a.up_hops, a.up_nodes, a.up_commits
+        )
+    });
+    row("`graph blake3:<ingested> --down`", &|a| {
+        format!("{} nodes", a.down_nodes)
+    });
+    row("`impact blake3:<ingested>`", &|a| {
+        format!("{} records", a.impact_records)
+    });
+    row("`status`", &|a| {
+        format!("{} tracked paths, clean", a.tracked)
+    });
+    row("`search --kind train --metric 'auc>=0.89'`", &|a| {
+        format!("{} records", a.found)
+    });
+}
+
+/// The derived state after the warm rows: total and per file, in bytes per
+/// record.
+fn print_derived(results: &[SizeResult]) {
+    println!("Derived state (`.git/lineage/`) after the warm rows, in bytes per record:");
+    println!();
+    print_header("file", results);
+    let mut names: Vec<&str> = results
+        .iter()
+        .flat_map(|r| r.derived.iter().map(|(name, _)| name.as_str()))
+        .collect();
+    names.sort();
+    names.dedup();
+    let per_record = |bytes: u64, r: &SizeResult| {
+        format!(
+            "{} ({})",
+            significant(bytes as f64 / r.commits as f64),
+            human_bytes(bytes)
+        )
+    };
+    for name in names {
+        let cells: Vec<String> = results
+            .iter()
+            .map(|r| {
+                r.derived
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or_else(|| "—".to_string(), |(_, bytes)| per_record(*bytes, r))
+            })
+            .collect();
+        println!("| `{name}` | {} |", cells.join(" | "));
     }
-    let Some(largest) = rows.iter().max_by_key(|r| r.commits) else {
+    let totals: Vec<String> = results
+        .iter()
+        .map(|r| per_record(r.derived_total(), r))
+        .collect();
+    println!("| **total** | {} |", totals.join(" | "));
+}
+
+/// The issue's targets next to the measured values. Informational: never
+/// asserted.
+fn print_targets(cases: &[Case], results: &[SizeResult]) {
+    println!("## Targets of issue 12 (informational, not asserted)");
+    println!();
+    let Some(largest) = results.iter().max_by_key(|r| r.commits) else {
         return;
     };
     let at = group_thousands(largest.commits);
     if largest.commits < 100_000 {
-        println!("- the next targets are for 100,000 commits; the largest size measured is {at}");
-    }
-    let warm = millis(largest.warm_log);
-    println!(
-        "- warm log < 50 ms at {at}: {} ms — {}",
-        significant(warm),
-        verdict(warm < 50.0)
-    );
-    for (what, in_process, command) in [
-        ("upstream", largest.up_in_process, largest.up_command),
-        ("downstream", largest.down_in_process, largest.down_command),
-    ] {
         println!(
-            "- {what} query < 10 ms at {at}: {} ms in-process — {} (whole command {} ms)",
-            significant(millis(in_process)),
-            verdict(millis(in_process) < 10.0),
-            significant(millis(command))
+            "The targets are for 100,000 records; the largest size measured is {at}, so the \
+             verdicts below are for {at}."
         );
+        println!();
     }
-    match largest.rss_cold.zip(largest.rss_warm) {
-        Some((cold, warm)) => println!(
-            "- memory < 300 MB at {at}: cold {} MB, warm {} MB — {}",
-            megabytes(cold),
-            megabytes(warm),
-            verdict(cold.max(warm) * 1024 < 300_000_000)
+    println!("| target | measured at {at} records | |");
+    println!("|---|---|---|");
+    let verdict = |met: bool| if met { "met" } else { "**not met**" };
+    let time = |label: &str| {
+        cases
+            .iter()
+            .position(|c| c.label == label)
+            .map(|i| largest.times[i])
+            .unwrap_or_default()
+    };
+    let point = [
+        "`git lineage show <full id>`",
+        "`git lineage show <8-hex prefix>`",
+        "`git lineage show name:fraud-model`",
+        "`git lineage graph endpoint://fraud-model/serving@vP --up`",
+        "`git lineage graph blake3:<ingested> --down`",
+        "`git lineage impact blake3:<ingested>`",
+        "`git lineage registry resolve fraud-model@production`",
+        "`git lineage status`",
+    ];
+    for (labels, limit) in [
+        (&point[..], 20.0),
+        (
+            &[
+                "`git lineage log \\| head -10`",
+                "`git lineage search --kind train --metric 'auc>=0.89'`",
+            ][..],
+            20.0,
         ),
-        None => println!("- memory < 300 MB at {at}: not measured ({GNU_TIME} missing)"),
+        (
+            &["`git lineage verify --history`, after 1 new commit"][..],
+            50.0,
+        ),
+    ] {
+        for label in labels {
+            let ms = millis(time(label));
+            println!(
+                "| {label} ≤ {limit} ms | {} | {} |",
+                duration(time(label)),
+                verdict(ms <= limit)
+            );
+        }
     }
+    // Flat: the same within noise at every size.
+    if results.len() > 1 {
+        for label in point {
+            let Some(i) = cases.iter().position(|c| c.label == label) else {
+                continue;
+            };
+            let all: Vec<String> = results.iter().map(|r| duration(r.times[i])).collect();
+            let (min, max) = results.iter().fold((f64::MAX, 0.0f64), |(lo, hi), r| {
+                let ms = millis(r.times[i]);
+                (lo.min(ms), hi.max(ms))
+            });
+            println!(
+                "| {label} flat across sizes | {} (max/min {}×) | {} |",
+                all.join(" / "),
+                significant(max / min),
+                verdict(max / min <= 1.5)
+            );
+        }
+    }
+    let cold = "`git lineage log`, cold (no `.git/lineage/`)";
+    for r in results.iter().filter(|r| r.commits >= 10_000) {
+        if let (Some(i), Some(git)) = (
+            cases.iter().position(|c| c.label == cold),
+            r.time_of(cases, Reference::NameOnly),
+        ) {
+            let ratio = r.times[i].as_secs_f64() / git.as_secs_f64();
+            println!(
+                "| cold `log` ≤ 1.0× `git log --name-only -- .lineage` at {} | {}× ({} / {}) | {} |",
+                group_thousands(r.commits),
+                significant(ratio),
+                duration(r.times[i]),
+                duration(git),
+                verdict(ratio <= 1.0)
+            );
+        }
+    }
+    let peak = cases
+        .iter()
+        .zip(&largest.rss)
+        .filter(|(case, _)| !case.git)
+        .filter_map(|(case, kib)| kib.map(|kib| (kib, case.label)))
+        .max();
+    match peak {
+        Some((kib, label)) => println!(
+            "| peak RSS of any command ≤ 200 MB | {} MB ({label}) | {} |",
+            megabytes(kib),
+            verdict(kib * 1024 <= 200_000_000)
+        ),
+        None => {
+            println!("| peak RSS of any command ≤ 200 MB | not measured ({GNU_TIME} missing) | |")
+        }
+    }
+    let per_record = largest.derived_total() as f64 / largest.commits as f64;
+    println!(
+        "| derived files ≤ 300 bytes per record | {} bytes ({} in all) | {} |",
+        significant(per_record),
+        human_bytes(largest.derived_total()),
+        verdict(per_record <= 300.0)
+    );
 }
 
 fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// `12.3 ms`, or `9.16 s` from a second on.
+fn duration(d: Duration) -> String {
+    let ms = millis(d);
+    if ms >= 1000.0 {
+        format!("{} s", significant(ms / 1000.0))
+    } else {
+        format!("{} ms", significant(ms))
+    }
+}
+
 /// KiB as decimal megabytes, three significant digits.
 fn megabytes(kib: u64) -> String {
     significant(kib as f64 * 1024.0 / 1e6)
+}
+
+/// Bytes as `812 B`, `64.1 kB` or `61.0 MB` (decimal).
+fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e6 {
+        format!("{} MB", significant(b / 1e6))
+    } else if b >= 1e3 {
+        format!("{} kB", significant(b / 1e3))
+    } else {
+        format!("{bytes} B")
+    }
 }
 
 /// Three significant digits: `134`, `23.3`, `0.00319`.
