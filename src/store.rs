@@ -264,6 +264,43 @@ impl Store {
             .collect())
     }
 
+    /// Every well-named record id starting with `prefix` (hex, at least
+    /// two digits): reads only the one shard directory it names.
+    pub fn ids_with_prefix(&self, prefix: &str) -> Result<Vec<RecordId>, StoreError> {
+        let Some(shard) = prefix.get(..2) else {
+            return Ok(self
+                .ids()?
+                .into_iter()
+                .filter(|id| id.as_str().starts_with(prefix))
+                .collect());
+        };
+        let dir = self.records_dir().join(shard);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    action: "list",
+                    path: dir,
+                    source,
+                });
+            }
+        };
+        let mut ids: Vec<RecordId> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|name| name.strip_suffix(".yaml"))
+                    .and_then(RecordId::parse)
+            })
+            .filter(|id| id.shard() == shard && id.as_str().starts_with(prefix))
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
     /// Read a record's bytes, check they hash to its id, and parse them.
     pub fn read(&self, id: &RecordId) -> Result<(Vec<u8>, Record), StoreError> {
         let path = self.record_path(id);

@@ -66,18 +66,34 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         })
     };
 
-    // Records: fixed rows in history order, summaries beside them.
-    let mut rows = Vec::with_capacity(entries.len() * ROW);
+    // Records: fixed rows in history order, summaries beside them: the
+    // registry's events first (every question reads them all, so they sit
+    // together), then the rest in history order (as `log` reads them).
     let mut data = Writer::default();
-    let mut position: HashMap<&RecordId, u32> = HashMap::with_capacity(entries.len());
-    for (i, entry) in entries.iter().enumerate() {
-        position.entry(&entry.id).or_insert(i as u32);
+    let mut data_at = vec![(0u64, 0u32); entries.len()];
+    let events = |e: &crate::history::Entry| crate::refspec::is_registry_event(&e.summary.kind);
+    let order = (entries.iter().enumerate().filter(|(_, e)| events(e)))
+        .chain(entries.iter().enumerate().filter(|(_, e)| !events(e)));
+    for (i, entry) in order {
         let start = data.buf.len() as u64;
         match entry.summary.encoded() {
             Some(bytes) => data.buf.extend_from_slice(bytes),
             None => write_summary(&mut data, &entry.summary),
         }
         let len = u32::try_from(data.buf.len() as u64 - start).map_err(|_| too_big())?;
+        data_at[i] = (start, len);
+    }
+    // Commits are numbered in the same order, so the events' sit together.
+    let mut info_number = vec![0u32; entries.len()];
+    let by_data = (entries.iter().enumerate().filter(|(_, e)| events(e)))
+        .chain(entries.iter().enumerate().filter(|(_, e)| !events(e)));
+    for (i, entry) in by_data {
+        info_number[i] = entry.commit.as_ref().map_or(0, |c| info_of(c) + 1);
+    }
+    let mut rows = Vec::with_capacity(entries.len() * ROW);
+    let mut position: HashMap<&RecordId, u32> = HashMap::with_capacity(entries.len());
+    for (i, (entry, (start, len))) in entries.iter().zip(data_at).enumerate() {
+        position.entry(&entry.id).or_insert(i as u32);
         rows.extend_from_slice(
             ContentHash::from_hex(entry.id.as_str())
                 .ok_or_else(too_big)?
@@ -85,8 +101,7 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         );
         rows.extend(start.to_le_bytes());
         rows.extend(len.to_le_bytes());
-        let info = entry.commit.as_ref().map_or(0, |c| info_of(c) + 1);
-        rows.extend(info.to_le_bytes());
+        rows.extend(info_number[i].to_le_bytes());
         match &entry.blob {
             Some(blob) => {
                 let mut w = Writer::default();
@@ -227,8 +242,9 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     let mut uris = Vec::new();
     for (uri, seen) in graph.uris() {
         let s = strings.number(uri);
-        for (_, node) in seen {
-            uris.extend([s, node.index() as u32]);
+        for (version, node) in seen {
+            let version = version.as_deref().map_or(u32::MAX, |v| strings.number(v));
+            uris.extend([s, version, node.index() as u32]);
         }
     }
     // The latest record (by `recorded`, then position) to list each path

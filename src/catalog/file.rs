@@ -19,7 +19,10 @@ use crate::history::codec::{Reader, Writer};
 
 const MAGIC: &[u8] = b"git-lineage catalog v1\n";
 /// Bytes per checksummed block of the body.
-pub(super) const BLOCK: usize = 16 * 1024;
+pub(super) const BLOCK: usize = 4 * 1024;
+/// Blocks kept in memory at once: a scan of the whole file (a full `log`)
+/// keeps a few megabytes, not the file.
+const CACHED_BLOCKS: usize = 1024;
 /// Bytes of a block's checksum kept (a truncated BLAKE3: it guards
 /// against damage, not against an adversary who can write `.git/`).
 const SUM: usize = 16;
@@ -84,6 +87,7 @@ pub(super) struct FileReader {
     body_len: u64,
     sections: Vec<(u64, u64)>,
     sums: Vec<[u8; SUM]>,
+    verified: RefCell<Vec<bool>>,
     blocks: RefCell<HashMap<u64, Rc<Vec<u8>>>>,
     /// The header's meta bytes.
     pub(super) meta: Vec<u8>,
@@ -148,6 +152,7 @@ impl FileReader {
             body_at,
             body_len,
             sections,
+            verified: RefCell::new(vec![false; sums.len()]),
             sums,
             blocks: RefCell::new(HashMap::new()),
             meta,
@@ -167,32 +172,52 @@ impl FileReader {
             file.seek(SeekFrom::Start(self.body_at + start)).ok()?;
             file.read_exact(&mut bytes).ok()?;
         }
-        let sum = Checksum::new().update(&bytes).finalize();
-        if sum.as_bytes()[..SUM] != self.sums.get(usize::try_from(i).ok()?)?[..] {
-            return None;
+        let n = usize::try_from(i).ok()?;
+        if !*self.verified.borrow().get(n)? {
+            let sum = Checksum::new().update(&bytes).finalize();
+            if sum.as_bytes()[..SUM] != self.sums.get(n)?[..] {
+                return None;
+            }
+            self.verified.borrow_mut()[n] = true;
         }
         let block = Rc::new(bytes);
-        self.blocks.borrow_mut().insert(i, block.clone());
+        let mut blocks = self.blocks.borrow_mut();
+        if blocks.len() >= CACHED_BLOCKS {
+            blocks.clear();
+        }
+        blocks.insert(i, block.clone());
         Some(block)
     }
 
-    /// `len` bytes at `offset` of the body.
-    fn read(&self, offset: u64, len: usize) -> Option<Vec<u8>> {
-        let end = offset.checked_add(len as u64)?;
+    /// Fill `out` with the bytes at `offset` of the body.
+    fn read_into(&self, offset: u64, out: &mut [u8]) -> Option<()> {
+        let end = offset.checked_add(out.len() as u64)?;
         if end > self.body_len {
             return None;
         }
-        let mut out = Vec::with_capacity(len);
         let mut at = offset;
+        let mut filled = 0;
         while at < end {
             let i = at / BLOCK as u64;
             let block = self.block(i)?;
             let from = usize::try_from(at - i * BLOCK as u64).ok()?;
             let to = usize::try_from((end - i * BLOCK as u64).min(block.len() as u64)).ok()?;
-            out.extend_from_slice(block.get(from..to)?);
+            let part = block.get(from..to)?;
+            out.get_mut(filled..filled + part.len())?
+                .copy_from_slice(part);
+            filled += part.len();
             at = i * BLOCK as u64 + to as u64;
         }
-        Some(out)
+        Some(())
+    }
+
+    /// Where `len` bytes at `offset` within section `s` are in the body.
+    fn locate(&self, s: usize, offset: u64, len: usize) -> Option<u64> {
+        let (start, section_len) = *self.sections.get(s)?;
+        if offset.checked_add(len as u64)? > section_len {
+            return None;
+        }
+        start.checked_add(offset)
     }
 
     /// The length in bytes of section `s`.
@@ -202,23 +227,24 @@ impl FileReader {
 
     /// `len` bytes at `offset` within section `s`.
     pub(super) fn bytes(&self, s: usize, offset: u64, len: usize) -> Option<Vec<u8>> {
-        let (start, section_len) = *self.sections.get(s)?;
-        if offset.checked_add(len as u64)? > section_len {
-            return None;
-        }
-        self.read(start + offset, len)
+        let at = self.locate(s, offset, len)?;
+        let mut out = vec![0u8; len];
+        self.read_into(at, &mut out)?;
+        Some(out)
     }
 
     /// Element `i` of section `s` read as little-endian `u32`s.
     pub(super) fn u32_at(&self, s: usize, i: u64) -> Option<u32> {
-        let bytes = self.bytes(s, i.checked_mul(4)?, 4)?;
-        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+        let mut out = [0u8; 4];
+        self.read_into(self.locate(s, i.checked_mul(4)?, 4)?, &mut out)?;
+        Some(u32::from_le_bytes(out))
     }
 
     /// Element `i` of section `s` read as little-endian `u64`s.
     pub(super) fn u64_at(&self, s: usize, i: u64) -> Option<u64> {
-        let bytes = self.bytes(s, i.checked_mul(8)?, 8)?;
-        Some(u64::from_le_bytes(bytes.try_into().ok()?))
+        let mut out = [0u8; 8];
+        self.read_into(self.locate(s, i.checked_mul(8)?, 8)?, &mut out)?;
+        Some(u64::from_le_bytes(out))
     }
 
     /// Elements `from..to` of section `s` as `u32`s.

@@ -110,8 +110,14 @@ pub enum Seed {
     Node(NodeKey),
     /// Every artifact recorded at this repository-relative path.
     Path(String),
-    /// Every artifact recorded at this URI, at any version.
-    Uri(String),
+    /// Every artifact recorded at this URI, at this version or, for
+    /// `None`, at any.
+    Uri {
+        /// The URI.
+        uri: String,
+        /// The version given with it.
+        version: Option<String>,
+    },
     /// Every record of this kind.
     Kind(String),
     /// Every record with exactly this name.
@@ -134,7 +140,10 @@ impl Question {
             RefSpec::Name(text) => vec![Seed::Name(text.clone())],
             RefSpec::Hash(hash) => vec![Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(*hash)))],
             RefSpec::Uri { uri, .. } if uri.starts_with("file://") => return None,
-            RefSpec::Uri { uri, .. } => vec![Seed::Uri(uri.clone())],
+            RefSpec::Uri { uri, version } => vec![Seed::Uri {
+                uri: uri.clone(),
+                version: version.clone(),
+            }],
             RefSpec::Path(text) => {
                 let (rels, hash) = crate::refspec::path_ref_seeds(repo, cwd, text);
                 let mut seeds: Vec<Seed> = rels.into_iter().map(Seed::Path).collect();
@@ -464,7 +473,7 @@ impl Catalog {
                         starts.push(node);
                     }
                 }
-                Seed::Path(path) => starts.extend(self.lookup(section::PATHS, path)?),
+                Seed::Path(path) => starts.extend(self.at_path(path)?),
                 Seed::Kind(kind) => records.extend(self.of_kind(kind)?),
                 Seed::Named(name) => {
                     if let Some([_, _, _, start, len]) = self.name_row(name)? {
@@ -475,7 +484,9 @@ impl Catalog {
                         )?);
                     }
                 }
-                Seed::Uri(uri) => starts.extend(self.lookup(section::URIS, uri)?),
+                Seed::Uri { uri, version } => {
+                    starts.extend(self.with_uri(uri, version.as_deref())?)
+                }
             }
         }
         // Every record that lists a start node: lookups by path and URI in
@@ -822,25 +833,51 @@ impl Catalog {
         Some((&self.node_data(node)?.key() == key).then_some(node))
     }
 
-    /// The nodes of a `PATHS` or `URIS` row range for `text`.
-    fn lookup(&self, s: usize, text: &str) -> Option<Vec<u32>> {
-        let mut at = self.lower_bound(s, 2, |i| {
-            Some(self.string(self.file.u32_at(s, i * 2)?)?.as_str() < text)
-        })?;
-        let rows = self.file.section_len(s)? / 8;
+    /// The artifact nodes recorded at `path`.
+    fn at_path(&self, path: &str) -> Option<Vec<u32>> {
+        Some(
+            self.rows_of(section::PATHS, 2, path)?
+                .into_iter()
+                .map(|row| row[1])
+                .collect(),
+        )
+    }
+
+    /// The artifact nodes recorded at `uri`, at `version` or any.
+    fn with_uri(&self, uri: &str, version: Option<&str>) -> Option<Vec<u32>> {
         let mut nodes = Vec::new();
+        for row in self.rows_of(section::URIS, 3, uri)? {
+            let seen = match row[1] {
+                u32::MAX => None,
+                s => Some(self.string(s)?),
+            };
+            if version.is_none() || seen.as_deref() == version {
+                nodes.push(row[2]);
+            }
+        }
+        Some(nodes)
+    }
+
+    /// The rows of `width` u32s of a section sorted by their first column,
+    /// a string, that equals `text`; their last column is a node.
+    fn rows_of(&self, s: usize, width: u64, text: &str) -> Option<Vec<Vec<u32>>> {
+        let mut at = self.lower_bound(s, width, |i| {
+            Some(self.string(self.file.u32_at(s, i * width)?)?.as_str() < text)
+        })?;
+        let rows = self.file.section_len(s)? / (4 * width);
+        let mut found = Vec::new();
         while at < rows {
-            let row = self.file.u32s(s, at * 2, at * 2 + 2)?;
+            let row = self.file.u32s(s, at * width, at * width + width)?;
             if self.string(row[0])? != text {
                 break;
             }
-            if u64::from(row[1]) >= self.nodes {
+            if u64::from(*row.last()?) >= self.nodes {
                 return None;
             }
-            nodes.push(row[1]);
+            found.push(row);
             at += 1;
         }
-        Some(nodes)
+        Some(found)
     }
 
     /// The history of the records at `positions`, in history order.

@@ -237,14 +237,7 @@ pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
                 Err(RefError::NotFound(id.to_string()))
             }
         }
-        RefSpec::Prefix(prefix) => unique(
-            prefix,
-            store
-                .ids()?
-                .into_iter()
-                .filter(|id| id.as_str().starts_with(prefix.as_str()))
-                .collect(),
-        ),
+        RefSpec::Prefix(prefix) => unique(prefix, store.ids_with_prefix(prefix)?),
         RefSpec::Name(text) => named_in_store(store, text).map(|choice| choice.id),
         // The registry is a fold over history, which the store alone does not have.
         RefSpec::Model { .. } => Err(RefError::NotFound(display(spec))),

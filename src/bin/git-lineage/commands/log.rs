@@ -78,8 +78,10 @@ fn stream(ui: &mut Ui, listing: git_lineage::catalog::Listing) -> Result<ExitCod
         name: listing.name_width,
     };
     git_lineage::query::render::write_header(ui.out(), widths)?;
-    for entry in listing {
+    let mut listing = listing;
+    for entry in listing.by_ref() {
         git_lineage::query::render::write_row(ui.out(), widths, &entry?)?;
     }
+    super::exit_without_freeing(listing);
     Ok(ExitCode::SUCCESS)
 }
