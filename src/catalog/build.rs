@@ -315,6 +315,7 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         meta.str_bytes(bytes);
         meta.uint(u64::from(*info));
     }
+    crate::history::write_worktree_files(&mut meta, &history.worktree_files);
     meta.uint(state.racy.len() as u64);
     for (dir, names) in &state.racy {
         meta.str(dir);

@@ -409,6 +409,11 @@ impl Catalog {
             let info = usize::try_from(r.uint()?).ok()?;
             findings.push((bytes, info));
         }
+        // Uncommitted record files may have been edited in place.
+        let files = crate::history::read_worktree_files(&mut r)?;
+        if !crate::history::worktree_files_unchanged(root, &files) {
+            return None;
+        }
         // Directories whose time was too recent to trust when the catalog
         // was written must hold the same files now.
         for _ in 0..r.uint()? {

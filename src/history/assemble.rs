@@ -461,7 +461,8 @@ mod tests {
         let state: snapshot::WorktreeState = vec![(String::new(), 1)];
         snapshot::save(&path, &key, Some(&state), &history).unwrap();
 
-        let (loaded, current) = snapshot::load(&path, &key, Some(&state)).expect("same key loads");
+        let (loaded, current) =
+            snapshot::load(&path, dir.path(), &key, Some(&state)).expect("same key loads");
         assert!(current);
         assert_eq!(loaded.entries.len(), 2);
         for (a, b) in history.entries.iter().zip(&loaded.entries) {
@@ -491,8 +492,9 @@ mod tests {
             tips: vec![oid(3)],
             ..key.clone()
         };
-        assert!(snapshot::load(&path, &moved, Some(&state)).is_none());
-        let (_, current) = snapshot::load(&path, &key, Some(&vec![(String::new(), 2)])).unwrap();
+        assert!(snapshot::load(&path, dir.path(), &moved, Some(&state)).is_none());
+        let (_, current) =
+            snapshot::load(&path, dir.path(), &key, Some(&vec![(String::new(), 2)])).unwrap();
         assert!(
             !current,
             "a changed records directory means a fresh look at the worktree"
@@ -501,7 +503,7 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(snapshot::load(&path, &key, Some(&state)).is_none());
+        assert!(snapshot::load(&path, dir.path(), &key, Some(&state)).is_none());
     }
 
     #[test]

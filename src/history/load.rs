@@ -64,7 +64,7 @@ impl History {
             .flatten();
         if let Some(key) = &key
             && let Some((mut history, current)) =
-                snapshot::load(&snapshot_path, key, worktree.as_ref())
+                snapshot::load(&snapshot_path, repo.root(), key, worktree.as_ref())
         {
             trace::mark("snapshot loaded");
             if options.worktree && !current {
@@ -142,6 +142,7 @@ impl History {
         let path = snapshot::path_in(&repo.cache_dir());
         let Some((base, _, old_key)) = snapshot::load_if(
             &path,
+            repo.root(),
             |stored| {
                 stored.selection == 0
                     && key.selection == 0
@@ -281,13 +282,17 @@ impl History {
             }
         }
         let mut entries = Vec::new();
+        self.worktree_files.clear();
         for id in uncommitted {
             let path = Store::record_rel_path(&id);
             // Files that do not hash to their name or do not parse are
             // `verify`'s findings; history only carries valid records.
             let Ok(bytes) = std::fs::read(repo.root().join(&path)) else {
+                self.worktree_files.push((path, None));
                 continue;
             };
+            self.worktree_files
+                .push((path.clone(), Some(ContentHash::of_bytes(&bytes))));
             if RecordId::of_bytes(&bytes) != id {
                 continue;
             }

@@ -34,7 +34,10 @@ pub use error::{HistoryError, ReadWarning};
 pub use load::{HistoryOptions, StateKey, file_names, state_key};
 pub use model::{CommitInfo, Entry, Finding, FindingKind, History, Stats};
 pub use revisions::{Revisions, content_hash_at, resolve_commit};
-pub(crate) use snapshot::{read_commit_info, read_finding, write_commit_info, write_finding};
+pub(crate) use snapshot::{
+    read_commit_info, read_finding, read_worktree_files, worktree_files_unchanged,
+    write_commit_info, write_finding, write_worktree_files,
+};
 pub use summary::{Summary, SummaryCell};
 pub(crate) use trace::mark as trace_mark;
 pub use trace::take as take_trace;

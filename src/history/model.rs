@@ -174,6 +174,11 @@ pub struct History {
     pub(super) by_id: std::sync::OnceLock<IdIndex>,
     /// Reachable commits, parents before children, with their parents.
     pub(super) commits: CommitGraph,
+    /// The worktree's record files that are not committed records (valid
+    /// or not), with the BLAKE3 of their bytes when they could be read:
+    /// what a derived view rechecks, since editing a file in place does
+    /// not change its directory's time.
+    pub(crate) worktree_files: Vec<(String, Option<crate::hash::ContentHash>)>,
 }
 
 /// Commits in topological order (parents first), each with the positions

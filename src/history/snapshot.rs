@@ -18,13 +18,13 @@ use gix::ObjectId;
 use super::codec::{Reader, Writer};
 use super::model::{CommitGraph, CommitInfo, Entry, Finding, FindingKind, History, Stats};
 use super::summary::{SummaryCell, read_listing, write_listing, write_summary};
-use crate::hash::Checksum;
+use crate::hash::{Checksum, ContentHash};
 use crate::record::Agent;
 use crate::time::Timestamp;
 
 /// The file name under `.git/lineage/`.
 pub const FILE_NAME: &str = "snapshot-v1.bin";
-const MAGIC: &[u8] = b"git-lineage history snapshot v1\n";
+const MAGIC: &[u8] = b"git-lineage history snapshot v2\n";
 /// Directory times this close to now may still change within the same tick.
 const RACY_NANOS: i128 = 2_000_000_000;
 
@@ -105,6 +105,7 @@ pub fn save(
                 w.str(name);
                 w.buf.extend(time.to_le_bytes());
             }
+            write_worktree_files(&mut w, &history.worktree_files);
         }
         None => w.byte(0),
     }
@@ -190,6 +191,51 @@ pub fn save(
         ],
         false,
     )
+}
+
+/// The record files [`History::worktree_files`] lists, with their hashes.
+pub(crate) fn write_worktree_files(w: &mut Writer, files: &[(String, Option<ContentHash>)]) {
+    w.uint(files.len() as u64);
+    for (path, hash) in files {
+        w.str(path);
+        match hash {
+            Some(hash) => {
+                w.byte(1);
+                w.buf.extend_from_slice(hash.as_bytes());
+            }
+            None => w.byte(0),
+        }
+    }
+}
+
+/// Read what [`write_worktree_files`] wrote.
+pub(crate) fn read_worktree_files(
+    r: &mut Reader<'_>,
+) -> Option<Vec<(String, Option<ContentHash>)>> {
+    (0..r.uint()?)
+        .map(|_| {
+            let path = r.str()?;
+            let hash = match r.byte()? {
+                0 => None,
+                _ => Some(ContentHash::from_bytes(r.take(32)?.try_into().ok()?)),
+            };
+            Some((path, hash))
+        })
+        .collect()
+}
+
+/// True when every file of [`History::worktree_files`] still has the bytes
+/// it had (or is still unreadable): few files, each read and hashed.
+pub(crate) fn worktree_files_unchanged(
+    root: &Path,
+    files: &[(String, Option<ContentHash>)],
+) -> bool {
+    files.iter().all(|(path, hash)| {
+        let now = std::fs::read(root.join(path))
+            .ok()
+            .map(|bytes| ContentHash::of_bytes(&bytes));
+        now == *hash
+    })
 }
 
 /// A commit as shown beside records and findings, in the codec.
@@ -296,14 +342,21 @@ const FINDING_KINDS: [FindingKind; 6] = [
 /// true when its uncommitted records are still current (the record
 /// directories have not changed since); otherwise they were dropped and the
 /// caller looks at the worktree again.
-pub fn load(path: &Path, key: &Key, worktree: Option<&WorktreeState>) -> Option<(History, bool)> {
-    load_if(path, |stored| stored == key, worktree).map(|(history, current, _)| (history, current))
+pub fn load(
+    path: &Path,
+    root: &Path,
+    key: &Key,
+    worktree: Option<&WorktreeState>,
+) -> Option<(History, bool)> {
+    load_if(path, root, |stored| stored == key, worktree)
+        .map(|(history, current, _)| (history, current))
 }
 
 /// Like [`load`], for whichever key `accept` approves; also returns the
 /// stored key.
 pub fn load_if(
     path: &Path,
+    root: &Path,
     accept: impl FnOnce(&Key) -> bool,
     worktree: Option<&WorktreeState>,
 ) -> Option<(History, bool, Key)> {
@@ -329,6 +382,7 @@ pub fn load_if(
     if !accept(&stored_key) {
         return None;
     }
+    let mut worktree_files = Vec::new();
     let stored_state = match r.byte()? {
         0 => None,
         _ => {
@@ -338,10 +392,15 @@ pub fn load_if(
                 let time = i128::from_le_bytes(r.take(16)?.try_into().ok()?);
                 state.push((name, time));
             }
+            worktree_files = read_worktree_files(&mut r)?;
             Some(state)
         }
     };
-    let worktree_current = stored_state.is_some() && stored_state.as_ref() == worktree;
+    // The directories' times say no file was added or removed; the
+    // candidates' bytes say none was edited in place.
+    let worktree_current = stored_state.is_some()
+        && stored_state.as_ref() == worktree
+        && worktree_files_unchanged(root, &worktree_files);
     let commits_total = usize::try_from(r.uint()?).ok()?;
     let warnings = (0..r.uint()?)
         .map(|_| r.str())
@@ -405,6 +464,9 @@ pub fn load_if(
     for _ in 0..r.uint()? {
         let finding = read_finding(&mut r, |i| infos.get(i).cloned())?;
         history.findings.push(finding);
+    }
+    if worktree_current {
+        history.worktree_files = worktree_files;
     }
     r.buf
         .is_empty()
