@@ -300,6 +300,7 @@ pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Option<Listing>,
     let Some(history) = catalog.history_of(&BTreeSet::new()) else {
         return Ok(None);
     };
+    crate::history::trace_mark("catalog listing");
     Ok(Some(Listing {
         next: catalog.records,
         kind_width: catalog.meta.kind_width,

@@ -803,3 +803,67 @@ fn a_replace_graft_changes_answers_like_a_full_walk() {
         failures.join("\n")
     );
 }
+
+/// Point queries are answered from the catalog once one exists (so the
+/// equivalence tests above compare the catalog's answers, not a full walk
+/// with itself): each says so under `GIT_LINEAGE_TRACE`, and the catalog is
+/// written by the first of them.
+#[test]
+fn point_queries_are_answered_from_the_catalog() {
+    let env = TestEnv::new();
+    let pipeline = pipeline_with_registry(&env);
+    let repo = &pipeline.repo;
+    let train = &pipeline.train;
+    let_time_pass(repo);
+    let catalog = derived_dir(repo).join("catalog-v1.bin");
+    env.lineage(repo, &["graph", "name:fraud-model"]).success();
+    assert!(
+        catalog.is_file(),
+        "the first point query writes the catalog"
+    );
+    let raw = format!("blake3:{}", b3(PIPELINE_RAW));
+    let queries: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["show", train], "catalog read"),
+        (vec!["show", &train[..8]], "catalog read"),
+        (vec!["show", "name:fraud-model"], "catalog read"),
+        (vec!["show", "model/model.bin"], "catalog read"),
+        (vec!["graph", "model/model.bin", "--up"], "catalog read"),
+        (vec!["graph", &raw, "--down"], "catalog read"),
+        (vec!["graph", URI], "catalog read"),
+        (vec!["impact", "data/raw.csv"], "catalog read"),
+        (vec!["registry", "resolve", "fraud@staging"], "catalog read"),
+        (vec!["status"], "catalog read"),
+        (vec!["search", "--kind", "train"], "catalog read"),
+        (vec!["log", "--name", "fraud-model"], "catalog read"),
+        (vec!["log"], "catalog listing"),
+    ];
+    for (args, phase) in queries {
+        let run = env
+            .command(crate::common::bin(), repo)
+            .args(&args)
+            .env("GIT_LINEAGE_TRACE", "1")
+            .output()
+            .expect("run git-lineage");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{args:?} failed: {stderr}");
+        assert!(
+            stderr.contains(phase) && !stderr.contains("snapshot loaded"),
+            "{args:?} should be answered from the catalog ({phase}), not from all of history:\n{stderr}"
+        );
+    }
+    // A commit moves HEAD: the next point query reads history again and
+    // writes a new catalog, which the one after it reads.
+    record_commit(&env, repo, "evaluate", "again", &["-m", "auc=0.5"]);
+    let_time_pass(repo);
+    let trace = |args: &[&str]| {
+        let run = env
+            .command(crate::common::bin(), repo)
+            .args(args)
+            .env("GIT_LINEAGE_TRACE", "1")
+            .output()
+            .expect("run git-lineage");
+        String::from_utf8_lossy(&run.stderr).into_owned()
+    };
+    assert!(trace(&["show", "name:again"]).contains("catalog saved"));
+    assert!(trace(&["show", "name:again"]).contains("catalog read"));
+}
