@@ -51,7 +51,9 @@ fn u64s(values: impl IntoIterator<Item = u64>) -> Vec<u8> {
 /// Write the catalog of `history`, valid for `state`, at `path`.
 pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io::Result<()> {
     let entries = &history.entries;
-    let graph = Graph::build(entries);
+    // Sections are written as they are made (in the order of
+    // `super::section`) and dropped: the file is never whole in memory.
+    let mut file = FileWriter::create(path)?;
     let too_big = || std::io::Error::other("history too large for catalog v1");
     let count = u32::try_from(entries.len()).map_err(|_| too_big())?;
     let mut strings = Strings::default();
@@ -112,6 +114,9 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         }
         rows.extend([0u8; 3]);
     }
+    file.section(&rows)?;
+    file.section(&data.buf)?;
+    drop((rows, data));
     let findings: Vec<(Vec<u8>, u32)> = history
         .findings
         .iter()
@@ -130,9 +135,13 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     }
     info_at.push(info_bytes.buf.len() as u64);
 
+    file.section(&u64s(info_at))?;
+    file.section(&info_bytes.buf)?;
+    drop(info_bytes);
     let mut id_order: Vec<u32> = (0..count).collect();
     id_order.sort_by(|&a, &b| entries[a as usize].id.cmp(&entries[b as usize].id));
 
+    file.section(&u32s(id_order))?;
     // Names: each with what `name:NAME` picks over the whole history.
     let mut by_name: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     let mut by_kind: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
@@ -183,7 +192,12 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         kind_order.extend_from_slice(group);
     }
 
+    file.section(&u32s(names))?;
+    file.section(&u32s(name_order))?;
+    file.section(&u32s(kinds))?;
+    file.section(&u32s(kind_order))?;
     // The graph: node data, adjacency both ways, lookups.
+    let graph = Graph::build(entries);
     let mut node_at = Vec::new();
     let mut node_data = Vec::new();
     let mut keyed: Vec<(NodeKey, u32)> = Vec::new();
@@ -247,6 +261,16 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
             uris.extend([s, version, node.index() as u32]);
         }
     }
+    file.section(&u64s(node_at))?;
+    file.section(&node_data)?;
+    file.section(&down_start)?;
+    file.section(&down_edges)?;
+    file.section(&up_start)?;
+    file.section(&up_edges)?;
+    file.section(&u32s(keyed.into_iter().map(|(_, n)| n)))?;
+    file.section(&u32s(paths))?;
+    file.section(&u32s(uris))?;
+    drop(graph);
     // The latest record (by `recorded`, then position) to list each path
     // and each `file://` URI with a hash: what `status` compares.
     let mut latest: HashMap<String, (crate::time::Timestamp, u32)> = HashMap::new();
@@ -271,31 +295,10 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     let mut str_at = strings.offsets.clone();
     str_at.push(strings.bytes.len() as u64);
 
-    let mut file = FileWriter::default();
-    // In the order of `super::section`.
-    file.section(&rows);
-    file.section(&data.buf);
-    file.section(&u64s(info_at));
-    file.section(&info_bytes.buf);
-    file.section(&u32s(id_order));
-    file.section(&u32s(names));
-    file.section(&u32s(name_order));
-    file.section(&u32s(kinds));
-    file.section(&u32s(kind_order));
-    file.section(&u64s(node_at));
-    file.section(&node_data);
-    file.section(&down_start);
-    file.section(&down_edges);
-    file.section(&up_start);
-    file.section(&up_edges);
-    file.section(&u32s(keyed.into_iter().map(|(_, n)| n)));
-    file.section(&u32s(paths));
-    file.section(&u32s(uris));
-    file.section(&u64s(str_at));
-    file.section(&strings.bytes);
-    file.section(&u32s(record_node));
-    file.section(&u32s(latest));
-
+    file.section(&u64s(str_at))?;
+    file.section(&strings.bytes)?;
+    file.section(&u32s(record_node))?;
+    file.section(&u32s(latest))?;
     let mut meta = Writer::default();
     meta.uint(u64::from(count));
     meta.uint(nodes as u64);
@@ -324,7 +327,7 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
             meta.str(name);
         }
     }
-    file.save(path, &state.bytes, &meta.buf)
+    file.save(&state.bytes, &meta.buf)
 }
 
 fn write_strings<'a>(w: &mut Writer, list: impl ExactSizeIterator<Item = &'a String>) {

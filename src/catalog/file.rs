@@ -1,17 +1,23 @@
-//! The catalog's container: numbered sections of bytes after a small
+//! The catalog's container: numbered sections of bytes and a small
 //! header, checksummed in blocks of [`BLOCK`] bytes so that a reader
 //! verifies only the blocks it reads. A question about one record reads a
 //! few dozen blocks, whatever the size of history.
 //!
-//! Layout: `MAGIC`, the header's length (u64 LE), the header's BLAKE3
-//! (32 bytes), the header (state key, meta, section table, block sums),
-//! then the body. Offsets in the section table are relative to the body.
+//! Layout: `MAGIC`, the body (the sections, each 8-byte aligned), the
+//! header (state key, meta, section table, block sums), the header's length
+//! (u64 LE) and its BLAKE3 (32 bytes). The header comes last so that the
+//! body is written as it is made, never held whole in memory. Offsets in
+//! the section table are relative to the body.
+//!
+//! A block is verified the first time it is read; later reads of it in the
+//! same process trust the open file (it is replaced by rename, never
+//! written in place).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::hash::Checksum;
@@ -26,40 +32,100 @@ const CACHED_BLOCKS: usize = 1024;
 /// Bytes of a block's checksum kept (a truncated BLAKE3: it guards
 /// against damage, not against an adversary who can write `.git/`).
 const SUM: usize = 16;
+/// The header's length and checksum at the end of the file.
+const TRAILER: usize = 8 + 32;
 
-/// Sections being written, in order.
-#[derive(Default)]
+/// A catalog being written: sections go to a temporary file as they are
+/// added; [`FileWriter::save`] adds the header and renames it into place.
 pub(super) struct FileWriter {
-    body: Vec<u8>,
+    path: PathBuf,
+    temp: PathBuf,
+    out: BufWriter<File>,
+    written: u64,
     sections: Vec<(u64, u64)>,
+    /// The bytes of the block being filled, and the sums of full blocks.
+    block: Vec<u8>,
+    sums: Vec<[u8; SUM]>,
 }
 
 impl FileWriter {
-    /// Append a section; sections are numbered from 0 in the order added.
-    pub(super) fn section(&mut self, bytes: &[u8]) {
-        while !self.body.len().is_multiple_of(8) {
-            self.body.push(0);
+    /// Start writing the catalog at `path`.
+    pub(super) fn create(path: &Path) -> std::io::Result<FileWriter> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("catalog");
+        let temp = crate::cache::unique_temp_path(dir, name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        if let Err(e) = out.write_all(MAGIC) {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e);
         }
-        self.sections
-            .push((self.body.len() as u64, bytes.len() as u64));
-        self.body.extend_from_slice(bytes);
+        Ok(FileWriter {
+            path: path.to_path_buf(),
+            temp,
+            out,
+            written: 0,
+            sections: Vec::new(),
+            block: Vec::with_capacity(BLOCK),
+            sums: Vec::new(),
+        })
     }
 
-    /// Write the file atomically: `state` says what it is valid for, `meta`
-    /// is read whole on every open (keep it small).
-    pub(super) fn save(self, path: &Path, state: &[u8], meta: &[u8]) -> std::io::Result<()> {
+    fn body(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.written += bytes.len() as u64;
+        while !bytes.is_empty() {
+            let take = (BLOCK - self.block.len()).min(bytes.len());
+            self.block.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if self.block.len() == BLOCK {
+                self.seal_block();
+            }
+        }
+        Ok(())
+    }
+
+    fn seal_block(&mut self) {
+        let sum = Checksum::new().update(&self.block).finalize();
+        let mut short = [0u8; SUM];
+        short.copy_from_slice(&sum.as_bytes()[..SUM]);
+        self.sums.push(short);
+        self.block.clear();
+    }
+
+    /// Append a section; sections are numbered from 0 in the order added.
+    /// On an error the temporary file is removed when `self` is dropped.
+    pub(super) fn section(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let pad = (8 - self.written % 8) % 8;
+        self.body(&[0u8; 8][..pad as usize])?;
+        self.sections.push((self.written, bytes.len() as u64));
+        self.body(bytes)
+    }
+
+    /// Finish the file: `state` says what it is valid for, `meta` is read
+    /// whole on every open (keep it small).
+    pub(super) fn save(mut self, state: &[u8], meta: &[u8]) -> std::io::Result<()> {
+        if !self.block.is_empty() {
+            self.seal_block();
+        }
         let mut w = Writer::default();
         w.str_bytes(state);
         w.str_bytes(meta);
-        w.uint(self.body.len() as u64);
+        w.uint(self.written);
         w.uint(self.sections.len() as u64);
         for (offset, len) in &self.sections {
             w.uint(*offset);
             w.uint(*len);
         }
-        for block in self.body.chunks(BLOCK) {
-            w.buf
-                .extend_from_slice(&Checksum::new().update(block).finalize().as_bytes()[..SUM]);
+        for sum in &self.sums {
+            w.buf.extend_from_slice(sum);
         }
         let header = w.buf;
         let header_len = (header.len() as u64).to_le_bytes();
@@ -68,14 +134,19 @@ impl FileWriter {
             .update(&header)
             .finalize()
             .as_bytes();
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        crate::cache::write_parts_atomically(
-            path,
-            &[MAGIC, &header_len, &sum, &header, &self.body],
-            false,
-        )
+        self.out.write_all(&header)?;
+        self.out.write_all(&header_len)?;
+        self.out.write_all(&sum)?;
+        self.out.flush()?;
+        std::fs::rename(&self.temp, &self.path)
+    }
+}
+
+impl Drop for FileWriter {
+    /// A catalog not saved leaves no temporary file behind (after a save
+    /// the temporary name no longer exists).
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.temp);
     }
 }
 
@@ -98,26 +169,28 @@ impl FileReader {
     /// damaged, of another version or for another state.
     pub(super) fn open(path: &Path, state: &[u8]) -> Option<FileReader> {
         let mut file = File::open(path).ok()?;
-        let mut start = vec![0u8; MAGIC.len() + 8 + 32];
-        file.read_exact(&mut start).ok()?;
-        let rest = start.strip_prefix(MAGIC)?;
-        let header_len_bytes: [u8; 8] = rest.get(..8)?.try_into().ok()?;
-        let header_len = usize::try_from(u64::from_le_bytes(header_len_bytes)).ok()?;
-        let sum = rest.get(8..40)?;
-        // A header is small (1/1000 of the body); refuse absurd lengths
-        // before allocating.
         let file_len = file.metadata().ok()?.len();
-        if header_len as u64 > file_len {
+        let mut magic = vec![0u8; MAGIC.len()];
+        file.read_exact(&mut magic).ok()?;
+        if magic != MAGIC || file_len < (MAGIC.len() + TRAILER) as u64 {
             return None;
         }
-        let mut header = vec![0u8; header_len];
+        let mut trailer = [0u8; TRAILER];
+        file.seek(SeekFrom::Start(file_len - TRAILER as u64)).ok()?;
+        file.read_exact(&mut trailer).ok()?;
+        let header_len_bytes: [u8; 8] = trailer[..8].try_into().ok()?;
+        let header_len = u64::from_le_bytes(header_len_bytes);
+        let header_at = (file_len - TRAILER as u64).checked_sub(header_len)?;
+        let body_len = header_at.checked_sub(MAGIC.len() as u64)?;
+        let mut header = vec![0u8; usize::try_from(header_len).ok()?];
+        file.seek(SeekFrom::Start(header_at)).ok()?;
         file.read_exact(&mut header).ok()?;
         let expected = *Checksum::new()
             .update(&header_len_bytes)
             .update(&header)
             .finalize()
             .as_bytes();
-        if expected != sum {
+        if expected[..] != trailer[8..] {
             return None;
         }
         let mut r = Reader { buf: &header };
@@ -125,9 +198,7 @@ impl FileReader {
             return None;
         }
         let meta = r.str_bytes()?.to_vec();
-        let body_len = r.uint()?;
-        let body_at = (start.len() + header_len) as u64;
-        if body_at.checked_add(body_len)? != file_len {
+        if r.uint()? != body_len {
             return None;
         }
         let count = usize::try_from(r.uint()?).ok()?;
@@ -149,7 +220,7 @@ impl FileReader {
         }
         Some(FileReader {
             file: RefCell::new(file),
-            body_at,
+            body_at: MAGIC.len() as u64,
             body_len,
             sections,
             verified: RefCell::new(vec![false; sums.len()]),
@@ -266,11 +337,11 @@ mod tests {
 
     fn written(dir: &Path, sections: &[Vec<u8>]) -> std::path::PathBuf {
         let path = dir.join("catalog");
-        let mut w = FileWriter::default();
+        let mut w = FileWriter::create(&path).unwrap();
         for s in sections {
-            w.section(s);
+            w.section(s).unwrap();
         }
-        w.save(&path, b"state", b"meta").unwrap();
+        w.save(b"state", b"meta").unwrap();
         path
     }
 
@@ -302,7 +373,8 @@ mod tests {
         let big: Vec<u8> = (0..(2 * BLOCK)).map(|i| (i % 7) as u8).collect();
         let path = written(dir.path(), &[big]);
         let mut bytes = std::fs::read(&path).unwrap();
-        let last = bytes.len() - 1;
+        // The last byte of the body, just before the header.
+        let last = MAGIC.len() + 2 * BLOCK - 1;
         bytes[last] ^= 0xff;
         std::fs::write(&path, &bytes).unwrap();
         let file = FileReader::open(&path, b"state").unwrap();
@@ -316,12 +388,23 @@ mod tests {
         let path = written(dir.path(), &[vec![9; 100]]);
         let bytes = std::fs::read(&path).unwrap();
         let mut flipped = bytes.clone();
-        flipped[MAGIC.len() + 8 + 32 + 2] ^= 1;
+        let header_byte = bytes.len() - TRAILER - 2;
+        flipped[header_byte] ^= 1;
         std::fs::write(&path, &flipped).unwrap();
         assert!(FileReader::open(&path, b"state").is_none());
         std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
         assert!(FileReader::open(&path, b"state").is_none());
         std::fs::write(&path, &bytes[..10]).unwrap();
         assert!(FileReader::open(&path, b"state").is_none());
+    }
+
+    #[test]
+    fn an_unsaved_catalog_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog");
+        let mut w = FileWriter::create(&path).unwrap();
+        w.section(b"abc").unwrap();
+        drop(w);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
