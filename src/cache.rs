@@ -21,7 +21,10 @@ use crate::hash::{ContentHash, HashMemo};
 /// again within the filesystem's timestamp granularity: re-hash it next time.
 pub const RACY_WINDOW_NANOS: i128 = 2_000_000_000;
 
-const HEADER: &str = "git-lineage stat-cache v1";
+const HEADER: &str = "git-lineage stat-cache v2";
+/// The last line: `blake3 <hex>` of every byte before it. A damaged file is
+/// ignored whole (it only costs hashing again), never trusted in part.
+const TRAILER: &str = "blake3 ";
 
 /// Stat data that identifies one version of a file without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +184,10 @@ impl StatCache {
                 path
             ));
         }
+        let sum = ContentHash::of_bytes(text.as_bytes()).to_hex();
+        text.push_str(TRAILER);
+        text.push_str(&sum);
+        text.push('\n');
         if let Some(dir) = self.file.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -190,7 +197,16 @@ impl StatCache {
 
 fn parse(bytes: &[u8]) -> HashMap<PathBuf, Entry> {
     let mut entries = HashMap::new();
-    let Ok(text) = std::str::from_utf8(bytes) else {
+    // `…\nblake3 <64 hex>\n`: the checksum covers everything before it.
+    let Some(body_len) = bytes.len().checked_sub(TRAILER.len() + 64 + 1) else {
+        return entries;
+    };
+    let (body, trailer) = bytes.split_at(body_len);
+    let expected = format!("{TRAILER}{}\n", ContentHash::of_bytes(body).to_hex());
+    if trailer != expected.as_bytes() {
+        return entries;
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
         return entries;
     };
     let mut lines = text.lines();
@@ -431,6 +447,32 @@ mod tests {
         std::fs::write(&file, b"\xff\xfe not a cache").unwrap();
         assert!(StatCache::load(&file).is_empty());
         std::fs::write(&file, format!("{HEADER}\nnot a line\n")).unwrap();
+        assert!(StatCache::load(&file).is_empty());
+    }
+
+    #[test]
+    fn a_damaged_cache_file_is_ignored_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data.bin");
+        std::fs::write(&data, b"bytes").unwrap();
+        let meta = std::fs::metadata(&data).unwrap();
+        let file = dir.path().join("stat-cache");
+        let cache = StatCache::load(&file);
+        let hash = ContentHash::of_bytes(b"bytes");
+        cache.insert(
+            &data,
+            &meta,
+            hash,
+            SystemTime::now() + Duration::from_secs(5),
+        );
+        cache.save().unwrap();
+        assert_eq!(StatCache::load(&file).lookup(&data, &meta), Some(hash));
+        // One hex digit of the hash changed: the line still parses, but the
+        // file's checksum no longer matches.
+        let text = std::fs::read_to_string(&file).unwrap();
+        let hex = hash.to_hex();
+        let flipped = format!("{}{}", if &hex[..1] == "0" { "1" } else { "0" }, &hex[1..]);
+        std::fs::write(&file, text.replacen(&hex, &flipped, 1)).unwrap();
         assert!(StatCache::load(&file).is_empty());
     }
 }
