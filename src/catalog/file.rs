@@ -27,8 +27,8 @@ const MAGIC: &[u8] = b"git-lineage catalog v1\n";
 /// Bytes per checksummed block of the body.
 pub(super) const BLOCK: usize = 4 * 1024;
 /// Blocks kept in memory at once: a scan of the whole file (a full `log`)
-/// keeps a few megabytes, not the file.
-const CACHED_BLOCKS: usize = 1024;
+/// keeps at most 16 MiB, not the file.
+const CACHED_BLOCKS: usize = 4096;
 /// Bytes of a block's checksum kept (a truncated BLAKE3: it guards
 /// against damage, not against an adversary who can write `.git/`).
 const SUM: usize = 16;

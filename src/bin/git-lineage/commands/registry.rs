@@ -257,6 +257,7 @@ fn load(
             conflict.second.short()
         ));
     }
+    super::exit_without_freeing(focused);
     Ok((registry, warnings))
 }
 
