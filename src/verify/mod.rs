@@ -9,18 +9,24 @@
 //! every registry event that breaks the governance policy.
 //! Problems are collected, never fatal: one bad record does not hide others.
 
+pub mod cache;
 pub mod render;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
+
+use self::cache::{CleanRecord, VERIFY_CACHE_FILE, VerifyCache};
+use crate::cache::FileStat;
 
 use crate::capture::Context;
 use crate::hash::ContentHash;
 use crate::record::{Artifact, Record, RecordId};
 use crate::repo::Repo;
-use crate::store::{CONFIG_FILE, LINEAGE_DIR, Store, StoreError};
+use crate::store::{CONFIG_FILE, LINEAGE_DIR, RecordFile, Store, StoreError};
 use crate::time::Timestamp;
 
 /// What to check beyond the records themselves.
@@ -171,7 +177,11 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         }
         Err(e) => return Err(e),
     };
+    // Taken before any record file is looked at: a file modified less than
+    // the racy window before this is checked but not cached.
+    let run_start = crate::cache::nanos_since_epoch(std::time::SystemTime::now());
     let files = store.list()?;
+    crate::history::trace_mark("records listed");
     let mut known: BTreeSet<RecordId> = files.iter().filter_map(|f| f.named_id.clone()).collect();
     // A record deleted from the worktree still exists in history (its
     // deletion is a finding of its own), so references to it resolve.
@@ -191,7 +201,24 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     let mut parsed: Vec<(String, RecordId, Record)> = Vec::new();
     let mut latest = LatestRecordings::default();
 
-    for file in files {
+    let cache = VerifyCache::load(&repo.cache_dir().join(VERIFY_CACHE_FILE), repo.root());
+    // The artifact checks need every record's inputs and outputs, so with
+    // `artifacts` every file is read (the cache is only refreshed).
+    let keep_records = options.artifacts && ctx.is_some();
+    let lookup = (!options.artifacts).then_some(&cache);
+    let checked: Vec<FileCheck<'_>> = files
+        .par_iter()
+        .map(|file| check_file(file, lookup, keep_records, run_start))
+        .collect();
+    crate::history::trace_mark("records checked");
+    // Failing to save only costs time next run.
+    let _ =
+        cache.save(files.iter().zip(&checked).filter_map(|(file, checked)| {
+            Some((file.named_id.as_ref()?, checked.clean.as_deref()?))
+        }));
+    crate::history::trace_mark("verify cache saved");
+
+    for (file, checked) in files.into_iter().zip(checked) {
         report.records += 1;
         let problem = |check: Check, message: String| Problem {
             file: file.rel.clone(),
@@ -200,42 +227,10 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             message,
             commit: None,
         };
-        let Some(id) = file.named_id.clone() else {
-            report.problems.push(problem(
-                Check::Location,
-                "not a record file: records live at .lineage/records/<first 2 hex>/<64 hex>.yaml"
-                    .into(),
-            ));
-            continue;
-        };
-        let bytes = match std::fs::read(&file.path) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                report
-                    .problems
-                    .push(problem(Check::Id, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        let actual = RecordId::of_bytes(&bytes);
-        if actual != id {
-            report.problems.push(problem(
-                Check::Id,
-                format!(
-                    "the file was edited: its bytes hash to {} but its name says {}",
-                    actual.short(),
-                    id.short()
-                ),
-            ));
+        for (check, message) in checked.problems {
+            report.problems.push(problem(check, message));
         }
-        let record = match Record::parse(&bytes) {
-            Ok(record) => record,
-            Err(e) => {
-                report.problems.push(problem(Check::Schema, e.to_string()));
-                continue;
-            }
-        };
-        for reference in &record.references {
+        for reference in &checked.references {
             if !known.contains(reference) {
                 report.problems.push(problem(
                     Check::Reference,
@@ -243,14 +238,14 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 ));
             }
         }
-        if options.artifacts && ctx.is_some() {
+        if let (Some(record), Some(id)) = (checked.record, file.named_id) {
             latest.add(
                 &store,
                 (record.recorded, parsed.len()),
                 &record.inputs,
                 &record.outputs,
             );
-            parsed.push((file.rel.clone(), id, record));
+            parsed.push((file.rel, id, record));
         }
     }
     if let Some(ctx) = ctx.as_ref().filter(|_| options.artifacts) {
@@ -301,6 +296,86 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         ctx.save_cache();
     }
     Ok(report)
+}
+
+/// What one record file's bytes say, before its references are resolved.
+#[derive(Default)]
+struct FileCheck<'c> {
+    /// Problems found in the file alone (location, id, schema), in check order.
+    problems: Vec<(Check, String)>,
+    /// The ids the record references (empty when it did not parse).
+    references: Vec<RecordId>,
+    /// Its clean result, from the cache or to be cached (`None` when the file
+    /// has a problem, could not be stat'ed, or was modified too recently).
+    clean: Option<Cow<'c, CleanRecord>>,
+    /// The parsed record, when the caller keeps them.
+    record: Option<Record>,
+}
+
+/// Check one record file: from `cache` when it holds this version of the
+/// file, else by reading it (`keep`: hand over the parsed record).
+fn check_file<'c>(
+    file: &RecordFile,
+    cache: Option<&'c VerifyCache>,
+    keep: bool,
+    run_start: i128,
+) -> FileCheck<'c> {
+    let mut out = FileCheck::default();
+    let Some(id) = &file.named_id else {
+        out.problems.push((
+            Check::Location,
+            "not a record file: records live at .lineage/records/<first 2 hex>/<64 hex>.yaml"
+                .into(),
+        ));
+        return out;
+    };
+    // Stat before reading: a change after this gives other stat data next time.
+    let stat = std::fs::metadata(&file.path)
+        .ok()
+        .map(|meta| FileStat::of(&meta));
+    if let Some(entry) = cache
+        .zip(stat)
+        .and_then(|(cache, stat)| cache.lookup(id, &stat))
+    {
+        out.references = entry.references().collect();
+        out.clean = Some(Cow::Borrowed(entry));
+        return out;
+    }
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            out.problems.push((Check::Id, format!("cannot read: {e}")));
+            return out;
+        }
+    };
+    let actual = RecordId::of_bytes(&bytes);
+    if actual != *id {
+        out.problems.push((
+            Check::Id,
+            format!(
+                "the file was edited: its bytes hash to {} but its name says {}",
+                actual.short(),
+                id.short()
+            ),
+        ));
+    }
+    let mut record = match Record::parse(&bytes) {
+        Ok(record) => record,
+        Err(e) => {
+            out.problems.push((Check::Schema, e.to_string()));
+            return out;
+        }
+    };
+    if out.problems.is_empty()
+        && let Some(stat) = stat.filter(|stat| stat.trusted_at(run_start))
+    {
+        out.clean = Some(Cow::Owned(CleanRecord::new(stat, &record.references)));
+    }
+    out.references = std::mem::take(&mut record.references);
+    if keep {
+        out.record = Some(record);
+    }
+    out
 }
 
 fn load_history(
