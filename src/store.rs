@@ -213,45 +213,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(&records)
-            .min_depth(1)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| StoreError::Io {
-                action: "list",
-                path: e.path().unwrap_or(&records).to_path_buf(),
-                source: e
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
-            })?;
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy();
-            if name.starts_with('.') && name.ends_with(".tmp") {
-                continue; // a write in progress
-            }
-            let path = entry.path().to_path_buf();
-            let rel = path
-                .strip_prefix(&self.root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let named_id = name
-                .strip_suffix(".yaml")
-                .and_then(RecordId::parse)
-                .filter(|id| {
-                    entry.depth() == 2
-                        && path.parent().and_then(Path::file_name) == Some(id.shard().as_ref())
-                });
-            files.push(RecordFile {
-                path,
-                rel,
-                named_id,
-            });
-        }
+        list_dir(
+            &records,
+            &format!("{LINEAGE_DIR}/{RECORDS_DIR}"),
+            1,
+            &mut files,
+        )?;
         Ok(files)
     }
 
@@ -287,6 +254,55 @@ impl Store {
     }
 }
 
+/// Add the files under `dir` (at `depth` below the records directory, `rel`
+/// from the worktree root) to `files`, depth first, each directory's entries
+/// sorted by name. Symbolic links are listed, not followed.
+fn list_dir(
+    dir: &Path,
+    rel: &str,
+    depth: usize,
+    files: &mut Vec<RecordFile>,
+) -> Result<(), StoreError> {
+    let io = |path: &Path, source: std::io::Error| StoreError::Io {
+        action: "list",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let entry = entry.map_err(|e| io(dir, e))?;
+        let is_dir = entry
+            .file_type()
+            .map_err(|e| io(&entry.path(), e))?
+            .is_dir();
+        entries.push((entry.file_name(), is_dir));
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let shard = dir.file_name();
+    for (name, is_dir) in entries {
+        let path = dir.join(&name);
+        let name = name.to_string_lossy();
+        let rel = format!("{rel}/{name}");
+        if is_dir {
+            list_dir(&path, &rel, depth + 1, files)?;
+            continue;
+        }
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            continue; // a write in progress
+        }
+        let named_id = name
+            .strip_suffix(".yaml")
+            .and_then(RecordId::parse)
+            .filter(|id| depth == 2 && shard == Some(id.shard().as_ref()));
+        files.push(RecordFile {
+            path,
+            rel,
+            named_id,
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,5 +333,39 @@ mod tests {
         // The temporary went to the temp dir and was renamed away.
         assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0);
         assert_eq!(store.ids().unwrap(), vec![id]);
+    }
+
+    #[test]
+    fn listing_is_depth_first_by_name_and_names_only_well_placed_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let temp = dir.path().join("tmp");
+        let (a, _) = store.write_record(b"a", &temp).unwrap();
+        let (b, _) = store.write_record(b"b", &temp).unwrap();
+        let records = store.records_dir();
+        // A record file one level too deep, in the wrong shard, at the top,
+        // a write in progress, and a nested stray directory.
+        let deep = records.join(a.shard()).join("x").join(format!("{a}.yaml"));
+        std::fs::create_dir_all(deep.parent().unwrap()).unwrap();
+        std::fs::write(&deep, b"a").unwrap();
+        let wrong_shard = if b.shard() == "00" { "01" } else { "00" };
+        std::fs::create_dir_all(records.join(wrong_shard)).unwrap();
+        std::fs::write(records.join(wrong_shard).join(format!("{b}.yaml")), b"b").unwrap();
+        std::fs::write(records.join(format!("{a}.yaml")), b"a").unwrap();
+        std::fs::write(records.join(a.shard()).join(".w.1.tmp"), b"").unwrap();
+
+        let listed = store.list().unwrap();
+        let rels: Vec<&str> = listed.iter().map(|f| f.rel.as_str()).collect();
+        let mut sorted = rels.clone();
+        sorted.sort();
+        assert_eq!(rels, sorted, "path order");
+        assert_eq!(listed.len(), 5, "{rels:?}");
+        for file in &listed {
+            assert_eq!(file.path, dir.path().join(&file.rel));
+            let well_placed =
+                file.rel == Store::record_rel_path(&a) || file.rel == Store::record_rel_path(&b);
+            assert_eq!(file.named_id.is_some(), well_placed, "{}", file.rel);
+        }
+        assert_eq!(store.ids().unwrap().len(), 2);
     }
 }

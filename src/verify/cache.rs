@@ -19,12 +19,17 @@
 //! are little-endian; entries are in id order, which is the record files' path
 //! order.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::cache::FileStat;
 use crate::hash::ContentHash;
 use crate::record::RecordId;
+
+/// The bytes of an entry without references.
+const ENTRY_MIN_LEN: usize = 32 + FileStat::ENCODED_LEN + 4;
 
 /// The cache's file name under `.git/lineage/`.
 pub const VERIFY_CACHE_FILE: &str = "verify-cache";
@@ -68,7 +73,28 @@ pub struct VerifyCache {
     header: Vec<u8>,
     /// The file's bytes as read, to skip rewriting an unchanged cache.
     loaded: Vec<u8>,
-    entries: HashMap<ContentHash, CleanRecord>,
+    entries: Entries,
+}
+
+/// Entries by record id. Ids are BLAKE3 digests, so their first bytes are
+/// already a good hash: no need to hash them again.
+type Entries = HashMap<ContentHash, CleanRecord, BuildHasherDefault<IdHasher>>;
+
+/// A [`Hasher`] that takes the first 8 bytes written (an id's own bits).
+#[derive(Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 = self.0.rotate_left(17) ^ u64::from_le_bytes(word);
+    }
 }
 
 impl VerifyCache {
@@ -104,14 +130,23 @@ impl VerifyCache {
     }
 
     /// Replace the cache by `entries` (this run's clean record files, in
-    /// path order): written atomically, and only when it differs from the
-    /// file loaded (deleted files drop out, new ones come in). A failure only
-    /// costs time next run.
-    pub fn save<'a>(
+    /// path order; borrowed ones were looked up here): written atomically,
+    /// and only when it differs from the file loaded (deleted files drop
+    /// out, new ones come in). A failure only costs time next run.
+    pub fn save<'a, 'c: 'a>(
         &self,
-        entries: impl IntoIterator<Item = (&'a RecordId, &'a CleanRecord)>,
+        entries: impl IntoIterator<Item = (&'a RecordId, &'a Cow<'c, CleanRecord>)> + Clone,
     ) -> std::io::Result<()> {
-        let bytes = encode(&self.header, entries);
+        let mut count = 0;
+        let all_loaded = entries.clone().into_iter().all(|(_, entry)| {
+            count += 1;
+            matches!(entry, Cow::Borrowed(_))
+        });
+        // Every entry loaded was looked up again, and nothing is new.
+        if all_loaded && count == self.entries.len() && !self.loaded.is_empty() {
+            return Ok(());
+        }
+        let bytes = encode(&self.header, entries.into_iter().map(|(id, e)| (id, &**e)));
         if bytes == self.loaded {
             return Ok(());
         }
@@ -165,14 +200,17 @@ fn encode<'a>(
 
 /// The entries of a cache file, or `None` when it is not one this program
 /// made for this worktree, or is damaged.
-fn decode(bytes: &[u8], header: &[u8]) -> Option<HashMap<ContentHash, CleanRecord>> {
+fn decode(bytes: &[u8], header: &[u8]) -> Option<Entries> {
     let (content, checksum) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
     if ContentHash::of_bytes(content).as_bytes() != checksum {
         return None;
     }
     let mut rest = content.strip_prefix(header)?;
     let count = take_u32(&mut rest)?;
-    let mut entries = HashMap::with_capacity(count.min(1 << 24) as usize);
+    let mut entries = Entries::with_capacity_and_hasher(
+        (count as usize).min(rest.len() / ENTRY_MIN_LEN),
+        Default::default(),
+    );
     for _ in 0..count {
         let id = take_hash(&mut rest)?;
         let stat = FileStat::decode(rest)?;
@@ -225,7 +263,12 @@ mod tests {
         assert!(cache.is_empty());
         let a = CleanRecord::new(FileStat::of(&meta_a), &[]);
         let b = CleanRecord::new(FileStat::of(&meta_b), &[id("a"), id("x")]);
-        cache.save([(&id("a"), &a), (&id("b"), &b)]).unwrap();
+        cache
+            .save([
+                (&id("a"), &Cow::Owned(a.clone())),
+                (&id("b"), &Cow::Owned(b.clone())),
+            ])
+            .unwrap();
 
         let reloaded = VerifyCache::load(&cache_file, dir.path());
         assert_eq!(reloaded.len(), 2);
@@ -252,7 +295,7 @@ mod tests {
         let cache_file = dir.path().join("verify-cache");
         let entry = CleanRecord::new(FileStat::of(&meta), &[]);
         VerifyCache::load(&cache_file, dir.path())
-            .save([(&id("a"), &entry)])
+            .save([(&id("a"), &Cow::Owned(entry.clone()))])
             .unwrap();
         // A rewrite (temporary file + rename) gives the file a new inode.
         let ino = || {
@@ -261,9 +304,15 @@ mod tests {
         };
         let before = ino();
         let cache = VerifyCache::load(&cache_file, dir.path());
-        cache.save([(&id("a"), &entry)]).unwrap();
-        assert_eq!(ino(), before, "same entries: not written");
-        cache.save(std::iter::empty()).unwrap();
+        cache
+            .save([(&id("a"), &Cow::Owned(entry.clone()))])
+            .unwrap();
+        assert_eq!(ino(), before, "the same entry, found anew: not written");
+        let found = cache.lookup(&id("a"), &FileStat::of(&meta)).unwrap();
+        cache.save([(&id("a"), &Cow::Borrowed(found))]).unwrap();
+        assert_eq!(ino(), before, "every entry looked up: not written");
+        let none: [(&RecordId, &Cow<'_, CleanRecord>); 0] = [];
+        cache.save(none).unwrap();
         assert_ne!(ino(), before, "an entry dropped: written");
         assert!(VerifyCache::load(&cache_file, dir.path()).is_empty());
     }
@@ -275,7 +324,7 @@ mod tests {
         let cache_file = dir.path().join("verify-cache");
         let entry = CleanRecord::new(FileStat::of(&meta), &[id("b")]);
         VerifyCache::load(&cache_file, dir.path())
-            .save([(&id("a"), &entry)])
+            .save([(&id("a"), &Cow::Owned(entry.clone()))])
             .unwrap();
         let good = std::fs::read(&cache_file).unwrap();
         assert_eq!(VerifyCache::load(&cache_file, dir.path()).len(), 1);

@@ -13,7 +13,7 @@ pub mod cache;
 pub mod render;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -155,6 +155,7 @@ impl VerifyReport {
 
 /// Verify every record file in the worktree of `repo`.
 pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport> {
+    crate::history::trace_mark("verify started");
     let store = Store::new(repo.root());
     let mut report = VerifyReport::default();
     // The config only matters for re-hashing directories; a broken config is
@@ -182,7 +183,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     let run_start = crate::cache::nanos_since_epoch(std::time::SystemTime::now());
     let files = store.list()?;
     crate::history::trace_mark("records listed");
-    let mut known: BTreeSet<RecordId> = files.iter().filter_map(|f| f.named_id.clone()).collect();
+    let mut known: HashSet<&RecordId> = files.iter().filter_map(|f| f.named_id.as_ref()).collect();
     // A record deleted from the worktree still exists in history (its
     // deletion is a finding of its own), so references to it resolve.
     let history = match &options.history {
@@ -190,7 +191,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         None => None,
     };
     if let Some(history) = &history {
-        known.extend(history.entries.iter().map(|e| e.id.clone()));
+        known.extend(history.entries.iter().map(|e| &e.id));
     }
     // Each (path, recorded hash) is hashed once; its finding is reported for
     // every record that lists it.
@@ -202,6 +203,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     let mut latest = LatestRecordings::default();
 
     let cache = VerifyCache::load(&repo.cache_dir().join(VERIFY_CACHE_FILE), repo.root());
+    crate::history::trace_mark("verify cache loaded");
     // The artifact checks need every record's inputs and outputs, so with
     // `artifacts` every file is read (the cache is only refreshed).
     let keep_records = options.artifacts && ctx.is_some();
@@ -214,11 +216,11 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     // Failing to save only costs time next run.
     let _ =
         cache.save(files.iter().zip(&checked).filter_map(|(file, checked)| {
-            Some((file.named_id.as_ref()?, checked.clean.as_deref()?))
+            Some((file.named_id.as_ref()?, checked.clean.as_ref()?))
         }));
     crate::history::trace_mark("verify cache saved");
 
-    for (file, checked) in files.into_iter().zip(checked) {
+    for (file, checked) in files.iter().zip(checked) {
         report.records += 1;
         let problem = |check: Check, message: String| Problem {
             file: file.rel.clone(),
@@ -238,14 +240,14 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 ));
             }
         }
-        if let (Some(record), Some(id)) = (checked.record, file.named_id) {
+        if let (Some(record), Some(id)) = (checked.record, &file.named_id) {
             latest.add(
                 &store,
                 (record.recorded, parsed.len()),
                 &record.inputs,
                 &record.outputs,
             );
-            parsed.push((file.rel, id, record));
+            parsed.push((file.rel.clone(), id.clone(), record));
         }
     }
     if let Some(ctx) = ctx.as_ref().filter(|_| options.artifacts) {
