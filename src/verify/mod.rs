@@ -13,7 +13,7 @@ pub mod cache;
 pub mod render;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -183,16 +183,18 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     let run_start = crate::cache::nanos_since_epoch(std::time::SystemTime::now());
     let files = store.list()?;
     crate::history::trace_mark("records listed");
-    let mut known: HashSet<&RecordId> = files.iter().filter_map(|f| f.named_id.as_ref()).collect();
+    // Record files are listed in id order, so this sort only confirms it.
+    let mut named: Vec<&RecordId> = files.iter().filter_map(|f| f.named_id.as_ref()).collect();
+    named.sort_unstable();
     // A record deleted from the worktree still exists in history (its
     // deletion is a finding of its own), so references to it resolve.
     let history = match &options.history {
         Some(revisions) => Some(load_history(repo, revisions)?),
         None => None,
     };
-    if let Some(history) = &history {
-        known.extend(history.entries.iter().map(|e| &e.id));
-    }
+    let known = |id: &RecordId| {
+        named.binary_search(&id).is_ok() || history.as_ref().is_some_and(|h| h.get(id).is_some())
+    };
     // Each (path, recorded hash) is hashed once; its finding is reported for
     // every record that lists it.
     let mut artifact_findings: HashMap<(PathBuf, Option<ContentHash>), Option<String>> =
@@ -212,7 +214,14 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         .par_iter()
         .map(|file| check_file(file, lookup, keep_records, run_start))
         .collect();
-    crate::history::trace_mark("records checked");
+    let hits = checked
+        .iter()
+        .filter(|c| matches!(c.clean, Some(Cow::Borrowed(_))))
+        .count();
+    crate::history::trace_mark(&format!(
+        "records checked ({hits} of {} from the verify cache)",
+        checked.len()
+    ));
     // Failing to save only costs time next run.
     let _ =
         cache.save(files.iter().zip(&checked).filter_map(|(file, checked)| {
@@ -233,7 +242,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             report.problems.push(problem(check, message));
         }
         for reference in &checked.references {
-            if !known.contains(reference) {
+            if !known(reference) {
                 report.problems.push(problem(
                     Check::Reference,
                     format!("references record {reference}, which does not exist"),
@@ -247,7 +256,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 &record.inputs,
                 &record.outputs,
             );
-            parsed.push((file.rel.clone(), id.clone(), record));
+            parsed.push((file.rel.clone(), id.clone(), *record));
         }
     }
     if let Some(ctx) = ctx.as_ref().filter(|_| options.artifacts) {
@@ -311,7 +320,7 @@ struct FileCheck<'c> {
     /// has a problem, could not be stat'ed, or was modified too recently).
     clean: Option<Cow<'c, CleanRecord>>,
     /// The parsed record, when the caller keeps them.
-    record: Option<Record>,
+    record: Option<Box<Record>>,
 }
 
 /// Check one record file: from `cache` when it holds this version of the
@@ -375,7 +384,7 @@ fn check_file<'c>(
     }
     out.references = std::mem::take(&mut record.references);
     if keep {
-        out.record = Some(record);
+        out.record = Some(Box::new(record));
     }
     out
 }
