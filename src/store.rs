@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cache::FileStat;
 use crate::config::{Config, ConfigError};
 use crate::record::{Record, RecordError, RecordId};
 
@@ -208,6 +209,21 @@ impl Store {
     /// sorted by path. Files
     /// whose name or shard is wrong are listed with `named_id: None`.
     pub fn list(&self) -> Result<Vec<RecordFile>, StoreError> {
+        Ok(self
+            .list_files(false)?
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect())
+    }
+
+    /// Like [`Store::list`], with each file's stat data taken as it is
+    /// listed (before anything reads it). A symbolic link has none: its own
+    /// stat data does not describe what it points to.
+    pub fn list_with_stat(&self) -> Result<Vec<(RecordFile, Option<FileStat>)>, StoreError> {
+        self.list_files(true)
+    }
+
+    fn list_files(&self, stat: bool) -> Result<Vec<(RecordFile, Option<FileStat>)>, StoreError> {
         let records = self.records_dir();
         if !records.exists() {
             return Ok(Vec::new());
@@ -217,6 +233,7 @@ impl Store {
             &records,
             &format!("{LINEAGE_DIR}/{RECORDS_DIR}"),
             1,
+            stat,
             &mut files,
         )?;
         Ok(files)
@@ -256,13 +273,17 @@ impl Store {
 
 /// Add the files under `dir` (at `depth` below the records directory, `rel`
 /// from the worktree root) to `files`, depth first, each directory's entries
-/// sorted by name. Symbolic links are listed, not followed.
+/// sorted by name, with their stat data when `stat`. Symbolic links are
+/// listed, not followed. The shard directories are read on all cores.
 fn list_dir(
     dir: &Path,
     rel: &str,
     depth: usize,
-    files: &mut Vec<RecordFile>,
+    stat: bool,
+    files: &mut Vec<(RecordFile, Option<FileStat>)>,
 ) -> Result<(), StoreError> {
+    use rayon::prelude::*;
+
     let io = |path: &Path, source: std::io::Error| StoreError::Io {
         action: "list",
         path: path.to_path_buf(),
@@ -271,35 +292,56 @@ fn list_dir(
     let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
         let entry = entry.map_err(|e| io(dir, e))?;
-        let is_dir = entry
-            .file_type()
-            .map_err(|e| io(&entry.path(), e))?
-            .is_dir();
-        entries.push((entry.file_name(), is_dir));
+        let file_type = entry.file_type().map_err(|e| io(&entry.path(), e))?;
+        // Relative to the open directory: no path lookup. A file that
+        // vanished meanwhile has none, and fails when it is read.
+        let meta = (stat && file_type.is_file())
+            .then(|| entry.metadata().ok().map(|m| FileStat::of(&m)))
+            .flatten();
+        entries.push((entry.file_name(), file_type.is_dir(), meta));
     }
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let shard = dir.file_name();
-    for (name, is_dir) in entries {
+    let one = |(name, is_dir, meta): (std::ffi::OsString, bool, Option<FileStat>),
+               files: &mut Vec<(RecordFile, Option<FileStat>)>|
+     -> Result<(), StoreError> {
         let path = dir.join(&name);
         let name = name.to_string_lossy();
         let rel = format!("{rel}/{name}");
         if is_dir {
-            list_dir(&path, &rel, depth + 1, files)?;
-            continue;
+            return list_dir(&path, &rel, depth + 1, stat, files);
         }
         if name.starts_with('.') && name.ends_with(".tmp") {
-            continue; // a write in progress
+            return Ok(()); // a write in progress
         }
         let named_id = name
             .strip_suffix(".yaml")
             .and_then(RecordId::parse)
             .filter(|id| depth == 2 && shard == Some(id.shard().as_ref()));
-        files.push(RecordFile {
-            path,
-            rel,
-            named_id,
-        });
+        files.push((
+            RecordFile {
+                path,
+                rel,
+                named_id,
+            },
+            meta,
+        ));
+        Ok(())
+    };
+    if depth > 1 {
+        for entry in entries {
+            one(entry, files)?;
+        }
+        return Ok(());
     }
+    let parts = entries
+        .into_par_iter()
+        .map(|entry| {
+            let mut part = Vec::new();
+            one(entry, &mut part).map(|()| part)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    files.extend(parts.into_iter().flatten());
     Ok(())
 }
 

@@ -181,7 +181,8 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     // Taken before any record file is looked at: a file modified less than
     // the racy window before this is checked but not cached.
     let run_start = crate::cache::nanos_since_epoch(std::time::SystemTime::now());
-    let files = store.list()?;
+    let (files, stats): (Vec<RecordFile>, Vec<Option<FileStat>>) =
+        store.list_with_stat()?.into_iter().unzip();
     crate::history::trace_mark("records listed");
     // Record files are listed in id order, so this sort only confirms it.
     let mut named: Vec<&RecordId> = files.iter().filter_map(|f| f.named_id.as_ref()).collect();
@@ -212,7 +213,8 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     let lookup = (!options.artifacts).then_some(&cache);
     let checked: Vec<FileCheck<'_>> = files
         .par_iter()
-        .map(|file| check_file(file, lookup, keep_records, run_start))
+        .zip(&stats)
+        .map(|(file, stat)| check_file(file, *stat, lookup, keep_records, run_start))
         .collect();
     let hits = checked
         .iter()
@@ -323,10 +325,12 @@ struct FileCheck<'c> {
     record: Option<Box<Record>>,
 }
 
-/// Check one record file: from `cache` when it holds this version of the
-/// file, else by reading it (`keep`: hand over the parsed record).
+/// Check one record file, whose stat data `stat` was taken before it is
+/// read: from `cache` when it holds this version of the file, else by
+/// reading it (`keep`: hand over the parsed record).
 fn check_file<'c>(
     file: &RecordFile,
+    stat: Option<FileStat>,
     cache: Option<&'c VerifyCache>,
     keep: bool,
     run_start: i128,
@@ -340,10 +344,6 @@ fn check_file<'c>(
         ));
         return out;
     };
-    // Stat before reading: a change after this gives other stat data next time.
-    let stat = std::fs::metadata(&file.path)
-        .ok()
-        .map(|meta| FileStat::of(&meta));
     if let Some(entry) = cache
         .zip(stat)
         .and_then(|(cache, stat)| cache.lookup(id, &stat))
