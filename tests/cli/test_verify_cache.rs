@@ -263,3 +263,30 @@ fn records_modified_within_the_racy_window_are_checked_again() {
         "ok: 1 record verified\n"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_record_file_that_is_a_symlink_is_read_every_time() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let id = record(&env, &repo, "linked", &["-p", "lr=0.1"]);
+    let path = repo.join(record_rel_path(&id));
+    let target = env.path("elsewhere.yaml");
+    std::fs::rename(&path, &target).unwrap();
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    set_mtime(&target, SystemTime::now() - Duration::from_secs(3600));
+    assert_eq!(cache_hits(&env, &repo), (0, 1));
+    assert_eq!(cache_hits(&env, &repo), (0, 1), "never from the cache");
+
+    let text = std::fs::read_to_string(&target).unwrap();
+    std::fs::write(&target, text.replace("lr: 0.1", "lr: 0.2")).unwrap();
+    let run = env.lineage(&repo, &["verify"]).code(1);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "{}: id: the file was edited",
+            record_rel_path(&id)
+        )),
+        "{}",
+        run.stdout
+    );
+}
