@@ -89,6 +89,18 @@ fn cache_hits(env: &TestEnv, repo: &Path) -> (usize, usize) {
     (hits.parse().expect(line), total.parse().expect(line))
 }
 
+/// `verify` fails and reports that the record file of `id` was edited.
+#[track_caller]
+fn assert_edit_caught(env: &TestEnv, repo: &Path, id: &str) {
+    let run = env.lineage(repo, &["verify"]).code(1);
+    let edited = format!("{}: id: the file was edited", record_rel_path(id));
+    assert!(
+        run.stdout.lines().any(|line| line.starts_with(&edited)),
+        "{}",
+        run.stdout
+    );
+}
+
 fn cache_file(repo: &Path) -> std::path::PathBuf {
     repo.join(".git/lineage/verify-cache")
 }
@@ -146,16 +158,13 @@ fn an_edit_that_keeps_the_size_is_caught_after_a_cached_run() {
     assert!(text.contains("lr: 0.1"), "{text}");
     std::fs::write(&path, text.replace("lr: 0.1", "lr: 0.2")).unwrap();
     set_mtime(&path, before + Duration::from_secs(1));
-    let run = env.lineage(&repo, &["verify"]).code(1);
-    let edited = format!("{}: id: the file was edited", record_rel_path(&ids[0]));
-    assert!(run.stdout.starts_with(&edited), "{}", run.stdout);
+    assert_edit_caught(&env, &repo, &ids[0]);
 
     // Even with the mtime put back exactly, the inode's change time moved.
     #[cfg(unix)]
     {
         set_mtime(&path, before);
-        let run = env.lineage(&repo, &["verify"]).code(1);
-        assert!(run.stdout.starts_with(&edited), "{}", run.stdout);
+        assert_edit_caught(&env, &repo, &ids[0]);
     }
     // The edited file is never cached: it is read every time.
     assert_eq!(cache_hits(&env, &repo), (1, 2));
@@ -216,15 +225,7 @@ fn a_damaged_cache_is_ignored_and_rewritten() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("fraud-model", "fraud-modeL")).unwrap();
     std::fs::write(cache_file(&repo), b"garbage").unwrap();
-    let run = env.lineage(&repo, &["verify"]).code(1);
-    assert!(
-        run.stdout.contains(&format!(
-            "{}: id: the file was edited",
-            record_rel_path(&ids[1])
-        )),
-        "{}",
-        run.stdout
-    );
+    assert_edit_caught(&env, &repo, &ids[1]);
 }
 
 #[test]
@@ -243,15 +244,7 @@ fn records_modified_within_the_racy_window_are_checked_again() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("lr: 0.1", "lr: 0.2")).unwrap();
     set_mtime(&path, written);
-    let run = env.lineage(&repo, &["verify"]).code(1);
-    assert!(
-        run.stdout.starts_with(&format!(
-            "{}: id: the file was edited",
-            record_rel_path(&id)
-        )),
-        "{}",
-        run.stdout
-    );
+    assert_edit_caught(&env, &repo, &id);
 
     // Once old enough, a clean file is cached and then not read again.
     std::fs::write(&path, text).unwrap();
@@ -280,13 +273,5 @@ fn a_record_file_that_is_a_symlink_is_read_every_time() {
 
     let text = std::fs::read_to_string(&target).unwrap();
     std::fs::write(&target, text.replace("lr: 0.1", "lr: 0.2")).unwrap();
-    let run = env.lineage(&repo, &["verify"]).code(1);
-    assert!(
-        run.stdout.starts_with(&format!(
-            "{}: id: the file was edited",
-            record_rel_path(&id)
-        )),
-        "{}",
-        run.stdout
-    );
+    assert_edit_caught(&env, &repo, &id);
 }
