@@ -181,11 +181,13 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     // Taken before any record file is looked at: a file modified less than
     // the racy window before this is checked but not cached.
     let run_start = crate::cache::nanos_since_epoch(std::time::SystemTime::now());
-    let (files, stats): (Vec<RecordFile>, Vec<Option<FileStat>>) =
-        store.list_with_stat()?.into_iter().unzip();
+    let files = store.list_with_stat()?;
     crate::history::trace_mark("records listed");
     // Record files are listed in id order, so this sort only confirms it.
-    let mut named: Vec<&RecordId> = files.iter().filter_map(|f| f.named_id.as_ref()).collect();
+    let mut named: Vec<&RecordId> = files
+        .iter()
+        .filter_map(|(f, _)| f.named_id.as_ref())
+        .collect();
     named.sort_unstable();
     // A record deleted from the worktree still exists in history (its
     // deletion is a finding of its own), so references to it resolve.
@@ -213,7 +215,6 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     let lookup = (!options.artifacts).then_some(&cache);
     let checked: Vec<FileCheck<'_>> = files
         .par_iter()
-        .zip(&stats)
         .map(|(file, stat)| check_file(file, *stat, lookup, keep_records, run_start))
         .collect();
     let hits = checked
@@ -225,13 +226,17 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         checked.len()
     ));
     // Failing to save only costs time next run.
-    let _ =
-        cache.save(files.iter().zip(&checked).filter_map(|(file, checked)| {
-            Some((file.named_id.as_ref()?, checked.clean.as_ref()?))
-        }));
+    let _ = cache.save(
+        files
+            .iter()
+            .zip(&checked)
+            .filter_map(|((file, _), checked)| {
+                Some((file.named_id.as_ref()?, checked.clean.as_ref()?))
+            }),
+    );
     crate::history::trace_mark("verify cache saved");
 
-    for (file, checked) in files.iter().zip(checked) {
+    for ((file, _), checked) in files.iter().zip(checked) {
         report.records += 1;
         let problem = |check: Check, message: String| Problem {
             file: file.rel.clone(),
