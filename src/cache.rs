@@ -26,9 +26,10 @@ const HEADER: &str = "git-lineage stat-cache v2";
 /// ignored whole (it only costs hashing again), never trusted in part.
 const TRAILER: &str = "blake3 ";
 
-/// Stat data that identifies one version of a file without reading it.
+/// Stat data that identifies one version of a file without reading it:
+/// the key of the stat cache and of `verify`'s cache of checked records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stat {
+pub struct FileStat {
     size: u64,
     mtime_ns: i128,
     ctime_ns: i128,
@@ -36,11 +37,15 @@ struct Stat {
     dev: u64,
 }
 
-impl Stat {
+impl FileStat {
+    /// Bytes taken by [`FileStat::encode`].
+    pub const ENCODED_LEN: usize = 8 + 16 + 16 + 8 + 8;
+
+    /// The stat data of `meta`.
     #[cfg(unix)]
-    fn of(meta: &Metadata) -> Stat {
+    pub fn of(meta: &Metadata) -> FileStat {
         use std::os::unix::fs::MetadataExt;
-        Stat {
+        FileStat {
             size: meta.len(),
             mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
             ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
@@ -49,9 +54,10 @@ impl Stat {
         }
     }
 
+    /// The stat data of `meta`.
     #[cfg(not(unix))]
-    fn of(meta: &Metadata) -> Stat {
-        Stat {
+    pub fn of(meta: &Metadata) -> FileStat {
+        FileStat {
             size: meta.len(),
             mtime_ns: meta.modified().map(nanos_since_epoch).unwrap_or(0),
             ctime_ns: 0,
@@ -59,14 +65,50 @@ impl Stat {
             dev: 0,
         }
     }
+
+    /// True when what was learned from this version of the file at
+    /// `checked_at_ns` (nanoseconds since the epoch, taken before the file
+    /// was read) can be trusted later: the file was last modified more than
+    /// [`RACY_WINDOW_NANOS`] earlier, so a change made within the same
+    /// timestamp tick would have moved its mtime.
+    pub fn trusted_at(&self, checked_at_ns: i128) -> bool {
+        self.mtime_ns + RACY_WINDOW_NANOS < checked_at_ns
+    }
+
+    /// Append the stat data to `out` ([`FileStat::ENCODED_LEN`] bytes, little-endian).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.size.to_le_bytes());
+        out.extend_from_slice(&self.mtime_ns.to_le_bytes());
+        out.extend_from_slice(&self.ctime_ns.to_le_bytes());
+        out.extend_from_slice(&self.ino.to_le_bytes());
+        out.extend_from_slice(&self.dev.to_le_bytes());
+    }
+
+    /// Read what [`FileStat::encode`] wrote from the start of `bytes`;
+    /// `None` when `bytes` is too short.
+    pub fn decode(bytes: &[u8]) -> Option<FileStat> {
+        let bytes = bytes.get(..Self::ENCODED_LEN)?;
+        let u64_at =
+            |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+        let i128_at =
+            |at: usize| i128::from_le_bytes(bytes[at..at + 16].try_into().unwrap_or_default());
+        Some(FileStat {
+            size: u64_at(0),
+            mtime_ns: i128_at(8),
+            ctime_ns: i128_at(24),
+            ino: u64_at(40),
+            dev: u64_at(48),
+        })
+    }
 }
 
 /// True when two stats of the same path describe the same file version.
 pub fn same_stat(a: &Metadata, b: &Metadata) -> bool {
-    Stat::of(a) == Stat::of(b)
+    FileStat::of(a) == FileStat::of(b)
 }
 
-fn nanos_since_epoch(time: SystemTime) -> i128 {
+/// `time` in nanoseconds since the Unix epoch (negative before it).
+pub fn nanos_since_epoch(time: SystemTime) -> i128 {
     match time.duration_since(SystemTime::UNIX_EPOCH) {
         Ok(d) => d.as_nanos() as i128,
         Err(e) => -(e.duration().as_nanos() as i128),
@@ -77,7 +119,7 @@ fn nanos_since_epoch(time: SystemTime) -> i128 {
 struct Entry {
     /// Looked up or inserted by this process (not persisted).
     used: bool,
-    stat: Stat,
+    stat: FileStat,
     hash: ContentHash,
     hashed_at_ns: i128,
 }
@@ -119,11 +161,11 @@ impl StatCache {
 
     /// The cached hash of `path` if its stat data still matches and the entry is not racy.
     pub fn lookup(&self, path: &Path, meta: &Metadata) -> Option<ContentHash> {
-        let stat = Stat::of(meta);
+        let stat = FileStat::of(meta);
         let mut entries = self.entries.lock().ok()?;
         let entry = entries.get_mut(path)?;
         entry.used = true;
-        let trusted = entry.stat == stat && stat.mtime_ns + RACY_WINDOW_NANOS < entry.hashed_at_ns;
+        let trusted = entry.stat == stat && stat.trusted_at(entry.hashed_at_ns);
         trusted.then_some(entry.hash)
     }
 
@@ -134,7 +176,7 @@ impl StatCache {
         }
         let entry = Entry {
             used: true,
-            stat: Stat::of(meta),
+            stat: FileStat::of(meta),
             hash,
             hashed_at_ns: nanos_since_epoch(hashed_at),
         };
@@ -235,7 +277,7 @@ fn parse_line(line: &str) -> Option<(PathBuf, Entry)> {
         path,
         Entry {
             used: false,
-            stat: Stat {
+            stat: FileStat {
                 size,
                 mtime_ns,
                 ctime_ns,

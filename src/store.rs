@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cache::FileStat;
 use crate::config::{Config, ConfigError};
 use crate::record::{Record, RecordError, RecordId};
 
@@ -208,50 +209,33 @@ impl Store {
     /// sorted by path. Files
     /// whose name or shard is wrong are listed with `named_id: None`.
     pub fn list(&self) -> Result<Vec<RecordFile>, StoreError> {
+        Ok(self
+            .list_files(false)?
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect())
+    }
+
+    /// Like [`Store::list`], with each file's stat data taken as it is
+    /// listed (before anything reads it). A symbolic link has none: its own
+    /// stat data does not describe what it points to.
+    pub fn list_with_stat(&self) -> Result<Vec<(RecordFile, Option<FileStat>)>, StoreError> {
+        self.list_files(true)
+    }
+
+    fn list_files(&self, stat: bool) -> Result<Vec<(RecordFile, Option<FileStat>)>, StoreError> {
         let records = self.records_dir();
         if !records.exists() {
             return Ok(Vec::new());
         }
         let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(&records)
-            .min_depth(1)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| StoreError::Io {
-                action: "list",
-                path: e.path().unwrap_or(&records).to_path_buf(),
-                source: e
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
-            })?;
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy();
-            if name.starts_with('.') && name.ends_with(".tmp") {
-                continue; // a write in progress
-            }
-            let path = entry.path().to_path_buf();
-            let rel = path
-                .strip_prefix(&self.root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let named_id = name
-                .strip_suffix(".yaml")
-                .and_then(RecordId::parse)
-                .filter(|id| {
-                    entry.depth() == 2
-                        && path.parent().and_then(Path::file_name) == Some(id.shard().as_ref())
-                });
-            files.push(RecordFile {
-                path,
-                rel,
-                named_id,
-            });
-        }
+        list_dir(
+            &records,
+            &format!("{LINEAGE_DIR}/{RECORDS_DIR}"),
+            1,
+            stat,
+            &mut files,
+        )?;
         Ok(files)
     }
 
@@ -324,6 +308,80 @@ impl Store {
     }
 }
 
+/// Add the files under `dir` (at `depth` below the records directory, `rel`
+/// from the worktree root) to `files`, depth first, each directory's entries
+/// sorted by name, with their stat data when `stat`. Symbolic links are
+/// listed, not followed. The shard directories are read on all cores.
+fn list_dir(
+    dir: &Path,
+    rel: &str,
+    depth: usize,
+    stat: bool,
+    files: &mut Vec<(RecordFile, Option<FileStat>)>,
+) -> Result<(), StoreError> {
+    use rayon::prelude::*;
+
+    let io = |path: &Path, source: std::io::Error| StoreError::Io {
+        action: "list",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let entry = entry.map_err(|e| io(dir, e))?;
+        let file_type = entry.file_type().map_err(|e| io(&entry.path(), e))?;
+        // Relative to the open directory: no path lookup. A file that
+        // vanished meanwhile has none, and fails when it is read.
+        let meta = (stat && file_type.is_file())
+            .then(|| entry.metadata().ok().map(|m| FileStat::of(&m)))
+            .flatten();
+        entries.push((entry.file_name(), file_type.is_dir(), meta));
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let shard = dir.file_name();
+    let one = |(name, is_dir, meta): (std::ffi::OsString, bool, Option<FileStat>),
+               files: &mut Vec<(RecordFile, Option<FileStat>)>|
+     -> Result<(), StoreError> {
+        let path = dir.join(&name);
+        let name = name.to_string_lossy();
+        let rel = format!("{rel}/{name}");
+        if is_dir {
+            return list_dir(&path, &rel, depth + 1, stat, files);
+        }
+        if name.starts_with('.') && name.ends_with(".tmp") {
+            return Ok(()); // a write in progress
+        }
+        let named_id = name
+            .strip_suffix(".yaml")
+            .and_then(RecordId::parse)
+            .filter(|id| depth == 2 && shard == Some(id.shard().as_ref()));
+        files.push((
+            RecordFile {
+                path,
+                rel,
+                named_id,
+            },
+            meta,
+        ));
+        Ok(())
+    };
+    if depth > 1 {
+        for entry in entries {
+            one(entry, files)?;
+        }
+        return Ok(());
+    }
+    let parts = entries
+        .into_par_iter()
+        .map(|entry| {
+            let mut part = Vec::new();
+            one(entry, &mut part).map(|()| part)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    files.extend(parts.into_iter().flatten());
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,5 +412,39 @@ mod tests {
         // The temporary went to the temp dir and was renamed away.
         assert_eq!(std::fs::read_dir(&temp).unwrap().count(), 0);
         assert_eq!(store.ids().unwrap(), vec![id]);
+    }
+
+    #[test]
+    fn listing_is_depth_first_by_name_and_names_only_well_placed_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let temp = dir.path().join("tmp");
+        let (a, _) = store.write_record(b"a", &temp).unwrap();
+        let (b, _) = store.write_record(b"b", &temp).unwrap();
+        let records = store.records_dir();
+        // A record file one level too deep, in the wrong shard, at the top,
+        // a write in progress, and a nested stray directory.
+        let deep = records.join(a.shard()).join("x").join(format!("{a}.yaml"));
+        std::fs::create_dir_all(deep.parent().unwrap()).unwrap();
+        std::fs::write(&deep, b"a").unwrap();
+        let wrong_shard = if b.shard() == "00" { "01" } else { "00" };
+        std::fs::create_dir_all(records.join(wrong_shard)).unwrap();
+        std::fs::write(records.join(wrong_shard).join(format!("{b}.yaml")), b"b").unwrap();
+        std::fs::write(records.join(format!("{a}.yaml")), b"a").unwrap();
+        std::fs::write(records.join(a.shard()).join(".w.1.tmp"), b"").unwrap();
+
+        let listed = store.list().unwrap();
+        let rels: Vec<&str> = listed.iter().map(|f| f.rel.as_str()).collect();
+        let mut sorted = rels.clone();
+        sorted.sort();
+        assert_eq!(rels, sorted, "path order");
+        assert_eq!(listed.len(), 5, "{rels:?}");
+        for file in &listed {
+            assert_eq!(file.path, dir.path().join(&file.rel));
+            let well_placed =
+                file.rel == Store::record_rel_path(&a) || file.rel == Store::record_rel_path(&b);
+            assert_eq!(file.named_id.is_some(), well_placed, "{}", file.rel);
+        }
+        assert_eq!(store.ids().unwrap().len(), 2);
     }
 }

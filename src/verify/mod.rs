@@ -9,18 +9,24 @@
 //! every registry event that breaks the governance policy.
 //! Problems are collected, never fatal: one bad record does not hide others.
 
+pub mod cache;
 pub mod render;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
+
+use self::cache::{CleanRecord, VERIFY_CACHE_FILE, VerifyCache};
+use crate::cache::FileStat;
 
 use crate::capture::Context;
 use crate::hash::ContentHash;
 use crate::record::{Artifact, Record, RecordId};
 use crate::repo::Repo;
-use crate::store::{CONFIG_FILE, LINEAGE_DIR, Store, StoreError};
+use crate::store::{CONFIG_FILE, LINEAGE_DIR, RecordFile, Store, StoreError};
 use crate::time::Timestamp;
 
 /// What to check beyond the records themselves.
@@ -149,6 +155,7 @@ impl VerifyReport {
 
 /// Verify every record file in the worktree of `repo`.
 pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport> {
+    crate::history::trace_mark("verify started");
     let store = Store::new(repo.root());
     let mut report = VerifyReport::default();
     // The config only matters for re-hashing directories; a broken config is
@@ -171,17 +178,26 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         }
         Err(e) => return Err(e),
     };
-    let files = store.list()?;
-    let mut known: BTreeSet<RecordId> = files.iter().filter_map(|f| f.named_id.clone()).collect();
+    // Taken before any record file is looked at: a file modified less than
+    // the racy window before this is checked but not cached.
+    let run_start = crate::cache::nanos_since_epoch(std::time::SystemTime::now());
+    let files = store.list_with_stat()?;
+    crate::history::trace_mark("records listed");
+    // Record files are listed in id order, so this sort only confirms it.
+    let mut named: Vec<&RecordId> = files
+        .iter()
+        .filter_map(|(f, _)| f.named_id.as_ref())
+        .collect();
+    named.sort_unstable();
     // A record deleted from the worktree still exists in history (its
     // deletion is a finding of its own), so references to it resolve.
     let history = match &options.history {
         Some(revisions) => Some(load_history(repo, revisions)?),
         None => None,
     };
-    if let Some(history) = &history {
-        known.extend(history.entries.iter().map(|e| e.id.clone()));
-    }
+    let known = |id: &RecordId| {
+        named.binary_search(&id).is_ok() || history.as_ref().is_some_and(|h| h.get(id).is_some())
+    };
     // Each (path, recorded hash) is hashed once; its finding is reported for
     // every record that lists it.
     let mut artifact_findings: HashMap<(PathBuf, Option<ContentHash>), Option<String>> =
@@ -191,7 +207,36 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     let mut parsed: Vec<(String, RecordId, Record)> = Vec::new();
     let mut latest = LatestRecordings::default();
 
-    for file in files {
+    let cache = VerifyCache::load(&repo.cache_dir().join(VERIFY_CACHE_FILE), repo.root());
+    crate::history::trace_mark("verify cache loaded");
+    // The artifact checks need every record's inputs and outputs, so with
+    // `artifacts` every file is read (the cache is only refreshed).
+    let keep_records = options.artifacts && ctx.is_some();
+    let lookup = (!options.artifacts).then_some(&cache);
+    let checked: Vec<FileCheck<'_>> = files
+        .par_iter()
+        .map(|(file, stat)| check_file(file, *stat, lookup, keep_records, run_start))
+        .collect();
+    let hits = checked
+        .iter()
+        .filter(|c| matches!(c.clean, Some(Cow::Borrowed(_))))
+        .count();
+    crate::history::trace_mark(&format!(
+        "records checked ({hits} of {} from the verify cache)",
+        checked.len()
+    ));
+    // Failing to save only costs time next run.
+    let _ = cache.save(
+        files
+            .iter()
+            .zip(&checked)
+            .filter_map(|((file, _), checked)| {
+                Some((file.named_id.as_ref()?, checked.clean.as_ref()?))
+            }),
+    );
+    crate::history::trace_mark("verify cache saved");
+
+    for ((file, _), checked) in files.iter().zip(checked) {
         report.records += 1;
         let problem = |check: Check, message: String| Problem {
             file: file.rel.clone(),
@@ -200,57 +245,25 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             message,
             commit: None,
         };
-        let Some(id) = file.named_id.clone() else {
-            report.problems.push(problem(
-                Check::Location,
-                "not a record file: records live at .lineage/records/<first 2 hex>/<64 hex>.yaml"
-                    .into(),
-            ));
-            continue;
-        };
-        let bytes = match std::fs::read(&file.path) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                report
-                    .problems
-                    .push(problem(Check::Id, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        let actual = RecordId::of_bytes(&bytes);
-        if actual != id {
-            report.problems.push(problem(
-                Check::Id,
-                format!(
-                    "the file was edited: its bytes hash to {} but its name says {}",
-                    actual.short(),
-                    id.short()
-                ),
-            ));
+        for (check, message) in checked.problems {
+            report.problems.push(problem(check, message));
         }
-        let record = match Record::parse(&bytes) {
-            Ok(record) => record,
-            Err(e) => {
-                report.problems.push(problem(Check::Schema, e.to_string()));
-                continue;
-            }
-        };
-        for reference in &record.references {
-            if !known.contains(reference) {
+        for reference in &checked.references {
+            if !known(reference) {
                 report.problems.push(problem(
                     Check::Reference,
                     format!("references record {reference}, which does not exist"),
                 ));
             }
         }
-        if options.artifacts && ctx.is_some() {
+        if let (Some(record), Some(id)) = (checked.record, &file.named_id) {
             latest.add(
                 &store,
                 (record.recorded, parsed.len()),
                 &record.inputs,
                 &record.outputs,
             );
-            parsed.push((file.rel.clone(), id, record));
+            parsed.push((file.rel.clone(), id.clone(), *record));
         }
     }
     if let Some(ctx) = ctx.as_ref().filter(|_| options.artifacts) {
@@ -301,6 +314,84 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         ctx.save_cache();
     }
     Ok(report)
+}
+
+/// What one record file's bytes say, before its references are resolved.
+#[derive(Default)]
+struct FileCheck<'c> {
+    /// Problems found in the file alone (location, id, schema), in check order.
+    problems: Vec<(Check, String)>,
+    /// The ids the record references (empty when it did not parse).
+    references: Vec<RecordId>,
+    /// Its clean result, from the cache or to be cached (`None` when the file
+    /// has a problem, could not be stat'ed, or was modified too recently).
+    clean: Option<Cow<'c, CleanRecord>>,
+    /// The parsed record, when the caller keeps them.
+    record: Option<Box<Record>>,
+}
+
+/// Check one record file, whose stat data `stat` was taken before it is
+/// read: from `cache` when it holds this version of the file, else by
+/// reading it (`keep`: hand over the parsed record).
+fn check_file<'c>(
+    file: &RecordFile,
+    stat: Option<FileStat>,
+    cache: Option<&'c VerifyCache>,
+    keep: bool,
+    run_start: i128,
+) -> FileCheck<'c> {
+    let mut out = FileCheck::default();
+    let Some(id) = &file.named_id else {
+        out.problems.push((
+            Check::Location,
+            "not a record file: records live at .lineage/records/<first 2 hex>/<64 hex>.yaml"
+                .into(),
+        ));
+        return out;
+    };
+    if let Some(entry) = cache
+        .zip(stat)
+        .and_then(|(cache, stat)| cache.lookup(id, &stat))
+    {
+        out.references = entry.references().collect();
+        out.clean = Some(Cow::Borrowed(entry));
+        return out;
+    }
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            out.problems.push((Check::Id, format!("cannot read: {e}")));
+            return out;
+        }
+    };
+    let actual = RecordId::of_bytes(&bytes);
+    if actual != *id {
+        out.problems.push((
+            Check::Id,
+            format!(
+                "the file was edited: its bytes hash to {} but its name says {}",
+                actual.short(),
+                id.short()
+            ),
+        ));
+    }
+    let mut record = match Record::parse(&bytes) {
+        Ok(record) => record,
+        Err(e) => {
+            out.problems.push((Check::Schema, e.to_string()));
+            return out;
+        }
+    };
+    if out.problems.is_empty()
+        && let Some(stat) = stat.filter(|stat| stat.trusted_at(run_start))
+    {
+        out.clean = Some(Cow::Owned(CleanRecord::new(stat, &record.references)));
+    }
+    out.references = std::mem::take(&mut record.references);
+    if keep {
+        out.record = Some(Box::new(record));
+    }
+    out
 }
 
 fn load_history(

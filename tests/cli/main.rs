@@ -38,3 +38,4 @@ mod test_signing_hooks;
 mod test_snapshots;
 mod test_status;
 mod test_verify;
+mod test_verify_cache;
