@@ -275,6 +275,15 @@ impl History {
         }
     }
 
+    /// The same history without the worktree's uncommitted records: what a
+    /// load with `worktree: false` gives (the commit graph is kept).
+    pub fn without_uncommitted(mut self) -> History {
+        self.entries.retain(|e| e.commit.is_some());
+        self.by_id = std::sync::OnceLock::new();
+        self.worktree_files.clear();
+        self
+    }
+
     /// The entry of a record id.
     pub fn get(&self, id: &RecordId) -> Option<&Entry> {
         let index = self.by_id.get_or_init(|| IdIndex::of(&self.entries));

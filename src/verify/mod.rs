@@ -13,7 +13,7 @@ pub mod cache;
 pub mod render;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -189,15 +189,6 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         .filter_map(|(f, _)| f.named_id.as_ref())
         .collect();
     named.sort_unstable();
-    // A record deleted from the worktree still exists in history (its
-    // deletion is a finding of its own), so references to it resolve.
-    let history = match &options.history {
-        Some(revisions) => Some(load_history(repo, revisions)?),
-        None => None,
-    };
-    let known = |id: &RecordId| {
-        named.binary_search(&id).is_ok() || history.as_ref().is_some_and(|h| h.get(id).is_some())
-    };
     // Each (path, recorded hash) is hashed once; its finding is reported for
     // every record that lists it.
     let mut artifact_findings: HashMap<(PathBuf, Option<ContentHash>), Option<String>> =
@@ -235,6 +226,21 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             }),
     );
     crate::history::trace_mark("verify cache saved");
+    // A record deleted from the worktree still exists in history (its
+    // deletion is a finding of its own), so references to it resolve: only
+    // those references, and the registry's events, are read from history.
+    let elsewhere: BTreeSet<&RecordId> = checked
+        .iter()
+        .flat_map(|c| &c.references)
+        .filter(|id| named.binary_search(id).is_err())
+        .collect();
+    let history = match &options.history {
+        Some(revisions) => Some(load_history(repo, revisions, elsewhere)?),
+        None => None,
+    };
+    let known = |id: &RecordId| {
+        named.binary_search(&id).is_ok() || history.as_ref().is_some_and(|h| h.get(id).is_some())
+    };
 
     for ((file, _), checked) in files.iter().zip(checked) {
         report.records += 1;
@@ -394,18 +400,31 @@ fn check_file<'c>(
     out
 }
 
-fn load_history(
+/// The committed history `verify --history` checks, as much of it as it
+/// needs: the records `references` name, every registry event, and every
+/// finding (all of it without a catalog). The catalog of HEAD with the
+/// worktree is used, and the uncommitted records dropped, so `verify` and
+/// the other commands share one catalog.
+fn load_history<'a>(
     repo: &Repo,
     revisions: &crate::history::Revisions,
+    references: impl IntoIterator<Item = &'a RecordId>,
 ) -> crate::Result<crate::history::History> {
-    Ok(crate::history::History::load(
-        repo,
-        &crate::history::HistoryOptions {
-            revisions: revisions.clone(),
-            worktree: false,
-            use_index: true,
-        },
-    )?)
+    let question = crate::catalog::Question {
+        seeds: references
+            .into_iter()
+            .map(|id| crate::catalog::Seed::Id(id.clone()))
+            .collect(),
+        registry: true,
+        ..Default::default()
+    };
+    let options = crate::history::HistoryOptions {
+        revisions: revisions.clone(),
+        worktree: true,
+        use_index: true,
+    };
+    let focused = crate::catalog::load(repo, &options, &question)?;
+    Ok(focused.history.without_uncommitted())
 }
 
 /// Add registry events that break `.lineage/config.yaml`'s governance
