@@ -270,6 +270,16 @@ pub fn load(
             return Ok(focused);
         }
     }
+    Ok(Focused::whole(load_and_save(repo, options, &path, &state)?))
+}
+
+/// The whole history, and a catalog of it written for the next question.
+fn load_and_save(
+    repo: &Repo,
+    options: &HistoryOptions,
+    path: &Path,
+    state: &StateKey,
+) -> Result<History, HistoryError> {
     let history = History::load(repo, options)?;
     // A history missing an object is not kept (a fetch may complete it),
     // like the snapshot; a failed save only costs speed next time.
@@ -278,37 +288,60 @@ pub fn load(
         .iter()
         .any(|f| f.kind == FindingKind::Unreadable)
     {
-        let _ = build::save(&path, &state, &history);
+        let _ = build::save(path, state, &history);
         crate::history::trace_mark("catalog saved");
     }
-    Ok(Focused::whole(history))
+    Ok(history)
 }
 
-/// Every record of the history `options` select, newest first, read from a
-/// current catalog one at a time (a `log | head` reads a few); `None` when
-/// there is no current catalog. What a full load would warn about is in
-/// [`Listing::warnings`] and [`Listing::read_warnings`].
-pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Option<Listing>, HistoryError> {
+/// The whole history `options` select, loaded as [`History::load`] does,
+/// and a catalog of it written when none is current: what a reader of a
+/// [`Listing`] that turned out damaged continues from.
+pub fn load_whole(repo: &Repo, options: &HistoryOptions) -> Result<History, HistoryError> {
+    match crate::history::state_key(repo, options)? {
+        Some(state) => load_and_save(repo, options, &path_in(&repo.cache_dir()), &state),
+        None => History::load(repo, options),
+    }
+}
+
+/// Every record, as [`listing`] gives them.
+pub enum Listed {
+    /// From a current catalog, one at a time, newest first.
+    Streamed(Box<Listing>),
+    /// Loaded whole (no current catalog; one was written for next time).
+    Loaded(Box<History>),
+}
+
+/// Every record of the history `options` select: from a current catalog,
+/// newest first and one at a time (a `log | head` reads a few), whose
+/// [`Listing::warnings`] and [`Listing::read_warnings`] are what a full load
+/// would warn about; otherwise the whole history, loaded as
+/// [`History::load`] does, with a catalog written for next time.
+pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Listed, HistoryError> {
     let Some(state) = crate::history::state_key(repo, options)? else {
-        return Ok(None);
+        return Ok(Listed::Loaded(Box::new(History::load(repo, options)?)));
     };
-    let Some(catalog) = Catalog::open(&path_in(&repo.cache_dir()), repo.root(), &state) else {
-        return Ok(None);
-    };
-    // The findings are small; reading them up front also proves the
-    // commit table readable.
-    let Some(history) = catalog.history_of(&BTreeSet::new()) else {
-        return Ok(None);
+    let path = path_in(&repo.cache_dir());
+    let opened = Catalog::open(&path, repo.root(), &state).and_then(|catalog| {
+        // The findings are small; reading them up front also proves the
+        // commit table readable.
+        let history = catalog.history_of(&BTreeSet::new())?;
+        Some((catalog, history))
+    });
+    let Some((catalog, history)) = opened else {
+        return Ok(Listed::Loaded(Box::new(load_and_save(
+            repo, options, &path, &state,
+        )?)));
     };
     crate::history::trace_mark("catalog listing");
-    Ok(Some(Listing {
+    Ok(Listed::Streamed(Box::new(Listing {
         next: catalog.records,
         kind_width: catalog.meta.kind_width,
         name_width: catalog.meta.name_width,
         catalog,
         infos: HashMap::new(),
         history,
-    }))
+    })))
 }
 
 /// Records newest first, from [`listing`].
@@ -325,6 +358,11 @@ pub struct Listing {
 }
 
 impl Listing {
+    /// How many records the iterator has given so far.
+    pub fn given(&self) -> usize {
+        (self.catalog.records - self.next) as usize
+    }
+
     /// How many records there are.
     pub fn len(&self) -> usize {
         self.catalog.records as usize

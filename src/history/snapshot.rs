@@ -96,18 +96,9 @@ pub fn save(
     history: &History,
 ) -> std::io::Result<()> {
     let mut w = Writer::default();
-    write_key(&mut w, key);
-    match worktree {
-        Some(state) => {
-            w.byte(1);
-            w.uint(state.len() as u64);
-            for (name, time) in state {
-                w.str(name);
-                w.buf.extend(time.to_le_bytes());
-            }
-            write_worktree_files(&mut w, &history.worktree_files);
-        }
-        None => w.byte(0),
+    write_state(&mut w, key, worktree);
+    if worktree.is_some() {
+        write_worktree_files(&mut w, &history.worktree_files);
     }
     w.uint(history.stats.commits as u64);
     w.uint(history.warnings.len() as u64);
@@ -305,7 +296,13 @@ pub(crate) fn read_finding(
 /// key and, when uncommitted records are included, the worktree state.
 pub(crate) fn encode_state(key: &Key, worktree: Option<&WorktreeState>) -> Vec<u8> {
     let mut w = Writer::default();
-    write_key(&mut w, key);
+    write_state(&mut w, key, worktree);
+    w.buf
+}
+
+/// The key, then the worktree state when there is one.
+fn write_state(w: &mut Writer, key: &Key, worktree: Option<&WorktreeState>) {
+    write_key(w, key);
     match worktree {
         Some(state) => {
             w.byte(1);
@@ -317,7 +314,6 @@ pub(crate) fn encode_state(key: &Key, worktree: Option<&WorktreeState>) -> Vec<u
         }
         None => w.byte(0),
     }
-    w.buf
 }
 
 fn write_key(w: &mut Writer, key: &Key) {

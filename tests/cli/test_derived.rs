@@ -367,22 +367,21 @@ fn pipeline_with_registry(env: &TestEnv) -> Pipeline {
         &["-i", &format!("feature-group={URI}"), "-m", "auc=0.91"],
         &["-m", "auc=0.93"],
     );
-    let repo = &pipeline.repo;
+    register_and_promote(env, &pipeline.repo, "model/model.bin", "fraud@v1");
+    pipeline
+}
+
+/// Register `artifact` as a new version of `fraud` and promote `version`
+/// to staging, each committed.
+fn register_and_promote(env: &TestEnv, repo: &Path, artifact: &str, version: &str) {
     for args in [
-        &[
-            "registry",
-            "register",
-            "fraud",
-            "--artifact",
-            "model/model.bin",
-        ][..],
-        &["registry", "promote", "fraud@v1", "--stage", "staging"][..],
+        &["registry", "register", "fraud", "--artifact", artifact][..],
+        &["registry", "promote", version, "--stage", "staging"][..],
     ] {
         let mut all = args.to_vec();
         all.push("--commit");
         env.lineage(repo, &all).success();
     }
-    pipeline
 }
 
 /// `record --kind KIND --name NAME ARGS --commit`; returns the id.
@@ -540,20 +539,7 @@ fn derived_state_answers_like_a_full_walk_across_branch_switches_and_a_rebase() 
             "auc=0.96",
         ],
     );
-    for args in [
-        &[
-            "registry",
-            "register",
-            "fraud",
-            "--artifact",
-            "model/model-b.bin",
-        ][..],
-        &["registry", "promote", "fraud@v2", "--stage", "staging"][..],
-    ] {
-        let mut all = args.to_vec();
-        all.push("--commit");
-        env.lineage(repo, &all).success();
-    }
+    register_and_promote(&env, repo, "model/model-b.bin", "fraud@v2");
 
     // Main moves on; the derived state sees main.
     env.git(repo, &["checkout", "-q", "main"]);

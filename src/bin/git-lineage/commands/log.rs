@@ -39,23 +39,26 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
     };
     // No filter, as a table: stream the catalog newest first, so `log |
     // head` reads what it prints.
-    if query == SearchQuery::default()
-        && args.format == Format::Text
-        && let Some(listing) = git_lineage::catalog::listing(
-            &repo,
-            &git_lineage::history::HistoryOptions {
-                revisions: args.history.revisions(),
-                ..Default::default()
-            },
-        )?
-    {
-        return stream(ui, listing);
-    }
-    // With an exact --name or a --kind, only those records are read, when
-    // a catalog has them.
-    let question = git_lineage::catalog::Question::for_search(&query, false);
-    let history =
-        super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?.history;
+    let history = if query == SearchQuery::default() && args.format == Format::Text {
+        let options = git_lineage::history::HistoryOptions {
+            revisions: args.history.revisions(),
+            ..Default::default()
+        };
+        match git_lineage::catalog::listing(&repo, &options)? {
+            git_lineage::catalog::Listed::Streamed(listing) => {
+                return stream(ui, *listing, &repo, &options);
+            }
+            git_lineage::catalog::Listed::Loaded(history) => {
+                super::print_history_warnings(ui, &history);
+                *history
+            }
+        }
+    } else {
+        // With an exact --name or a --kind, only those records are read,
+        // when a catalog has them.
+        let question = git_lineage::catalog::Question::for_search(&query, false);
+        super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?.history
+    };
     let found = git_lineage::query::search(&history.entries, &query);
     print_entries(ui, &found, &history.read_warnings(), args.format)?;
     drop(found);
@@ -63,8 +66,16 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
     Ok(ExitCode::SUCCESS)
 }
 
-/// Print every record of `listing` as `print_entries` prints a table.
-fn stream(ui: &mut Ui, listing: git_lineage::catalog::Listing) -> Result<ExitCode, CommandError> {
+/// Print every record of `listing` as `print_entries` prints a table. A
+/// damaged block found on the way (each is verified when first read) loses
+/// nothing: the rest comes from the whole history, loaded afresh, from the
+/// same position (what was printed so far is what it would give).
+fn stream(
+    ui: &mut Ui,
+    listing: git_lineage::catalog::Listing,
+    repo: &git_lineage::repo::Repo,
+    options: &git_lineage::history::HistoryOptions,
+) -> Result<ExitCode, CommandError> {
     for warning in listing.warnings() {
         ui.note(format!("warning: {warning}"));
     }
@@ -79,8 +90,19 @@ fn stream(ui: &mut Ui, listing: git_lineage::catalog::Listing) -> Result<ExitCod
     };
     git_lineage::query::render::write_header(ui.out(), widths)?;
     let mut listing = listing;
-    for entry in listing.by_ref() {
-        git_lineage::query::render::write_row(ui.out(), widths, &entry?)?;
+    while let Some(entry) = listing.next() {
+        match entry {
+            Ok(entry) => git_lineage::query::render::write_row(ui.out(), widths, &entry)?,
+            Err(_) => {
+                let given = listing.given() - 1;
+                let history = git_lineage::catalog::load_whole(repo, options)?;
+                for entry in history.entries.iter().rev().skip(given) {
+                    git_lineage::query::render::write_row(ui.out(), widths, entry)?;
+                }
+                super::exit_without_freeing(history);
+                break;
+            }
+        }
     }
     super::exit_without_freeing(listing);
     Ok(ExitCode::SUCCESS)
