@@ -262,6 +262,7 @@ pub fn load(
     let Some(state) = crate::history::state_key(repo, options)? else {
         return Ok(Focused::whole(History::load(repo, options)?));
     };
+    crate::history::trace_mark("state read");
     let path = path_in(&repo.cache_dir());
     if let Some(catalog) = Catalog::open(&path, repo.root(), &state) {
         crate::history::trace_mark("catalog opened");
