@@ -415,6 +415,45 @@ mod tests {
     }
 
     #[test]
+    fn ids_with_a_prefix_are_read_from_one_shard_as_the_listing_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        let temp = dir.path().join("tmp");
+        let ids: Vec<RecordId> = (0..300)
+            .map(|n| {
+                store
+                    .write_record(format!("{n}").as_bytes(), &temp)
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        // A misplaced copy (another shard) and a stray name are not records.
+        let some = &ids[0];
+        let other_shard = if some.shard() == "00" { "01" } else { "00" };
+        let misplaced = store.records_dir().join(other_shard);
+        std::fs::create_dir_all(&misplaced).unwrap();
+        std::fs::write(misplaced.join(format!("{some}.yaml")), b"0").unwrap();
+        std::fs::write(store.records_dir().join(some.shard()).join("x.yaml"), b"x").unwrap();
+        for prefix in [
+            &some.as_str()[..2],
+            &some.as_str()[..4],
+            some.as_str(),
+            "0",
+            "",
+        ] {
+            let mut expected: Vec<RecordId> = store
+                .ids()
+                .unwrap()
+                .into_iter()
+                .filter(|id| id.as_str().starts_with(prefix))
+                .collect();
+            expected.sort();
+            assert_eq!(store.ids_with_prefix(prefix).unwrap(), expected, "{prefix}");
+        }
+        assert!(store.ids_with_prefix("zz").unwrap().is_empty());
+    }
+
+    #[test]
     fn listing_is_depth_first_by_name_and_names_only_well_placed_records() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
