@@ -112,6 +112,16 @@ impl Store {
         self.dir().join(RECORDS_DIR)
     }
 
+    /// The record a file of `.lineage/records/<shard>/` names: a file
+    /// `<64 hex>.yaml` in the shard of its first two digits; `None` for any
+    /// other name or place.
+    pub fn record_id_named(shard: &str, file_name: &str) -> Option<RecordId> {
+        file_name
+            .strip_suffix(".yaml")
+            .and_then(RecordId::parse)
+            .filter(|id| id.shard() == shard)
+    }
+
     /// The worktree-relative path of a record, `/`-separated.
     pub fn record_rel_path(id: &RecordId) -> String {
         format!("{LINEAGE_DIR}/{RECORDS_DIR}/{}/{}.yaml", id.shard(), id)
@@ -273,13 +283,8 @@ impl Store {
         let mut ids: Vec<RecordId> = entries
             .flatten()
             .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|name| name.strip_suffix(".yaml"))
-                    .and_then(RecordId::parse)
-            })
-            .filter(|id| id.shard() == shard && id.as_str().starts_with(prefix))
+            .filter_map(|e| Store::record_id_named(shard, e.file_name().to_str()?))
+            .filter(|id| id.as_str().starts_with(prefix))
             .collect();
         ids.sort();
         Ok(ids)
@@ -351,10 +356,10 @@ fn list_dir(
         if name.starts_with('.') && name.ends_with(".tmp") {
             return Ok(()); // a write in progress
         }
-        let named_id = name
-            .strip_suffix(".yaml")
-            .and_then(RecordId::parse)
-            .filter(|id| depth == 2 && shard == Some(id.shard().as_ref()));
+        let named_id = shard
+            .and_then(|shard| shard.to_str())
+            .filter(|_| depth == 2)
+            .and_then(|shard| Store::record_id_named(shard, &name));
         files.push((
             RecordFile {
                 path,

@@ -267,12 +267,10 @@ impl History {
             };
             let shard_name = shard.file_name();
             for file in files.flatten() {
-                let name = file.file_name();
-                let Some(id) = name
+                let Some(id) = shard_name
                     .to_str()
-                    .and_then(|n| n.strip_suffix(".yaml"))
-                    .and_then(RecordId::parse)
-                    .filter(|id| shard_name.to_str() == Some(id.shard()))
+                    .zip(file.file_name().to_str())
+                    .and_then(|(shard, name)| Store::record_id_named(shard, name))
                 else {
                     continue;
                 };
