@@ -71,8 +71,10 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     // Records: fixed rows in history order, summaries beside them: the
     // registry's events first (every question reads them all, so they sit
     // together), then the rest in history order (as `log` reads them).
+    // Commits are numbered in the same order, so the events' sit together.
     let mut data = Writer::default();
     let mut data_at = vec![(0u64, 0u32); entries.len()];
+    let mut info_number = vec![0u32; entries.len()];
     let events = |e: &crate::history::Entry| crate::refspec::is_registry_event(&e.summary.kind);
     let order = (entries.iter().enumerate().filter(|(_, e)| events(e)))
         .chain(entries.iter().enumerate().filter(|(_, e)| !events(e)));
@@ -84,12 +86,6 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         }
         let len = u32::try_from(data.buf.len() as u64 - start).map_err(|_| too_big())?;
         data_at[i] = (start, len);
-    }
-    // Commits are numbered in the same order, so the events' sit together.
-    let mut info_number = vec![0u32; entries.len()];
-    let by_data = (entries.iter().enumerate().filter(|(_, e)| events(e)))
-        .chain(entries.iter().enumerate().filter(|(_, e)| !events(e)));
-    for (i, entry) in by_data {
         info_number[i] = entry.commit.as_ref().map_or(0, |c| info_of(c) + 1);
     }
     let mut rows = Vec::with_capacity(entries.len() * ROW);

@@ -748,19 +748,10 @@ impl Catalog {
 
     /// The `NAMES` row of `name`: (pick, of, events, start, len).
     fn name_row(&self, name: &str) -> Option<Option<[u32; 5]>> {
-        let at = self.lower_bound(section::NAMES, 6, |i| {
-            Some(
-                self.string(self.file.u32_at(section::NAMES, i * 6)?)?
-                    .as_str()
-                    < name,
-            )
-        })?;
-        let rows = self.file.section_len(section::NAMES)? / 24;
-        if at >= rows || self.string(self.file.u32_at(section::NAMES, at * 6)?)? != name {
-            return Some(None);
+        match self.rows_of(section::NAMES, 6, name)?.first() {
+            Some(row) => Some(Some(row.get(1..6)?.try_into().ok()?)),
+            None => Some(None),
         }
-        let row = self.file.u32s(section::NAMES, at * 6 + 1, at * 6 + 6)?;
-        Some(Some(row.try_into().ok()?))
     }
 
     /// What `name:TEXT` picks over the whole history, and its record.
@@ -841,26 +832,13 @@ impl Catalog {
     /// The records of the kinds from the first not below `from` while
     /// `take` holds (kinds are sorted).
     fn kinds(&self, from: &str, take: impl Fn(&str) -> bool) -> Option<Vec<u32>> {
-        let mut at = self.lower_bound(section::KINDS, 3, |i| {
-            Some(
-                self.string(self.file.u32_at(section::KINDS, i * 3)?)?
-                    .as_str()
-                    < from,
-            )
-        })?;
-        let rows = self.file.section_len(section::KINDS)? / 12;
         let mut found = Vec::new();
-        while at < rows {
-            let row = self.file.u32s(section::KINDS, at * 3, at * 3 + 3)?;
-            if !take(&self.string(row[0])?) {
-                break;
-            }
+        for row in self.rows_from(section::KINDS, 3, from, take)? {
             found.extend(self.file.u32s(
                 section::KIND_ORDER,
                 u64::from(row[1]),
                 u64::from(row[1]) + u64::from(row[2]),
             )?);
-            at += 1;
         }
         Some(found)
     }
@@ -904,20 +882,30 @@ impl Catalog {
     }
 
     /// The rows of `width` u32s of a section sorted by their first column,
-    /// a string, that equals `text`; their last column is a node.
+    /// a string, that equals `text`.
     fn rows_of(&self, s: usize, width: u64, text: &str) -> Option<Vec<Vec<u32>>> {
+        self.rows_from(s, width, text, |t| t == text)
+    }
+
+    /// The rows of `width` u32s of a section sorted by their first column,
+    /// a string, from the first whose string is not below `from`, while
+    /// `take` holds for it.
+    fn rows_from(
+        &self,
+        s: usize,
+        width: u64,
+        from: &str,
+        take: impl Fn(&str) -> bool,
+    ) -> Option<Vec<Vec<u32>>> {
         let mut at = self.lower_bound(s, width, |i| {
-            Some(self.string(self.file.u32_at(s, i * width)?)?.as_str() < text)
+            Some(self.string(self.file.u32_at(s, i * width)?)?.as_str() < from)
         })?;
         let rows = self.file.section_len(s)? / (4 * width);
         let mut found = Vec::new();
         while at < rows {
             let row = self.file.u32s(s, at * width, at * width + width)?;
-            if self.string(row[0])? != text {
+            if !take(&self.string(row[0])?) {
                 break;
-            }
-            if u64::from(*row.last()?) >= self.nodes {
-                return None;
             }
             found.push(row);
             at += 1;
