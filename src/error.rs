@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 use crate::commit::CommitError;
+use crate::emit::transport::EmitError;
 use crate::hash::HashError;
 use crate::history::HistoryError;
 use crate::params::ParamsError;
@@ -58,6 +59,9 @@ pub enum Error {
     /// A search condition or date is malformed.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// `emit` could not deliver events.
+    #[error(transparent)]
+    Emit(#[from] EmitError),
     /// An artifact could not be hashed.
     #[error("{what} '{spec}': {source}")]
     Hash {
@@ -210,6 +214,7 @@ impl Hint for Error {
             Error::Ref(e) => return e.hint(),
             Error::Registry(e) => return e.hint(),
             Error::History(e) => return e.hint(),
+            Error::Emit(e) => return e.hint(),
             Error::Hash { source, .. } => return source.hint(),
             Error::NotCommitted { path, source, .. } => {
                 let retry = source.hint().unwrap_or(Cow::Borrowed("fix the problem above"));
@@ -233,6 +238,70 @@ impl Hint for Error {
             _ => return None,
         };
         Some(text)
+    }
+}
+
+impl Hint for EmitError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let resume = |delivered: &usize| match delivered {
+            0 => "run the same command again: events a receiver accepted are never sent again"
+                .to_string(),
+            1 => "run the same command again to resume: the event accepted so far is not \
+                  sent again"
+                .to_string(),
+            n => format!(
+                "run the same command again to resume: the {n} events accepted so far are \
+                 not sent again"
+            ),
+        };
+        Some(match self {
+            EmitError::NoCurl { .. } => {
+                "install curl (for example `apt-get install curl`), which emit runs to send HTTP \
+                 with your proxy and TLS settings"
+                    .into()
+            }
+            EmitError::BadUrl { .. } => {
+                "give the receiver's base URL, for example --url http://localhost:5000; emit \
+                 adds the endpoint path api/v1/lineage (change it with --endpoint)"
+                    .into()
+            }
+            EmitError::NoApiKey { var } => {
+                format!("set it first (export {var}=…), or leave out --api-key-env for a receiver without authentication").into()
+            }
+            EmitError::Rejected {
+                status: 401 | 403,
+                ..
+            } => "check the API key: give it in an environment variable named by --api-key-env".into(),
+            EmitError::Rejected { status: 404, .. } => {
+                "check --url and --endpoint: the receiver has no such path (Marquez and DataHub \
+                 take POST /api/v1/lineage)"
+                    .into()
+            }
+            EmitError::Rejected { delivered, .. } => format!(
+                "the receiver's answer says what it refused; {}",
+                resume(delivered)
+            )
+            .into(),
+            EmitError::Undelivered {
+                retryable: true,
+                delivered,
+                ..
+            } => format!(
+                "check that the receiver is running and reachable, then {}",
+                resume(delivered)
+            )
+            .into(),
+            EmitError::Undelivered { delivered, .. } => format!(
+                "fix what curl reports (the URL, a certificate), then {}",
+                resume(delivered)
+            )
+            .into(),
+            EmitError::File { .. } => {
+                "check that .git/lineage/ is writable; the cursor can be deleted (emit then \
+                 sends every event again, which receivers treat as duplicates)"
+                    .into()
+            }
+        })
     }
 }
 

@@ -26,6 +26,7 @@ pub mod catalog;
 pub mod commit;
 pub mod config;
 pub mod diff;
+pub mod emit;
 mod error;
 pub mod export;
 pub mod graph;

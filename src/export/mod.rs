@@ -106,6 +106,69 @@ pub fn namespace(repo: &Repo, given: Option<&str>) -> String {
 /// read. Unless `allow_incomplete`, a history with unreadable record files
 /// is an error rather than an export that silently lacks them.
 pub fn export(repo: &Repo, options: &ExportOptions) -> crate::Result<Exported> {
+    let (bytes, warnings) =
+        with_selection(
+            repo,
+            options,
+            |selection, context, warnings| match options.format {
+                ExportFormat::OpenLineage => openlineage::write(repo, selection, context),
+                ExportFormat::Prov => prov::write(repo, selection, context),
+                ExportFormat::InToto => intoto::write(repo, selection, context),
+                ExportFormat::Dot | ExportFormat::Mermaid | ExportFormat::Json => {
+                    graph_export(selection, options.format, warnings)
+                }
+            },
+        )?;
+    Ok(Exported { bytes, warnings })
+}
+
+/// One OpenLineage RunEvent of [`openlineage_events`].
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The record the event describes.
+    pub record: RecordId,
+    /// Its OpenLineage run id ([`openlineage::run_id`]).
+    pub run_id: String,
+    /// The event as one compact JSON document (the line `export --format
+    /// openlineage` writes, without its newline).
+    pub json: Vec<u8>,
+}
+
+/// The OpenLineage events `export --format openlineage` writes for
+/// `options` (whose `format` is taken as OpenLineage), one per record in
+/// history order, and what history could not read.
+pub fn openlineage_events(
+    repo: &Repo,
+    options: &ExportOptions,
+) -> crate::Result<(Vec<Event>, Vec<ReadWarning>)> {
+    let options = ExportOptions {
+        format: ExportFormat::OpenLineage,
+        ..options.clone()
+    };
+    with_selection(repo, &options, |selection, context, _| {
+        selection
+            .entries
+            .iter()
+            .map(|entry| {
+                Ok(Event {
+                    record: entry.id.clone(),
+                    run_id: openlineage::run_id(&entry.id),
+                    json: openlineage::event(repo, entry, selection, context)?,
+                })
+            })
+            .collect()
+    })
+}
+
+/// Load the history `options` name, select its records, and hand the
+/// selection to `write`; with what history could not read. Unless
+/// `allow_incomplete`, a history with unreadable record files is an error
+/// rather than an export that silently lacks them.
+fn with_selection<T>(
+    repo: &Repo,
+    options: &ExportOptions,
+    write: impl FnOnce(&Selection<'_>, &Context, &[ReadWarning]) -> crate::Result<T>,
+) -> crate::Result<(T, Vec<ReadWarning>)> {
     let revisions = if options.all {
         Revisions::All
     } else {
@@ -159,15 +222,8 @@ pub fn export(repo: &Repo, options: &ExportOptions) -> crate::Result<Exported> {
         producer: producer(),
         root: repo.root().to_path_buf(),
     };
-    let bytes = match options.format {
-        ExportFormat::OpenLineage => openlineage::write(repo, &selection, &context),
-        ExportFormat::Prov => prov::write(repo, &selection, &context),
-        ExportFormat::InToto => intoto::write(repo, &selection, &context),
-        ExportFormat::Dot | ExportFormat::Mermaid | ExportFormat::Json => {
-            graph_export(&selection, options.format, &warnings)
-        }
-    }?;
-    Ok(Exported { bytes, warnings })
+    let written = write(&selection, &context, &warnings)?;
+    Ok((written, warnings))
 }
 
 /// The records upstream of (and including) each REF, or every record.

@@ -32,15 +32,27 @@ const ERROR_MESSAGE_SCHEMA: &str = "https://openlineage.io/spec/facets/1-0-1/Err
 pub fn write(repo: &Repo, selection: &Selection<'_>, context: &Context) -> crate::Result<Vec<u8>> {
     let mut out = Vec::new();
     for entry in &selection.entries {
-        let (_, record) = selection.history.read_record(repo, &entry.id)?;
-        let event = run_event(entry, &record, selection, context);
-        serde_json::to_writer(&mut out, &event).map_err(|e| crate::Error::InvalidArgument {
-            field: "export",
-            problem: format!("cannot write JSON: {e}"),
-        })?;
+        out.extend(event(repo, entry, selection, context)?);
         out.push(b'\n');
     }
     Ok(out)
+}
+
+/// The RunEvent of one selected record as compact JSON (one line of
+/// [`write()`], without its newline).
+pub fn event(
+    repo: &Repo,
+    entry: &Entry,
+    selection: &Selection<'_>,
+    context: &Context,
+) -> crate::Result<Vec<u8>> {
+    let (_, record) = selection.history.read_record(repo, &entry.id)?;
+    serde_json::to_vec(&run_event(entry, &record, selection, context)).map_err(|e| {
+        crate::Error::InvalidArgument {
+            field: "export",
+            problem: format!("cannot write JSON: {e}"),
+        }
+    })
 }
 
 /// The OpenLineage run id of a record: its first 16 bytes (32 hex digits)

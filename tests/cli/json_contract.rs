@@ -626,6 +626,28 @@ pub struct DemoOutput {
     pub registry: DemoRegistry,
 }
 
+// --- emit ---
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmitSent {
+    pub record: String,
+    pub run_id: String,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmitOutput {
+    pub url: String,
+    pub namespace: String,
+    pub dry_run: bool,
+    pub selected: usize,
+    pub already_delivered: usize,
+    pub sent: Vec<EmitSent>,
+    pub warnings: Warnings,
+}
+
 // --- helpers ---
 
 /// Parse `text` strictly as `T`, naming the command on failure.
@@ -859,4 +881,25 @@ fn registry_and_demo_match_the_contract() {
         0,
     );
     assert_eq!(event.record.kind, "registry-deprecate");
+}
+
+#[test]
+fn emit_matches_the_contract() {
+    let env = TestEnv::new();
+    let (dir, _) = demo_repo(&env, "demo");
+    let emitted: EmitOutput = json_of(
+        &env,
+        &dir,
+        &["emit", "--url", "http://127.0.0.1:1", "--dry-run"],
+        0,
+    );
+    assert!(emitted.dry_run);
+    assert_eq!(emitted.url, "http://127.0.0.1:1/api/v1/lineage");
+    assert_eq!(emitted.sent.len(), emitted.selected);
+    assert!(
+        emitted
+            .sent
+            .iter()
+            .all(|s| s.attempts == 0 && s.run_id.len() == 36)
+    );
 }

@@ -21,7 +21,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("storage", &["cache", "store"]),
-    ("git", &["repo", "commit"]),
+    (
+        "git",
+        &["repo", "commit", "emit::transport", "emit::cursor"],
+    ),
     (
         "history",
         &[
@@ -55,7 +58,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
-            "error", "capture", "run", "registry", "diff", "status", "verify", "export",
+            "error", "capture", "run", "registry", "diff", "status", "verify", "export", "emit",
         ],
     ),
 ];

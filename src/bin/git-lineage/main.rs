@@ -51,6 +51,7 @@ pub enum Command {
     Diff(commands::diff::DiffArgs),
     Status(commands::status::StatusArgs),
     Export(commands::export::ExportArgs),
+    Emit(commands::emit::EmitArgs),
     Verify(commands::verify::VerifyArgs),
     Registry(commands::registry::RegistryArgs),
     Demo(commands::demo::DemoArgs),
@@ -96,6 +97,10 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
     (
         "export",
         "Export lineage: OpenLineage, PROV-JSON, in-toto, DOT, Mermaid, JSON",
+    ),
+    (
+        "emit",
+        "Send OpenLineage events to an HTTP endpoint (Marquez, DataHub)",
     ),
     (
         "verify",
@@ -153,6 +158,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::cmd_diff(&mut ui, &cwd, args),
         Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),
         Command::Export(args) => commands::export::cmd_export(&mut ui, &cwd, args),
+        Command::Emit(args) => commands::emit::cmd_emit(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),

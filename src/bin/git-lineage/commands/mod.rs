@@ -4,6 +4,7 @@
 pub mod commit;
 pub mod demo;
 pub mod diff;
+pub mod emit;
 pub mod export;
 pub mod graph;
 pub mod impact;
