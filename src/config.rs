@@ -65,6 +65,72 @@ pub struct Config {
     /// Governance policy by stage name; a stage not listed has no restrictions.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policy: BTreeMap<String, StagePolicy>,
+    /// Lineage remotes by name: other repositories whose lineage
+    /// `git lineage fetch` reads into `refs/lineage/<name>/`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub remotes: BTreeMap<String, RemoteConfig>,
+}
+
+/// One lineage remote (`remotes.<name>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteConfig {
+    /// Where the repository is, as `git fetch` takes it (a URL, `host:path`,
+    /// or a path, relative to the worktree root).
+    pub url: String,
+    /// The branches (or full `refs/…` names) whose history is read; the
+    /// remote's HEAD when absent.
+    #[serde(default = "default_remote_refs")]
+    pub refs: Vec<String>,
+}
+
+fn default_remote_refs() -> Vec<String> {
+    vec!["HEAD".to_string()]
+}
+
+/// Whether `name` may name a lineage remote: a letter or digit, then
+/// letters, digits, `.`, `_` or `-` (at most 64), so it is a safe ref
+/// component and never an option.
+pub fn valid_remote_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name.len() <= 64
+        && !name.ends_with(".lock")
+        && !name.contains("..")
+}
+
+/// Why a lineage remote's `url` or one of its `refs` cannot be used, if so.
+/// Neither may start with `-` (git would read an option) or hold
+/// whitespace or control characters; a ref may not hold `:`, `*`, `..`,
+/// `^`, `~`, `?`, `[` or `\\` (git's ref name rules).
+pub fn remote_problem(remote: &RemoteConfig) -> Option<String> {
+    let bad =
+        |s: &str| s.starts_with('-') || s.chars().any(|c| c.is_whitespace() || c.is_control());
+    if remote.url.is_empty() || bad(&remote.url) {
+        return Some(format!(
+            "url '{}' is empty, starts with '-' or holds whitespace",
+            remote.url
+        ));
+    }
+    if remote.refs.is_empty() {
+        return Some("refs is empty: name at least one branch".to_string());
+    }
+    for name in &remote.refs {
+        let forbidden = name.contains("..")
+            || name
+                .chars()
+                .any(|c| matches!(c, ':' | '*' | '^' | '~' | '?' | '[' | '\\'));
+        if name.is_empty()
+            || bad(name)
+            || forbidden
+            || name.ends_with('/')
+            || name.ends_with(".lock")
+        {
+            return Some(format!("ref '{name}' is not a branch or ref name"));
+        }
+    }
+    None
 }
 
 /// Who may approve and promote to one stage (`policy.<stage>`).
@@ -130,6 +196,7 @@ impl Default for Config {
             ignore: default_ignore(),
             stages: default_stages(),
             policy: BTreeMap::new(),
+            remotes: BTreeMap::new(),
         }
     }
 }
@@ -164,6 +231,16 @@ impl Config {
         }
         config.ignore_set()?;
         config.check_policy()?;
+        for (name, remote) in &config.remotes {
+            if !valid_remote_name(name) {
+                return Err(ConfigError::Malformed(format!(
+                    "remotes: '{name}' is not a remote name (letters, digits, '.', '_', '-')"
+                )));
+            }
+            if let Some(problem) = remote_problem(remote) {
+                return Err(ConfigError::Malformed(format!("remotes.{name}: {problem}")));
+            }
+        }
         Ok(config)
     }
 

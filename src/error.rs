@@ -59,6 +59,16 @@ pub enum Error {
     /// A search condition or date is malformed.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// `git fetch` of a lineage remote (or a ref update) failed.
+    #[error("cannot fetch lineage remote '{remote}' from '{url}': {message}")]
+    Fetch {
+        /// The remote's name.
+        remote: String,
+        /// Its URL.
+        url: String,
+        /// What git said.
+        message: String,
+    },
     /// `emit` could not deliver events.
     #[error(transparent)]
     Emit(#[from] EmitError),
@@ -233,6 +243,9 @@ impl Hint for Error {
             Error::BadArtifact { .. } => {
                 "artifacts are `[role=]path`, a glob, or a URI like s3://bucket/key@version (docs/cli.md)".into()
             }
+            Error::Fetch { .. } => {
+                "check the remote's url in .lineage/config.yaml (`git lineage remote list`) and that `git fetch` of it works here".into()
+            }
             Error::DirectoryNotEmpty(_) => "give a new or empty directory".into(),
             Error::Spawn { .. } => "check the command name and that it is on PATH".into(),
             _ => return None,
@@ -345,6 +358,9 @@ impl Hint for HistoryError {
         let text = match self {
             HistoryError::BadRevision { .. } => {
                 "give a branch, tag or commit id that exists (`git log --oneline` lists them)"
+            }
+            HistoryError::NotFetched { .. } => {
+                "run `git lineage fetch` first; `git lineage remote list` shows the remotes declared in .lineage/config.yaml"
             }
             HistoryError::Incomplete { .. } => {
                 "restore the missing objects (`git fetch`, or copy them from another clone; `git fsck` lists what is damaged), or pass --allow-incomplete to export without those records"

@@ -37,6 +37,7 @@ pub mod query;
 pub mod record;
 pub mod refspec;
 pub mod registry;
+pub mod remote;
 pub mod render;
 pub mod repo;
 pub mod run;

@@ -17,6 +17,14 @@ pub enum HistoryError {
         /// Why it did not resolve.
         message: String,
     },
+    /// `--remote NAME` names a lineage remote whose history is not here.
+    #[error(
+        "lineage remote '{remote}' has not been fetched (no refs under refs/lineage/{remote}/)"
+    )]
+    NotFetched {
+        /// The remote's name.
+        remote: String,
+    },
     /// `PATH@REV` names a path that is not in that revision.
     #[error("'{path}' is not in {rev} (commit {commit})")]
     NotInRevision {

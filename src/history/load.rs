@@ -113,7 +113,7 @@ impl History {
         history.warnings = warnings;
         history.stats = stats;
         // A revision range is about commits; the worktree belongs to HEAD.
-        if options.worktree && !matches!(options.revisions, Revisions::Specs(_)) {
+        if options.worktree && options.revisions.includes_worktree() {
             history.add_worktree(repo)?;
         }
         trace::mark("worktree");
@@ -389,7 +389,8 @@ fn snapshot_key(repo: &Repo, revisions: &Revisions, include: &[ObjectId]) -> Opt
     let selection = match revisions {
         Revisions::Head => 0,
         Revisions::All => 1,
-        Revisions::Specs(_) => return None,
+        // Neither a range nor other repositories' lineage is kept.
+        Revisions::Specs(_) | Revisions::Lineage { .. } => return None,
     };
     let mut tips = include.to_vec();
     tips.sort();

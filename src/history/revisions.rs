@@ -20,6 +20,31 @@ pub enum Revisions {
     /// Revisions as git takes them: `REV` includes, `^REV` excludes, and
     /// `A..B` is `^A B`.
     Specs(Vec<String>),
+    /// `base` and the fetched history of lineage remotes (the refs under
+    /// `refs/lineage/<name>/`, written by `git lineage fetch`): the named
+    /// remotes, or every fetched one when `remotes` is empty.
+    Lineage {
+        /// The local revisions.
+        base: Box<Revisions>,
+        /// Remote names; empty for all.
+        remotes: Vec<String>,
+    },
+}
+
+/// Where `git lineage fetch` keeps the history of lineage remotes:
+/// `refs/lineage/<name>/<branch>`.
+pub const LINEAGE_REFS: &str = "refs/lineage/";
+
+impl Revisions {
+    /// Whether the worktree's uncommitted records belong to this history:
+    /// they do to HEAD (and `--all`), not to a revision range.
+    pub fn includes_worktree(&self) -> bool {
+        match self {
+            Revisions::Head | Revisions::All => true,
+            Revisions::Specs(_) => false,
+            Revisions::Lineage { base, .. } => base.includes_worktree(),
+        }
+    }
 }
 
 /// The commits to include and exclude.
@@ -65,6 +90,14 @@ pub(super) fn resolve_revisions(
                 message: e.to_string(),
             })?;
             for reference in all.flatten() {
+                // Other repositories' lineage is read only when asked for.
+                if reference
+                    .name()
+                    .as_bstr()
+                    .starts_with(LINEAGE_REFS.as_bytes())
+                {
+                    continue;
+                }
                 let Ok(id) = reference.into_fully_peeled_id() else {
                     continue;
                 };
@@ -98,10 +131,55 @@ pub(super) fn resolve_revisions(
                 }
             }
         }
+        Revisions::Lineage { base, remotes } => {
+            let (base_include, base_exclude) = resolve_revisions(repo, base)?;
+            include = base_include;
+            exclude = base_exclude;
+            include.extend(lineage_tips(repo, remotes)?);
+        }
     }
     include.sort();
     include.dedup();
     Ok((include, exclude))
+}
+
+/// The commits `refs/lineage/<name>/*` point to, for each name in
+/// `remotes` (each must have been fetched), or for every fetched remote.
+fn lineage_tips(repo: &Repo, remotes: &[String]) -> Result<Vec<ObjectId>, HistoryError> {
+    let git = repo.gix();
+    let fail = |e: String| HistoryError::Git {
+        action: "list lineage remote references",
+        message: e,
+    };
+    let refs = git.references().map_err(|e| fail(e.to_string()))?;
+    let mut found: Vec<(String, ObjectId)> = Vec::new();
+    for reference in refs
+        .prefixed(LINEAGE_REFS)
+        .map_err(|e| fail(e.to_string()))?
+        .flatten()
+    {
+        let name = reference.name().as_bstr().to_string();
+        let remote = name[LINEAGE_REFS.len()..]
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if let Ok(id) = reference.into_fully_peeled_id() {
+            found.push((remote, id.detach()));
+        }
+    }
+    for wanted in remotes {
+        if !found.iter().any(|(remote, _)| remote == wanted) {
+            return Err(HistoryError::NotFetched {
+                remote: wanted.clone(),
+            });
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter(|(remote, _)| remotes.is_empty() || remotes.contains(remote))
+        .map(|(_, id)| id)
+        .collect())
 }
 
 /// Resolve a revision (`main`, `HEAD~2`, a hex prefix, a tag) to a commit id.

@@ -32,6 +32,7 @@ mod test_questions_refs;
 mod test_record;
 mod test_registry;
 mod test_registry_policy;
+mod test_remotes;
 mod test_run;
 mod test_search;
 mod test_show;

@@ -59,6 +59,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "features",
         &[
             "error", "capture", "run", "registry", "diff", "status", "verify", "export", "emit",
+            "remote",
         ],
     ),
 ];

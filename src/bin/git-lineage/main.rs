@@ -52,6 +52,8 @@ pub enum Command {
     Status(commands::status::StatusArgs),
     Export(commands::export::ExportArgs),
     Emit(commands::emit::EmitArgs),
+    Remote(commands::remote::RemoteArgs),
+    Fetch(commands::remote::FetchArgs),
     Verify(commands::verify::VerifyArgs),
     Registry(commands::registry::RegistryArgs),
     Demo(commands::demo::DemoArgs),
@@ -101,6 +103,14 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
     (
         "emit",
         "Send OpenLineage events to an HTTP endpoint (Marquez, DataHub)",
+    ),
+    (
+        "remote",
+        "Declare lineage remotes: other repositories joined by content hash",
+    ),
+    (
+        "fetch",
+        "Fetch lineage remotes' history into refs/lineage/<name>/",
     ),
     (
         "verify",
@@ -159,6 +169,8 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),
         Command::Export(args) => commands::export::cmd_export(&mut ui, &cwd, args),
         Command::Emit(args) => commands::emit::cmd_emit(&mut ui, &cwd, args),
+        Command::Remote(args) => commands::remote::cmd_remote(&mut ui, &cwd, args),
+        Command::Fetch(args) => commands::remote::cmd_fetch(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),

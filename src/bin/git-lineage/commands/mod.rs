@@ -13,6 +13,7 @@ pub mod install_man;
 pub mod log;
 pub mod record;
 pub mod registry;
+pub mod remote;
 pub mod run;
 pub mod search;
 pub mod show;
@@ -39,18 +40,33 @@ pub struct HistoryArgs {
     /// Revisions to read instead of HEAD: `main`, `v1.0`, `main..feature`, `^old`.
     #[arg(long = "rev", value_name = "REV")]
     pub revisions: Vec<String>,
+    /// Also read the fetched history of every lineage remote
+    /// (`git lineage fetch`; docs/multi-repo.md).
+    #[arg(long)]
+    pub remotes: bool,
+    /// Also read the fetched history of lineage remote NAME; repeat for more.
+    #[arg(long = "remote", value_name = "NAME", conflicts_with = "remotes")]
+    pub remote_names: Vec<String>,
 }
 
 impl HistoryArgs {
     /// The library's revision selection.
     pub fn revisions(&self) -> git_lineage::history::Revisions {
         use git_lineage::history::Revisions;
-        if self.all {
+        let base = if self.all {
             Revisions::All
         } else if self.revisions.is_empty() {
             Revisions::Head
         } else {
             Revisions::Specs(self.revisions.clone())
+        };
+        if self.remotes || !self.remote_names.is_empty() {
+            Revisions::Lineage {
+                base: Box::new(base),
+                remotes: self.remote_names.clone(),
+            }
+        } else {
+            base
         }
     }
 }

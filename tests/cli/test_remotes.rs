@@ -1,0 +1,470 @@
+//! Lineage across repositories: four real repositories (data, features and
+//! two model repos), each pushed to a local bare remote, joined by content
+//! hash alone once `git lineage fetch` has read their history into
+//! `refs/lineage/<name>/`. Questions with `--remotes`/`--remote NAME` answer
+//! over all of them; without, over the repository alone.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::common::{TestEnv, write};
+
+/// The organisation: each repo's worktree, and the record ids.
+struct Org {
+    data: PathBuf,
+    features: PathBuf,
+    model_a: PathBuf,
+    model_b: PathBuf,
+    process: String,
+    featurize: String,
+    train_a: String,
+    train_b: String,
+}
+
+const CLAIMS: &str = "id,amount\n1,10\n2,20\n3,3000\n";
+const FEATURES: &str = "id,amount,log_amount\n1,10,2.3\n2,20,3.0\n3,3000,8.0\n";
+
+/// A repository `name` with an identity, `git lineage init` committed, and
+/// a bare remote `<name>.git` it is pushed to.
+fn repo(env: &TestEnv, name: &str) -> PathBuf {
+    let dir = env.path(name);
+    std::fs::create_dir_all(&dir).expect("repo dir");
+    env.git(&dir, &["init", "-q", "-b", "main"]);
+    env.git(&dir, &["config", "user.name", "Jane Doe"]);
+    env.git(&dir, &["config", "user.email", "jane@example.com"]);
+    env.lineage(&dir, &["init"]).success();
+    env.git(&dir, &["add", "-A"]);
+    env.git(&dir, &["commit", "-q", "-m", "init lineage"]);
+    let bare = env.path(&format!("{name}.git"));
+    env.git(
+        env.root(),
+        &["init", "-q", "--bare", bare.to_str().expect("utf-8")],
+    );
+    env.git(
+        &dir,
+        &["remote", "add", "origin", bare.to_str().expect("utf-8")],
+    );
+    dir
+}
+
+/// Record a step in `dir` with `--commit` and push: its record id.
+fn step(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["record", "--commit", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = env.lineage(dir, &all).success();
+    env.git(dir, &["push", "-q", "origin", "main"]);
+    let out: Value = serde_json::from_str(&run.stdout).expect("record JSON");
+    out["id"].as_str().expect("id").to_string()
+}
+
+fn org(env: &TestEnv) -> Org {
+    let data = repo(env, "data");
+    write(&data.join("raw/claims-export.csv"), "raw\n1,10\n");
+    env.git(&data, &["add", "raw"]);
+    env.git(&data, &["commit", "-q", "-m", "raw export"]);
+    write(&data.join("data/claims.csv"), CLAIMS);
+    let process = step(
+        env,
+        &data,
+        &[
+            "--kind",
+            "process",
+            "--name",
+            "claims-etl",
+            "-i",
+            "raw/claims-export.csv",
+            "-o",
+            "data/claims.csv",
+        ],
+    );
+
+    // The feature team copies the published file: same bytes, own path.
+    let features = repo(env, "features");
+    write(&features.join("input/claims.csv"), CLAIMS);
+    write(&features.join("out/claims-features.csv"), FEATURES);
+    let featurize = step(
+        env,
+        &features,
+        &[
+            "--kind",
+            "process",
+            "--name",
+            "claims-features",
+            "-i",
+            "input/claims.csv",
+            "-o",
+            "out/claims-features.csv",
+        ],
+    );
+
+    let mut trains = Vec::new();
+    let mut dirs = Vec::new();
+    for (name, model) in [("model-a", "fraud-a"), ("model-b", "fraud-b")] {
+        let dir = repo(env, name);
+        write(&dir.join("features.csv"), FEATURES);
+        write(&dir.join("model.bin"), format!("weights of {model}\n"));
+        trains.push(step(
+            env,
+            &dir,
+            &[
+                "--kind",
+                "train",
+                "--name",
+                model,
+                "-i",
+                "features.csv",
+                "-o",
+                "model.bin",
+            ],
+        ));
+        dirs.push(dir);
+    }
+    let model_b = dirs.pop().expect("model-b");
+    let model_a = dirs.pop().expect("model-a");
+    let train_b = trains.pop().expect("train b");
+    let train_a = trains.pop().expect("train a");
+    Org {
+        data,
+        features,
+        model_a,
+        model_b,
+        process,
+        featurize,
+        train_a,
+        train_b,
+    }
+}
+
+/// Declare `names` (bare remotes beside the repos) in `dir` and fetch them.
+fn connect(env: &TestEnv, dir: &Path, names: &[&str]) {
+    for name in names {
+        env.lineage(
+            dir,
+            &[
+                "remote",
+                "add",
+                name,
+                &format!("../{name}.git"),
+                "--ref",
+                "main",
+            ],
+        )
+        .success();
+    }
+    env.lineage(dir, &["fetch"]).success();
+}
+
+/// The record ids of a graph/impact/log/search JSON output.
+fn record_ids(value: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = if let Some(nodes) = value["nodes"].as_array() {
+        nodes
+            .iter()
+            .filter(|n| n["type"] == "record")
+            .filter_map(|n| n["id"].as_str())
+            .map(|id| id.strip_prefix("record:").unwrap_or(id).to_string())
+            .collect()
+    } else if let Some(records) = value["records"].as_array() {
+        records
+            .iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_string))
+            .collect()
+    } else if let Some(by_kind) = value["records"].as_object() {
+        // impact: records grouped by kind.
+        by_kind
+            .values()
+            .flat_map(|list| list.as_array().into_iter().flatten())
+            .filter_map(|r| r["id"].as_str().map(str::to_string))
+            .collect()
+    } else {
+        panic!("no nodes or records in {value:#}")
+    };
+    ids.sort();
+    ids
+}
+
+fn sorted(ids: &[&String]) -> Vec<String> {
+    let mut ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn impact_and_graph_join_repositories_by_hash() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    connect(&env, &org.data, &["features", "model-a", "model-b"]);
+
+    // The data team's question: this raw file was wrong; what is affected?
+    let alone = env
+        .lineage(
+            &org.data,
+            &["impact", "raw/claims-export.csv", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(record_ids(&alone), sorted(&[&org.process]));
+    let everywhere = env
+        .lineage(
+            &org.data,
+            &[
+                "impact",
+                "raw/claims-export.csv",
+                "--remotes",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(
+        record_ids(&everywhere),
+        sorted(&[&org.process, &org.featurize, &org.train_a, &org.train_b])
+    );
+    // One remote only: the features repo's record, not the models'.
+    let one = env
+        .lineage(
+            &org.data,
+            &[
+                "impact",
+                "raw/claims-export.csv",
+                "--remote",
+                "features",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(record_ids(&one), sorted(&[&org.process, &org.featurize]));
+
+    // A model team's question: where did my model's data come from?
+    connect(&env, &org.model_a, &["data", "features"]);
+    let up = env
+        .lineage(
+            &org.model_a,
+            &[
+                "graph",
+                "model.bin",
+                "--up",
+                "--remotes",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(
+        record_ids(&up),
+        sorted(&[&org.process, &org.featurize, &org.train_a])
+    );
+    let local = env
+        .lineage(
+            &org.model_a,
+            &["graph", "model.bin", "--up", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(record_ids(&local), sorted(&[&org.train_a]));
+    // The feature team: its input is the data team's published output.
+    connect(&env, &org.features, &["data"]);
+    let input = env
+        .lineage(
+            &org.features,
+            &[
+                "graph",
+                "input/claims.csv",
+                "--up",
+                "--remote",
+                "data",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(record_ids(&input), sorted(&[&org.process]));
+    // --all reads this repository's refs only, never other repositories'.
+    let all = env
+        .lineage(&org.model_a, &["log", "--all", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(record_ids(&all), sorted(&[&org.train_a]));
+}
+
+#[test]
+fn search_log_and_show_read_fetched_history() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    connect(&env, &org.model_b, &["model-a", "data"]);
+    let trains = env
+        .lineage(
+            &org.model_b,
+            &["search", "--kind", "train", "--remotes", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(record_ids(&trains), sorted(&[&org.train_a, &org.train_b]));
+    let log = env
+        .lineage(
+            &org.model_b,
+            &["log", "--remote", "data", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(record_ids(&log), sorted(&[&org.process, &org.train_b]));
+    let text = env
+        .lineage(&org.model_b, &["log", "--remotes"])
+        .success()
+        .stdout;
+    for id in [&org.process, &org.train_a, &org.train_b] {
+        assert!(text.contains(&id[..12]), "{id} missing from:\n{text}");
+    }
+    assert!(!text.contains(&org.featurize[..12]), "{text}");
+}
+
+#[test]
+fn fetch_follows_new_commits_and_touches_nothing_else() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    let branches_before = env.git(
+        &org.model_a,
+        &["for-each-ref", "refs/heads", "refs/remotes", "refs/tags"],
+    );
+    connect(&env, &org.model_a, &["data"]);
+    let data_tip = env.git(&org.data, &["rev-parse", "HEAD"]);
+    assert_eq!(
+        env.git(&org.model_a, &["rev-parse", "refs/lineage/data/main"]),
+        data_tip
+    );
+    assert_eq!(
+        env.git(
+            &org.model_a,
+            &["for-each-ref", "refs/heads", "refs/remotes", "refs/tags"]
+        ),
+        branches_before,
+        "fetch wrote only refs/lineage/"
+    );
+    assert!(!org.model_a.join(".git/FETCH_HEAD").exists());
+
+    // The data team records again; one fetch brings it.
+    write(&org.data.join("data/claims-2.csv"), "id\n9\n");
+    let second = step(
+        &env,
+        &org.data,
+        &[
+            "--kind",
+            "process",
+            "--name",
+            "claims-etl-2",
+            "-i",
+            "raw/claims-export.csv",
+            "-o",
+            "data/claims-2.csv",
+        ],
+    );
+    let run = env.lineage(&org.model_a, &["fetch", "data"]).success();
+    let new_tip = env.git(&org.data, &["rev-parse", "HEAD"]);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "data: refs/lineage/data/main {}..{}\n",
+            &data_tip[..12],
+            &new_tip[..12]
+        )
+    );
+    let log = env
+        .lineage(&org.model_a, &["log", "--remotes", "--format", "json"])
+        .success()
+        .json();
+    assert!(record_ids(&log).contains(&second));
+
+    // Removing the remote deletes its refs and its config entry.
+    env.lineage(&org.model_a, &["remote", "remove", "data"])
+        .success();
+    assert_eq!(env.git(&org.model_a, &["for-each-ref", "refs/lineage"]), "");
+    let config = std::fs::read_to_string(org.model_a.join(".lineage/config.yaml")).expect("config");
+    assert!(!config.contains("data.git"), "{config}");
+    assert!(
+        config.contains("# Model registry stages"),
+        "comments kept:\n{config}"
+    );
+}
+
+#[test]
+fn bad_remotes_are_refused_with_what_to_do() {
+    let env = TestEnv::new();
+    let dir = repo(&env, "solo");
+    let run = env
+        .lineage(&dir, &["remote", "add", "-x", "../a.git"])
+        .code(2);
+    assert!(run.stderr.contains("error:"), "{}", run.stderr);
+    let run = env
+        .lineage(&dir, &["remote", "add", "a/b", "../a.git"])
+        .code(2);
+    assert!(
+        run.stderr
+            .starts_with("error: invalid remote: 'a/b' is not a remote name"),
+        "{}",
+        run.stderr
+    );
+    let run = env
+        .lineage(&dir, &["remote", "add", "up", "--upload-pack=touch x"])
+        .code(2);
+    assert!(run.stderr.contains("error:"), "{}", run.stderr);
+    let run = env.lineage(&dir, &["fetch"]).code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: invalid remote: no lineage remotes are declared in .lineage/config.yaml"
+        ),
+        "{}",
+        run.stderr
+    );
+    env.lineage(&dir, &["remote", "add", "gone", "../nowhere.git"])
+        .success();
+    let run = env
+        .lineage(&dir, &["remote", "add", "gone", "../x.git"])
+        .code(2);
+    assert!(
+        run.stderr
+            .contains("remote 'gone' already exists (url ../nowhere.git)"),
+        "{}",
+        run.stderr
+    );
+    let run = env.lineage(&dir, &["fetch", "other"]).code(2);
+    assert!(
+        run.stderr
+            .contains("no lineage remote 'other' in .lineage/config.yaml (declared: gone)"),
+        "{}",
+        run.stderr
+    );
+    let run = env.lineage(&dir, &["fetch", "gone"]).code(2);
+    assert!(
+        run.stderr
+            .starts_with("error: cannot fetch lineage remote 'gone' from '../nowhere.git': "),
+        "{}",
+        run.stderr
+    );
+    let run = env.lineage(&dir, &["log", "--remote", "gone"]).code(2);
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some(
+            "error: lineage remote 'gone' has not been fetched (no refs under refs/lineage/gone/)"
+        )
+    );
+    assert!(
+        run.stderr.contains("hint: run `git lineage fetch` first"),
+        "{}",
+        run.stderr
+    );
+    // A hand-edited config with a bad remote is reported where it is.
+    let config = dir.join(".lineage/config.yaml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    write(&config, text.replace("../nowhere.git", "-oops"));
+    let run = env.lineage(&dir, &["remote", "list"]).code(2);
+    assert!(
+        run.stderr.contains("remotes.gone: url '-oops'"),
+        "{}",
+        run.stderr
+    );
+}
