@@ -1,0 +1,79 @@
+"""Per-call overhead of the Python API against calling the CLI directly.
+
+    python python/bench/overhead.py [--calls N]
+
+Builds the demo repository in a temporary directory, then times, for each
+operation, N calls through `git_lineage` and N runs of the same
+`git-lineage … --format json` command with `subprocess.run` + `json.loads`
+(what a script does by hand), and prints the median per call and the ratio.
+A benchmark, not a test: the figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from typing import Callable, List, Tuple
+
+import git_lineage as gl
+
+
+def median_ms(fn: Callable[[], object], calls: int) -> float:
+    fn()  # warm: page cache, the version check, the history cache
+    times: List[float] = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=30)
+    args = parser.parse_args()
+    binary = gl.find_binary()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = os.path.join(tmp, "lineage-demo")
+        subprocess.run([binary, "demo", root], check=True, capture_output=True)
+        repo = gl.Repo(root)
+
+        def cli(*argv: str) -> Callable[[], object]:
+            command = [binary, "-C", root, *argv, "--format", "json"]
+            return lambda: json.loads(
+                subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            )
+
+        def record() -> object:
+            with repo.run("evaluate", "bench", record_failure=False) as run:
+                run.input(os.path.join(root, "model/model.json"), role="model")
+                run.param("threshold", 0.35)
+                run.metric("auc", 0.91)
+            return run.record
+
+        cases: List[Tuple[str, Callable[[], object], Callable[[], object]]] = [
+            ("show name:fraud-model", lambda: repo.show("name:fraud-model"),
+             cli("show", "name:fraud-model")),
+            ("log (all records)", lambda: repo.log(), cli("log")),
+            ("graph model/model.json --up", lambda: repo.graph("model/model.json", up=True),
+             cli("graph", "model/model.json", "--up")),
+            ("registry resolve", lambda: repo.registry.resolve("fraud-model@production"),
+             cli("registry", "resolve", "fraud-model@production")),
+            ("record (with repo.run)", record,
+             cli("record", "--kind", "evaluate", "--name", "bench", "-i", "model=model/model.json",
+                 "-p", "threshold=0.35", "-m", "auc=0.91")),
+        ]
+        print(f"{'operation':32} {'python ms':>10} {'cli ms':>8} {'ratio':>6}  ({args.calls} calls, median)")
+        for name, api, direct in cases:
+            a = median_ms(api, args.calls)
+            c = median_ms(direct, args.calls)
+            print(f"{name:32} {a:10.2f} {c:8.2f} {a / c:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
