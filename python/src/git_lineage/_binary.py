@@ -37,7 +37,7 @@ def _installed_with_package() -> Iterator[str]:
         return
     for file in files:
         if file.name == EXE:
-            yield str(file.locate())
+            yield os.path.normpath(str(file.locate()))
 
 
 def _candidates() -> Iterator[str]:
