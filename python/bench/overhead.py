@@ -5,7 +5,8 @@
 Builds the demo repository in a temporary directory, then times, for each
 operation, N calls through `git_lineage` and N runs of the same
 `git-lineage … --format json` command with `subprocess.run` + `json.loads`
-(what a script does by hand), and prints the median per call and the ratio.
+(what a script does by hand), interleaved, and prints the median per call
+and the ratio.
 A benchmark, not a test: the figures go to docs/performance.md.
 """
 
@@ -23,19 +24,26 @@ from typing import Callable, List, Tuple
 import git_lineage as gl
 
 
-def median_ms(fn: Callable[[], object], calls: int) -> float:
-    fn()  # warm: page cache, the version check, the history cache
-    times: List[float] = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+def medians_ms(
+    api: Callable[[], object], cli: Callable[[], object], calls: int
+) -> Tuple[float, float]:
+    """Median ms per call of each, the two interleaved (alternating which goes
+    first) so that a busy machine slows both alike."""
+    api()  # warm: page cache, the version check, the history cache
+    cli()
+    times: Tuple[List[float], List[float]] = ([], [])
+    for i in range(calls):
+        order = [(0, api), (1, cli)] if i % 2 == 0 else [(1, cli), (0, api)]
+        for slot, fn in order:
+            start = time.perf_counter()
+            fn()
+            times[slot].append((time.perf_counter() - start) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--calls", type=int, default=100)
     args = parser.parse_args()
     binary = gl.find_binary()
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,8 +78,7 @@ def main() -> None:
         ]
         print(f"{'operation':32} {'python ms':>10} {'cli ms':>8} {'ratio':>6}  ({args.calls} calls, median)")
         for name, api, direct in cases:
-            a = median_ms(api, args.calls)
-            c = median_ms(direct, args.calls)
+            a, c = medians_ms(api, direct, args.calls)
             print(f"{name:32} {a:10.2f} {c:8.2f} {a / c:6.2f}")
 
 

@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, Tuple
 
 import pytest
 
@@ -50,11 +50,18 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def lineage_json(cwd: Path, *args: str) -> Dict[str, Any]:
-    """The CLI's own JSON for ``git-lineage ARGS --format json``."""
-    out = subprocess.run(
+    """The CLI's own JSON for ``git-lineage ARGS --format json`` (exit 0)."""
+    return lineage_json_any(cwd, *args, codes=(0,))
+
+
+def lineage_json_any(cwd: Path, *args: str, codes: Tuple[int, ...] = (0, 1)) -> Dict[str, Any]:
+    """The CLI's JSON, for a check that may exit 1."""
+    done = subprocess.run(
         [gl.find_binary(), *args, "--format", "json"],
-        cwd=cwd, check=True, capture_output=True, text=True,
-    ).stdout
+        cwd=cwd, capture_output=True, text=True,
+    )
+    assert done.returncode in codes, done.stderr
+    out = done.stdout
     value = json.loads(out)
     assert isinstance(value, dict)
     return value

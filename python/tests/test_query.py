@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import git_lineage as gl
-from conftest import lineage_json, require
+from conftest import lineage_json, lineage_json_any, require
 
 
 def test_show_by_name(demo: Path) -> None:
@@ -104,6 +104,22 @@ def test_verify_problems_are_a_result_not_an_exception(demo: Path) -> None:
     assert not result.ok
     assert {p.check for p in result.problems} == {"artifact"}
     assert all("'data/train.csv' changed since it was recorded" in p.message for p in result.problems)
+
+
+def test_status_changes_are_a_result_not_an_exception(demo: Path) -> None:
+    repo = gl.Repo(demo)
+    clean = repo.status()
+    assert clean.ok and clean.tracked > 0 and clean.stale_records == []
+    with open(demo / "data" / "train.csv", "a") as f:
+        f.write("4,10.00,0\n")
+    status = repo.status()
+    cli = lineage_json_any(demo, "status")
+    assert not status.ok
+    assert [(c.path, c.change) for c in status.changed] == [("data/train.csv", "modified")]
+    assert [s.record.id for s in status.stale_records] == [r["id"] for r in cli["stale_records"]]
+    assert {s.record.kind for s in status.stale_records} >= {"train", "evaluate"}
+    assert all(c.path == "data/train.csv" for s in status.stale_records for c in s.causes)
+    assert [o.locator for o in status.stale_outputs] == [o["locator"] for o in cli["stale_outputs"]]
 
 
 def test_missing_pandas_and_networkx_say_how_to_install(

@@ -18,6 +18,8 @@ from .errors import LineageError, MissingDependencyError
 from .repo import Registry, Repo, Run
 from .types import (
     Artifact,
+    Cause,
+    Changed,
     Code,
     Commit,
     Environment,
@@ -37,15 +39,18 @@ from .types import (
     Registered,
     Resolved,
     Shown,
+    StaleOutput,
+    StaleRecord,
+    Status,
     Verification,
 )
 
 __version__ = package_version() or "0+unknown"
 
 __all__ = [
-    "Artifact", "Code", "Commit", "Environment", "ExitStatus", "Graph",
+    "Artifact", "Cause", "Changed", "Code", "Commit", "Environment", "ExitStatus", "Graph",
     "GraphArtifact", "GraphEdge", "GraphNode", "HistoryWarning", "LineageError",
     "LogEntry", "MissingDependencyError", "Person", "Problem", "Record",
     "RecordRef", "Recorded", "Records", "Registered", "Registry", "Repo",
-    "Resolved", "Run", "Shown", "Verification", "__version__", "find_binary", "package_version",
+    "Resolved", "Run", "Shown", "StaleOutput", "StaleRecord", "Status", "Verification", "__version__", "find_binary", "package_version",
 ]

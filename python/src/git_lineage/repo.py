@@ -14,7 +14,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Type, Union
 from . import _binary
 from ._json import JSONValue, loads
 from .errors import LineageError
-from .types import Graph, Records, Recorded, Resolved, Shown, Verification
+from .types import Graph, Records, Recorded, Resolved, Shown, Status, Verification
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -484,6 +484,13 @@ class Repo:
         if history:
             args.append("--history")
         return Verification.from_json(self._json(args, ok=(0, 1)))
+
+
+    def status(self) -> Status:
+        """Recorded local data whose bytes changed, and what is stale
+        downstream (``git lineage status``); changes come back in the result
+        (``.ok`` is False), not as an exception."""
+        return Status.from_json(self._json(["status"], ok=(0, 1)))
 
 
 def _options(**options: Optional[str]) -> List[str]:

@@ -576,3 +576,96 @@ class Verification:
             j.objects(d, "problems", Problem.from_json),
             j.strings(d, "warnings"),
         )
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A changed artifact something is downstream of; ``direct`` when it read it itself."""
+
+    path: str
+    direct: bool
+
+    @staticmethod
+    def from_json(d: Obj) -> Cause:
+        return Cause(j.string(d, "path"), j.boolean(d, "direct"))
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A tracked artifact whose bytes differ from its last recorded hash."""
+
+    path: str
+    change: str
+    recorded: str
+    current: Optional[str]
+    record: RecordRef
+
+    @staticmethod
+    def from_json(d: Obj) -> Changed:
+        return Changed(
+            j.string(d, "path"),
+            j.string(d, "change"),
+            j.string(d, "recorded"),
+            j.opt_string(d, "current"),
+            RecordRef.from_json(j.obj(d.get("record"), "record")),
+        )
+
+
+@dataclass(frozen=True)
+class StaleRecord:
+    """A record downstream of a changed artifact."""
+
+    record: RecordRef
+    causes: List[Cause]
+
+    @staticmethod
+    def from_json(d: Obj) -> StaleRecord:
+        return StaleRecord(RecordRef.from_json(d), j.objects(d, "causes", Cause.from_json))
+
+
+@dataclass(frozen=True)
+class StaleOutput:
+    """An artifact a stale record wrote."""
+
+    locator: str
+    hash: Optional[str]
+    roles: List[str]
+    record: RecordRef
+    causes: List[Cause]
+
+    @staticmethod
+    def from_json(d: Obj) -> StaleOutput:
+        return StaleOutput(
+            j.string(d, "locator"),
+            j.opt_string(d, "hash"),
+            j.strings(d, "roles"),
+            RecordRef.from_json(j.obj(d.get("record"), "record")),
+            j.objects(d, "causes", Cause.from_json),
+        )
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``status`` prints. Changed data is a result, not an exception
+    (the CLI's exit 1): ``ok`` is False when anything changed."""
+
+    tracked: int
+    changed: List[Changed]
+    stale_records: List[StaleRecord]
+    stale_outputs: List[StaleOutput]
+    warnings: List[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no recorded data changed."""
+        return not self.changed
+
+    @staticmethod
+    def from_json(d: Obj) -> Status:
+        return Status(
+            j.integer(d, "tracked"),
+            j.objects(d, "changed", Changed.from_json),
+            j.objects(d, "stale_records", StaleRecord.from_json),
+            j.objects(d, "stale_outputs", StaleOutput.from_json),
+            j.strings(d, "warnings"),
+        )
