@@ -15,6 +15,8 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
+from conftest import require
+
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "python.md"
 
 
@@ -39,6 +41,8 @@ def _matches(expected: str, actual: str) -> bool:
 
 
 def test_python_md_examples(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require("pandas")  # the page shows to_pandas() and to_networkx()
+    require("networkx")
     lines = PAGE.read_text().split("\n")
     blocks = _blocks(lines)
     monkeypatch.chdir(demo)
