@@ -822,11 +822,20 @@ fn exit_code_records_how_a_step_that_ran_elsewhere_ended() {
     let run = env
         .lineage(
             &repo,
-            &["record", "--kind", "train", "--name", "m", "--exit-code", "x"],
+            &[
+                "record",
+                "--kind",
+                "train",
+                "--name",
+                "m",
+                "--exit-code",
+                "x",
+            ],
         )
         .code(2);
     assert!(
-        run.stderr.contains("invalid value 'x' for '--exit-code <CODE>'"),
+        run.stderr
+            .contains("invalid value 'x' for '--exit-code <CODE>'"),
         "{}",
         run.stderr
     );
