@@ -94,6 +94,22 @@ def test_a_failing_block_records_a_failed_run_and_reraises(repo_dir: Path) -> No
     assert [(e.id, e.failed) for e in entries] == [(run.record.id, True)]
 
 
+def test_a_failure_that_cannot_be_recorded_keeps_the_blocks_exception(repo_dir: Path) -> None:
+    repo = gl.Repo(repo_dir)
+    with pytest.raises(ValueError) as info:
+        with repo.run("train", "m") as run:
+            run.input(repo_dir / "data" / "missing.csv")
+            raise ValueError()
+    assert run.recorded is None
+    assert not (repo_dir / ".lineage" / "records").exists()
+    with pytest.raises(gl.LineageError, match="failed and could not be recorded: input ") as error:
+        run.record
+    assert error.value.hint == "check the path; inputs and outputs must exist when they are recorded"
+    if hasattr(info.value, "__notes__"):
+        (note,) = info.value.__notes__
+        assert note.startswith("git-lineage could not record the failed run:\nerror: input ")
+
+
 def test_a_failing_block_records_nothing_by_choice(repo_dir: Path) -> None:
     repo = gl.Repo(repo_dir)
     with pytest.raises(KeyError):

@@ -7,6 +7,7 @@ import math
 import numbers
 import os
 import tempfile
+import warnings
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import Dict, List, Mapping, Optional, Sequence, Type, Union
@@ -172,6 +173,7 @@ class Run:
         self._references: List[str] = []
         self._started: Optional[str] = None
         self._recorded: Optional[Recorded] = None
+        self._record_error: Optional[LineageError] = None
         self._done = False
 
     def input(self, artifact: PathLike, role: Optional[str] = None) -> None:
@@ -230,6 +232,13 @@ class Run:
                     f"the run {self.kind} {self.name} is not recorded yet",
                     hint="read run.record after the with block has ended",
                 )
+            if self._record_error is not None:
+                raise LineageError(
+                    f"the run {self.kind} {self.name} failed and could not be recorded: "
+                    f"{self._record_error.message}",
+                    causes=self._record_error.causes,
+                    hint=self._record_error.hint,
+                )
             raise LineageError(
                 f"the run {self.kind} {self.name} failed and was not recorded",
                 hint="pass record_failure=True to repo.run() to record failed runs",
@@ -263,7 +272,7 @@ class Run:
         note = self.note
         outputs = self._outputs
         if exc is not None and code != 0:
-            what = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            what = type(exc).__name__ + (f": {exc}" if str(exc) else "")
             note = f"{note}\n{what}" if note else what
             outputs = [
                 spec
@@ -291,9 +300,13 @@ class Run:
         except LineageError as error:
             if exc is None:
                 raise
+            self._record_error = error
             # Do not hide the block's own exception: say why it was not recorded.
-            if hasattr(exc, "add_note"):
-                exc.add_note(f"git-lineage could not record the failed run:\n{error}")
+            message = f"git-lineage could not record the failed run:\n{error}"
+            if hasattr(exc, "add_note"):  # Python 3.11+
+                exc.add_note(message)
+            else:
+                warnings.warn(message, RuntimeWarning, stacklevel=2)
         return None
 
     @staticmethod
