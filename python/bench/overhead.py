@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from typing import Callable, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import git_lineage as gl
 
@@ -64,22 +64,36 @@ def main() -> None:
                 run.metric("auc", 0.91)
             return run.record
 
-        cases: List[Tuple[str, Callable[[], object], Callable[[], object]]] = [
-            ("show name:fraud-model", lambda: repo.show("name:fraud-model"),
-             cli("show", "name:fraud-model")),
-            ("log (all records)", lambda: repo.log(), cli("log")),
+        def typed(argv: List[str], parse: Callable[[Dict[str, Any]], object]) -> Callable[[], object]:
+            """Only the Python side: the CLI's output (captured once) to dataclasses."""
+            out = subprocess.run(
+                [binary, "-C", root, *argv, "--format", "json"],
+                check=True, capture_output=True, text=True,
+            ).stdout
+            return lambda: parse(json.loads(out))
+
+        show = ["show", "name:fraud-model"]
+        graph = ["graph", "model/model.json", "--up"]
+        resolve = ["registry", "resolve", "fraud-model@production"]
+        rec = ["record", "--kind", "evaluate", "--name", "bench", "-i", "model=model/model.json",
+               "-p", "threshold=0.35", "-m", "auc=0.91"]
+        cases: List[Tuple[str, Callable[[], object], Callable[[], object], Callable[[], object]]] = [
+            ("show name:fraud-model", lambda: repo.show("name:fraud-model"), cli(*show),
+             typed(show, gl.Shown.from_json)),
+            ("log (all records)", lambda: repo.log(), cli("log"),
+             typed(["log"], gl.Records.from_json)),
             ("graph model/model.json --up", lambda: repo.graph("model/model.json", up=True),
-             cli("graph", "model/model.json", "--up")),
+             cli(*graph), typed(graph, gl.Graph.from_json)),
             ("registry resolve", lambda: repo.registry.resolve("fraud-model@production"),
-             cli("registry", "resolve", "fraud-model@production")),
-            ("record (with repo.run)", record,
-             cli("record", "--kind", "evaluate", "--name", "bench", "-i", "model=model/model.json",
-                 "-p", "threshold=0.35", "-m", "auc=0.91")),
+             cli(*resolve), typed(resolve, gl.Resolved.from_json)),
+            ("record (with repo.run)", record, cli(*rec), typed(rec, gl.Recorded.from_json)),
         ]
-        print(f"{'operation':32} {'python ms':>10} {'cli ms':>8} {'ratio':>6}  ({args.calls} calls, median)")
-        for name, api, direct in cases:
+        print(f"{'operation':30} {'python ms':>9} {'cli ms':>7} {'ratio':>6} {'parse ms':>9}"
+              f"  ({args.calls} calls, median; parse: JSON to dataclasses alone)")
+        for name, api, direct, parse in cases:
             a, c = medians_ms(api, direct, args.calls)
-            print(f"{name:32} {a:10.2f} {c:8.2f} {a / c:6.2f}")
+            p, _ = medians_ms(parse, lambda: None, args.calls)
+            print(f"{name:30} {a:9.2f} {c:7.2f} {a / c:6.2f} {p:9.3f}")
 
 
 if __name__ == "__main__":
