@@ -116,6 +116,7 @@ def test_the_bundled_binary_is_found_next_to_the_interpreter(
     if gl.package_version() is None:
         pytest.skip("the package is not installed")
     monkeypatch.delenv("GIT_LINEAGE_BIN", raising=False)
+    monkeypatch.setattr(_binary, "_found", [])  # search again
     monkeypatch.setenv("PATH", os.devnull)  # not from PATH
     found = gl.find_binary()
     assert os.path.samefile(found, os.path.join(sysconfig.get_path("scripts"), "git-lineage"))

@@ -18,6 +18,9 @@ EXE = "git-lineage.exe" if os.name == "nt" else "git-lineage"
 ENV_OVERRIDE = "GIT_LINEAGE_BIN"
 
 _checked: dict[str, str] = {}
+# The binary found without the override (reading the distribution's RECORD
+# costs about 2 ms, more than parsing a command's JSON): found once per process.
+_found: list[str] = []
 
 
 def package_version() -> Optional[str]:
@@ -62,12 +65,15 @@ def find_binary() -> str:
                 "or unset it to use the binary installed with the package",
             )
         return override
-    for path in _candidates():
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    on_path = shutil.which(EXE)
-    if on_path:
-        return on_path
+    if _found and os.path.isfile(_found[0]):
+        return _found[0]
+    found = next(
+        (p for p in _candidates() if os.path.isfile(p) and os.access(p, os.X_OK)),
+        shutil.which(EXE),
+    )
+    if found:
+        _found[:] = [found]
+        return found
     raise LineageError(
         "the git-lineage binary was not found next to this Python "
         f"({sysconfig.get_path('scripts')}) nor on PATH",
