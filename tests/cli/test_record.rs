@@ -789,3 +789,54 @@ fn a_config_without_an_ignore_key_uses_the_default_globs() {
         "ignore: [] hashes the __pycache__ file too"
     );
 }
+
+/// `--exit-code` (issue 17: the Python API's `repo.run` records a block that
+/// raised): the record gets `exit.code` as `run` writes it, and a non-zero
+/// code makes it a failed run for `log`.
+#[test]
+fn exit_code_records_how_a_step_that_ran_elsewhere_ended() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let failed = record_id(&env, &repo, &["--exit-code", "1"]);
+    assert_eq!(load_record(&repo, &failed)["exit"], json!({"code": 1}));
+    let ok = record_id(&env, &repo, &["--exit-code", "0"]);
+    assert_eq!(load_record(&repo, &ok)["exit"], json!({"code": 0}));
+    let plain = record_id(&env, &repo, &[]);
+    assert_eq!(load_record(&repo, &plain).get("exit"), None);
+
+    let log = env.lineage(&repo, &["log", "--format", "json"]).success();
+    let log: Value = serde_json::from_str(&log.stdout).unwrap();
+    let failed_by_id: Vec<(String, bool)> = log["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["failed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(failed_by_id, [(plain, false), (ok, false), (failed, true)]);
+
+    let run = env
+        .lineage(
+            &repo,
+            &[
+                "record",
+                "--kind",
+                "train",
+                "--name",
+                "m",
+                "--exit-code",
+                "x",
+            ],
+        )
+        .code(2);
+    assert!(
+        run.stderr
+            .contains("invalid value 'x' for '--exit-code <CODE>'"),
+        "{}",
+        run.stderr
+    );
+}

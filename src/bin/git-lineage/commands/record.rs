@@ -99,6 +99,10 @@ pub struct RecordArgs {
     /// When the step ended (RFC 3339).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub ended: Option<Timestamp>,
+    /// How the step ended, for a step that ran elsewhere (the Python API's
+    /// `repo.run`): written as `exit.code`; non-zero records a failed run.
+    #[arg(long, value_name = "CODE", allow_negative_numbers = true)]
+    pub exit_code: Option<i32>,
 }
 
 fn parse_time(text: &str) -> Result<Timestamp, String> {
@@ -110,6 +114,10 @@ pub fn cmd_record(ui: &mut Ui, cwd: &Path, args: &RecordArgs) -> Result<ExitCode
     let mut request = args.step.request(cwd);
     request.started = args.started;
     request.ended = args.ended;
+    request.exit = args.exit_code.map(|code| git_lineage::record::ExitStatus {
+        code: Some(code),
+        signal: None,
+    });
     let recorded = capture::record(&repo, &request)?;
     print_recorded(ui, &recorded, args.step.format)?;
     Ok(ExitCode::SUCCESS)
