@@ -32,6 +32,7 @@ pub mod graph;
 pub mod hash;
 pub mod history;
 pub mod params;
+pub mod pointer;
 pub mod query;
 pub mod record;
 pub mod refspec;

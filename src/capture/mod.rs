@@ -105,6 +105,9 @@ pub struct Recorded {
     pub commit: Option<String>,
     /// The record itself.
     pub record: Record,
+    /// What recording found worth a warning (printed on stderr, not in JSON).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Which list an artifact spec belongs to, for messages.
@@ -132,6 +135,8 @@ pub struct Context<'a> {
     store: Store,
     ignore: globset::GlobSet,
     cache: StatCache,
+    /// What hashing found worth saying (a pointer without identity).
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -151,7 +156,13 @@ impl<'a> Context<'a> {
             store,
             ignore,
             cache,
+            warnings: std::cell::RefCell::default(),
         })
+    }
+
+    /// The warnings hashing gave so far, emptied.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut self.warnings.borrow_mut())
     }
 
     /// The store.
@@ -252,8 +263,43 @@ impl<'a> Context<'a> {
                 problem: SpecError::LineageData(rel),
             });
         }
-        let digest = self.hash(side, spec, &self.repo.root().join(&rel))?;
-        Ok(artifact_from_digest(Some(rel), None, role, digest))
+        let found =
+            crate::pointer::detect::detect(self.repo, &rel).map_err(|source| Error::Pointer {
+                side: side.as_str(),
+                spec: spec.to_string(),
+                source,
+            })?;
+        let Some(found) = found else {
+            let digest = self.hash(side, spec, &self.repo.root().join(&rel))?;
+            return Ok(artifact_from_digest(Some(rel), None, role, digest));
+        };
+        if let Some(warning) = &found.warning {
+            self.warnings
+                .borrow_mut()
+                .push(format!("{} '{spec}': {warning}", side.as_str()));
+        }
+        if found.present {
+            let digest = self.hash(side, spec, &self.repo.root().join(&rel))?;
+            let mut artifact = artifact_from_digest(Some(rel), None, role, digest);
+            artifact.pointer = found.pointer;
+            return Ok(artifact);
+        }
+        if found.pointer.is_none() {
+            return Err(Error::NoContentIdentity {
+                side: side.as_str(),
+                spec: spec.to_string(),
+                kind: found.kind,
+                reason: found.warning.unwrap_or_default(),
+            });
+        }
+        Ok(Artifact {
+            path: Some(rel),
+            role,
+            size: found.size,
+            files: found.files,
+            pointer: found.pointer,
+            ..Artifact::default()
+        })
     }
 
     fn hash(&self, side: Side, spec: &str, path: &Path) -> Result<Digest> {
@@ -324,6 +370,8 @@ fn artifact_from_digest(
             Digest::Dir(d) => Some(d.files),
             Digest::File(_) => None,
         },
+        pointer: None,
+        locations: Vec::new(),
     }
 }
 
@@ -468,7 +516,10 @@ impl Prepared<'_> {
             request.commit.then_some(&request.commit_options),
         );
         ctx.save_cache();
-        recorded
+        recorded.map(|mut recorded| {
+            recorded.warnings = ctx.take_warnings();
+            recorded
+        })
     }
 }
 
@@ -507,6 +558,7 @@ pub fn store_record(
         path,
         commit,
         record,
+        warnings: Vec::new(),
     })
 }
 

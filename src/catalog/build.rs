@@ -351,6 +351,10 @@ fn write_node(w: &mut Writer, node: &Node) {
                     w.byte(2);
                     w.str(path);
                 }
+                ArtifactKey::Pointer(digest) => {
+                    w.byte(3);
+                    w.str(digest.as_str());
+                }
             }
             match &a.hash {
                 Some(hash) => {
@@ -398,6 +402,7 @@ pub(super) fn read_node(r: &mut Reader<'_>) -> Option<NodeData> {
                     version: r.opt_str()?,
                 },
                 2 => ArtifactKey::Path(r.str()?),
+                3 => ArtifactKey::Pointer(crate::pointer::PointerDigest::parse(&r.str()?)?),
                 _ => return None,
             };
             let hash = match r.byte()? {

@@ -147,7 +147,7 @@ impl Question {
             RefSpec::Path(text) => {
                 let (rels, hash) = crate::refspec::path_ref_seeds(repo, cwd, text);
                 let mut seeds: Vec<Seed> = rels.into_iter().map(Seed::Path).collect();
-                seeds.extend(hash.map(|h| Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(h)))));
+                seeds.extend(hash.map(|key| Seed::Node(NodeKey::Artifact(key))));
                 seeds
             }
             RefSpec::Commit(_) | RefSpec::Model { .. } => return None,

@@ -371,7 +371,12 @@ impl Graph {
         let key = ArtifactKey::of(artifact)?;
         let index = self.intern(NodeKey::Artifact(key.clone()), || {
             Node::Artifact(ArtifactNode {
-                hash: artifact.hash,
+                // A pointer node's key is its digest whichever listing came
+                // first, so it never takes one listing's BLAKE3.
+                hash: match key {
+                    ArtifactKey::Hash(hash) => Some(hash),
+                    _ => None,
+                },
                 key,
                 paths: BTreeSet::new(),
                 uris: BTreeSet::new(),

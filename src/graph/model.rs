@@ -38,6 +38,10 @@ pub enum ArtifactKey {
         /// The version given with it.
         version: Option<String>,
     },
+    /// A large-file pointer (LFS, DVC, git-annex) by its tool's digest,
+    /// whether or not the bytes were there: a record made in a clone with
+    /// the content and one made without it name the same node.
+    Pointer(crate::pointer::PointerDigest),
     /// A local path without a hash (only in records that skipped validation).
     Path(String),
 }
@@ -46,6 +50,9 @@ impl ArtifactKey {
     /// The key of an artifact as a record lists it; `None` when it has
     /// neither path, URI nor hash.
     pub fn of(artifact: &Artifact) -> Option<ArtifactKey> {
+        if let Some(pointer) = &artifact.pointer {
+            return Some(ArtifactKey::Pointer(pointer.digest.clone()));
+        }
         match (&artifact.hash, &artifact.uri, &artifact.path) {
             (Some(hash), _, _) => Some(ArtifactKey::Hash(*hash)),
             (None, Some(uri), _) => Some(ArtifactKey::Uri {
@@ -59,10 +66,12 @@ impl ArtifactKey {
 }
 
 impl fmt::Display for ArtifactKey {
-    /// `blake3:<hex>`, `<uri>@<version>`, `<uri>` or `path:<path>`.
+    /// `blake3:<hex>`, `sha256:<hex>` (a pointer digest), `<uri>@<version>`,
+    /// `<uri>` or `path:<path>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ArtifactKey::Hash(hash) => write!(f, "{hash}"),
+            ArtifactKey::Pointer(digest) => write!(f, "{digest}"),
             ArtifactKey::Uri { uri, version } => f.write_str(&uri_text(uri, version.as_deref())),
             ArtifactKey::Path(path) => write!(f, "path:{path}"),
         }
@@ -163,9 +172,18 @@ impl ArtifactNode {
             .map_or("-", String::as_str)
     }
 
-    /// `blake3:` and the first 12 hex digits of the hash.
+    /// `blake3:` and the first 12 hex digits of the hash; for a large-file
+    /// pointer, its digest's algorithm and first 12 hex digits.
     pub fn hash_short(&self) -> Option<String> {
-        self.hash.as_ref().map(crate::render::short_hash)
+        match (&self.hash, &self.key) {
+            (Some(hash), _) => Some(crate::render::short_hash(hash)),
+            (None, ArtifactKey::Pointer(digest)) => Some(format!(
+                "{}:{}",
+                digest.algorithm(),
+                digest.value().get(..12).unwrap_or(digest.value())
+            )),
+            _ => None,
+        }
     }
 }
 

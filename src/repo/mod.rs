@@ -286,6 +286,18 @@ impl Repo {
         Ok(id.to_string())
     }
 
+    /// The bytes of `rel`'s staged blob when it is smaller than `max`
+    /// bytes (a large-file pointer is small); `None` when it is not staged,
+    /// larger, or unreadable.
+    pub fn index_blob(&self, rel: &str, max: u64) -> Option<Vec<u8>> {
+        let index = self.repo.index_or_empty().ok()?;
+        let id = index.entry_by_path(rel.into())?.id;
+        if self.repo.find_header(id).ok()?.size() >= max {
+            return None;
+        }
+        Some(self.repo.find_object(id).ok()?.detach().data)
+    }
+
     /// The code version checked out now: HEAD, branch, dirty state with a hash
     /// of the uncommitted changes, the default remote without credentials, and
     /// the blob ids of `files` (worktree-relative).

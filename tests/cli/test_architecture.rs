@@ -17,11 +17,11 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "format",
         &[
-            "time", "yaml", "params", "hash", "record", "config", "render",
+            "time", "yaml", "params", "hash", "pointer", "record", "config", "render",
         ],
     ),
     ("storage", &["cache", "store"]),
-    ("git", &["repo", "commit"]),
+    ("git", &["repo", "commit", "pointer::detect"]),
     (
         "history",
         &[

@@ -121,6 +121,9 @@ pub fn print_recorded(
     recorded: &Recorded,
     format: Format,
 ) -> Result<(), CommandError> {
+    for warning in &recorded.warnings {
+        ui.note(format!("warning: {warning}"));
+    }
     match format {
         Format::Json => ui.json(recorded)?,
         Format::Text => {
