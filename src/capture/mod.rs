@@ -165,6 +165,11 @@ impl<'a> Context<'a> {
         std::mem::take(&mut self.warnings.borrow_mut())
     }
 
+    /// The repository.
+    pub fn repo(&self) -> &Repo {
+        self.repo
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store

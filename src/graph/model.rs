@@ -38,9 +38,10 @@ pub enum ArtifactKey {
         /// The version given with it.
         version: Option<String>,
     },
-    /// A large-file pointer (LFS, DVC, git-annex) by its tool's digest,
-    /// whether or not the bytes were there: a record made in a clone with
-    /// the content and one made without it name the same node.
+    /// A large-file pointer (LFS, DVC, git-annex) recorded without its
+    /// bytes, by its tool's digest, when no record saw the bytes (one that
+    /// did links the digest to their BLAKE3 hash, and the node is that
+    /// hash's: see [`Aliases`](super::Aliases)).
     Pointer(crate::pointer::PointerDigest),
     /// A local path without a hash (only in records that skipped validation).
     Path(String),
@@ -50,11 +51,12 @@ impl ArtifactKey {
     /// The key of an artifact as a record lists it; `None` when it has
     /// neither path, URI nor hash.
     pub fn of(artifact: &Artifact) -> Option<ArtifactKey> {
-        if let Some(pointer) = &artifact.pointer {
-            return Some(ArtifactKey::Pointer(pointer.digest.clone()));
-        }
         match (&artifact.hash, &artifact.uri, &artifact.path) {
             (Some(hash), _, _) => Some(ArtifactKey::Hash(*hash)),
+            (None, _, _) if artifact.pointer.is_some() => artifact
+                .pointer
+                .as_ref()
+                .map(|pointer| ArtifactKey::Pointer(pointer.digest.clone())),
             (None, Some(uri), _) => Some(ArtifactKey::Uri {
                 uri: uri.clone(),
                 version: artifact.version.clone(),

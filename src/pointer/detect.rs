@@ -124,6 +124,34 @@ pub fn detect(repo: &Repo, rel: &str) -> Result<Option<Found>, DetectError> {
     Ok(None)
 }
 
+/// The tool whose pointer stands at `path` instead of the bytes, looking
+/// only at the path itself (no index, no attributes): a dangling symlink
+/// into `annex/objects/`, an LFS or annex pointer file, or nothing with a
+/// `.dvc` file beside it. Cheap enough to ask of every tracked path.
+pub fn absent_pointer(path: &Path) -> Option<PointerKind> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        let dvc = PathBuf::from(format!("{}.dvc", path.display()));
+        return dvc.is_file().then_some(PointerKind::Dvc);
+    };
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(path).ok()?;
+        return (target.to_str().and_then(parse_annex_symlink).is_some()
+            && std::fs::metadata(path).is_err())
+        .then_some(PointerKind::Annex);
+    }
+    if !meta.is_file() || meta.len() >= MAX_POINTER_BYTES as u64 {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    if parse_lfs(&bytes).is_some() {
+        Some(PointerKind::Lfs)
+    } else if parse_annex_pointer_file(&bytes).is_some() {
+        Some(PointerKind::Annex)
+    } else {
+        None
+    }
+}
+
 /// An annexed file with `key`. Locked content is read-only and named by its
 /// key; unlocked content can be edited, so present bytes are hashed again.
 fn annex(path: &Path, key: AnnexKey, present: bool) -> Result<Found, DetectError> {

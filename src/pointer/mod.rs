@@ -125,6 +125,56 @@ pub struct Pointer {
     pub key: Option<String>,
 }
 
+/// What identifies recorded content: the BLAKE3 hash of the bytes, or, for
+/// a pointer recorded without them, the tool's digest. Written as either's
+/// text (`blake3:<hex>`, `sha256:<hex>`).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum ContentId {
+    /// BLAKE3 of the bytes (or of a directory's listing).
+    Hash(crate::hash::ContentHash),
+    /// A large-file tool's digest.
+    Pointer(PointerDigest),
+}
+
+impl ContentId {
+    /// The id of an artifact as a record lists it: its hash, else its
+    /// pointer digest.
+    pub fn of(
+        hash: Option<crate::hash::ContentHash>,
+        pointer: Option<&Pointer>,
+    ) -> Option<ContentId> {
+        hash.map(ContentId::Hash)
+            .or_else(|| pointer.map(|p| ContentId::Pointer(p.digest.clone())))
+    }
+
+    /// The algorithm and the first 12 hex digits, for display.
+    pub fn short(&self) -> String {
+        match self {
+            ContentId::Hash(hash) => crate::render::short_hash(hash),
+            ContentId::Pointer(digest) => format!(
+                "{}:{}",
+                digest.algorithm(),
+                digest.value().get(..12).unwrap_or(digest.value())
+            ),
+        }
+    }
+}
+
+impl fmt::Display for ContentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ContentId::Hash(hash) => hash.fmt(f),
+            ContentId::Pointer(digest) => digest.fmt(f),
+        }
+    }
+}
+
+impl Serialize for ContentId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// A parsed Git LFS pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LfsPointer {
