@@ -147,6 +147,34 @@ impl ContentId {
             .or_else(|| pointer.map(|p| ContentId::Pointer(p.digest.clone())))
     }
 
+    /// True when this id (of content now) is what a recording of `hash`
+    /// and `pointer` names: the same hash, or the same pointer digest.
+    pub fn matches(
+        &self,
+        hash: Option<crate::hash::ContentHash>,
+        pointer: Option<&PointerDigest>,
+    ) -> bool {
+        match self {
+            ContentId::Hash(now) => hash == Some(*now),
+            ContentId::Pointer(now) => pointer == Some(now),
+        }
+    }
+
+    /// The id of a recording of `hash` and `pointer` that compares with
+    /// this one: its pointer digest when this is a digest, else its hash.
+    pub fn recorded_as(
+        &self,
+        hash: Option<crate::hash::ContentHash>,
+        pointer: Option<&PointerDigest>,
+    ) -> Option<ContentId> {
+        match (self, pointer) {
+            (ContentId::Pointer(_), Some(digest)) => Some(ContentId::Pointer(digest.clone())),
+            _ => hash
+                .map(ContentId::Hash)
+                .or_else(|| pointer.cloned().map(ContentId::Pointer)),
+        }
+    }
+
     /// The algorithm and the first 12 hex digits, for display.
     pub fn short(&self) -> String {
         match self {

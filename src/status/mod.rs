@@ -245,7 +245,7 @@ fn analyse(
     };
     for (seen, result) in now {
         let (change, hash) = match result {
-            Ok(Some(id)) if id == seen.id => continue,
+            Ok(Some(id)) if id.matches(seen.hash, seen.pointer.as_ref()) => continue,
             Ok(Some(hash)) => (Change::Modified, Some(hash)),
             Ok(None) => (Change::Missing, None),
             Err(e) => {
@@ -259,7 +259,10 @@ fn analyse(
         report.changed.push(Changed {
             path: seen.locator.clone(),
             change,
-            recorded: seen.id.clone(),
+            recorded: hash
+                .as_ref()
+                .and_then(|now| now.recorded_as(seen.hash, seen.pointer.as_ref()))
+                .unwrap_or_else(|| seen.id.clone()),
             current: hash,
             record: RecordRef::of(&entries[seen.order.1]),
         });

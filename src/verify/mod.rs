@@ -281,8 +281,15 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                     continue;
                 };
                 let content = ContentId::of(artifact.hash, artifact.pointer.as_ref());
+                let pointer = artifact.pointer.as_ref().map(|p| &p.digest);
+                // The same content recorded once by its bytes and once by its
+                // pointer alone is not superseded.
+                let same = |newest: &Latest| {
+                    (artifact.hash.is_some() && artifact.hash == newest.hash)
+                        || (pointer.is_some() && pointer == newest.pointer.as_ref())
+                };
                 if let (Some(hash), Some(newest)) = (content.clone(), latest.get(&local))
-                    && newest.id != hash
+                    && !same(newest)
                 {
                     report.superseded.push(Superseded {
                         file: rel.clone(),
@@ -615,11 +622,11 @@ fn check_artifact(
         artifact.hash,
         pointer,
     ) {
-        Ok(Some(now)) if now == recorded => None,
+        Ok(Some(now)) if now.matches(artifact.hash, pointer) => None,
         Ok(Some(now)) => Some(format!(
             "'{}' changed since it was recorded: recorded {}, now {}",
             artifact.locator(),
-            recorded,
+            now.recorded_as(artifact.hash, pointer).unwrap_or(recorded),
             now
         )),
         Ok(None) => Some(format!(
