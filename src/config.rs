@@ -65,6 +65,38 @@ pub struct Config {
     /// Governance policy by stage name; a stage not listed has no restrictions.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policy: BTreeMap<String, StagePolicy>,
+    /// Default locations of recorded paths, by glob (`git lineage where`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<DefaultLocation>,
+}
+
+/// Where copies of the files at some paths are kept (`locations[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultLocation {
+    /// A glob over repository-relative paths (`data/**`).
+    pub path: String,
+    /// The location: `{path}` in it is replaced by the recorded path; without
+    /// `{path}`, the path is appended after a `/`.
+    pub url: String,
+}
+
+impl DefaultLocation {
+    /// The location of the recorded path `rel`, when the glob matches it;
+    /// an error for a glob that does not parse.
+    pub fn of(&self, rel: &str) -> Result<Option<String>, globset::Error> {
+        let glob = GlobBuilder::new(&self.path)
+            .literal_separator(true)
+            .build()?
+            .compile_matcher();
+        Ok(glob.is_match(rel).then(|| {
+            if self.url.contains("{path}") {
+                self.url.replace("{path}", rel)
+            } else {
+                format!("{}/{rel}", self.url.trim_end_matches('/'))
+            }
+        }))
+    }
 }
 
 /// Who may approve and promote to one stage (`policy.<stage>`).
@@ -130,6 +162,7 @@ impl Default for Config {
             ignore: default_ignore(),
             stages: default_stages(),
             policy: BTreeMap::new(),
+            locations: Vec::new(),
         }
     }
 }

@@ -68,6 +68,14 @@ pub enum Error {
         /// What went wrong.
         source: HashError,
     },
+    /// A `--location PATH=URL` that cannot be recorded.
+    #[error("location '{spec}': {problem}")]
+    BadLocation {
+        /// The option's value as given.
+        spec: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// A large-file pointer could not be examined.
     #[error("cannot examine {side} '{spec}' as a large-file pointer")]
     Pointer {
@@ -254,6 +262,9 @@ impl Hint for Error {
                 "artifacts are `[role=]path`, a glob, or a URI like s3://bucket/key@version (docs/cli.md)".into()
             }
             Error::DirectoryNotEmpty(_) => "give a new or empty directory".into(),
+            Error::BadLocation { .. } => {
+                "give --location PATH=URL for a path also given with -i or -o, with a URL that holds no credentials (docs/pointers.md)".into()
+            }
             Error::NoContentIdentity { kind, .. } => format!(
                 "fetch the bytes first (`{}`), then record again",
                 match kind {

@@ -31,6 +31,7 @@ pub mod export;
 pub mod graph;
 pub mod hash;
 pub mod history;
+pub mod locate;
 pub mod params;
 pub mod pointer;
 pub mod query;

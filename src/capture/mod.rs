@@ -60,6 +60,8 @@ pub struct RecordRequest {
     pub code_files: Vec<PathBuf>,
     /// Earlier records this one refers to (REFs).
     pub references: Vec<String>,
+    /// `PATH=URL`: where a copy of the input or output at PATH is kept.
+    pub locations: Vec<String>,
     /// Free text.
     pub note: Option<String>,
     /// The command that ran.
@@ -380,6 +382,65 @@ fn artifact_from_digest(
     }
 }
 
+/// Query keys that carry credentials (presigned URLs, tokens): a location
+/// with one is refused rather than recorded.
+const SECRET_QUERY_KEYS: &[&str] = &[
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "signature",
+    "sig",
+    "token",
+    "access_token",
+    "private_token",
+    "x-goog-signature",
+    "x-goog-credential",
+];
+
+/// Split `PATH=URL` (at the first `=` followed by a URI) into the
+/// repository-relative path and the URL without user-info credentials.
+fn parse_location(repo: &Repo, spec: &str, cwd: &Path) -> Result<(String, String)> {
+    let bad = |problem: String| Error::BadLocation {
+        spec: spec.to_string(),
+        problem,
+    };
+    let split = spec
+        .match_indices('=')
+        .map(|(at, _)| at)
+        .find(|&at| at > 0 && record::is_uri(&spec[at + 1..]))
+        .ok_or_else(|| {
+            bad("expected PATH=URL, like data/train.csv=s3://bucket/key?versionId=…".into())
+        })?;
+    let (path, url) = (&spec[..split], &spec[split + 1..]);
+    let rel = repo_relative(repo, "location", spec, cwd, Path::new(path))?;
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split(['&', '#']) {
+            let key = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
+            if SECRET_QUERY_KEYS.contains(&key.as_str()) {
+                return Err(bad(format!(
+                    "its query carries a credential ('{key}'), which a record would publish"
+                )));
+            }
+        }
+    }
+    Ok((rel, strip_user_info(url)))
+}
+
+/// `url` without a `user:password@` part in its authority.
+fn strip_user_info(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let start = scheme_end + 3;
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..start], &url[start + at + 1..]),
+        None => url.to_string(),
+    }
+}
+
 /// Everything about a step that is known before its command runs.
 pub struct Prepared<'a> {
     ctx: Context<'a>,
@@ -493,7 +554,27 @@ impl Prepared<'_> {
     pub fn finish(self, request: &RecordRequest) -> Result<Recorded> {
         let ctx = &self.ctx;
         let metrics = load_values(&request.metrics_files, &request.metrics, &request.cwd)?;
-        let outputs = ctx.artifacts(Side::Output, &request.outputs, &request.cwd)?;
+        let mut outputs = ctx.artifacts(Side::Output, &request.outputs, &request.cwd)?;
+        let mut inputs = self.inputs;
+        for spec in &request.locations {
+            let (rel, url) = parse_location(ctx.repo, spec, &request.cwd)?;
+            let mut named = inputs
+                .iter_mut()
+                .chain(outputs.iter_mut())
+                .filter(|a| a.path.as_deref() == Some(rel.as_str()))
+                .peekable();
+            if named.peek().is_none() {
+                return Err(Error::BadLocation {
+                    spec: spec.clone(),
+                    problem: format!("'{rel}' is not a path this record reads (-i) or writes (-o)"),
+                });
+            }
+            for artifact in named {
+                if !artifact.locations.contains(&url) {
+                    artifact.locations.push(url.clone());
+                }
+            }
+        }
         let record = Record {
             schema: SCHEMA.to_string(),
             kind: self.kind,
@@ -508,7 +589,7 @@ impl Prepared<'_> {
             params: self.params,
             seed: request.seed,
             environment: self.environment,
-            inputs: self.inputs,
+            inputs,
             outputs,
             metrics,
             references: self.references,

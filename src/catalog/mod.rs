@@ -139,6 +139,11 @@ impl Question {
             RefSpec::Prefix(prefix) => vec![Seed::Prefix(prefix.clone())],
             RefSpec::Name(text) => vec![Seed::Name(text.clone())],
             RefSpec::Hash(hash) => vec![Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(*hash)))],
+            RefSpec::Digest(digest) => {
+                vec![Seed::Node(NodeKey::Artifact(ArtifactKey::Pointer(
+                    digest.clone(),
+                )))]
+            }
             RefSpec::Uri { uri, .. } if uri.starts_with("file://") => return None,
             RefSpec::Uri { uri, version } => vec![Seed::Uri {
                 uri: uri.clone(),

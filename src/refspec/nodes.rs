@@ -169,6 +169,10 @@ pub fn resolve_nodes(
             .node(&NodeKey::Artifact(ArtifactKey::Hash(*hash)))
             .map(|n| vec![n])
             .ok_or_else(|| not_in_graph(format!("artifact {hash}"), Unmatched::Hash)),
+        RefSpec::Digest(digest) => graph
+            .node(&NodeKey::Artifact(ArtifactKey::Pointer(digest.clone())))
+            .map(|n| vec![n])
+            .ok_or_else(|| not_in_graph(format!("artifact {digest}"), Unmatched::Hash)),
         RefSpec::Uri { uri, version } => {
             if let Some(path) = uri.strip_prefix("file://") {
                 let hash = hash_now(repo, Path::new(path), uri)?;
