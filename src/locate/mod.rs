@@ -82,6 +82,13 @@ pub struct Located {
     pub notes: Vec<String>,
 }
 
+/// What `where --format json` prints: `{"artifacts": [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhereReport {
+    /// One entry per artifact the REF names.
+    pub artifacts: Vec<Located>,
+}
+
 /// Every known location of each artifact node in `nodes` (other nodes are
 /// skipped): what the records of `history` say about it, the config's
 /// defaults for its paths, and its pointers' stores.

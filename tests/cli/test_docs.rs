@@ -479,6 +479,12 @@ const PAGE_TOOLS: &[(&str, &[&str], &str, &[&str])] = &[
         &["openssl", "version"],
     ),
     (
+        "git-lfs",
+        &["git lfs "],
+        "records LFS files in the examples",
+        &["git-lfs", "version"],
+    ),
+    (
         "PyYAML",
         &["import yaml"],
         "reads records as Python users do",
@@ -543,6 +549,7 @@ const PAGES: &[&str] = &[
     "docs/json.md",
     "docs/manifest.md",
     "docs/performance.md",
+    "docs/pointers.md",
     "docs/refs.md",
     "docs/registry.md",
     "docs/testing.md",
@@ -588,6 +595,7 @@ page_tests! {
     json => "docs/json.md",
     manifest => "docs/manifest.md",
     performance => "docs/performance.md",
+    pointers => "docs/pointers.md",
     refs => "docs/refs.md",
     registry => "docs/registry.md",
     testing => "docs/testing.md",

@@ -45,7 +45,7 @@ pub fn cmd_where(ui: &mut Ui, cwd: &Path, args: &WhereArgs) -> Result<ExitCode, 
         ui.note(format!("note: {note}"));
     }
     match args.format {
-        Format::Json => ui.json(&serde_json::json!({ "artifacts": located }))?,
+        Format::Json => ui.json(&git_lineage::locate::WhereReport { artifacts: located })?,
         Format::Text => write_text(ui.out(), &located)?,
     }
     Ok(ExitCode::SUCCESS)
