@@ -197,7 +197,14 @@ fn a_hand_written_lfs_pointer_is_identified_without_git_lfs() {
     );
     assert!(run.stdout.contains("no known location"), "{}", run.stdout);
     // `show` and `log` read the record like any other.
-    env.lineage(&repo, &["show", &id]).success();
+    let shown = env.lineage(&repo, &["show", &id]).success();
+    assert!(
+        shown
+            .stdout
+            .contains("model          model.bin  lfs sha256:abababababab  120.6 KiB"),
+        "{}",
+        shown.stdout
+    );
     env.lineage(&repo, &["verify"]).success();
 }
 

@@ -84,7 +84,7 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
     ),
     (
         "where",
-        "List where a recorded artifact's bytes live (records, config, LFS, DVC, annex)",
+        "Where a recorded artifact's bytes are kept: records, LFS, DVC, annex",
     ),
     (
         "search",
