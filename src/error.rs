@@ -262,6 +262,9 @@ impl Hint for Error {
                 "artifacts are `[role=]path`, a glob, or a URI like s3://bucket/key@version (docs/cli.md)".into()
             }
             Error::DirectoryNotEmpty(_) => "give a new or empty directory".into(),
+            Error::Pointer { .. } => {
+                "check that the file, its symlink target and any .dvc file beside it are readable".into()
+            }
             Error::BadLocation { .. } => {
                 "give --location PATH=URL for a path also given with -i or -o, with a URL that holds no credentials (docs/pointers.md)".into()
             }
