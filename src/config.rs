@@ -69,6 +69,9 @@ pub struct Config {
     /// `git lineage fetch` reads into `refs/lineage/<name>/`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub remotes: BTreeMap<String, RemoteConfig>,
+    /// Default locations of recorded paths, by glob (`git lineage where`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<DefaultLocation>,
 }
 
 /// One lineage remote (`remotes.<name>`).
@@ -131,6 +134,35 @@ pub fn remote_problem(remote: &RemoteConfig) -> Option<String> {
         }
     }
     None
+}
+
+/// Where copies of the files at some paths are kept (`locations[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultLocation {
+    /// A glob over repository-relative paths (`data/**`).
+    pub path: String,
+    /// The location: `{path}` in it is replaced by the recorded path; without
+    /// `{path}`, the path is appended after a `/`.
+    pub url: String,
+}
+
+impl DefaultLocation {
+    /// The location of the recorded path `rel`, when the glob matches it;
+    /// an error for a glob that does not parse.
+    pub fn of(&self, rel: &str) -> Result<Option<String>, globset::Error> {
+        let glob = GlobBuilder::new(&self.path)
+            .literal_separator(true)
+            .build()?
+            .compile_matcher();
+        Ok(glob.is_match(rel).then(|| {
+            if self.url.contains("{path}") {
+                self.url.replace("{path}", rel)
+            } else {
+                format!("{}/{rel}", self.url.trim_end_matches('/'))
+            }
+        }))
+    }
 }
 
 /// Who may approve and promote to one stage (`policy.<stage>`).
@@ -197,6 +229,7 @@ impl Default for Config {
             stages: default_stages(),
             policy: BTreeMap::new(),
             remotes: BTreeMap::new(),
+            locations: Vec::new(),
         }
     }
 }

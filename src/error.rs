@@ -82,6 +82,39 @@ pub enum Error {
         /// What went wrong.
         source: HashError,
     },
+    /// A `--location PATH=URL` that cannot be recorded.
+    #[error("location '{spec}': {problem}")]
+    BadLocation {
+        /// The option's value as given.
+        spec: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A large-file pointer could not be examined.
+    #[error("cannot examine {side} '{spec}' as a large-file pointer")]
+    Pointer {
+        /// `input` or `output`.
+        side: &'static str,
+        /// The spec as the user gave it.
+        spec: String,
+        /// What went wrong.
+        source: crate::pointer::detect::DetectError,
+    },
+    /// A large-file pointer whose bytes are absent and whose pointer names
+    /// no content (a WORM key, a DVC 2 entry).
+    #[error(
+        "{side} '{spec}' is a {kind} pointer without its bytes and without a content digest: {reason}"
+    )]
+    NoContentIdentity {
+        /// `input` or `output`.
+        side: &'static str,
+        /// The spec as the user gave it.
+        spec: String,
+        /// Which tool.
+        kind: crate::pointer::PointerKind,
+        /// Why the pointer names no content.
+        reason: String,
+    },
     /// An artifact spec is malformed or names nothing usable.
     #[error("{side} '{spec}': {problem}")]
     BadArtifact {
@@ -247,6 +280,21 @@ impl Hint for Error {
                 "check the remote's url in .lineage/config.yaml (`git lineage remote list`) and that `git fetch` of it works here".into()
             }
             Error::DirectoryNotEmpty(_) => "give a new or empty directory".into(),
+            Error::Pointer { .. } => {
+                "check that the file, its symlink target and any .dvc file beside it are readable".into()
+            }
+            Error::BadLocation { .. } => {
+                "give --location PATH=URL for a path also given with -i or -o, with a URL that holds no credentials (docs/pointers.md)".into()
+            }
+            Error::NoContentIdentity { kind, .. } => format!(
+                "fetch the bytes first (`{}`), then record again",
+                match kind {
+                    crate::pointer::PointerKind::Lfs => "git lfs pull",
+                    crate::pointer::PointerKind::Dvc => "dvc pull",
+                    crate::pointer::PointerKind::Annex => "git annex get",
+                }
+            )
+            .into(),
             Error::Spawn { .. } => "check the command name and that it is on PATH".into(),
             _ => return None,
         };

@@ -60,6 +60,8 @@ pub struct RecordRequest {
     pub code_files: Vec<PathBuf>,
     /// Earlier records this one refers to (REFs).
     pub references: Vec<String>,
+    /// `PATH=URL`: where a copy of the input or output at PATH is kept.
+    pub locations: Vec<String>,
     /// Free text.
     pub note: Option<String>,
     /// The command that ran.
@@ -105,6 +107,9 @@ pub struct Recorded {
     pub commit: Option<String>,
     /// The record itself.
     pub record: Record,
+    /// What recording found worth a warning (printed on stderr, not in JSON).
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Which list an artifact spec belongs to, for messages.
@@ -132,6 +137,8 @@ pub struct Context<'a> {
     store: Store,
     ignore: globset::GlobSet,
     cache: StatCache,
+    /// What hashing found worth saying (a pointer without identity).
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -151,7 +158,18 @@ impl<'a> Context<'a> {
             store,
             ignore,
             cache,
+            warnings: std::cell::RefCell::default(),
         })
+    }
+
+    /// The warnings hashing gave so far, emptied.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut self.warnings.borrow_mut())
+    }
+
+    /// The repository.
+    pub fn repo(&self) -> &Repo {
+        self.repo
     }
 
     /// The store.
@@ -252,8 +270,43 @@ impl<'a> Context<'a> {
                 problem: SpecError::LineageData(rel),
             });
         }
-        let digest = self.hash(side, spec, &self.repo.root().join(&rel))?;
-        Ok(artifact_from_digest(Some(rel), None, role, digest))
+        let found =
+            crate::pointer::detect::detect(self.repo, &rel).map_err(|source| Error::Pointer {
+                side: side.as_str(),
+                spec: spec.to_string(),
+                source,
+            })?;
+        let Some(found) = found else {
+            let digest = self.hash(side, spec, &self.repo.root().join(&rel))?;
+            return Ok(artifact_from_digest(Some(rel), None, role, digest));
+        };
+        if let Some(warning) = &found.warning {
+            self.warnings
+                .borrow_mut()
+                .push(format!("{} '{spec}': {warning}", side.as_str()));
+        }
+        if found.present {
+            let digest = self.hash(side, spec, &self.repo.root().join(&rel))?;
+            let mut artifact = artifact_from_digest(Some(rel), None, role, digest);
+            artifact.pointer = found.pointer;
+            return Ok(artifact);
+        }
+        if found.pointer.is_none() {
+            return Err(Error::NoContentIdentity {
+                side: side.as_str(),
+                spec: spec.to_string(),
+                kind: found.kind,
+                reason: found.warning.unwrap_or_default(),
+            });
+        }
+        Ok(Artifact {
+            path: Some(rel),
+            role,
+            size: found.size,
+            files: found.files,
+            pointer: found.pointer,
+            ..Artifact::default()
+        })
     }
 
     fn hash(&self, side: Side, spec: &str, path: &Path) -> Result<Digest> {
@@ -324,6 +377,67 @@ fn artifact_from_digest(
             Digest::Dir(d) => Some(d.files),
             Digest::File(_) => None,
         },
+        pointer: None,
+        locations: Vec::new(),
+    }
+}
+
+/// Query keys that carry credentials (presigned URLs, tokens): a location
+/// with one is refused rather than recorded.
+const SECRET_QUERY_KEYS: &[&str] = &[
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "signature",
+    "sig",
+    "token",
+    "access_token",
+    "private_token",
+    "x-goog-signature",
+    "x-goog-credential",
+];
+
+/// Split `PATH=URL` (at the first `=` followed by a URI) into the
+/// repository-relative path and the URL without user-info credentials.
+fn parse_location(repo: &Repo, spec: &str, cwd: &Path) -> Result<(String, String)> {
+    let bad = |problem: String| Error::BadLocation {
+        spec: spec.to_string(),
+        problem,
+    };
+    let split = spec
+        .match_indices('=')
+        .map(|(at, _)| at)
+        .find(|&at| at > 0 && record::is_uri(&spec[at + 1..]))
+        .ok_or_else(|| {
+            bad("expected PATH=URL, like data/train.csv=s3://bucket/key?versionId=…".into())
+        })?;
+    let (path, url) = (&spec[..split], &spec[split + 1..]);
+    let rel = repo_relative(repo, "location", spec, cwd, Path::new(path))?;
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split(['&', '#']) {
+            let key = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
+            if SECRET_QUERY_KEYS.contains(&key.as_str()) {
+                return Err(bad(format!(
+                    "its query carries a credential ('{key}'), which a record would publish"
+                )));
+            }
+        }
+    }
+    Ok((rel, strip_user_info(url)))
+}
+
+/// `url` without a `user:password@` part in its authority.
+fn strip_user_info(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let start = scheme_end + 3;
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..start], &url[start + at + 1..]),
+        None => url.to_string(),
     }
 }
 
@@ -440,7 +554,27 @@ impl Prepared<'_> {
     pub fn finish(self, request: &RecordRequest) -> Result<Recorded> {
         let ctx = &self.ctx;
         let metrics = load_values(&request.metrics_files, &request.metrics, &request.cwd)?;
-        let outputs = ctx.artifacts(Side::Output, &request.outputs, &request.cwd)?;
+        let mut outputs = ctx.artifacts(Side::Output, &request.outputs, &request.cwd)?;
+        let mut inputs = self.inputs;
+        for spec in &request.locations {
+            let (rel, url) = parse_location(ctx.repo, spec, &request.cwd)?;
+            let mut named = inputs
+                .iter_mut()
+                .chain(outputs.iter_mut())
+                .filter(|a| a.path.as_deref() == Some(rel.as_str()))
+                .peekable();
+            if named.peek().is_none() {
+                return Err(Error::BadLocation {
+                    spec: spec.clone(),
+                    problem: format!("'{rel}' is not a path this record reads (-i) or writes (-o)"),
+                });
+            }
+            for artifact in named {
+                if !artifact.locations.contains(&url) {
+                    artifact.locations.push(url.clone());
+                }
+            }
+        }
         let record = Record {
             schema: SCHEMA.to_string(),
             kind: self.kind,
@@ -455,7 +589,7 @@ impl Prepared<'_> {
             params: self.params,
             seed: request.seed,
             environment: self.environment,
-            inputs: self.inputs,
+            inputs,
             outputs,
             metrics,
             references: self.references,
@@ -468,7 +602,10 @@ impl Prepared<'_> {
             request.commit.then_some(&request.commit_options),
         );
         ctx.save_cache();
-        recorded
+        recorded.map(|mut recorded| {
+            recorded.warnings = ctx.take_warnings();
+            recorded
+        })
     }
 }
 
@@ -507,6 +644,7 @@ pub fn store_record(
         path,
         commit,
         record,
+        warnings: Vec::new(),
     })
 }
 

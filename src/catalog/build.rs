@@ -194,6 +194,7 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     file.section(&u32s(kind_order))?;
     // The graph: node data, adjacency both ways, lookups.
     let graph = Graph::build(entries);
+    let aliases = graph.aliases().clone();
     let mut node_at = Vec::new();
     let mut node_data = Vec::new();
     let mut keyed: Vec<(NodeKey, u32)> = Vec::new();
@@ -278,7 +279,9 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
                     .path
                     .as_deref()
                     .or(artifact.uri.as_deref().filter(|u| u.starts_with("file://")));
-                if let (Some(local), Some(_)) = (local, artifact.hash) {
+                if let Some(local) = local
+                    && (artifact.hash.is_some() || artifact.pointer.is_some())
+                {
                     let seen = latest.entry(local.to_string()).or_insert(order);
                     *seen = (*seen).max(order);
                 }
@@ -323,6 +326,13 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
             meta.str(name);
         }
     }
+    // Pointer digests known by a hash, so a part of history builds the
+    // nodes the whole graph has.
+    meta.uint(aliases.len() as u64);
+    for (digest, hash) in &aliases {
+        meta.str(digest.as_str());
+        meta.buf.extend_from_slice(hash.as_bytes());
+    }
     file.save(&state.bytes, &meta.buf)
 }
 
@@ -350,6 +360,10 @@ fn write_node(w: &mut Writer, node: &Node) {
                 ArtifactKey::Path(path) => {
                     w.byte(2);
                     w.str(path);
+                }
+                ArtifactKey::Pointer(digest) => {
+                    w.byte(3);
+                    w.str(digest.as_str());
                 }
             }
             match &a.hash {
@@ -379,7 +393,7 @@ fn write_node(w: &mut Writer, node: &Node) {
     }
 }
 
-fn read_hash(r: &mut Reader<'_>) -> Option<ContentHash> {
+pub(super) fn read_hash(r: &mut Reader<'_>) -> Option<ContentHash> {
     Some(ContentHash::from_bytes(r.take(32)?.try_into().ok()?))
 }
 
@@ -398,6 +412,7 @@ pub(super) fn read_node(r: &mut Reader<'_>) -> Option<NodeData> {
                     version: r.opt_str()?,
                 },
                 2 => ArtifactKey::Path(r.str()?),
+                3 => ArtifactKey::Pointer(crate::pointer::PointerDigest::parse(&r.str()?)?),
                 _ => return None,
             };
             let hash = match r.byte()? {

@@ -139,6 +139,11 @@ impl Question {
             RefSpec::Prefix(prefix) => vec![Seed::Prefix(prefix.clone())],
             RefSpec::Name(text) => vec![Seed::Name(text.clone())],
             RefSpec::Hash(hash) => vec![Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(*hash)))],
+            RefSpec::Digest(digest) => {
+                vec![Seed::Node(NodeKey::Artifact(ArtifactKey::Pointer(
+                    digest.clone(),
+                )))]
+            }
             RefSpec::Uri { uri, .. } if uri.starts_with("file://") => return None,
             RefSpec::Uri { uri, version } => vec![Seed::Uri {
                 uri: uri.clone(),
@@ -147,7 +152,7 @@ impl Question {
             RefSpec::Path(text) => {
                 let (rels, hash) = crate::refspec::path_ref_seeds(repo, cwd, text);
                 let mut seeds: Vec<Seed> = rels.into_iter().map(Seed::Path).collect();
-                seeds.extend(hash.map(|h| Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(h)))));
+                seeds.extend(hash.map(|key| Seed::Node(NodeKey::Artifact(key))));
                 seeds
             }
             RefSpec::Commit(_) | RefSpec::Model { .. } => return None,
@@ -210,6 +215,8 @@ pub struct Focused {
     artifacts: Vec<ArtifactNode>,
     /// What `name:` seeds picked, by their text.
     names: HashMap<String, NameChoice>,
+    /// The whole history's pointer aliases (`None`: `history` is whole).
+    aliases: Option<crate::graph::Aliases>,
     /// True when `history` is the whole history.
     pub whole: bool,
 }
@@ -227,6 +234,7 @@ impl Focused {
             history,
             artifacts: Vec::new(),
             names: HashMap::new(),
+            aliases: None,
             whole: true,
         }
     }
@@ -234,7 +242,10 @@ impl Focused {
     /// The lineage graph of the records: for a part of history, with each
     /// artifact the walk reaches described as the whole history does.
     pub fn graph(&self) -> Graph {
-        let mut graph = Graph::build(&self.history.entries);
+        let mut graph = match &self.aliases {
+            Some(aliases) => Graph::build_with_aliases(&self.history.entries, aliases.clone()),
+            None => Graph::build(&self.history.entries),
+        };
         for node in &self.artifacts {
             graph.complete_artifact(node.clone());
         }
@@ -428,6 +439,7 @@ struct Meta {
     name_width: usize,
     warnings: Vec<String>,
     findings: Vec<(Vec<u8>, usize)>,
+    aliases: crate::graph::Aliases,
 }
 
 impl Catalog {
@@ -465,6 +477,11 @@ impl Catalog {
                 return None;
             }
         }
+        let mut aliases = crate::graph::Aliases::new();
+        for _ in 0..r.uint()? {
+            let digest = crate::pointer::PointerDigest::parse(&r.str()?)?;
+            aliases.insert(digest, build::read_hash(&mut r)?);
+        }
         if !r.buf.is_empty()
             || file.section_len(section::RECORDS)? != records * build::ROW as u64
             || file.section_len(section::NODE_AT)? != nodes * 8
@@ -483,6 +500,7 @@ impl Catalog {
                 name_width,
                 warnings,
                 findings,
+                aliases,
             },
         })
     }
@@ -514,7 +532,16 @@ impl Catalog {
                     }
                 }
                 Seed::Node(key) => {
-                    if let Some(node) = self.find_key(key)? {
+                    let key = match key {
+                        NodeKey::Artifact(ArtifactKey::Pointer(digest)) => {
+                            match self.meta.aliases.get(digest) {
+                                Some(hash) => NodeKey::Artifact(ArtifactKey::Hash(*hash)),
+                                None => key.clone(),
+                            }
+                        }
+                        _ => key.clone(),
+                    };
+                    if let Some(node) = self.find_key(&key)? {
                         starts.push(node);
                     }
                 }
@@ -586,6 +613,7 @@ impl Catalog {
             history,
             artifacts,
             names,
+            aliases: Some(self.meta.aliases.clone()),
             whole: false,
         })
     }

@@ -328,7 +328,7 @@ mod tests {
             version: None,
             hash: Some(ContentHash::of_bytes(bytes)),
             size: Some(bytes.len() as u64),
-            files: None,
+            ..Artifact::default()
         }
     }
 
@@ -349,9 +349,7 @@ mod tests {
             uri: Some("s3://bucket/key".into()),
             role: None,
             version: Some("v 1".into()),
-            hash: None,
-            size: None,
-            files: None,
+            ..Artifact::default()
         };
         let id = RecordId::of_bytes(b"r");
         let doc = document(&[(

@@ -14,8 +14,35 @@ pub use model::*;
 use std::collections::btree_map::Entry as MapEntry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+use crate::hash::ContentHash;
 use crate::history::Entry;
+use crate::pointer::PointerDigest;
 use crate::record::Artifact;
+
+/// Large-file pointer digests with the BLAKE3 hash of the bytes a record
+/// saw them with (the least, should two differ): an artifact recorded by
+/// its pointer alone is the node of that hash, so records made with and
+/// without the bytes link.
+pub type Aliases = BTreeMap<PointerDigest, ContentHash>;
+
+/// The [`Aliases`] of `entries`: every artifact listed with both a pointer
+/// digest and a hash.
+pub fn aliases_of(entries: &[Entry]) -> Aliases {
+    let mut aliases = Aliases::new();
+    for entry in entries {
+        entry.summary.with_links(|summary| {
+            for artifact in summary.inputs.iter().chain(&summary.outputs) {
+                if let (Some(pointer), Some(hash)) = (&artifact.pointer, artifact.hash) {
+                    aliases
+                        .entry(pointer.digest.clone())
+                        .and_modify(|seen| *seen = (*seen).min(hash))
+                        .or_insert(hash);
+                }
+            }
+        });
+    }
+    aliases
+}
 
 /// Records, artifacts and code commits, linked upstream → downstream.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +57,8 @@ pub struct Graph {
     by_path: BTreeMap<String, Vec<NodeIndex>>,
     /// Artifact nodes by URI, with the version they were seen at.
     by_uri: BTreeMap<String, Vec<(Option<String>, NodeIndex)>>,
+    /// Pointer digests known by a hash.
+    aliases: Aliases,
 }
 
 impl Graph {
@@ -37,7 +66,17 @@ impl Graph {
     /// node (its first entry); references to records not among the entries
     /// are skipped.
     pub fn build(entries: &[Entry]) -> Graph {
-        let mut graph = Graph::default();
+        Graph::build_with_aliases(entries, aliases_of(entries))
+    }
+
+    /// [`Graph::build`] with the aliases of a larger history (of which
+    /// `entries` is a part), so pointer artifacts get the nodes they have
+    /// in the whole graph.
+    pub fn build_with_aliases(entries: &[Entry], aliases: Aliases) -> Graph {
+        let mut graph = Graph {
+            aliases,
+            ..Graph::default()
+        };
         let records: Vec<NodeIndex> = (0..entries.len())
             .map(|i| {
                 let key = NodeKey::Record(entries[i].id.clone());
@@ -77,9 +116,23 @@ impl Graph {
         }
     }
 
-    /// The node with this key.
+    /// The node with this key (a pointer digest some record saw with
+    /// its bytes names the node of their hash).
     pub fn node(&self, key: &NodeKey) -> Option<NodeIndex> {
+        if let NodeKey::Artifact(ArtifactKey::Pointer(digest)) = key
+            && let Some(hash) = self.aliases.get(digest)
+        {
+            return self
+                .keys
+                .get(&NodeKey::Artifact(ArtifactKey::Hash(*hash)))
+                .copied();
+        }
         self.keys.get(key).copied()
+    }
+
+    /// The pointer digests this graph knows by a hash.
+    pub fn aliases(&self) -> &Aliases {
+        &self.aliases
     }
 
     /// The node at `index`.
@@ -368,10 +421,21 @@ impl Graph {
     /// The node for an artifact a record lists, updated with what this
     /// listing says about it.
     fn artifact(&mut self, artifact: &Artifact) -> Option<NodeIndex> {
-        let key = ArtifactKey::of(artifact)?;
+        let key = match ArtifactKey::of(artifact)? {
+            ArtifactKey::Pointer(digest) => match self.aliases.get(&digest) {
+                Some(hash) => ArtifactKey::Hash(*hash),
+                None => ArtifactKey::Pointer(digest),
+            },
+            key => key,
+        };
         let index = self.intern(NodeKey::Artifact(key.clone()), || {
             Node::Artifact(ArtifactNode {
-                hash: artifact.hash,
+                // A pointer node's key is its digest whichever listing came
+                // first, so it never takes one listing's BLAKE3.
+                hash: match key {
+                    ArtifactKey::Hash(hash) => Some(hash),
+                    _ => None,
+                },
                 key,
                 paths: BTreeSet::new(),
                 uris: BTreeSet::new(),

@@ -38,6 +38,11 @@ pub enum ArtifactKey {
         /// The version given with it.
         version: Option<String>,
     },
+    /// A large-file pointer (LFS, DVC, git-annex) recorded without its
+    /// bytes, by its tool's digest, when no record saw the bytes (one that
+    /// did links the digest to their BLAKE3 hash, and the node is that
+    /// hash's: see [`Aliases`](super::Aliases)).
+    Pointer(crate::pointer::PointerDigest),
     /// A local path without a hash (only in records that skipped validation).
     Path(String),
 }
@@ -48,6 +53,10 @@ impl ArtifactKey {
     pub fn of(artifact: &Artifact) -> Option<ArtifactKey> {
         match (&artifact.hash, &artifact.uri, &artifact.path) {
             (Some(hash), _, _) => Some(ArtifactKey::Hash(*hash)),
+            (None, _, _) if artifact.pointer.is_some() => artifact
+                .pointer
+                .as_ref()
+                .map(|pointer| ArtifactKey::Pointer(pointer.digest.clone())),
             (None, Some(uri), _) => Some(ArtifactKey::Uri {
                 uri: uri.clone(),
                 version: artifact.version.clone(),
@@ -59,10 +68,12 @@ impl ArtifactKey {
 }
 
 impl fmt::Display for ArtifactKey {
-    /// `blake3:<hex>`, `<uri>@<version>`, `<uri>` or `path:<path>`.
+    /// `blake3:<hex>`, `sha256:<hex>` (a pointer digest), `<uri>@<version>`,
+    /// `<uri>` or `path:<path>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ArtifactKey::Hash(hash) => write!(f, "{hash}"),
+            ArtifactKey::Pointer(digest) => write!(f, "{digest}"),
             ArtifactKey::Uri { uri, version } => f.write_str(&uri_text(uri, version.as_deref())),
             ArtifactKey::Path(path) => write!(f, "path:{path}"),
         }
@@ -163,9 +174,18 @@ impl ArtifactNode {
             .map_or("-", String::as_str)
     }
 
-    /// `blake3:` and the first 12 hex digits of the hash.
+    /// `blake3:` and the first 12 hex digits of the hash; for a large-file
+    /// pointer, its digest's algorithm and first 12 hex digits.
     pub fn hash_short(&self) -> Option<String> {
-        self.hash.as_ref().map(crate::render::short_hash)
+        match (&self.hash, &self.key) {
+            (Some(hash), _) => Some(crate::render::short_hash(hash)),
+            (None, ArtifactKey::Pointer(digest)) => Some(format!(
+                "{}:{}",
+                digest.algorithm(),
+                digest.value().get(..12).unwrap_or(digest.value())
+            )),
+            _ => None,
+        }
     }
 }
 

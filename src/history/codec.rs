@@ -6,6 +6,7 @@ use gix::ObjectId;
 
 use crate::hash::ContentHash;
 use crate::params::{Value, ValueMap};
+use crate::pointer::{Pointer, PointerDigest, PointerKind};
 use crate::record::{Artifact, RecordId};
 
 pub(crate) fn write_artifact(w: &mut Writer, a: &Artifact) {
@@ -29,6 +30,22 @@ pub(crate) fn write_artifact(w: &mut Writer, a: &Artifact) {
             None => w.byte(0),
         }
     }
+    match &a.pointer {
+        Some(pointer) => {
+            w.byte(match pointer.kind {
+                PointerKind::Lfs => 1,
+                PointerKind::Dvc => 2,
+                PointerKind::Annex => 3,
+            });
+            w.str(pointer.digest.as_str());
+            w.opt_str(pointer.key.as_deref());
+        }
+        None => w.byte(0),
+    }
+    w.uint(a.locations.len() as u64);
+    for location in &a.locations {
+        w.str(location);
+    }
 }
 
 pub(crate) fn read_artifact(r: &mut Reader<'_>) -> Option<Artifact> {
@@ -47,7 +64,25 @@ pub(crate) fn read_artifact(r: &mut Reader<'_>) -> Option<Artifact> {
             _ => Some(r.uint()?),
         };
     }
+    let kind = match r.byte()? {
+        0 => None,
+        1 => Some(PointerKind::Lfs),
+        2 => Some(PointerKind::Dvc),
+        3 => Some(PointerKind::Annex),
+        _ => return None,
+    };
+    let pointer = match kind {
+        Some(kind) => Some(Pointer {
+            kind,
+            digest: PointerDigest::parse(&r.str()?)?,
+            key: r.opt_str()?,
+        }),
+        None => None,
+    };
+    let locations = (0..r.uint()?).map(|_| r.str()).collect::<Option<_>>()?;
     Some(Artifact {
+        pointer,
+        locations,
         path,
         uri,
         role,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::{self, ContentHash};
 use crate::params::ValueMap;
+use crate::pointer::Pointer;
 use crate::time::Timestamp;
 
 /// The schema version this build reads and writes.
@@ -236,6 +237,13 @@ pub struct Artifact {
     /// For a directory: how many files and symlinks its listing has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<u64>,
+    /// For a large-file pointer (LFS, DVC, git-annex): the tool's digest of
+    /// the content. A pointer recorded without its bytes has no `hash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<Pointer>,
+    /// Where copies of the bytes are kept (`s3://bucket/key?versionId=…`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<String>,
 }
 
 impl Artifact {
@@ -305,9 +313,15 @@ pub enum FieldError {
     /// Not a 40 or 64 hex digit blob id.
     #[error("'{0}' is not a git blob id")]
     BlobId(String),
-    /// A local artifact without its hash.
-    #[error("local artifact '{0}' has no hash")]
+    /// A local artifact without its hash or a pointer digest.
+    #[error("local artifact '{0}' has no hash and no pointer digest")]
     NoHash(String),
+    /// A pointer on an external (`uri`) artifact.
+    #[error("'{0}' is a URI: only a local path can be a large-file pointer")]
+    UriPointer(String),
+    /// A location that is not `scheme://…`.
+    #[error("location '{0}' is not a URI (scheme://…)")]
+    Location(String),
     /// A local artifact with a version.
     #[error("local artifact '{0}' cannot have a version; its hash is its version")]
     LocalVersion(String),
@@ -463,7 +477,7 @@ fn check_artifact(artifact: &Artifact) -> Result<(), FieldError> {
     match (&artifact.path, &artifact.uri) {
         (Some(path), None) => {
             check_relative_path(path)?;
-            if artifact.hash.is_none() {
+            if artifact.hash.is_none() && artifact.pointer.is_none() {
                 return Err(FieldError::NoHash(path.clone()));
             }
             if artifact.version.is_some() {
@@ -474,12 +488,18 @@ fn check_artifact(artifact: &Artifact) -> Result<(), FieldError> {
             if !is_uri(uri) {
                 return Err(FieldError::NotAUri(uri.clone()));
             }
+            if artifact.pointer.is_some() {
+                return Err(FieldError::UriPointer(uri.clone()));
+            }
         }
         (Some(_), Some(_)) => return Err(FieldError::PathAndUri),
         (None, None) => return Err(FieldError::NoPathNorUri),
     }
     if let Some(role) = &artifact.role {
         check_kind(role).map_err(|p| FieldError::Role(Box::new(p)))?;
+    }
+    if let Some(bad) = artifact.locations.iter().find(|l| !is_uri(l)) {
+        return Err(FieldError::Location(bad.clone()));
     }
     Ok(())
 }

@@ -95,6 +95,10 @@ fn write_artifacts(
         if let Some(hash) = &a.hash {
             write!(out, "  {}", short_hash(hash))?;
         }
+        if let Some(pointer) = &a.pointer {
+            let id = crate::pointer::ContentId::Pointer(pointer.digest.clone());
+            write!(out, "  {} {}", pointer.kind, id.short())?;
+        }
         if let Some(size) = a.size {
             write!(out, "  {}", human_size(size))?;
         }

@@ -36,6 +36,9 @@ pub enum RefSpec {
     Name(String),
     /// `blake3:<hex>`: an artifact by content.
     Hash(ContentHash),
+    /// `sha256:<hex>`, `md5:<hex>`, …: a large-file pointer by its tool's
+    /// digest (docs/pointers.md).
+    Digest(crate::pointer::PointerDigest),
     /// A URI, optionally with `@version`.
     Uri {
         /// The URI.
@@ -190,6 +193,16 @@ pub fn parse(text: &str) -> Result<RefSpec, RefError> {
             .map(RefSpec::Hash)
             .ok_or_else(|| RefError::Malformed(text.into()));
     }
+    if let Some((algo, _)) = text.split_once(':')
+        && matches!(
+            algo,
+            "sha256" | "sha512" | "sha1" | "md5" | "sha224" | "sha384"
+        )
+    {
+        return crate::pointer::PointerDigest::parse(text)
+            .map(RefSpec::Digest)
+            .ok_or_else(|| RefError::Malformed(text.into()));
+    }
     if crate::record::is_uri(text) {
         let (uri, version) = crate::record::split_version(text);
         return Ok(RefSpec::Uri {
@@ -241,9 +254,11 @@ pub fn resolve(store: &Store, spec: &RefSpec) -> Result<RecordId, RefError> {
         RefSpec::Name(text) => named_in_store(store, text).map(|choice| choice.id),
         // The registry is a fold over history, which the store alone does not have.
         RefSpec::Model { .. } => Err(RefError::NotFound(display(spec))),
-        RefSpec::Path(_) | RefSpec::Hash(_) | RefSpec::Uri { .. } | RefSpec::Commit(_) => {
-            Err(RefError::NotARecord(display(spec)))
-        }
+        RefSpec::Path(_)
+        | RefSpec::Hash(_)
+        | RefSpec::Digest(_)
+        | RefSpec::Uri { .. }
+        | RefSpec::Commit(_) => Err(RefError::NotARecord(display(spec))),
     }
 }
 
@@ -497,6 +512,7 @@ pub(super) fn display(spec: &RefSpec) -> String {
         RefSpec::Prefix(p) => p.clone(),
         RefSpec::Name(n) => format!("name:{n}"),
         RefSpec::Hash(h) => h.to_string(),
+        RefSpec::Digest(d) => d.to_string(),
         RefSpec::Uri {
             uri,
             version: Some(v),

@@ -121,7 +121,7 @@ pub fn recorded_versions(
 /// graph exists: its repository-relative path (as given, and before a
 /// trailing `@REV`) and, when it can be read, its content hash now or at
 /// REV. [`resolve_nodes`] decides among these.
-pub fn path_ref_seeds(repo: &Repo, cwd: &Path, text: &str) -> (Vec<String>, Option<ContentHash>) {
+pub fn path_ref_seeds(repo: &Repo, cwd: &Path, text: &str) -> (Vec<String>, Option<ArtifactKey>) {
     let mut rels: Vec<String> = repo
         .relative_path(cwd, Path::new(text))
         .ok()
@@ -169,6 +169,10 @@ pub fn resolve_nodes(
             .node(&NodeKey::Artifact(ArtifactKey::Hash(*hash)))
             .map(|n| vec![n])
             .ok_or_else(|| not_in_graph(format!("artifact {hash}"), Unmatched::Hash)),
+        RefSpec::Digest(digest) => graph
+            .node(&NodeKey::Artifact(ArtifactKey::Pointer(digest.clone())))
+            .map(|n| vec![n])
+            .ok_or_else(|| not_in_graph(format!("artifact {digest}"), Unmatched::Hash)),
         RefSpec::Uri { uri, version } => {
             if let Some(path) = uri.strip_prefix("file://") {
                 let hash = hash_now(repo, Path::new(path), uri)?;
@@ -240,7 +244,7 @@ pub fn resolve_nodes(
             }
             let (rel, hash) = hash_path_ref(repo, cwd, text)?;
             graph
-                .node(&NodeKey::Artifact(ArtifactKey::Hash(hash)))
+                .node(&NodeKey::Artifact(hash.clone()))
                 .map(|n| vec![n])
                 .ok_or_else(|| {
                     let recorded = graph.artifacts_at_path(&rel);
@@ -280,15 +284,22 @@ fn hash_now(repo: &Repo, path: &Path, spec: &str) -> Result<ContentHash, RefErro
         })
 }
 
-/// A path REF's repository-relative path and content hash: the worktree's
-/// bytes when the path exists, otherwise `path@REV` read from git.
-fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, ContentHash), RefError> {
+/// A path REF's repository-relative path and content key: the worktree's
+/// bytes when the path exists (a large-file pointer's digest when it is
+/// one, with or without its bytes), otherwise `path@REV` read from git.
+fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, ArtifactKey), RefError> {
     let absolute = crate::repo::absolute_path(cwd, Path::new(text));
+    let rel = repo.relative_path(cwd, Path::new(text));
+    if let Ok(Ok(Some(found))) = rel
+        .as_ref()
+        .map(|rel| crate::pointer::detect::detect(repo, rel))
+        && let (Ok(rel), Some(pointer)) = (&rel, found.pointer)
+    {
+        return Ok((rel.clone(), ArtifactKey::Pointer(pointer.digest)));
+    }
     if absolute.symlink_metadata().is_ok() {
-        let rel = repo
-            .relative_path(cwd, Path::new(text))
-            .map_err(RefError::Path)?;
-        return Ok((rel, hash_now(repo, &absolute, text)?));
+        let rel = rel.map_err(RefError::Path)?;
+        return Ok((rel, ArtifactKey::Hash(hash_now(repo, &absolute, text)?)));
     }
     let Some((path, rev)) = text
         .rsplit_once('@')
@@ -305,5 +316,5 @@ fn hash_path_ref(repo: &Repo, cwd: &Path, text: &str) -> Result<(String, Content
     }
     let ignore = ignore_globs(repo)?;
     let hash = crate::history::content_hash_at(repo, rev, &rel, &ignore)?;
-    Ok((rel, hash))
+    Ok((rel, ArtifactKey::Hash(hash)))
 }

@@ -286,6 +286,32 @@ impl Repo {
         Ok(id.to_string())
     }
 
+    /// The bytes of `rel`'s staged blob when it is smaller than `max`
+    /// bytes (a large-file pointer is small); `None` when it is not staged,
+    /// larger, or unreadable.
+    pub fn index_blob(&self, rel: &str, max: u64) -> Option<Vec<u8>> {
+        let index = self.repo.index_or_empty().ok()?;
+        let id = index.entry_by_path(rel.into())?.id;
+        if self.repo.find_header(id).ok()?.size() >= max {
+            return None;
+        }
+        Some(self.repo.find_object(id).ok()?.detach().data)
+    }
+
+    /// A git config value (`remote.origin.lfsurl`, …), as text.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.repo
+            .config_snapshot()
+            .string(key)
+            .map(|value| value.to_str_lossy().into_owned())
+    }
+
+    /// The fetch URL of the remote `name` as configured (credentials kept:
+    /// for inferring where large files are pushed, never recorded).
+    pub fn remote_fetch_url(&self, name: &str) -> Option<String> {
+        self.config_string(&format!("remote.{name}.url"))
+    }
+
     /// The code version checked out now: HEAD, branch, dirty state with a hash
     /// of the uncommitted changes, the default remote without credentials, and
     /// the blob ids of `files` (worktree-relative).

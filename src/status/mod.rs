@@ -16,6 +16,7 @@ use crate::catalog::{self, Question, Seed};
 use crate::graph::{ArtifactKey, Direction, Graph, NodeKey, RecordRef};
 use crate::hash::{ContentHash, HashError};
 use crate::history::{Entry, HistoryOptions, Revisions};
+use crate::pointer::ContentId;
 use crate::record::RecordId;
 use crate::repo::Repo;
 use crate::store::Store;
@@ -46,10 +47,12 @@ pub struct Changed {
     pub path: String,
     /// Modified or missing.
     pub change: Change,
-    /// The most recent recorded hash.
-    pub recorded: ContentHash,
-    /// The hash of its bytes now; `None` when it is missing.
-    pub current: Option<ContentHash>,
+    /// The most recent recorded hash (for a large-file pointer recorded
+    /// without its bytes: its pointer digest).
+    pub recorded: ContentId,
+    /// The hash of its bytes now (or its pointer digest, when the bytes are
+    /// absent); `None` when it is missing.
+    pub current: Option<ContentId>,
     /// The record that last recorded it (the latest by `recorded`, then
     /// history order), with the commit that introduced that record.
     pub record: RecordRef,
@@ -137,20 +140,41 @@ pub fn status(repo: &Repo, options: &StatusOptions) -> crate::Result<StatusRepor
     let ctx = Context::new(repo)?;
     let hasher = ctx.hasher();
     // Each path is hashed once, even when history is read twice below.
-    let hashed: Mutex<HashMap<PathBuf, Option<ContentHash>>> = Mutex::default();
-    let current = |path: &Path| {
-        if let Some(hash) = hashed.lock().ok().and_then(|m| m.get(path).copied()) {
-            return Ok(hash);
+    let hashed: Mutex<HashMap<PathBuf, Option<ContentId>>> = Mutex::default();
+    // gix handles are not shared between threads: a pointer path (rare)
+    // opens the repository on the thread that compares it.
+    let root = repo.root().to_path_buf();
+    let compare = |rel: Option<&str>, path: &Path, seen: &Latest| {
+        let local = Repo::discover(&root).map_err(|e| e.to_string())?;
+        crate::verify::content_now(&local, &hasher, rel, path, seen.hash, seen.pointer.as_ref())
+    };
+    let current = |path: &Path, seen: &Latest| {
+        if let Some(id) = hashed.lock().ok().and_then(|m| m.get(path).cloned()) {
+            return Ok(id);
         }
-        let hash = match hasher.hash_path(path) {
-            Ok(digest) => Some(digest.hash()),
-            Err(HashError::NotFound(_)) => None,
-            Err(e) => return Err(e),
+        let rel = seen
+            .locator
+            .strip_prefix("file://")
+            .is_none()
+            .then_some(seen.locator.as_str());
+        let pointer = seen.pointer.as_ref();
+        let id = if pointer.is_none() && seen.hash.is_some() {
+            // The common case, without looking for pointers in the index.
+            match crate::pointer::detect::absent_pointer(path) {
+                None => match hasher.hash_path(path) {
+                    Ok(digest) => Some(ContentId::Hash(digest.hash())),
+                    Err(HashError::NotFound(_)) => None,
+                    Err(e) => return Err(e.to_string()),
+                },
+                Some(_) => compare(rel, path, seen)?,
+            }
+        } else {
+            compare(rel, path, seen)?
         };
         if let Ok(mut memo) = hashed.lock() {
-            memo.insert(path.to_path_buf(), hash);
+            memo.insert(path.to_path_buf(), id.clone());
         }
-        Ok(hash)
+        Ok(id)
     };
     // First only the latest recording of each tracked path (from the
     // catalog, when there is one); what is stale downstream of a change
@@ -168,7 +192,7 @@ pub fn status(repo: &Repo, options: &StatusOptions) -> crate::Result<StatusRepor
             seeds: report
                 .changed
                 .iter()
-                .map(|c| Seed::Node(NodeKey::Artifact(ArtifactKey::Hash(c.recorded))))
+                .map(|c| Seed::Node(NodeKey::Artifact(artifact_key(&c.recorded))))
                 .collect(),
             walk: Some((Direction::Down, None)),
             latest_recordings: true,
@@ -195,7 +219,7 @@ pub fn status(repo: &Repo, options: &StatusOptions) -> crate::Result<StatusRepor
 fn analyse(
     entries: &[Entry],
     store: &Store,
-    current: impl Fn(&Path) -> Result<Option<ContentHash>, HashError> + Sync,
+    current: impl Fn(&Path, &Latest) -> Result<Option<ContentId>, String> + Sync,
     graph: impl FnOnce() -> Graph,
 ) -> StatusReport {
     // The latest recording of every local path with a hash (the rule
@@ -210,9 +234,9 @@ fn analyse(
     }
 
     let paths: Vec<(&PathBuf, &Latest)> = latest.iter().collect();
-    let now: Vec<(&Latest, Result<Option<ContentHash>, HashError>)> = paths
+    let now: Vec<(&Latest, Result<Option<ContentId>, String>)> = paths
         .par_iter()
-        .map(|&(path, seen)| (seen, current(path)))
+        .map(|&(path, seen)| (seen, current(path, seen)))
         .collect();
 
     let mut report = StatusReport {
@@ -221,12 +245,12 @@ fn analyse(
     };
     for (seen, result) in now {
         let (change, hash) = match result {
-            Ok(Some(hash)) if hash == seen.hash => continue,
+            Ok(Some(id)) if id.matches(seen.hash, seen.pointer.as_ref()) => continue,
             Ok(Some(hash)) => (Change::Modified, Some(hash)),
             Ok(None) => (Change::Missing, None),
             Err(e) => {
                 report.warnings.push(format!(
-                    "'{}' cannot be hashed, so whether it changed is unknown: {e}",
+                    "'{}' cannot be compared, so whether it changed is unknown: {e}",
                     seen.locator
                 ));
                 continue;
@@ -235,7 +259,10 @@ fn analyse(
         report.changed.push(Changed {
             path: seen.locator.clone(),
             change,
-            recorded: seen.hash,
+            recorded: hash
+                .as_ref()
+                .and_then(|now| now.recorded_as(seen.hash, seen.pointer.as_ref()))
+                .unwrap_or_else(|| seen.id.clone()),
             current: hash,
             record: RecordRef::of(&entries[seen.order.1]),
         });
@@ -247,6 +274,14 @@ fn analyse(
     report
 }
 
+/// The graph key of recorded content.
+fn artifact_key(id: &ContentId) -> ArtifactKey {
+    match id {
+        ContentId::Hash(hash) => ArtifactKey::Hash(*hash),
+        ContentId::Pointer(digest) => ArtifactKey::Pointer(digest.clone()),
+    }
+}
+
 /// Fill `stale_records` and `stale_outputs`: everything downstream of each
 /// changed artifact's recorded node, with every cause.
 fn add_stale(entries: &[Entry], graph: &Graph, report: &mut StatusReport) {
@@ -254,17 +289,16 @@ fn add_stale(entries: &[Entry], graph: &Graph, report: &mut StatusReport) {
     let mut records: BTreeMap<String, StaleRecord> = BTreeMap::new();
     let mut outputs: BTreeMap<String, StaleOutput> = BTreeMap::new();
     for changed in &report.changed {
-        let key = NodeKey::Artifact(ArtifactKey::Hash(changed.recorded));
+        let key = NodeKey::Artifact(artifact_key(&changed.recorded));
         let Some(start) = graph.node(&key) else {
             continue;
         };
         let impact = graph.impact(&[start]);
         let reads_changed = |record: &RecordRef| {
-            by_id[&record.id]
-                .summary
-                .inputs
-                .iter()
-                .any(|input| input.hash == Some(changed.recorded))
+            by_id[&record.id].summary.inputs.iter().any(|input| {
+                ContentId::of(input.hash, input.pointer.as_ref()).as_ref()
+                    == Some(&changed.recorded)
+            })
         };
         for record in impact.records.into_values().flatten() {
             let cause = Cause {
@@ -439,7 +473,7 @@ mod tests {
         analyse(
             entries,
             &store,
-            |path| Ok(disk.get(path).copied()),
+            |path, _| Ok(disk.get(path).copied().map(ContentId::Hash)),
             || Graph::build(entries),
         )
     }
@@ -470,10 +504,15 @@ mod tests {
             (
                 changed.path.as_str(),
                 changed.change,
-                changed.recorded,
-                changed.current
+                changed.recorded.clone(),
+                changed.current.clone()
             ),
-            ("raw", Change::Modified, h("raw1"), Some(h("raw2")))
+            (
+                "raw",
+                Change::Modified,
+                ContentId::Hash(h("raw1")),
+                Some(ContentId::Hash(h("raw2")))
+            )
         );
         assert_eq!(changed.record.kind, "process");
         let kinds: Vec<(&str, bool)> = report
@@ -535,7 +574,7 @@ mod tests {
         // features was last recorded as f2 (entry 4), which nothing read, so
         // only the hand-changed model makes anything stale.
         let features = &report.changed[0];
-        assert_eq!(features.recorded, h("f2"));
+        assert_eq!(features.recorded, ContentId::Hash(h("f2")));
         assert_eq!(features.record.id, entries[3].id);
         let evaluate = &report.stale_records[0];
         assert_eq!(evaluate.record.kind, "evaluate");
@@ -578,7 +617,7 @@ mod tests {
         let report = analyse(
             &entries,
             &store,
-            |path| Err(HashError::Unsupported(path.to_path_buf())),
+            |path, _| Err(HashError::Unsupported(path.to_path_buf()).to_string()),
             || Graph::build(&entries),
         );
         assert!(report.is_clean());

@@ -7,7 +7,7 @@ use std::io;
 
 use super::{Cause, Change, StatusReport};
 use crate::graph::RecordRef;
-use crate::render::{count, short_hash};
+use crate::render::count;
 
 /// `clean: N tracked artifacts unchanged`, or `changed:` and `stale:` lines
 /// and a summary.
@@ -21,14 +21,14 @@ pub fn write_status(out: &mut impl io::Write, report: &StatusReport) -> io::Resu
     }
     for changed in &report.changed {
         let now = match (changed.change, &changed.current) {
-            (Change::Modified, Some(hash)) => short_hash(hash),
+            (Change::Modified, Some(id)) => id.short(),
             _ => "missing".to_string(),
         };
         writeln!(
             out,
             "changed: {} (recorded {} in {}, now {now})",
             changed.path,
-            short_hash(&changed.recorded),
+            changed.recorded.short(),
             record_label(&changed.record),
         )?;
     }

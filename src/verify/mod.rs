@@ -24,6 +24,7 @@ use crate::cache::FileStat;
 
 use crate::capture::Context;
 use crate::hash::ContentHash;
+use crate::pointer::{ContentId, PointerDigest};
 use crate::record::{Artifact, Record, RecordId};
 use crate::repo::Repo;
 use crate::store::{CONFIG_FILE, LINEAGE_DIR, RecordFile, Store, StoreError};
@@ -116,12 +117,12 @@ pub struct Superseded {
     pub record: RecordId,
     /// The artifact's path or `file://` URI as that record gave it.
     pub path: String,
-    /// The hash that record gave it.
-    pub recorded: ContentHash,
+    /// The hash (or, without the bytes, pointer digest) that record gave it.
+    pub recorded: ContentId,
     /// The record that recorded the path most recently.
     pub by: RecordId,
     /// The hash the newer record gave it (the one checked).
-    pub current: ContentHash,
+    pub current: ContentId,
 }
 
 /// The outcome of `verify`.
@@ -191,7 +192,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     named.sort_unstable();
     // Each (path, recorded hash) is hashed once; its finding is reported for
     // every record that lists it.
-    let mut artifact_findings: HashMap<(PathBuf, Option<ContentHash>), Option<String>> =
+    let mut artifact_findings: HashMap<(PathBuf, Option<ContentId>), Option<String>> =
         HashMap::new();
     // With `artifacts`: the records read, in file order, and each path's
     // most recent recording among them.
@@ -279,8 +280,16 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 let Some(local) = local_path(&store, artifact) else {
                     continue;
                 };
-                if let (Some(hash), Some(newest)) = (artifact.hash, latest.get(&local))
-                    && newest.hash != hash
+                let content = ContentId::of(artifact.hash, artifact.pointer.as_ref());
+                let pointer = artifact.pointer.as_ref().map(|p| &p.digest);
+                // The same content recorded once by its bytes and once by its
+                // pointer alone is not superseded.
+                let same = |newest: &Latest| {
+                    (artifact.hash.is_some() && artifact.hash == newest.hash)
+                        || (pointer.is_some() && pointer == newest.pointer.as_ref())
+                };
+                if let (Some(hash), Some(newest)) = (content.clone(), latest.get(&local))
+                    && !same(newest)
                 {
                     report.superseded.push(Superseded {
                         file: rel.clone(),
@@ -288,12 +297,12 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                         path: artifact.locator().to_string(),
                         recorded: hash,
                         by: parsed[newest.order.1].1.clone(),
-                        current: newest.hash,
+                        current: newest.id.clone(),
                     });
                     continue;
                 }
                 let finding = artifact_findings
-                    .entry((local.clone(), artifact.hash))
+                    .entry((local.clone(), content))
                     .or_insert_with(|| check_artifact(ctx, &local, artifact));
                 if let Some(message) = finding {
                     report.problems.push(Problem {
@@ -510,8 +519,12 @@ pub struct Latest {
     pub order: (Timestamp, usize),
     /// The path or `file://` URI as that record gave it.
     pub locator: String,
-    /// The hash that record gave it.
-    pub hash: ContentHash,
+    /// The hash that record gave it; `None` for a pointer recorded without its bytes.
+    pub hash: Option<ContentHash>,
+    /// The pointer digest that record gave it, for a large-file pointer.
+    pub pointer: Option<PointerDigest>,
+    /// What identifies the recorded content: the hash, else the pointer digest.
+    pub id: ContentId,
 }
 
 /// The rule `status` and `verify --artifacts` share: for every local path
@@ -534,7 +547,10 @@ impl LatestRecordings {
         outputs: &[Artifact],
     ) {
         for artifact in inputs.iter().chain(outputs) {
-            let (Some(hash), Some(path)) = (artifact.hash, local_path(store, artifact)) else {
+            let Some(path) = local_path(store, artifact) else {
+                continue;
+            };
+            let Some(id) = ContentId::of(artifact.hash, artifact.pointer.as_ref()) else {
                 continue;
             };
             if self
@@ -547,7 +563,9 @@ impl LatestRecordings {
                     Latest {
                         order,
                         locator: artifact.locator().to_string(),
-                        hash,
+                        hash: artifact.hash,
+                        pointer: artifact.pointer.as_ref().map(|p| p.digest.clone()),
+                        id,
                     },
                 );
             }
@@ -593,20 +611,73 @@ fn check_artifact(
     path: &std::path::Path,
     artifact: &Artifact,
 ) -> Option<String> {
-    let recorded = artifact.hash?;
-    match ctx.hasher().hash_path(path) {
-        Ok(digest) if digest.hash() == recorded => None,
-        Ok(digest) => Some(format!(
+    let recorded = ContentId::of(artifact.hash, artifact.pointer.as_ref())?;
+    let pointer = artifact.pointer.as_ref().map(|p| &p.digest);
+    let hasher = ctx.hasher();
+    match content_now(
+        ctx.repo(),
+        &hasher,
+        artifact.path.as_deref(),
+        path,
+        artifact.hash,
+        pointer,
+    ) {
+        Ok(Some(now)) if now.matches(artifact.hash, pointer) => None,
+        Ok(Some(now)) => Some(format!(
             "'{}' changed since it was recorded: recorded {}, now {}",
             artifact.locator(),
-            recorded,
-            digest.hash()
+            now.recorded_as(artifact.hash, pointer).unwrap_or(recorded),
+            now
         )),
-        Err(crate::hash::HashError::NotFound(_)) => Some(format!(
+        Ok(None) => Some(format!(
             "'{}' was recorded with {} but no longer exists",
             artifact.locator(),
             recorded
         )),
-        Err(e) => Some(format!("'{}' cannot be hashed: {e}", artifact.locator())),
+        Err(e) => Some(format!("'{}' cannot be checked: {e}", artifact.locator())),
+    }
+}
+
+/// What `path` (the worktree path `rel`, for a recorded path) holds now, as
+/// comparable with a recording of `recorded_hash` and `recorded_pointer`:
+/// the BLAKE3 hash when the bytes are here and were recorded, else the
+/// large-file pointer's digest (so a clone without the bytes can still be
+/// checked). `None` when nothing is there; an error when what is there
+/// cannot be compared (read errors, or a pointer without its bytes for a
+/// recording that has only a hash).
+pub fn content_now(
+    repo: &Repo,
+    hasher: &crate::hash::Hasher<'_>,
+    rel: Option<&str>,
+    path: &std::path::Path,
+    recorded_hash: Option<ContentHash>,
+    recorded_pointer: Option<&PointerDigest>,
+) -> Result<Option<ContentId>, String> {
+    let absent = crate::pointer::detect::absent_pointer(path);
+    if let (Some(rel), true) = (rel, recorded_pointer.is_some() || absent.is_some()) {
+        let found = crate::pointer::detect::detect(repo, rel).map_err(|e| e.to_string())?;
+        if let Some(found) = found.filter(|f| !(f.present && recorded_hash.is_some())) {
+            if !found.present && recorded_pointer.is_none() {
+                return Err(format!(
+                    "its bytes are not here (a {} pointer) and it was recorded by BLAKE3 only; fetch them to compare",
+                    found.kind
+                ));
+            }
+            match (found.pointer, found.present) {
+                (Some(pointer), _) => return Ok(Some(ContentId::Pointer(pointer.digest))),
+                (None, false) => {
+                    return Err(found.warning.unwrap_or_else(|| {
+                        format!("its {} pointer names no content", found.kind)
+                    }));
+                }
+                // Bytes without a pointer identity: compare them by hash.
+                (None, true) => {}
+            }
+        }
+    }
+    match hasher.hash_path(path) {
+        Ok(digest) => Ok(Some(ContentId::Hash(digest.hash()))),
+        Err(crate::hash::HashError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.to_string()),
     }
 }

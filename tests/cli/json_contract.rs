@@ -80,6 +80,43 @@ pub struct Artifact {
     pub hash: Option<String>,
     pub size: Option<u64>,
     pub files: Option<u64>,
+    pub pointer: Option<Pointer>,
+    pub locations: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pointer {
+    pub kind: String,
+    pub digest: String,
+    pub key: Option<String>,
+}
+
+/// `where --format json` (docs/json.md#where).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhereOutput {
+    pub artifacts: Vec<Located>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Located {
+    pub id: String,
+    pub paths: Vec<String>,
+    pub hash: Option<String>,
+    pub pointers: Vec<Pointer>,
+    pub size: Option<u64>,
+    pub locations: Vec<Location>,
+    pub notes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub source: String,
+    pub location: String,
+    pub record: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -902,4 +939,42 @@ fn emit_matches_the_contract() {
             .iter()
             .all(|s| s.attempts == 0 && s.run_id.len() == 36)
     );
+}
+
+#[test]
+fn where_and_pointer_artifacts_match_the_contract() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let oid = format!("sha256:{}", "cd".repeat(32));
+    write(
+        &repo.join("model.bin"),
+        format!("version https://git-lfs.github.com/spec/v1\noid {oid}\nsize 9\n"),
+    );
+    let recorded: RecordOutput = json_of(
+        &env,
+        &repo,
+        &[
+            "record",
+            "--kind",
+            "deploy",
+            "--name",
+            "api",
+            "-i",
+            "model.bin",
+            "--location",
+            "model.bin=s3://models/m.bin?versionId=1",
+        ],
+        0,
+    );
+    assert_eq!(
+        recorded.record.inputs.as_ref().expect("inputs")[0]
+            .pointer
+            .as_ref()
+            .map(|p| p.digest.as_str()),
+        Some(oid.as_str())
+    );
+    let found: WhereOutput = json_of(&env, &repo, &["where", &oid], 0);
+    assert_eq!(found.artifacts.len(), 1);
+    assert_eq!(found.artifacts[0].locations[0].source, "record");
+    assert_eq!(found.artifacts[0].pointers[0].kind, "lfs");
 }

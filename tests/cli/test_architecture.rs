@@ -17,13 +17,19 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "format",
         &[
-            "time", "yaml", "params", "hash", "record", "config", "render",
+            "time", "yaml", "params", "hash", "pointer", "record", "config", "render",
         ],
     ),
     ("storage", &["cache", "store"]),
     (
         "git",
-        &["repo", "commit", "emit::transport", "emit::cursor"],
+        &[
+            "repo",
+            "commit",
+            "emit::transport",
+            "emit::cursor",
+            "pointer::detect",
+        ],
     ),
     (
         "history",
@@ -59,7 +65,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "features",
         &[
             "error", "capture", "run", "registry", "diff", "status", "verify", "export", "emit",
-            "remote",
+            "remote", "locate",
         ],
     ),
 ];

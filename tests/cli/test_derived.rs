@@ -853,3 +853,74 @@ fn point_queries_are_answered_from_the_catalog() {
     assert!(trace(&["show", "name:again"]).contains("catalog saved"));
     assert!(trace(&["show", "name:again"]).contains("catalog read"));
 }
+
+/// A large-file pointer recorded once with its bytes and once without is one
+/// node through the digest they share; an answer from the catalog about a
+/// part of history (a record listing only the digest) names that node as
+/// the full walk does.
+#[test]
+fn pointer_digests_join_records_in_the_catalog_as_in_a_full_walk() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    // `filter=lfs` without git-lfs configured: git keeps the bytes, and
+    // git-lineage records their sha256 as LFS would name them.
+    write(&repo.join(".gitattributes"), "*.bin filter=lfs -text\n");
+    write(&repo.join("data/big.bin"), "weights v1\n");
+    write(&repo.join("packed.txt"), "packed\n");
+    commit_all(&env, &repo, "add weights");
+    let pack = record_commit(
+        &env,
+        &repo,
+        "process",
+        "pack",
+        &["-i", "data/big.bin", "-o", "packed.txt"],
+    );
+    let input = crate::common::load_record(&repo, &pack)["inputs"][0].clone();
+    let digest = input["pointer"]["digest"]
+        .as_str()
+        .expect("a digest")
+        .to_string();
+    // The bytes replaced by their pointer, as in a clone without them.
+    write(
+        &repo.join("data/big.bin"),
+        format!("version https://git-lfs.github.com/spec/v1\noid {digest}\nsize 11\n"),
+    );
+    write(&repo.join("model.out"), "model\n");
+    let train = record_commit(
+        &env,
+        &repo,
+        "train",
+        "model",
+        &["-i", "data/big.bin", "-o", "model.out"],
+    );
+    let eval = record_commit(&env, &repo, "evaluate", "eval", &["-i", "model.out"]);
+    let queries: Vec<Vec<String>> = [
+        vec!["graph", "data/big.bin"],
+        vec!["graph", &train, "--depth", "1"],
+        vec!["graph", &eval, "--up"],
+        vec!["graph", "model.out", "--up", "--depth", "2"],
+        vec!["impact", &digest],
+        vec!["where", &digest],
+        vec!["status"],
+    ]
+    .iter()
+    .flat_map(|q| {
+        let text: Vec<String> = q.iter().map(|s| s.to_string()).collect();
+        let mut json = text.clone();
+        if q[0] != "status" {
+            json.extend(["--format".to_string(), "json".to_string()]);
+        }
+        [text, json]
+    })
+    .collect();
+    // Both records read one artifact.
+    let graph = answer(&env, &repo, &queries[1]);
+    assert!(
+        graph.stdout.contains("process") && graph.stdout.contains("pack"),
+        "{}",
+        graph.stdout
+    );
+    prime(&env, &repo, &queries);
+    let failures = warm_against_cold(&env, &repo, &queries);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -479,6 +479,12 @@ const PAGE_TOOLS: &[(&str, &[&str], &str, &[&str])] = &[
         &["openssl", "version"],
     ),
     (
+        "git-lfs",
+        &["git lfs "],
+        "records LFS files in the examples",
+        &["git-lfs", "version"],
+    ),
+    (
         "PyYAML",
         &["import yaml"],
         "reads records as Python users do",
@@ -545,6 +551,7 @@ const PAGES: &[&str] = &[
     "docs/multi-repo.md",
     "docs/performance.md",
     "docs/python.md",
+    "docs/pointers.md",
     "docs/refs.md",
     "docs/registry.md",
     "docs/testing.md",
@@ -592,6 +599,7 @@ page_tests! {
     multi_repo => "docs/multi-repo.md",
     performance => "docs/performance.md",
     python => "docs/python.md",
+    pointers => "docs/pointers.md",
     refs => "docs/refs.md",
     registry => "docs/registry.md",
     testing => "docs/testing.md",

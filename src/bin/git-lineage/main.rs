@@ -47,6 +47,7 @@ pub enum Command {
     Log(commands::log::LogArgs),
     Graph(commands::graph::GraphArgs),
     Impact(commands::impact::ImpactArgs),
+    Where(commands::locations::WhereArgs),
     Search(commands::search::SearchArgs),
     Diff(commands::diff::DiffArgs),
     Status(commands::status::StatusArgs),
@@ -83,6 +84,10 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
     (
         "impact",
         "Show everything downstream of a REF: the blast radius",
+    ),
+    (
+        "where",
+        "Where a recorded artifact's bytes are kept: records, LFS, DVC, annex",
     ),
     (
         "search",
@@ -164,6 +169,7 @@ fn main() -> ExitCode {
         Command::Log(args) => commands::log::cmd_log(&mut ui, &cwd, args),
         Command::Graph(args) => commands::graph::cmd_graph(&mut ui, &cwd, args),
         Command::Impact(args) => commands::impact::cmd_impact(&mut ui, &cwd, args),
+        Command::Where(args) => commands::locations::cmd_where(&mut ui, &cwd, args),
         Command::Search(args) => commands::search::cmd_search(&mut ui, &cwd, args),
         Command::Diff(args) => commands::diff::cmd_diff(&mut ui, &cwd, args),
         Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),

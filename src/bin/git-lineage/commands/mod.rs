@@ -10,6 +10,7 @@ pub mod graph;
 pub mod impact;
 pub mod init;
 pub mod install_man;
+pub mod locations;
 pub mod log;
 pub mod record;
 pub mod registry;

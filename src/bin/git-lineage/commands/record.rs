@@ -50,6 +50,11 @@ pub struct StepArgs {
     /// An earlier record this one refers to (for example one it corrects).
     #[arg(long = "ref", value_name = "REF")]
     pub references: Vec<String>,
+    /// Where a copy of an input or output is kept: PATH (as given with -i
+    /// or -o) = URL, like data/train.csv=s3://bucket/key?versionId=… .
+    /// Repeatable; listed by `git lineage where`.
+    #[arg(long = "location", value_name = "PATH=URL")]
+    pub locations: Vec<String>,
     /// Free text kept with the record.
     #[arg(long)]
     pub note: Option<String>,
@@ -77,6 +82,7 @@ impl StepArgs {
             image: self.image.clone(),
             code_files: self.code_files.clone(),
             references: self.references.clone(),
+            locations: self.locations.clone(),
             note: self.note.clone(),
             commit: self.commit.commit,
             commit_options: self.commit.options(),
@@ -129,6 +135,9 @@ pub fn print_recorded(
     recorded: &Recorded,
     format: Format,
 ) -> Result<(), CommandError> {
+    for warning in &recorded.warnings {
+        ui.note(format!("warning: {warning}"));
+    }
     match format {
         Format::Json => ui.json(recorded)?,
         Format::Text => {
