@@ -55,7 +55,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
-            "error", "capture", "run", "registry", "diff", "status", "verify", "export",
+            "error", "capture", "run", "registry", "diff", "status", "verify", "export", "view",
         ],
     ),
 ];

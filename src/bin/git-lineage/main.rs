@@ -52,6 +52,7 @@ pub enum Command {
     Status(commands::status::StatusArgs),
     Export(commands::export::ExportArgs),
     Verify(commands::verify::VerifyArgs),
+    View(commands::view::ViewArgs),
     Registry(commands::registry::RegistryArgs),
     Demo(commands::demo::DemoArgs),
     InstallMan(commands::install_man::InstallManArgs),
@@ -100,6 +101,10 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
     (
         "verify",
         "Check record ids, schemas, references and history",
+    ),
+    (
+        "view",
+        "Write the lineage graph as one interactive, self-contained HTML page",
     ),
     (
         "registry",
@@ -154,6 +159,7 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),
         Command::Export(args) => commands::export::cmd_export(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
+        Command::View(args) => commands::view::cmd_view(&mut ui, &cwd, args),
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
         Command::InstallMan(args) => commands::install_man::cmd_install_man(&mut ui, &cwd, args),
