@@ -421,6 +421,15 @@ fn in_a_browser_the_demo_page_answers_clicks_search_filters_and_links() {
     );
 }
 
+/// One generated step: kind, inputs and outputs as (role, path, hash),
+/// and extra YAML (params, metrics).
+type Step<'a> = (
+    &'static str,
+    Vec<(&'static str, &'static str, &'a String)>,
+    Vec<(&'static str, &'static str, &'a String)>,
+    String,
+);
+
 /// A repository of `pipelines` × 4 records (ingest → process → train →
 /// evaluate over 20 shared raw sources), written as record files and
 /// committed at once: 2,000 records in a second.
@@ -433,12 +442,7 @@ fn generated_repo(env: &TestEnv, pipelines: usize) -> PathBuf {
         let features = hash(format!("features-{p}"));
         let model = hash(format!("model-{p}"));
         let report = hash(format!("report-{p}"));
-        let steps: [(
-            &str,
-            Vec<(&str, &str, &String)>,
-            Vec<(&str, &str, &String)>,
-            String,
-        ); 4] = [
+        let steps: [Step; 4] = [
             (
                 "ingest",
                 vec![("dataset", "raw/source.csv", &raw)],
