@@ -546,6 +546,7 @@ const PAGES: &[&str] = &[
     "docs/refs.md",
     "docs/registry.md",
     "docs/testing.md",
+    "docs/view.md",
 ];
 
 #[test]
@@ -591,6 +592,7 @@ page_tests! {
     refs => "docs/refs.md",
     registry => "docs/registry.md",
     testing => "docs/testing.md",
+    view => "docs/view.md",
 }
 
 #[test]
