@@ -287,18 +287,20 @@
     if (n.record) {
       var r = n.record; var m = n.manifest || {};
       row(t, 'kind', r.kind); row(t, 'name', r.name); row(t, 'recorded', r.recorded);
-      if (m.started) { row(t, 'ran', m.started + ' .. ' + (m.ended || '')); }
-      row(t, 'agent', who(m.agent)); row(t, 'author', who(r.author));
-      if (r.commit) { row(t, 'committed', short(r.commit.id) + ' ' + r.commit.date + ' ' + r.commit.message); }
+      row(t, 'author', who(r.author));
       if (m.code) { row(t, 'code', (m.code.commit ? short(m.code.commit) : '-') + (m.code.branch ? ' on ' + m.code.branch : '') + (m.code.dirty ? ' (dirty)' : '')); }
-      if (m.command && m.command.length) { row(t, 'command', m.command.join(' ')); }
-      row(t, 'seed', m.seed); row(t, 'exit', plain(m.exit)); row(t, 'note', m.note);
-      if (m.environment) { row(t, 'env', [m.environment.os + '/' + m.environment.arch, m.environment.tool].join(' ')); }
       if (n.unreadable) { row(t, 'unreadable', n.unreadable); }
       valueTable('params', m.params);
       valueTable('metrics', m.metrics);
       artifactsTable('inputs', m.inputs);
       artifactsTable('outputs', m.outputs);
+      var run = section('run');
+      if (m.started) { row(run, 'ran', m.started + ' .. ' + (m.ended || '')); }
+      if (m.command && m.command.length) { row(run, 'command', m.command.join(' ')); }
+      row(run, 'seed', m.seed); row(run, 'exit', plain(m.exit)); row(run, 'note', m.note);
+      row(run, 'agent', who(m.agent));
+      if (r.commit) { row(run, 'committed', short(r.commit.id) + ' ' + r.commit.date + ' ' + r.commit.message); }
+      if (m.environment) { row(run, 'env', [m.environment.os + '/' + m.environment.arch, m.environment.tool].join(' ')); }
     } else if (n.artifact) {
       var a = n.artifact;
       row(t, 'hash', a.hash); row(t, 'size', a.size !== undefined ? size(a.size) + ' (' + a.size + ' bytes)' : '');
