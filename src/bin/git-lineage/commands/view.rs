@@ -40,6 +40,8 @@ pub struct ViewArgs {
     #[arg(long)]
     pub open: bool,
     #[command(flatten)]
+    pub start: super::StartArgs,
+    #[command(flatten)]
     pub history: HistoryArgs,
 }
 
@@ -70,7 +72,7 @@ pub fn cmd_view(ui: &mut Ui, cwd: &Path, args: &ViewArgs) -> Result<ExitCode, Co
                 cwd,
                 one,
                 &args.history,
-                git_lineage::refspec::NodeOptions::default(),
+                args.start.node_options(),
                 (direction, args.depth),
             )?;
             (repo, history, graph, Some(starts))
@@ -88,7 +90,7 @@ pub fn cmd_view(ui: &mut Ui, cwd: &Path, args: &ViewArgs) -> Result<ExitCode, Co
                     &graph,
                     &spec,
                     cwd,
-                    git_lineage::refspec::NodeOptions::default(),
+                    args.start.node_options(),
                 )?);
             }
             starts.sort();
@@ -166,6 +168,15 @@ fn command_line(args: &ViewArgs) -> String {
     }
     if let Some(depth) = args.depth {
         parts.push(format!("--depth {depth}"));
+    }
+    if args.start.recorded {
+        parts.push("--recorded".into());
+    }
+    if args.start.descendants_of_commit {
+        parts.push("--descendants-of-commit".into());
+    }
+    if let Some(until) = &args.start.until_commit {
+        parts.push(format!("--until-commit {until}"));
     }
     if args.history.all {
         parts.push("--all".into());
