@@ -20,6 +20,11 @@ pub use page::{CSP_PREFIX, render, script_hash};
 /// everything at once.
 pub const NEIGHBOURHOOD_THRESHOLD: usize = 300;
 
+/// Up to this many records, the page holds each full record; above, what
+/// history's summaries say (kind, name, agent, code commit, params,
+/// metrics: no blob is read, and the page stays within about 1 KB a node).
+pub const FULL_RECORDS_LIMIT: usize = 500;
+
 /// What the page shows of one node beyond what `graph --format json` says.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct NodeDetails {
@@ -27,6 +32,11 @@ pub struct NodeDetails {
     /// (records only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<serde_json::Value>,
+    /// True when `manifest` is the record's summary (params, metrics, agent,
+    /// code commit, failed), not the full record: pages of more than
+    /// [`FULL_RECORDS_LIMIT`] records.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub abridged: bool,
     /// Why the record could not be read, when it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
@@ -86,9 +96,10 @@ pub fn whole(graph: &Graph) -> Subgraph {
     subgraph
 }
 
-/// Gather what the page shows of each node of `subgraph`: full records
-/// (read from history; a record that cannot be read keeps what the graph
-/// says and why), registry events and marks.
+/// Gather what the page shows of each node of `subgraph`: records (read
+/// from history in full up to [`FULL_RECORDS_LIMIT`] of them, else their
+/// summaries; a record that cannot be read keeps what the graph says and
+/// why), registry events and marks.
 pub fn gather(
     repo: &Repo,
     history: &History,
@@ -96,6 +107,12 @@ pub fn gather(
     registry: &Registry,
     subgraph: Subgraph,
 ) -> ViewData {
+    let records = subgraph
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.node, Node::Record(_)))
+        .count();
+    let full = records <= FULL_RECORDS_LIMIT;
     let details = subgraph
         .nodes
         .iter()
@@ -106,9 +123,21 @@ pub fn gather(
                 ..NodeDetails::default()
             };
             if let Node::Record(record) = &node.node {
-                match history.read_record(repo, &record.id) {
-                    Ok((_, full)) => details.manifest = serde_json::to_value(full).ok(),
-                    Err(e) => details.unreadable = Some(e.to_string()),
+                if full {
+                    match history.read_record(repo, &record.id) {
+                        Ok((_, full)) => details.manifest = serde_json::to_value(full).ok(),
+                        Err(e) => details.unreadable = Some(e.to_string()),
+                    }
+                } else if let Some(entry) = history.get(&record.id) {
+                    let summary = &entry.summary;
+                    details.abridged = true;
+                    details.manifest = Some(serde_json::json!({
+                        "agent": summary.agent,
+                        "code": { "commit": summary.code_commit },
+                        "params": summary.params,
+                        "metrics": summary.metrics,
+                        "exit_failed": summary.failed,
+                    }));
                 }
             }
             details

@@ -290,6 +290,10 @@
       row(t, 'author', who(r.author));
       if (m.code) { row(t, 'code', (m.code.commit ? short(m.code.commit) : '-') + (m.code.branch ? ' on ' + m.code.branch : '') + (m.code.dirty ? ' (dirty)' : '')); }
       if (n.unreadable) { row(t, 'unreadable', n.unreadable); }
+      if (n.abridged) {
+        row(t, 'note', 'a large page holds each record\'s summary: `git lineage show ' + short(r.id) + '` gives the command, run time, environment and artifacts (listed below as upstream and downstream)');
+        if (m.exit_failed) { row(t, 'exit', 'failed'); }
+      }
       valueTable('params', m.params);
       valueTable('metrics', m.metrics);
       artifactsTable('inputs', m.inputs);

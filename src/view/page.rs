@@ -166,7 +166,7 @@ fn svg(
     for (i, &(_, _, kind)) in edges.iter().enumerate() {
         let _ = writeln!(
             html,
-            "<path class=\"edge e-{kind}\" data-e=\"{i}\" d=\"{}\" marker-end=\"url(#arrow)\"/>",
+            "<path class=\"edge e-{kind}\" data-e=\"{i}\" d=\"{}\"/>",
             path(&drawn.edges[i])
         );
     }
@@ -185,14 +185,19 @@ fn svg(
         if node.registered.iter().any(|r| !r.stages.is_empty()) {
             class.push_str(" staged");
         }
+        // The full label on hover, where a line was cut.
+        let tip = if cut(&first) != first || cut(&second) != second {
+            format!("<title>{}</title>", escape(&node.label))
+        } else {
+            String::new()
+        };
         let _ = write!(
             html,
-            "<g class=\"{class}\" data-i=\"{i}\" transform=\"translate({x},{y})\"><title>{tip}</title>\
+            "<g class=\"{class}\" data-i=\"{i}\" transform=\"translate({x},{y})\">{tip}\
              <rect width=\"{NODE_WIDTH}\" height=\"{NODE_HEIGHT}\" rx=\"6\"/>\
              <text x=\"10\" y=\"17\" class=\"l1\">{first}</text><text x=\"10\" y=\"32\" class=\"l2\">{second}</text>",
             x = at.x,
             y = at.y,
-            tip = escape(&node.label),
             first = escape(&cut(&first)),
             second = escape(&cut(&second)),
         );
