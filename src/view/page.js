@@ -340,7 +340,7 @@
 
   // ---- search by name, path, hash prefix, param or metric
   var haystacks = nodes.map(function (n) {
-    var words = [n.id.toLowerCase(), n.label.toLowerCase()];
+    var words = [n.id.toLowerCase()];
     var hex = n.id.replace(/^(record|commit|blake3):/, '').toLowerCase();
     if (n.record) { words.push(n.record.name.toLowerCase(), n.record.kind.toLowerCase()); }
     if (n.artifact) { (n.artifact.paths || []).concat(n.artifact.uris || []).forEach(function (p) { words.push(p.toLowerCase()); }); }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::layout::{self, NODE_HEIGHT, NODE_WIDTH};
+use super::layout::{self, NODE_WIDTH};
 use super::{NodeDetails, PageOptions, ViewData};
 use crate::graph::{Node, SubgraphNode};
 
@@ -28,12 +28,18 @@ pub fn script_hash() -> String {
     format!("'sha256-{}'", base64(&Sha256::digest(SCRIPT.as_bytes())))
 }
 
-/// One node as the page's data holds it: what `graph --format json` says,
+/// One node as the page's data holds it: what `graph --format json` says
+/// (but `label`, `distance` and `direction`, which the page does not use),
 /// the details, and where it is drawn.
 #[derive(Serialize)]
 struct PageNode<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    node_type: crate::graph::NodeType,
     #[serde(flatten)]
-    node: &'a SubgraphNode,
+    node: &'a Node,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    registered: &'a [crate::graph::Registration],
     #[serde(flatten)]
     details: &'a NodeDetails,
     layer: usize,
@@ -89,7 +95,10 @@ pub fn render(data: &ViewData, options: &PageOptions) -> String {
             .zip(&data.details)
             .enumerate()
             .map(|(i, (node, details))| PageNode {
-                node,
+                id: &node.id,
+                node_type: node.node_type,
+                node: &node.node,
+                registered: &node.registered,
                 details,
                 layer: drawn.layers[i],
                 x: drawn.nodes[i].x,
@@ -186,7 +195,7 @@ fn svg(
             class.push_str(" staged");
         }
         // The full label on hover, where a line was cut.
-        let tip = if cut(&first) != first || cut(&second) != second {
+        let tip = if cut(&first) != first || cut_end(&second) != second {
             format!("<title>{}</title>", escape(&node.label))
         } else {
             String::new()
@@ -194,12 +203,12 @@ fn svg(
         let _ = write!(
             html,
             "<g class=\"{class}\" data-i=\"{i}\" transform=\"translate({x},{y})\">{tip}\
-             <rect width=\"{NODE_WIDTH}\" height=\"{NODE_HEIGHT}\" rx=\"6\"/>\
+             <rect/>\
              <text x=\"10\" y=\"17\" class=\"l1\">{first}</text><text x=\"10\" y=\"32\" class=\"l2\">{second}</text>",
             x = at.x,
             y = at.y,
             first = escape(&cut(&first)),
-            second = escape(&cut(&second)),
+            second = escape(&cut_end(&second)),
         );
         if let Some(badge) = badge(node, details) {
             let width = 8.0 + 6.5 * badge.chars().count() as f64;
@@ -270,6 +279,15 @@ fn cut(text: &str) -> String {
     }
     let tail: String = text.chars().skip(count - (LABEL_CHARS - 1)).collect();
     format!("…{tail}")
+}
+
+/// At most [`LABEL_CHARS`] characters; a longer text keeps its start.
+fn cut_end(text: &str) -> String {
+    if text.chars().count() <= LABEL_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(LABEL_CHARS - 1).collect();
+    format!("{head}…")
 }
 
 /// An SVG path through `points`: horizontal-tangent curves between them.
