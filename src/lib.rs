@@ -47,6 +47,7 @@ pub mod status;
 pub mod store;
 pub mod time;
 pub mod verify;
+pub mod view;
 pub mod yaml;
 
 pub use error::{Error, Hint, Result};

@@ -42,3 +42,4 @@ mod test_snapshots;
 mod test_status;
 mod test_verify;
 mod test_verify_cache;
+mod test_view;

@@ -65,7 +65,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "features",
         &[
             "error", "capture", "run", "registry", "diff", "status", "verify", "export", "emit",
-            "remote", "locate",
+            "remote", "locate", "view",
         ],
     ),
 ];

@@ -62,6 +62,8 @@ fn the_recipe_installs_from_the_hosting_repository_named_at_the_top() {
             "Cache the git-lineage build",
             "Install git-lineage",
             "Lineage diff of the pull request",
+            "Lineage page of the pull request",
+            "Upload the lineage page",
             "Post or update the pull-request comment",
             "Verify lineage history",
         ]
@@ -233,6 +235,30 @@ fn the_diff_and_verify_steps_report_a_pull_request_that_records_a_run() {
         std::fs::read_to_string(&summary).expect("summary"),
         markdown
     );
+
+    // The page step writes the interactive page; the upload step sends that
+    // file, and the comment links the upload.
+    let page = text(
+        &step(&steps, "Lineage page of the pull request")["run"],
+        "run",
+    )
+    .to_string();
+    let (code, out) = run_step(&env, &pr, &page, &[]);
+    assert_eq!(code, 0, "{out}");
+    let html = std::fs::read_to_string(pr.join("lineage.html")).expect("lineage.html");
+    assert!(html.contains("fraud-model-retrain"));
+    let upload = step(&steps, "Upload the lineage page");
+    assert!(text(&upload["uses"], "uses").starts_with("actions/upload-artifact@"));
+    assert_eq!(text(&upload["with"]["path"], "path"), "lineage.html");
+    let comment = step(&steps, "Post or update the pull-request comment");
+    assert_eq!(
+        text(&comment["env"]["PAGE_URL"], "env.PAGE_URL"),
+        format!(
+            "${{{{ steps.{}.outputs.artifact-url }}}}",
+            text(&upload["id"], "upload id")
+        )
+    );
+    assert!(text(&comment["with"]["script"], "script").contains("process.env.PAGE_URL"));
 
     let verify = text(&step(&steps, "Verify lineage history")["run"], "run").to_string();
     let (code, out) = run_step(&env, &pr, &verify, &[]);

@@ -555,6 +555,7 @@ const PAGES: &[&str] = &[
     "docs/refs.md",
     "docs/registry.md",
     "docs/testing.md",
+    "docs/view.md",
 ];
 
 #[test]
@@ -603,6 +604,7 @@ page_tests! {
     refs => "docs/refs.md",
     registry => "docs/registry.md",
     testing => "docs/testing.md",
+    view => "docs/view.md",
 }
 
 #[test]

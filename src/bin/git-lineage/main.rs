@@ -56,6 +56,7 @@ pub enum Command {
     Remote(commands::remote::RemoteArgs),
     Fetch(commands::remote::FetchArgs),
     Verify(commands::verify::VerifyArgs),
+    View(commands::view::ViewArgs),
     Registry(commands::registry::RegistryArgs),
     Demo(commands::demo::DemoArgs),
     InstallMan(commands::install_man::InstallManArgs),
@@ -122,6 +123,10 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
         "Check record ids, schemas, references and history",
     ),
     (
+        "view",
+        "Write the lineage graph as one interactive, self-contained HTML page",
+    ),
+    (
         "registry",
         "The model registry: versions, approvals, stages, resolve",
     ),
@@ -178,6 +183,7 @@ fn main() -> ExitCode {
         Command::Remote(args) => commands::remote::cmd_remote(&mut ui, &cwd, args),
         Command::Fetch(args) => commands::remote::cmd_fetch(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
+        Command::View(args) => commands::view::cmd_view(&mut ui, &cwd, args),
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
         Command::InstallMan(args) => commands::install_man::cmd_install_man(&mut ui, &cwd, args),

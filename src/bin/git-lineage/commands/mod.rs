@@ -20,6 +20,7 @@ pub mod search;
 pub mod show;
 pub mod status;
 pub mod verify;
+pub mod view;
 
 use std::path::Path;
 
