@@ -65,6 +65,44 @@ pub struct Config {
     /// Governance policy by stage name; a stage not listed has no restrictions.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policy: BTreeMap<String, StagePolicy>,
+    /// Thresholds of `git lineage drift` (issue 13; docs/drift.md).
+    #[serde(default, skip_serializing_if = "DriftConfig::is_default")]
+    pub drift: DriftConfig,
+}
+
+/// When `git lineage drift` calls a column or a dataset drifted (`drift:`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DriftConfig {
+    /// A numeric column drifted when the KS p-value is below this.
+    pub ks_p_value: f64,
+    /// A categorical column drifted when the chi-square p-value is below this.
+    pub chi2_p_value: f64,
+    /// PSI at or above this: a warning.
+    pub psi_warn: f64,
+    /// PSI at or above this: drifted.
+    pub psi_drift: f64,
+    /// The dataset drifted when at least this share of compared columns did.
+    pub drifted_share: f64,
+}
+
+impl Default for DriftConfig {
+    fn default() -> DriftConfig {
+        DriftConfig {
+            ks_p_value: 0.05,
+            chi2_p_value: 0.05,
+            psi_warn: 0.1,
+            psi_drift: 0.25,
+            drifted_share: 0.5,
+        }
+    }
+}
+
+impl DriftConfig {
+    /// Whether every threshold is the default.
+    pub fn is_default(&self) -> bool {
+        *self == DriftConfig::default()
+    }
 }
 
 /// Who may approve and promote to one stage (`policy.<stage>`).
@@ -130,6 +168,7 @@ impl Default for Config {
             ignore: default_ignore(),
             stages: default_stages(),
             policy: BTreeMap::new(),
+            drift: DriftConfig::default(),
         }
     }
 }
@@ -164,6 +203,15 @@ impl Config {
         }
         config.ignore_set()?;
         config.check_policy()?;
+        let d = config.drift;
+        let probabilities = [d.ks_p_value, d.chi2_p_value, d.drifted_share];
+        if probabilities.iter().any(|p| !(0.0..=1.0).contains(p))
+            || !(d.psi_warn >= 0.0 && d.psi_drift >= d.psi_warn)
+        {
+            return Err(ConfigError::Malformed(
+                "drift: p-values and drifted_share must be in [0, 1], and 0 <= psi_warn <= psi_drift".into(),
+            ));
+        }
         Ok(config)
     }
 

@@ -12,6 +12,7 @@ use crate::commit::CommitError;
 use crate::hash::HashError;
 use crate::history::HistoryError;
 use crate::params::ParamsError;
+use crate::profile::ProfileError;
 use crate::query::QueryError;
 use crate::record::{RecordError, RecordId};
 use crate::refspec::{RefError, Unmatched};
@@ -58,6 +59,9 @@ pub enum Error {
     /// A search condition or date is malformed.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// A dataset could not be profiled or compared (issue 13).
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
     /// An artifact could not be hashed.
     #[error("{what} '{spec}': {source}")]
     Hash {
@@ -210,6 +214,7 @@ impl Hint for Error {
             Error::Ref(e) => return e.hint(),
             Error::Registry(e) => return e.hint(),
             Error::History(e) => return e.hint(),
+            Error::Profile(e) => return e.hint(),
             Error::Hash { source, .. } => return source.hint(),
             Error::NotCommitted { path, source, .. } => {
                 let retry = source.hint().unwrap_or(Cow::Borrowed("fix the problem above"));
@@ -233,6 +238,22 @@ impl Hint for Error {
             _ => return None,
         };
         Some(text)
+    }
+}
+
+impl Hint for ProfileError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text = match self {
+            ProfileError::UnknownFormat { .. } => {
+                "name the file .csv, .tsv, .jsonl or .ndjson (docs/drift.md lists the formats read)"
+            }
+            ProfileError::Malformed { .. } => {
+                "fix the file at that line; CSV/TSV need a header row and the same number of fields in every row, JSON Lines one object per line"
+            }
+            ProfileError::Empty { .. } => "a dataset needs a header row and at least one data row",
+            ProfileError::Io { .. } => return None,
+        };
+        Some(text.into())
     }
 }
 

@@ -50,6 +50,8 @@ pub enum Command {
     Search(commands::search::SearchArgs),
     Diff(commands::diff::DiffArgs),
     Status(commands::status::StatusArgs),
+    Profile(commands::profile::ProfileArgs),
+    Drift(commands::drift::DriftArgs),
     Export(commands::export::ExportArgs),
     Verify(commands::verify::VerifyArgs),
     Registry(commands::registry::RegistryArgs),
@@ -105,6 +107,14 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
         "registry",
         "The model registry: versions, approvals, stages, resolve",
     ),
+    (
+        "profile",
+        "Profile a dataset: counts, nulls, quantiles, histograms, categories",
+    ),
+    (
+        "drift",
+        "Compare two datasets column by column: KS, PSI, chi-square verdicts",
+    ),
     ("demo", "Build an example lineage repository in DIR"),
     (
         "install-man",
@@ -152,6 +162,8 @@ fn main() -> ExitCode {
         Command::Search(args) => commands::search::cmd_search(&mut ui, &cwd, args),
         Command::Diff(args) => commands::diff::cmd_diff(&mut ui, &cwd, args),
         Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),
+        Command::Profile(args) => commands::profile::cmd_profile(&mut ui, &cwd, args),
+        Command::Drift(args) => commands::drift::cmd_drift(&mut ui, &cwd, args),
         Command::Export(args) => commands::export::cmd_export(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),

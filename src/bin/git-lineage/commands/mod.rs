@@ -4,12 +4,14 @@
 pub mod commit;
 pub mod demo;
 pub mod diff;
+pub mod drift;
 pub mod export;
 pub mod graph;
 pub mod impact;
 pub mod init;
 pub mod install_man;
 pub mod log;
+pub mod profile;
 pub mod record;
 pub mod registry;
 pub mod run;
