@@ -297,8 +297,8 @@ fn scan_jsonl(
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes)
-            .map_err(|e| ProfileError::Malformed {
+        let Ordered(object) =
+            serde_json::from_slice(bytes).map_err(|e| ProfileError::Malformed {
                 path: path.to_path_buf(),
                 line,
                 problem: format!("not a JSON object: {e}"),
@@ -338,6 +338,33 @@ fn scan_jsonl(
         });
     }
     Ok(names)
+}
+
+/// A JSON object's members in file order (`serde_json::Map` sorts keys
+/// unless the crate-wide `preserve_order` feature is on).
+struct Ordered(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Ordered, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Ordered(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// What one cell holds, as profiles and drift count it.
