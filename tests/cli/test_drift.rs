@@ -101,7 +101,7 @@ fn ks_and_psi_match_scipy_and_evidently() {
     assert!(cases.len() >= 8);
     let mut methods = std::collections::BTreeSet::new();
     for (name, want) in cases {
-        let report = drift_json(&env, &data, name);
+        let report = drift_json(&env, data, name);
         let column = &report["columns"][0];
         let ks = &column["ks"];
         close(
@@ -156,7 +156,7 @@ fn categorical_psi_and_chi_square_match_evidently_and_scipy() {
         .as_object()
         .expect("categorical cases")
     {
-        let report = drift_json(&env, &data, name);
+        let report = drift_json(&env, data, name);
         let column = &report["columns"][0];
         assert_eq!(column["kind"], "categorical");
         close(
@@ -193,7 +193,7 @@ fn profile_counts_quantiles_and_histogram_match_pandas_and_numpy() {
     };
     let want = &expected["profile"];
     let run = env
-        .lineage(&data, &["profile", "profile.csv", "--format", "json"])
+        .lineage(data, &["profile", "profile.csv", "--format", "json"])
         .success();
     let profile = run.json();
     assert_eq!(profile["rows"], want["rows"]);
