@@ -6,15 +6,15 @@
 pub mod ks;
 pub mod psi;
 pub mod render;
+pub mod source;
 pub mod special;
 mod table;
-
-use std::path::Path;
 
 use serde::Serialize;
 
 pub use crate::config::DriftConfig;
-use crate::profile::ProfileError;
+use crate::profile::{ProfileError, Source};
+pub use source::{ResolvedSide, SideError, resolve_side};
 pub use table::{ColumnData, Table, load_table};
 
 /// A chi-square test of homogeneity over the union of categories (a 2 × k
@@ -90,8 +90,11 @@ pub struct ColumnDrift {
 /// One side of a comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Side {
-    /// The path as given.
+    /// The path or REF as given.
     pub path: String,
+    /// How a REF was resolved to bytes (absent for a plain path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// Data rows.
     pub rows: u64,
 }
@@ -124,10 +127,10 @@ impl DriftReport {
     }
 }
 
-/// Compare the datasets at two paths.
-pub fn drift_paths(
-    baseline: (&Path, &str),
-    current: (&Path, &str),
+/// Compare two datasets: each side its bytes and the text it was named by.
+pub fn drift_sources(
+    baseline: (&Source, &str),
+    current: (&Source, &str),
     thresholds: &DriftConfig,
 ) -> Result<DriftReport, ProfileError> {
     let base = load_table(baseline.0)?;
@@ -172,10 +175,12 @@ pub fn compare(baseline: (&Table, &str), current: (&Table, &str), t: &DriftConfi
     DriftReport {
         baseline: Side {
             path: baseline.1.to_string(),
+            via: None,
             rows: base.rows,
         },
         current: Side {
             path: current.1.to_string(),
+            via: None,
             rows: cur.rows,
         },
         thresholds: *t,

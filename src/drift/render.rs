@@ -59,16 +59,28 @@ pub fn write_text(out: &mut impl Write, report: &DriftReport) -> io::Result<()> 
         "baseline {} ({} rows) -> current {} ({} rows)",
         report.baseline.path, report.baseline.rows, report.current.path, report.current.rows
     )?;
+    for (side, which) in [(&report.baseline, "baseline"), (&report.current, "current")] {
+        if let Some(via) = &side.via {
+            writeln!(out, "{which} {} is {via}", side.path)?;
+        }
+    }
+    let width = report
+        .columns
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     writeln!(
         out,
-        "{:<20} {:<12} {:<40} {:>9} {:>9}  reason",
+        "{:<width$} {:<12} {:<34} {:>9} {:>9}  reason",
         "column", "verdict", "test", "PSI", "PSI(ev)"
     )?;
     for c in &report.columns {
         let [test, psi, psi_ev, reason] = cells(c);
         writeln!(
             out,
-            "{:<20} {:<12} {:<40} {:>9} {:>9}  {}",
+            "{:<width$} {:<12} {:<34} {:>9} {:>9}  {}",
             c.name,
             verdict(c.verdict),
             test,

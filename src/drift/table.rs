@@ -3,10 +3,9 @@
 //! 8 bytes per value.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::profile::read::{self, Cell};
-use crate::profile::{ColumnType, DISTINCT_LIMIT, Format, ProfileError, infer_types};
+use crate::profile::{ColumnType, DISTINCT_LIMIT, Format, ProfileError, Source, infer_types};
 
 /// One column's values.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,9 +41,10 @@ pub struct Table {
 
 /// Load `path` (format by extension) for comparison. An empty dataset (no
 /// rows) is an error.
-pub fn load_table(path: &Path) -> Result<Table, ProfileError> {
+pub fn load_table(source: &Source) -> Result<Table, ProfileError> {
+    let path = source.label.as_path();
     let format = Format::from_path(path)?;
-    let types = infer_types(path, format)?;
+    let types = infer_types(source, format)?;
     let mut data: Vec<ColumnData> = types
         .iter()
         .map(|(_, kind)| match kind {
@@ -54,7 +54,7 @@ pub fn load_table(path: &Path) -> Result<Table, ProfileError> {
         })
         .collect();
     let mut rows = 0u64;
-    read::scan(path, format, |_, row| {
+    read::scan(source, format, |_, row| {
         rows += 1;
         for (column, cell) in data.iter_mut().zip(row.cells) {
             match column {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use read::Format;
+pub use read::{Format, Source};
 pub use stats::Histogram;
 
 /// The quantiles every numeric column reports.
@@ -175,9 +175,12 @@ pub struct Profile {
 }
 
 /// Infer each column's type in one pass (columns in first-seen order).
-pub fn infer_types(path: &Path, format: Format) -> Result<Vec<(String, ColumnType)>, ProfileError> {
+pub fn infer_types(
+    source: &Source,
+    format: Format,
+) -> Result<Vec<(String, ColumnType)>, ProfileError> {
     let mut kinds: Vec<ColumnType> = Vec::new();
-    let names = read::scan(path, format, |names, row| {
+    let names = read::scan(source, format, |names, row| {
         kinds.resize(names.len(), ColumnType::Empty);
         for (kind, cell) in kinds.iter_mut().zip(row.cells) {
             if *kind == ColumnType::String {
@@ -208,14 +211,14 @@ fn is_integer_text(text: &str) -> bool {
 /// Profile the dataset at `path` (format from its extension). The same
 /// bytes always give the same profile.
 pub fn profile_path(path: &Path, shown: &str) -> Result<Profile, ProfileError> {
-    let format = Format::from_path(path)?;
-    let bytes = std::fs::metadata(path)
-        .map_err(|source| ProfileError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .len();
-    let types = infer_types(path, format)?;
+    profile_source(&Source::file(path), shown)
+}
+
+/// Profile a dataset from `source` (format from its label's extension).
+pub fn profile_source(source: &Source, shown: &str) -> Result<Profile, ProfileError> {
+    let format = Format::from_path(&source.label)?;
+    let bytes = source.len()?;
+    let types = infer_types(source, format)?;
     let numeric = types.iter().filter(|(_, k)| k.is_numeric()).count().max(1);
     let exact_limit = (EXACT_VALUES_BUDGET / numeric).max(4096);
     let mut columns: Vec<column::Accumulator> = types
@@ -223,7 +226,7 @@ pub fn profile_path(path: &Path, shown: &str) -> Result<Profile, ProfileError> {
         .map(|(_, kind)| column::Accumulator::new(*kind, exact_limit))
         .collect();
     let mut rows = 0u64;
-    read::scan(path, format, |_, row| {
+    read::scan(source, format, |_, row| {
         rows += 1;
         for (acc, cell) in columns.iter_mut().zip(row.cells) {
             acc.add(*cell);

@@ -4,7 +4,8 @@
 //! does not grow with the file.
 
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,23 +62,84 @@ pub struct Row<'a> {
     pub cells: &'a [Option<&'a str>],
 }
 
-/// Read `path` as `format`, calling `on_row` for every data row with the
+/// Where a dataset's bytes are: a file, or bytes already in memory (a file
+/// as committed at a revision). `label` names it in errors and its
+/// extension gives the format.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path shown in errors (the file itself for a file source).
+    pub label: PathBuf,
+    /// The bytes, when they are not read from `label`.
+    pub bytes: Option<Arc<Vec<u8>>>,
+}
+
+impl Source {
+    /// A file on disk.
+    pub fn file(path: impl Into<PathBuf>) -> Source {
+        Source {
+            label: path.into(),
+            bytes: None,
+        }
+    }
+
+    /// Bytes in memory, named `label`.
+    pub fn bytes(label: impl Into<PathBuf>, bytes: Vec<u8>) -> Source {
+        Source {
+            label: label.into(),
+            bytes: Some(Arc::new(bytes)),
+        }
+    }
+
+    /// The size in bytes.
+    pub fn len(&self) -> Result<u64, ProfileError> {
+        match &self.bytes {
+            Some(bytes) => Ok(bytes.len() as u64),
+            None => std::fs::metadata(&self.label)
+                .map(|m| m.len())
+                .map_err(|source| ProfileError::Io {
+                    path: self.label.clone(),
+                    source,
+                }),
+        }
+    }
+
+    /// Whether the source holds no bytes.
+    pub fn is_empty(&self) -> Result<bool, ProfileError> {
+        Ok(self.len()? == 0)
+    }
+}
+
+/// Read `source` as `format`, calling `on_row` for every data row with the
 /// column names known so far (the header for CSV/TSV; keys seen up to this
 /// row for JSON Lines). Returns the final column names.
 pub fn scan(
-    path: &Path,
+    source: &Source,
     format: Format,
     mut on_row: impl FnMut(&[String], Row<'_>) -> Result<(), ProfileError>,
 ) -> Result<Vec<String>, ProfileError> {
+    let path = source.label.as_path();
+    if let Some(bytes) = &source.bytes {
+        let mut reader = std::io::Cursor::new(bytes.as_slice());
+        return scan_reader(path, &mut reader, format, &mut on_row);
+    }
     let file = std::fs::File::open(path).map_err(|source| ProfileError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    scan_reader(path, &mut reader, format, &mut on_row)
+}
+
+fn scan_reader(
+    path: &Path,
+    reader: &mut impl BufRead,
+    format: Format,
+    on_row: &mut impl FnMut(&[String], Row<'_>) -> Result<(), ProfileError>,
+) -> Result<Vec<String>, ProfileError> {
     match format {
-        Format::Csv => scan_delimited(path, &mut reader, b',', &mut on_row),
-        Format::Tsv => scan_delimited(path, &mut reader, b'\t', &mut on_row),
-        Format::Jsonl => scan_jsonl(path, &mut reader, &mut on_row),
+        Format::Csv => scan_delimited(path, reader, b',', on_row),
+        Format::Tsv => scan_delimited(path, reader, b'\t', on_row),
+        Format::Jsonl => scan_jsonl(path, reader, on_row),
     }
 }
 

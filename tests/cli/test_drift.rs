@@ -544,3 +544,141 @@ fn ten_thousand_columns_are_profiled() {
     env.lineage(env.root(), &["drift", "wide.csv", "wide.csv"])
         .success();
 }
+
+#[test]
+fn a_side_can_be_the_training_data_of_a_registered_model() {
+    let env = TestEnv::new();
+    let (demo, _) = crate::common::demo_repo(&env, "demo");
+    let run = env
+        .lineage(
+            &demo,
+            &[
+                "drift",
+                "model:fraud-model@production",
+                "data/train.csv",
+                "--format",
+                "json",
+            ],
+        )
+        .success();
+    let report = run.json();
+    let via = report["baseline"]["via"].as_str().expect("via");
+    assert!(
+        via.starts_with("data/train.csv, input of train fraud-model "),
+        "{via}"
+    );
+    assert_eq!(report["drifted_columns"], 0);
+    assert_eq!(report["baseline"]["rows"], report["current"]["rows"]);
+    let text = env
+        .lineage(
+            &demo,
+            &["drift", "model:fraud-model@production", "data/train.csv"],
+        )
+        .success()
+        .stdout;
+    assert!(
+        text.contains(
+            "baseline model:fraud-model@production is data/train.csv, input of train fraud-model"
+        ),
+        "{text}"
+    );
+    // A REF that names no dataset, and one that names nothing.
+    let run = env
+        .lineage(&demo, &["drift", "commit:HEAD", "data/train.csv"])
+        .code(2);
+    assert!(run.stderr.contains("names no dataset"), "{}", run.stderr);
+    let run = env
+        .lineage(&demo, &["drift", "name:nope", "data/train.csv"])
+        .code(2);
+    assert!(run.stderr.contains("'name:nope'"), "{}", run.stderr);
+}
+
+#[test]
+fn sides_as_path_at_rev_and_blake3_and_gone_bytes() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    write(&repo.join("d.csv"), "x\n1\n2\n3\n4\n");
+    env.git(&repo, &["add", "d.csv"]);
+    env.git(&repo, &["commit", "-q", "-m", "data"]);
+    let recorded = env
+        .lineage(
+            &repo,
+            &[
+                "record",
+                "--kind",
+                "process",
+                "--name",
+                "prep",
+                "-i",
+                "dataset=d.csv",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    let hash = recorded["record"]["inputs"][0]["hash"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no input hash in {recorded}"))
+        .to_string();
+    // The worktree file changes after it was committed and recorded.
+    write(&repo.join("d.csv"), "x\n1\n2\n3\n4\n5\n6\n");
+    let report = env
+        .lineage(&repo, &["drift", "d.csv@HEAD", "d.csv", "--format", "json"])
+        .code(1)
+        .json();
+    assert_eq!(report["baseline"]["rows"], 4);
+    assert_eq!(report["current"]["rows"], 6);
+    assert_eq!(report["baseline"]["via"], "d.csv at HEAD");
+    // blake3: and name: find the recorded bytes in the commit, not the changed file.
+    assert!(hash.starts_with("blake3:"), "{hash}");
+    for side in [hash.clone(), "name:prep".to_string()] {
+        let report = env
+            .lineage(&repo, &["drift", &side, "d.csv", "--format", "json"])
+            .code(1)
+            .json();
+        assert_eq!(report["baseline"]["rows"], 4, "{side}");
+        assert!(
+            report["baseline"]["via"]
+                .as_str()
+                .unwrap()
+                .contains("d.csv at "),
+            "{side}"
+        );
+    }
+    let run = env.lineage(&repo, &["drift", "blake3:zz", "d.csv"]).code(2);
+    assert!(
+        run.stderr.starts_with("error: 'blake3:zz': "),
+        "{}",
+        run.stderr
+    );
+    // Bytes neither on disk nor in any commit checked: a clear error.
+    write(&repo.join("e.csv"), "x\n1\n");
+    env.lineage(
+        &repo,
+        &[
+            "record",
+            "--kind",
+            "process",
+            "--name",
+            "uncommitted",
+            "-i",
+            "e.csv",
+        ],
+    )
+    .success();
+    write(&repo.join("e.csv"), "x\n2\n");
+    let run = env
+        .lineage(&repo, &["drift", "name:uncommitted", "d.csv"])
+        .code(2);
+    assert!(
+        run.stderr.contains("the recorded bytes of e.csv"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: restore the file"),
+        "{}",
+        run.stderr
+    );
+}
