@@ -118,6 +118,9 @@ pub struct DriftReport {
     pub drifted_share: f64,
     /// Whether `drifted_share` reached the `drifted_share` threshold.
     pub dataset_drift: bool,
+    /// The `monitor` record `drift --record` wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
 }
 
 impl DriftReport {
@@ -125,16 +128,58 @@ impl DriftReport {
     pub fn any_drift(&self) -> bool {
         self.drifted_columns > 0
     }
+
+    /// The report as `-m KEY=VALUE` metrics of a `monitor` record:
+    /// `drifted_columns`, `drifted_share`, `dataset_drift`, and per column
+    /// `columns.<name>.{verdict, ks_d, ks_p, psi, psi_evidently, chi2, chi2_p}`
+    /// (`.` and `=` in a column name become `_`).
+    pub fn metrics(&self) -> Vec<String> {
+        let mut metrics = vec![
+            format!("drifted_columns={}", self.drifted_columns),
+            format!("drifted_share={:?}", self.drifted_share),
+            format!("dataset_drift={}", self.dataset_drift),
+        ];
+        for c in &self.columns {
+            let key = c.name.replace(['.', '='], "_");
+            let key = if key.trim().is_empty() {
+                "_".to_string()
+            } else {
+                key
+            };
+            let verdict = serde_json::to_value(c.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            metrics.push(format!("columns.{key}.verdict={verdict}"));
+            let mut number = |name: &str, value: Option<f64>| {
+                if let Some(value) = value.filter(|v| v.is_finite()) {
+                    metrics.push(format!("columns.{key}.{name}={value:?}"));
+                }
+            };
+            number("ks_d", c.ks.map(|k| k.statistic));
+            number("ks_p", c.ks.map(|k| k.p_value));
+            number("psi", c.psi);
+            number("psi_evidently", c.psi_evidently);
+            number("chi2", c.chi_square.map(|k| k.statistic));
+            number("chi2_p", c.chi_square.map(|k| k.p_value));
+        }
+        metrics
+    }
 }
 
-/// Compare two datasets: each side its bytes and the text it was named by.
+/// Compare two datasets: each side its bytes and the text it was named by;
+/// columns named in `ignore` are left out on both sides.
 pub fn drift_sources(
     baseline: (&Source, &str),
     current: (&Source, &str),
     thresholds: &DriftConfig,
+    ignore: &[String],
 ) -> Result<DriftReport, ProfileError> {
-    let base = load_table(baseline.0)?;
-    let cur = load_table(current.0)?;
+    let mut base = load_table(baseline.0)?;
+    let mut cur = load_table(current.0)?;
+    for table in [&mut base, &mut cur] {
+        table.columns.retain(|(name, _)| !ignore.contains(name));
+    }
     Ok(compare((&base, baseline.1), (&cur, current.1), thresholds))
 }
 
@@ -189,6 +234,7 @@ pub fn compare(baseline: (&Table, &str), current: (&Table, &str), t: &DriftConfi
         drifted_columns: drifted,
         drifted_share: share,
         dataset_drift: drifted > 0 && share >= t.drifted_share,
+        record: None,
     }
 }
 

@@ -65,6 +65,8 @@ pub struct ResolvedSide {
     pub hash: Option<ContentHash>,
     /// The repository-relative path, when known.
     pub path: Option<String>,
+    /// The record whose artifact this is, for a record or `blake3:` REF.
+    pub record: Option<RecordId>,
 }
 
 fn is_tabular(path: &str) -> bool {
@@ -91,6 +93,7 @@ pub fn resolve_side(
         via: None,
         hash: None,
         path: None,
+        record: None,
     };
     if absolute.is_file() {
         return Ok(plain());
@@ -118,6 +121,7 @@ pub fn resolve_side(
                 source: Source::bytes(PathBuf::from(&rel), bytes),
                 via: Some(format!("{rel} at {rev}")),
                 path: Some(rel),
+                record: None,
             })
         }
         RefSpec::Hash(hash) => {
@@ -196,6 +200,7 @@ fn locate(
             )),
             hash: None,
             path: Some(rel),
+            record: Some(id.clone()),
         });
     };
     let on_disk = repo.root().join(&rel);
@@ -205,6 +210,7 @@ fn locate(
             via: Some(format!("{rel}, {relation} {record} {short_id}")),
             hash: Some(hash),
             path: Some(rel),
+            record: Some(id.clone()),
         });
     }
     let mut revisions: Vec<String> = entry
@@ -225,6 +231,7 @@ fn locate(
                 )),
                 hash: Some(hash),
                 path: Some(rel),
+                record: Some(id.clone()),
             });
         }
     }

@@ -682,3 +682,95 @@ fn sides_as_path_at_rev_and_blake3_and_gone_bytes() {
         run.stderr
     );
 }
+
+#[test]
+fn drift_record_writes_a_monitor_record_linked_to_both_datasets() {
+    let env = TestEnv::new();
+    let (demo, _) = crate::common::demo_repo(&env, "demo");
+    // A month of new rows whose amounts are shifted.
+    let train = std::fs::read_to_string(demo.join("data/train.csv")).expect("train.csv");
+    let mut lines = train.lines();
+    let header = lines.next().expect("header");
+    let column = header
+        .split(',')
+        .position(|c| c == "total_claim_amount_z")
+        .expect("amount column");
+    let mut month = format!("{header}\n");
+    for line in lines.take(300) {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        let amount: f64 = cells[column].parse().expect("amount");
+        cells[column] = format!("{:.6}", amount + 0.8);
+        month.push_str(&cells.join(","));
+        month.push('\n');
+    }
+    write(&demo.join("data/month.csv"), &month);
+    let run = env
+        .lineage(
+            &demo,
+            &[
+                "drift",
+                "model:fraud-model@production",
+                "data/month.csv",
+                "--ignore",
+                "claim_id",
+                "--record",
+                "--name",
+                "claims-monthly",
+                "--commit",
+                "--format",
+                "json",
+            ],
+        )
+        .code(1);
+    let report = run.json();
+    let drifted: Vec<&str> = report["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["verdict"] == "drift")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(drifted, ["total_claim_amount_z"]);
+    assert!(
+        !report["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "claim_id")
+    );
+    let id = report["record"].as_str().expect("record id");
+    assert!(
+        run.stderr
+            .contains(&format!("recorded monitor claims-monthly {id}")),
+        "{}",
+        run.stderr
+    );
+    let record = crate::common::load_record(&demo, id);
+    assert_eq!(record["kind"], "monitor");
+    let roles: Vec<&str> = record["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["baseline", "current"]);
+    assert_eq!(record["inputs"][0]["path"], "data/train.csv");
+    assert_eq!(
+        record["metrics"]["columns"]["total_claim_amount_z"]["verdict"],
+        "drift"
+    );
+    assert_eq!(record["metrics"]["drifted_columns"], 1);
+    assert_eq!(record["params"]["baseline"], "model:fraud-model@production");
+    assert_eq!(record["references"].as_array().map(Vec::len), Some(1));
+    // Committed, and findable: every drift check of this model's training data.
+    assert!(
+        env.git(&demo, &["status", "--porcelain", ".lineage"])
+            .trim()
+            .is_empty()
+    );
+    let search = env
+        .lineage(&demo, &["search", "--kind", "monitor", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(search["records"].as_array().map(Vec::len), Some(1));
+}

@@ -32,6 +32,67 @@ pub struct DriftArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
+    /// Leave this column out on both sides (an identifier, say); repeatable.
+    #[arg(long = "ignore", value_name = "COLUMN")]
+    pub ignore: Vec<String>,
+    /// Write a `monitor` record: inputs both datasets (files in the
+    /// repository), references the records a REF side came from, metrics the
+    /// per-column results (docs/drift.md).
+    #[arg(long)]
+    pub record: bool,
+    /// With --record: the record's name.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "drift",
+        requires = "record"
+    )]
+    pub name: String,
+    #[command(flatten)]
+    pub commit: super::CommitArgs,
+}
+
+/// The `monitor` record of a drift check.
+fn monitor_request(
+    cwd: &Path,
+    args: &DriftArgs,
+    sides: [(&str, &git_lineage::drift::ResolvedSide, &str); 2],
+    report: &git_lineage::drift::DriftReport,
+) -> git_lineage::capture::RecordRequest {
+    let mut request =
+        git_lineage::capture::RecordRequest::new("monitor", args.name.clone(), cwd.to_path_buf());
+    for (role, side, text) in sides {
+        // Only bytes on disk can be recorded as an input (the record hashes
+        // them); bytes read from a commit are linked through their record.
+        if side.source.bytes.is_none() && side.record.is_none() {
+            request
+                .inputs
+                .push(format!("{role}={}", side.source.label.display()));
+        } else if side.source.bytes.is_none()
+            && let Some(path) = &side.path
+        {
+            request.inputs.push(format!("{role}={path}"));
+        }
+        if let Some(id) = &side.record {
+            request.references.push(id.to_string());
+        }
+        request.params.push(format!("{role}={text}"));
+    }
+    let t = &report.thresholds;
+    request.params.extend([
+        format!("thresholds.ks_p_value={:?}", t.ks_p_value),
+        format!("thresholds.chi2_p_value={:?}", t.chi2_p_value),
+        format!("thresholds.psi_warn={:?}", t.psi_warn),
+        format!("thresholds.psi_drift={:?}", t.psi_drift),
+        format!("thresholds.drifted_share={:?}", t.drifted_share),
+    ]);
+    request.metrics = report.metrics();
+    request.command = ["git", "lineage", "drift", &args.baseline, &args.current]
+        .map(String::from)
+        .to_vec();
+    request.commit = args.commit.commit;
+    request.commit_options = args.commit.options();
+    request
 }
 
 pub fn cmd_drift(ui: &mut Ui, cwd: &Path, args: &DriftArgs) -> Result<ExitCode, CommandError> {
@@ -51,9 +112,28 @@ pub fn cmd_drift(ui: &mut Ui, cwd: &Path, args: &DriftArgs) -> Result<ExitCode, 
         (&baseline.source, &args.baseline),
         (&current.source, &args.current),
         &thresholds,
+        &args.ignore,
     )?;
-    report.baseline.via = baseline.via;
-    report.current.via = current.via;
+    report.baseline.via = baseline.via.clone();
+    report.current.via = current.via.clone();
+    if args.record {
+        let Some(repo) = repo.as_ref() else {
+            return Err(CommandError::usage("drift --record needs a git repository")
+                .with_hint("run it inside the repository whose lineage should hold the check"));
+        };
+        let request = monitor_request(
+            cwd,
+            args,
+            [
+                ("baseline", &baseline, &args.baseline),
+                ("current", &current, &args.current),
+            ],
+            &report,
+        );
+        let recorded = git_lineage::capture::record(repo, &request)?;
+        ui.note(format!("recorded monitor {} {}", args.name, recorded.id));
+        report.record = Some(recorded.id.to_string());
+    }
     match args.format {
         ReportFormat::Json => ui.json(&report)?,
         ReportFormat::Text => git_lineage::drift::render::write_text(ui.out(), &report)?,
