@@ -774,3 +774,30 @@ fn drift_record_writes_a_monitor_record_linked_to_both_datasets() {
         .json();
     assert_eq!(search["records"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn the_demo_shows_the_shifted_month_drifting_from_the_training_data() {
+    let (_, report) = crate::common::shared_demo();
+    let drift = &report["drift"];
+    assert_eq!(drift["current"], "data/incoming/claims-2026-12.csv");
+    assert_eq!(drift["rows"], 400);
+    let drifted: Vec<&str> = drift["drifted"]
+        .as_array()
+        .expect("drifted")
+        .iter()
+        .map(|d| d["column"].as_str().unwrap())
+        .collect();
+    assert_eq!(drifted, ["total_claim_amount_z"]);
+    assert_eq!(drift["compared_columns"], 25);
+    // The command it prints reproduces it, with exit 1 for the drift.
+    let env = TestEnv::new();
+    let (demo, _) = crate::common::demo_repo(&env, "demo");
+    let command = drift["command"].as_str().unwrap();
+    let args: Vec<&str> = command.split(' ').skip(2).collect();
+    let run = env.lineage(&demo, &args).code(1);
+    assert!(
+        run.stdout.contains("1 of 25 columns drifted"),
+        "{}",
+        run.stdout
+    );
+}
