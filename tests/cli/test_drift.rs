@@ -582,6 +582,25 @@ fn a_side_can_be_the_training_data_of_a_registered_model() {
         ),
         "{text}"
     );
+    // `profile` reads the same REFs.
+    let run = env
+        .lineage(
+            &demo,
+            &[
+                "profile",
+                "model:fraud-model@production",
+                "--format",
+                "json",
+            ],
+        )
+        .success();
+    assert_eq!(run.json()["rows"], report["baseline"]["rows"]);
+    assert!(
+        run.stderr
+            .contains("model:fraud-model@production is data/train.csv, input of train"),
+        "{}",
+        run.stderr
+    );
     // A REF that names no dataset, and one that names nothing.
     let run = env
         .lineage(&demo, &["drift", "commit:HEAD", "data/train.csv"])
