@@ -72,6 +72,9 @@ pub struct Config {
     /// Default locations of recorded paths, by glob (`git lineage where`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<DefaultLocation>,
+    /// Thresholds of `git lineage drift` (issue 13; docs/drift.md).
+    #[serde(default, skip_serializing_if = "DriftConfig::is_default")]
+    pub drift: DriftConfig,
 }
 
 /// One lineage remote (`remotes.<name>`).
@@ -165,6 +168,41 @@ impl DefaultLocation {
     }
 }
 
+/// When `git lineage drift` calls a column or a dataset drifted (`drift:`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DriftConfig {
+    /// A numeric column drifted when the KS p-value is below this.
+    pub ks_p_value: f64,
+    /// A categorical column drifted when the chi-square p-value is below this.
+    pub chi2_p_value: f64,
+    /// PSI at or above this: a warning.
+    pub psi_warn: f64,
+    /// PSI at or above this: drifted.
+    pub psi_drift: f64,
+    /// The dataset drifted when at least this share of compared columns did.
+    pub drifted_share: f64,
+}
+
+impl Default for DriftConfig {
+    fn default() -> DriftConfig {
+        DriftConfig {
+            ks_p_value: 0.05,
+            chi2_p_value: 0.05,
+            psi_warn: 0.1,
+            psi_drift: 0.25,
+            drifted_share: 0.5,
+        }
+    }
+}
+
+impl DriftConfig {
+    /// Whether every threshold is the default.
+    pub fn is_default(&self) -> bool {
+        *self == DriftConfig::default()
+    }
+}
+
 /// Who may approve and promote to one stage (`policy.<stage>`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -230,6 +268,7 @@ impl Default for Config {
             policy: BTreeMap::new(),
             remotes: BTreeMap::new(),
             locations: Vec::new(),
+            drift: DriftConfig::default(),
         }
     }
 }
@@ -273,6 +312,15 @@ impl Config {
             if let Some(problem) = remote_problem(remote) {
                 return Err(ConfigError::Malformed(format!("remotes.{name}: {problem}")));
             }
+        }
+        let d = config.drift;
+        let probabilities = [d.ks_p_value, d.chi2_p_value, d.drifted_share];
+        if probabilities.iter().any(|p| !(0.0..=1.0).contains(p))
+            || !(d.psi_warn >= 0.0 && d.psi_drift >= d.psi_warn)
+        {
+            return Err(ConfigError::Malformed(
+                "drift: p-values and drifted_share must be in [0, 1], and 0 <= psi_warn <= psi_drift".into(),
+            ));
         }
         Ok(config)
     }

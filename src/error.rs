@@ -13,6 +13,7 @@ use crate::emit::transport::EmitError;
 use crate::hash::HashError;
 use crate::history::HistoryError;
 use crate::params::ParamsError;
+use crate::profile::ProfileError;
 use crate::query::QueryError;
 use crate::record::{RecordError, RecordId};
 use crate::refspec::{RefError, Unmatched};
@@ -72,6 +73,12 @@ pub enum Error {
     /// `emit` could not deliver events.
     #[error(transparent)]
     Emit(#[from] EmitError),
+    /// A dataset could not be profiled or compared (issue 13).
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// A side of `drift` names no readable dataset (issue 13).
+    #[error(transparent)]
+    Drift(Box<crate::drift::SideError>),
     /// An artifact could not be hashed.
     #[error("{what} '{spec}': {source}")]
     Hash {
@@ -258,6 +265,8 @@ impl Hint for Error {
             Error::Registry(e) => return e.hint(),
             Error::History(e) => return e.hint(),
             Error::Emit(e) => return e.hint(),
+            Error::Profile(e) => return e.hint(),
+            Error::Drift(e) => return e.hint(),
             Error::Hash { source, .. } => return source.hint(),
             Error::NotCommitted { path, source, .. } => {
                 let retry = source.hint().unwrap_or(Cow::Borrowed("fix the problem above"));
@@ -363,6 +372,46 @@ impl Hint for EmitError {
                     .into()
             }
         })
+    }
+}
+
+impl Hint for ProfileError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let text = match self {
+            ProfileError::UnknownFormat { .. } => {
+                "name the file .csv, .tsv, .jsonl or .ndjson (docs/drift.md lists the formats read)"
+            }
+            ProfileError::Malformed { .. } => {
+                "fix the file at that line; CSV/TSV need a header row and the same number of fields in every row, JSON Lines one object per line"
+            }
+            ProfileError::Empty { .. } => "a dataset needs a header row and at least one data row",
+            ProfileError::Io { .. } => return None,
+        };
+        Some(text.into())
+    }
+}
+
+impl From<crate::drift::SideError> for Error {
+    fn from(err: crate::drift::SideError) -> Error {
+        Error::Drift(Box::new(err))
+    }
+}
+
+impl Hint for crate::drift::SideError {
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        use crate::drift::SideError;
+        let text = match self {
+            SideError::Ref { source, .. } => return source.hint(),
+            SideError::History(e) => return e.hint(),
+            SideError::Profile(e) => return e.hint(),
+            SideError::NotData { .. } => {
+                "name a CSV, TSV or JSON Lines file: a path, PATH@REV, blake3:HASH, or a record or model REF whose input is one (docs/drift.md)"
+            }
+            SideError::BytesGone { .. } => {
+                "restore the file (or commit data with the code); `git lineage status` shows which recorded data changed"
+            }
+        };
+        Some(text.into())
     }
 }
 

@@ -245,3 +245,30 @@ pub fn content_hash_at(
         Ok(ContentHash::of_bytes(&bytes))
     }
 }
+
+/// The bytes of the file `rel` in revision `rev` (drift reads a dataset
+/// as it was committed, issue 13). A directory is refused.
+pub fn file_bytes_at(repo: &Repo, rev: &str, rel: &str) -> Result<Vec<u8>, HistoryError> {
+    let commit = resolve_commit(repo, rev)?;
+    let git = repo.gix();
+    let fail = |message: String| HistoryError::BadRevision {
+        spec: format!("{rel}@{rev}"),
+        message,
+    };
+    let tree = git
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| fail(e.to_string()))?;
+    let entry = tree
+        .lookup_entry_by_path(rel)
+        .map_err(|e| fail(e.to_string()))?
+        .ok_or_else(|| HistoryError::NotInRevision {
+            path: rel.to_string(),
+            rev: rev.to_string(),
+            commit: commit.to_string(),
+        })?;
+    if entry.mode().is_tree() {
+        return Err(fail(format!("'{rel}' is a directory, not a file")));
+    }
+    walk::blob_bytes(git, entry.object_id()).map_err(fail)
+}

@@ -661,6 +661,24 @@ pub struct DemoOutput {
     pub questions: Vec<DemoQuestion>,
     pub mermaid: String,
     pub registry: DemoRegistry,
+    pub drift: DemoDrift,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoDrift {
+    pub command: String,
+    pub current: String,
+    pub rows: u64,
+    pub drifted: Vec<DemoDriftedColumn>,
+    pub compared_columns: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoDriftedColumn {
+    pub column: String,
+    pub reason: String,
 }
 
 // --- emit ---

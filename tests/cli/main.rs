@@ -13,6 +13,7 @@ mod test_demo;
 mod test_derived;
 mod test_diff;
 mod test_docs;
+mod test_drift;
 mod test_emit;
 mod test_errors;
 mod test_export;

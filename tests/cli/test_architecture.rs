@@ -61,6 +61,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("catalog", &["catalog"]),
+    // Issue 13: profiles read files only; drift builds on them.
+    ("data", &["profile", "drift"]),
     (
         "features",
         &[

@@ -51,6 +51,8 @@ pub enum Command {
     Search(commands::search::SearchArgs),
     Diff(commands::diff::DiffArgs),
     Status(commands::status::StatusArgs),
+    Profile(commands::profile::ProfileArgs),
+    Drift(commands::drift::DriftArgs),
     Export(commands::export::ExportArgs),
     Emit(commands::emit::EmitArgs),
     Remote(commands::remote::RemoteArgs),
@@ -130,6 +132,14 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
         "registry",
         "The model registry: versions, approvals, stages, resolve",
     ),
+    (
+        "profile",
+        "Profile a dataset: counts, nulls, quantiles, histograms, categories",
+    ),
+    (
+        "drift",
+        "Compare two datasets column by column: KS, PSI, chi-square verdicts",
+    ),
     ("demo", "Build an example lineage repository in DIR"),
     (
         "install-man",
@@ -178,6 +188,8 @@ fn main() -> ExitCode {
         Command::Search(args) => commands::search::cmd_search(&mut ui, &cwd, args),
         Command::Diff(args) => commands::diff::cmd_diff(&mut ui, &cwd, args),
         Command::Status(args) => commands::status::cmd_status(&mut ui, &cwd, args),
+        Command::Profile(args) => commands::profile::cmd_profile(&mut ui, &cwd, args),
+        Command::Drift(args) => commands::drift::cmd_drift(&mut ui, &cwd, args),
         Command::Export(args) => commands::export::cmd_export(&mut ui, &cwd, args),
         Command::Emit(args) => commands::emit::cmd_emit(&mut ui, &cwd, args),
         Command::Remote(args) => commands::remote::cmd_remote(&mut ui, &cwd, args),

@@ -95,6 +95,7 @@ from_library_error!(
     git_lineage::history::HistoryError,
     git_lineage::params::ParamsError,
     git_lineage::query::QueryError,
+    git_lineage::profile::ProfileError,
 );
 
 impl From<std::io::Error> for CommandError {

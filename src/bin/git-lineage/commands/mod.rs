@@ -4,6 +4,7 @@
 pub mod commit;
 pub mod demo;
 pub mod diff;
+pub mod drift;
 pub mod emit;
 pub mod export;
 pub mod graph;
@@ -12,6 +13,7 @@ pub mod init;
 pub mod install_man;
 pub mod locations;
 pub mod log;
+pub mod profile;
 pub mod record;
 pub mod registry;
 pub mod remote;

@@ -14,6 +14,7 @@ use git_lineage::time::Timestamp;
 use git_lineage::{Error, Result};
 
 mod data;
+mod drift;
 mod model;
 mod project;
 mod questions;
@@ -79,6 +80,8 @@ pub struct DemoReport {
     pub mermaid: String,
     /// The registry after the registry steps, and the production model's upstream graph.
     pub registry: DemoRegistry,
+    /// A new month of claims compared with the production model's training data.
+    pub drift: drift::DemoDrift,
 }
 
 /// One recorded and committed step.
@@ -203,6 +206,23 @@ impl DemoReport {
         out.extend(self.registry.upstream.lines().map(str::to_string));
         out.push("```".into());
         out.push(String::new());
+        out.push(format!(
+            "A new month of claims ({} rows, amounts shifted) against the production model's training data:",
+            self.drift.rows
+        ));
+        out.push(format!("    $ {}", self.drift.command));
+        out.push(format!(
+            "    {} of {} columns drifted: {}",
+            self.drift.drifted.len(),
+            self.drift.compared_columns,
+            self.drift
+                .drifted
+                .iter()
+                .map(|d| format!("{} ({})", d.column, d.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        out.push(String::new());
         out.push("Explore it:".into());
         out.push(format!("  cd {dir}"));
         out.push("  git log --oneline".into());
@@ -311,11 +331,13 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
     add(&registry::promote(&repo, 2)?);
     add(&registry::rollback(&repo)?);
     let registry = registry::show(&repo)?;
+    let drift = drift::run(&repo, &root)?;
 
     Ok(DemoReport {
         questions,
         mermaid,
         registry,
+        drift,
         dir: root,
         pipeline_commit,
         steps,
@@ -665,6 +687,16 @@ mod tests {
                 },
                 upstream: "flowchart LR\n  n1[\"y\"]\n".into(),
             },
+            drift: drift::DemoDrift {
+                command: "git lineage drift model:fraud-model@production m.csv".into(),
+                current: "m.csv".into(),
+                rows: 400,
+                drifted: vec![drift::DemoDriftedColumn {
+                    column: "amount".into(),
+                    reason: "KS p 1e-9 < 0.05".into(),
+                }],
+                compared_columns: 25,
+            },
         };
         let lines = report.summary();
         let at = |text: &str| lines.iter().position(|l| l == text);
@@ -684,6 +716,9 @@ mod tests {
         assert!(lines.contains(&"  n1[\"y\"]".to_string()));
         assert!(
             lines.contains(&"  git lineage graph model:fraud-model@production --up".to_string())
+        );
+        assert!(
+            lines.contains(&"    1 of 25 columns drifted: amount (KS p 1e-9 < 0.05)".to_string())
         );
     }
 }

@@ -1,0 +1,503 @@
+//! Streaming readers for the tabular formats `profile` and `drift` read:
+//! CSV and TSV with a header row (RFC 4180 quoting) and JSON Lines (one
+//! object per line). Rows are handed to a callback one at a time, so memory
+//! does not grow with the file.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::ProfileError;
+
+/// A tabular file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// One JSON object per line; columns are the keys in first-seen order.
+    Jsonl,
+}
+
+impl Format {
+    /// The format's name: `csv`, `tsv` or `jsonl`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    /// The format a file name's extension names.
+    pub fn from_path(path: &Path) -> Result<Format, ProfileError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" => Ok(Format::Csv),
+            "tsv" | "tab" => Ok(Format::Tsv),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            _ => Err(ProfileError::UnknownFormat {
+                path: path.to_path_buf(),
+                extension: ext,
+            }),
+        }
+    }
+}
+
+/// One row: for each column index seen so far, the cell text (`None` for a
+/// JSON null or a key missing from this object).
+pub struct Row<'a> {
+    /// The 1-based line the row starts on.
+    pub line: u64,
+    /// Cells by column index; shorter than the column list when a JSON Lines
+    /// object lacks later keys.
+    pub cells: &'a [Option<&'a str>],
+}
+
+/// Where a dataset's bytes are: a file, or bytes already in memory (a file
+/// as committed at a revision). `label` names it in errors and its
+/// extension gives the format.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path shown in errors (the file itself for a file source).
+    pub label: PathBuf,
+    /// The bytes, when they are not read from `label`.
+    pub bytes: Option<Arc<Vec<u8>>>,
+}
+
+impl Source {
+    /// A file on disk.
+    pub fn file(path: impl Into<PathBuf>) -> Source {
+        Source {
+            label: path.into(),
+            bytes: None,
+        }
+    }
+
+    /// Bytes in memory, named `label`.
+    pub fn bytes(label: impl Into<PathBuf>, bytes: Vec<u8>) -> Source {
+        Source {
+            label: label.into(),
+            bytes: Some(Arc::new(bytes)),
+        }
+    }
+
+    /// The size in bytes.
+    pub fn len(&self) -> Result<u64, ProfileError> {
+        match &self.bytes {
+            Some(bytes) => Ok(bytes.len() as u64),
+            None => std::fs::metadata(&self.label)
+                .map(|m| m.len())
+                .map_err(|source| ProfileError::Io {
+                    path: self.label.clone(),
+                    source,
+                }),
+        }
+    }
+
+    /// Whether the source holds no bytes.
+    pub fn is_empty(&self) -> Result<bool, ProfileError> {
+        Ok(self.len()? == 0)
+    }
+}
+
+/// Read `source` as `format`, calling `on_row` for every data row with the
+/// column names known so far (the header for CSV/TSV; keys seen up to this
+/// row for JSON Lines). Returns the final column names.
+pub fn scan(
+    source: &Source,
+    format: Format,
+    mut on_row: impl FnMut(&[String], Row<'_>) -> Result<(), ProfileError>,
+) -> Result<Vec<String>, ProfileError> {
+    let path = source.label.as_path();
+    if let Some(bytes) = &source.bytes {
+        let mut reader = std::io::Cursor::new(bytes.as_slice());
+        return scan_reader(path, &mut reader, format, &mut on_row);
+    }
+    let file = std::fs::File::open(path).map_err(|source| ProfileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    scan_reader(path, &mut reader, format, &mut on_row)
+}
+
+fn scan_reader(
+    path: &Path,
+    reader: &mut impl BufRead,
+    format: Format,
+    on_row: &mut impl FnMut(&[String], Row<'_>) -> Result<(), ProfileError>,
+) -> Result<Vec<String>, ProfileError> {
+    match format {
+        Format::Csv => scan_delimited(path, reader, b',', on_row),
+        Format::Tsv => scan_delimited(path, reader, b'\t', on_row),
+        Format::Jsonl => scan_jsonl(path, reader, on_row),
+    }
+}
+
+fn read_line(
+    path: &Path,
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+) -> Result<bool, ProfileError> {
+    buf.clear();
+    let n = reader
+        .read_until(b'\n', buf)
+        .map_err(|source| ProfileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(n > 0)
+}
+
+/// Splits one record (which may span lines inside quotes) into fields.
+struct Splitter {
+    delimiter: u8,
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Splitter {
+    /// Parse `record` (complete: quotes balanced) into `text` + `ends`.
+    fn split(&mut self, record: &str) -> Result<(), &'static str> {
+        self.text.clear();
+        self.ends.clear();
+        let bytes = record.as_bytes();
+        let mut i = 0;
+        loop {
+            if bytes.get(i) == Some(&b'"') {
+                i += 1;
+                let mut start = i;
+                loop {
+                    match bytes[i..].iter().position(|&b| b == b'"') {
+                        None => return Err("a quoted field is not closed"),
+                        Some(at) => {
+                            self.text.push_str(&record[start..i + at]);
+                            i += at + 1;
+                            if bytes.get(i) == Some(&b'"') {
+                                self.text.push('"');
+                                i += 1;
+                                start = i;
+                            } else {
+                                break;
+                            }
+                        }
+                    }
+                }
+                self.ends.push(self.text.len());
+                match bytes.get(i) {
+                    None => return Ok(()),
+                    Some(&b) if b == self.delimiter => i += 1,
+                    Some(_) => return Err("text after a closing quote"),
+                }
+            } else {
+                let rest = &bytes[i..];
+                match rest.iter().position(|&b| b == self.delimiter) {
+                    Some(at) => {
+                        self.text.push_str(&record[i..i + at]);
+                        self.ends.push(self.text.len());
+                        i += at + 1;
+                    }
+                    None => {
+                        self.text.push_str(&record[i..]);
+                        self.ends.push(self.text.len());
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let field = &self.text[start..end];
+            start = end;
+            field
+        })
+    }
+}
+
+fn utf8<'a>(path: &Path, line: u64, bytes: &'a [u8]) -> Result<&'a str, ProfileError> {
+    std::str::from_utf8(bytes).map_err(|_| ProfileError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        problem: "not UTF-8 text".into(),
+    })
+}
+
+fn trim_newline(mut bytes: &[u8]) -> &[u8] {
+    if bytes.last() == Some(&b'\n') {
+        bytes = &bytes[..bytes.len() - 1];
+    }
+    if bytes.last() == Some(&b'\r') {
+        bytes = &bytes[..bytes.len() - 1];
+    }
+    bytes
+}
+
+fn scan_delimited(
+    path: &Path,
+    reader: &mut impl BufRead,
+    delimiter: u8,
+    on_row: &mut impl FnMut(&[String], Row<'_>) -> Result<(), ProfileError>,
+) -> Result<Vec<String>, ProfileError> {
+    let mut buf = Vec::new();
+    let mut record = Vec::new();
+    let mut splitter = Splitter {
+        delimiter,
+        text: String::new(),
+        ends: Vec::new(),
+    };
+    let mut header: Option<Vec<String>> = None;
+    let mut line = 0u64;
+    loop {
+        // One record: lines joined while a quote is open.
+        record.clear();
+        let start_line = line + 1;
+        let mut quotes = 0usize;
+        loop {
+            if !read_line(path, reader, &mut buf)? {
+                break;
+            }
+            line += 1;
+            quotes += buf.iter().filter(|&&b| b == b'"').count();
+            record.extend_from_slice(&buf);
+            if quotes.is_multiple_of(2) {
+                break;
+            }
+        }
+        if record.is_empty() {
+            break;
+        }
+        if quotes % 2 == 1 {
+            return Err(ProfileError::Malformed {
+                path: path.to_path_buf(),
+                line: start_line,
+                problem: "a quoted field is not closed before the end of the file".into(),
+            });
+        }
+        let mut bytes = trim_newline(&record);
+        if start_line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes = &bytes[3..];
+        }
+        if bytes.is_empty() {
+            continue;
+        }
+        let text = utf8(path, start_line, bytes)?;
+        splitter
+            .split(text)
+            .map_err(|problem| ProfileError::Malformed {
+                path: path.to_path_buf(),
+                line: start_line,
+                problem: problem.into(),
+            })?;
+        match &header {
+            None => {
+                let names: Vec<String> = splitter.fields().map(str::to_string).collect();
+                let mut seen = std::collections::HashSet::new();
+                for name in &names {
+                    if !seen.insert(name.as_str()) {
+                        return Err(ProfileError::Malformed {
+                            path: path.to_path_buf(),
+                            line: start_line,
+                            problem: format!("the header names column '{name}' twice"),
+                        });
+                    }
+                }
+                header = Some(names);
+            }
+            Some(names) => {
+                if splitter.ends.len() != names.len() {
+                    return Err(ProfileError::Malformed {
+                        path: path.to_path_buf(),
+                        line: start_line,
+                        problem: format!(
+                            "{} fields, but the header has {} columns",
+                            splitter.ends.len(),
+                            names.len()
+                        ),
+                    });
+                }
+                let cells: Vec<Option<&str>> = splitter.fields().map(Some).collect();
+                on_row(
+                    names,
+                    Row {
+                        line: start_line,
+                        cells: &cells,
+                    },
+                )?;
+            }
+        }
+    }
+    header.ok_or_else(|| ProfileError::Empty {
+        path: path.to_path_buf(),
+    })
+}
+
+fn scan_jsonl(
+    path: &Path,
+    reader: &mut impl BufRead,
+    on_row: &mut impl FnMut(&[String], Row<'_>) -> Result<(), ProfileError>,
+) -> Result<Vec<String>, ProfileError> {
+    let mut buf = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut line = 0u64;
+    let mut texts: Vec<Option<String>> = Vec::new();
+    while read_line(path, reader, &mut buf)? {
+        line += 1;
+        let bytes = trim_newline(&buf);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Ordered(object) =
+            serde_json::from_slice(bytes).map_err(|e| ProfileError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                problem: format!("not a JSON object: {e}"),
+            })?;
+        texts.clear();
+        texts.resize(names.len(), None);
+        for (key, value) in object {
+            let column = match index.get(&key) {
+                Some(&column) => column,
+                None => {
+                    index.insert(key.clone(), names.len());
+                    names.push(key);
+                    texts.push(None);
+                    names.len() - 1
+                }
+            };
+            texts[column] = match value {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s),
+                serde_json::Value::Bool(b) => Some(b.to_string()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                other => Some(other.to_string()),
+            };
+        }
+        let cells: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+        on_row(
+            &names,
+            Row {
+                line,
+                cells: &cells,
+            },
+        )?;
+    }
+    if line == 0 {
+        return Err(ProfileError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(names)
+}
+
+/// A JSON object's members in file order (`serde_json::Map` sorts keys
+/// unless the crate-wide `preserve_order` feature is on).
+struct Ordered(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Ordered, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Ordered(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// What one cell holds, as profiles and drift count it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell {
+    /// Empty, or a null marker: `NA`, `N/A`, `n/a`, `NULL`, `null`, `None`,
+    /// `<NA>`, `#N/A` (and JSON `null` or a missing key).
+    Null,
+    /// A number (finite, or NaN/±inf, which are dropped and counted).
+    Number(f64),
+    /// Anything else.
+    Text,
+}
+
+/// Null markers (a subset of pandas' default `na_values`; pandas' NaN
+/// spellings are numbers here, counted as NaN).
+pub const NULL_MARKERS: &[&str] = &[
+    "", "NA", "N/A", "n/a", "NULL", "null", "None", "<NA>", "#N/A",
+];
+
+/// Classify one cell's text.
+pub fn classify(text: Option<&str>) -> Cell {
+    let Some(text) = text else { return Cell::Null };
+    if NULL_MARKERS.contains(&text) {
+        return Cell::Null;
+    }
+    let first = text.as_bytes()[0];
+    if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'n' | b'N' | b'i' | b'I'))
+        && let Ok(value) = text.parse::<f64>()
+    {
+        return Cell::Number(value);
+    }
+    Cell::Text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Result<Vec<String>, &'static str> {
+        let mut s = Splitter {
+            delimiter: b',',
+            text: String::new(),
+            ends: Vec::new(),
+        };
+        s.split(text)?;
+        Ok(s.fields().map(str::to_string).collect())
+    }
+
+    #[test]
+    fn rfc4180_quoting() {
+        assert_eq!(split("a,b,c").unwrap(), ["a", "b", "c"]);
+        assert_eq!(
+            split("\"a,1\",\"say \"\"hi\"\"\",").unwrap(),
+            ["a,1", "say \"hi\"", ""]
+        );
+        assert_eq!(split("\"two\nlines\",x").unwrap(), ["two\nlines", "x"]);
+        assert_eq!(split(""), Ok(vec![String::new()]));
+        assert!(split("\"a\"b,c").is_err());
+    }
+
+    #[test]
+    fn cells_are_classified_like_pandas_reads_them() {
+        assert_eq!(classify(Some("")), Cell::Null);
+        assert_eq!(classify(None), Cell::Null);
+        assert_eq!(classify(Some("NA")), Cell::Null);
+        assert_eq!(classify(Some("1.5")), Cell::Number(1.5));
+        assert_eq!(classify(Some("-2e3")), Cell::Number(-2000.0));
+        assert!(matches!(classify(Some("NaN")), Cell::Number(v) if v.is_nan()));
+        assert_eq!(classify(Some("-inf")), Cell::Number(f64::NEG_INFINITY));
+        assert_eq!(classify(Some("nope")), Cell::Text);
+        assert_eq!(classify(Some("1.5x")), Cell::Text);
+    }
+}
