@@ -38,6 +38,7 @@ pub mod refspec;
 pub mod registry;
 pub mod render;
 pub mod repo;
+pub mod retention;
 pub mod run;
 pub mod status;
 pub mod store;

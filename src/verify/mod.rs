@@ -141,9 +141,30 @@ pub struct VerifyReport {
     /// path, in record file order (information, not problems). Omitted when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub superseded: Vec<Superseded>,
+    /// With `artifacts`: recorded artifacts whose bytes are gone and a
+    /// tombstone (`drop` record) says so, in record file order (information,
+    /// not problems). Omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<DroppedArtifact>,
     /// Things to know about the check itself (a shallow clone).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// A recorded artifact whose bytes are gone, as a tombstone says: reported
+/// "dropped by <id>" instead of missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DroppedArtifact {
+    /// Worktree-relative path of the record file that lists it.
+    pub file: String,
+    /// That record's id.
+    pub record: RecordId,
+    /// The artifact's path or `file://` URI as that record gave it.
+    pub path: String,
+    /// The hash that record gave it.
+    pub recorded: ContentHash,
+    /// The tombstone.
+    pub dropped_by: RecordId,
 }
 
 impl VerifyReport {
@@ -197,6 +218,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     // most recent recording among them.
     let mut parsed: Vec<(String, RecordId, Record)> = Vec::new();
     let mut latest = LatestRecordings::default();
+    let mut tombstones = crate::retention::model::Tombstones::default();
 
     let cache = VerifyCache::load(&repo.cache_dir().join(VERIFY_CACHE_FILE), repo.root());
     crate::history::trace_mark("verify cache loaded");
@@ -263,6 +285,10 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             }
         }
         if let (Some(record), Some(id)) = (checked.record, &file.named_id) {
+            if crate::retention::model::is_retention_kind(&record.kind) {
+                tombstones.add(id, &record.inputs);
+                continue;
+            }
             latest.add(
                 &store,
                 (record.recorded, parsed.len()),
@@ -295,6 +321,22 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 let finding = artifact_findings
                     .entry((local.clone(), artifact.hash))
                     .or_insert_with(|| check_artifact(ctx, &local, artifact));
+                // Bytes gone that a tombstone names are dropped, not missing;
+                // bytes that reappear count as present again.
+                if let Some(hash) = artifact.hash
+                    && let Some(dropped_by) = tombstones.dropped_by(&hash)
+                    && finding.is_some()
+                    && !local.exists()
+                {
+                    report.dropped.push(DroppedArtifact {
+                        file: rel.clone(),
+                        record: id.clone(),
+                        path: artifact.locator().to_string(),
+                        recorded: hash,
+                        dropped_by: dropped_by.clone(),
+                    });
+                    continue;
+                }
                 if let Some(message) = finding {
                     report.problems.push(Problem {
                         file: rel.clone(),

@@ -49,13 +49,22 @@ const LAYERS: &[(&str, &[&str])] = &[
             "registry::model",
             "registry::policy",
             "refspec",
+            "retention::model",
         ],
     ),
     ("catalog", &["catalog"]),
     (
         "features",
         &[
-            "error", "capture", "run", "registry", "diff", "status", "verify", "export",
+            "error",
+            "capture",
+            "run",
+            "registry",
+            "diff",
+            "status",
+            "verify",
+            "export",
+            "retention",
         ],
     ),
 ];

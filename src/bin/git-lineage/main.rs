@@ -53,6 +53,9 @@ pub enum Command {
     Export(commands::export::ExportArgs),
     Verify(commands::verify::VerifyArgs),
     Registry(commands::registry::RegistryArgs),
+    Drop(commands::drop::DropArgs),
+    Gc(commands::gc::GcArgs),
+    Du(commands::du::DuArgs),
     Demo(commands::demo::DemoArgs),
     InstallMan(commands::install_man::InstallManArgs),
 }
@@ -105,6 +108,18 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
         "registry",
         "The model registry: versions, approvals, stages, resolve",
     ),
+    (
+        "drop",
+        "Record that artifacts' bytes were deleted (a tombstone)",
+    ),
+    (
+        "gc",
+        "Apply the retention policy: what to drop, what is protected",
+    ),
+    (
+        "du",
+        "Bytes of recorded artifacts: present, dropped, external",
+    ),
     ("demo", "Build an example lineage repository in DIR"),
     (
         "install-man",
@@ -155,6 +170,9 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::cmd_export(&mut ui, &cwd, args),
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
+        Command::Drop(args) => commands::drop::cmd_drop(&mut ui, &cwd, args),
+        Command::Gc(args) => commands::gc::cmd_gc(&mut ui, &cwd, args),
+        Command::Du(args) => commands::du::cmd_du(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
         Command::InstallMan(args) => commands::install_man::cmd_install_man(&mut ui, &cwd, args),
     };

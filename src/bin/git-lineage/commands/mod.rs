@@ -4,7 +4,10 @@
 pub mod commit;
 pub mod demo;
 pub mod diff;
+pub mod drop;
+pub mod du;
 pub mod export;
+pub mod gc;
 pub mod graph;
 pub mod impact;
 pub mod init;
