@@ -31,6 +31,7 @@ mod test_questions_refs;
 mod test_record;
 mod test_registry;
 mod test_registry_policy;
+mod test_retention;
 mod test_run;
 mod test_search;
 mod test_show;
