@@ -25,7 +25,9 @@ use crate::time::Timestamp;
 use crate::verify::{LatestRecordings, local_path};
 use crate::{Error, Result};
 
-pub use model::{DROP, DROPPED_ROLE, RetentionError, Tombstones, is_retention_kind};
+pub use model::{
+    DROP, DROPPED_ROLE, EXPIRE, Expirations, RetentionError, Tombstones, is_retention_kind,
+};
 
 /// `drop REF… --reason TEXT`.
 #[derive(Debug, Clone, Default)]
@@ -109,7 +111,7 @@ pub fn drop_artifacts(
     options: &WriteOptions,
 ) -> Result<Dropped> {
     if request.reason.trim().is_empty() {
-        return Err(RetentionError::NoReason.into());
+        return Err(RetentionError::NoReason("drop").into());
     }
     let loaded = Loaded::new(repo)?;
     let mut chosen: BTreeMap<ContentHash, Artifact> = BTreeMap::new();
@@ -886,4 +888,193 @@ pub fn gc(repo: &Repo, request: &GcRequest, options: &WriteOptions) -> Result<Gc
         )?);
     }
     Ok(report)
+}
+
+/// `expire REF… --reason TEXT`.
+#[derive(Debug, Clone, Default)]
+pub struct ExpireRequest {
+    /// The records to expire.
+    pub refs: Vec<String>,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// What `expire` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Expired {
+    /// The expire record's id.
+    pub id: RecordId,
+    /// Its worktree-relative path.
+    pub path: String,
+    /// The commit that added it and removed the expired files, with `--commit`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The expired records.
+    pub expired: Vec<RecordId>,
+    /// The record files removed from the worktree.
+    pub removed: Vec<String>,
+}
+
+/// Write an expire record for the records `request.refs` name and remove
+/// their files from the worktree (and, with `commit`, from the branch in
+/// the same commit). Refused when the user is not in `retention.expirers`,
+/// or when a kept record or an active registry version depends on one.
+pub fn expire(repo: &Repo, request: &ExpireRequest, options: &WriteOptions) -> Result<Expired> {
+    if request.reason.trim().is_empty() {
+        return Err(RetentionError::NoReason("expire").into());
+    }
+    let loaded = Loaded::new(repo)?;
+    let agent = repo.identity()?;
+    let policy = &loaded.config.retention;
+    match &policy.expirers {
+        None => {
+            return Err(RetentionError::NotAnExpirer {
+                email: agent.email.clone(),
+                why: "retention.expirers is not set in .lineage/config.yaml, so nobody may".into(),
+            }
+            .into());
+        }
+        Some(list) if !crate::config::identity_allowed(Some(list), &agent.email) => {
+            return Err(RetentionError::NotAnExpirer {
+                email: agent.email.clone(),
+                why: format!("retention.expirers allows {}", list.join(", ")),
+            }
+            .into());
+        }
+        Some(_) => {}
+    }
+    let mut ids: Vec<RecordId> = Vec::new();
+    for text in &request.refs {
+        let id = crate::refspec::resolve_record(&loaded.history, &crate::refspec::parse(text)?)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let already = Expirations::of_entries(&loaded.history.entries);
+    let chosen: BTreeSet<&RecordId> = ids.iter().collect();
+    let protection = Protection::of(&loaded)?;
+    for id in &ids {
+        if !loaded.store.record_path(id).exists() {
+            return Err(RetentionError::NotInWorktree(id.clone()).into());
+        }
+        let Some(entry) = loaded.history.get(id) else {
+            continue;
+        };
+        let what = format!("{} {}", entry.summary.kind, entry.summary.name);
+        let outputs: Vec<Artifact> = entry.summary.with_links(|s| s.outputs.clone());
+        let hashes: BTreeSet<ContentHash> = outputs.iter().filter_map(|a| a.hash).collect();
+        let mut reasons = Vec::new();
+        for output in &outputs {
+            if let Some(rule) = output.hash.and_then(|h| protection.protects(&h)) {
+                reasons.push(format!(
+                    "its output '{}' is protected: {rule}",
+                    output.locator()
+                ));
+            }
+        }
+        for other in &loaded.history.entries {
+            if chosen.contains(&other.id) || already.expired_by(&other.id).is_some() {
+                continue;
+            }
+            let depends = other.summary.with_links(|s| {
+                s.references.contains(id)
+                    || s.inputs
+                        .iter()
+                        .any(|a| a.hash.is_some_and(|h| hashes.contains(&h)))
+            });
+            if depends {
+                reasons.push(format!(
+                    "record {} ({} {}) depends on it",
+                    other.id.short(),
+                    other.summary.kind,
+                    other.summary.name
+                ));
+            }
+        }
+        if !reasons.is_empty() {
+            return Err(RetentionError::Depended {
+                id: id.clone(),
+                what,
+                dependents: reasons.join("; "),
+            }
+            .into());
+        }
+    }
+    let removed: Vec<String> = ids.iter().map(Store::record_rel_path).collect();
+    let mut params = ValueMap::new();
+    params.insert(
+        "reason".into(),
+        Value::String(request.reason.trim().to_string()),
+    );
+    params.insert(
+        model::EXPIRED_PARAM.into(),
+        Value::List(ids.iter().map(|id| Value::String(id.to_string())).collect()),
+    );
+    let record = Record {
+        schema: SCHEMA.to_string(),
+        kind: EXPIRE.to_string(),
+        name: "records".to_string(),
+        recorded: Timestamp::now(),
+        started: None,
+        ended: None,
+        exit: None,
+        agent,
+        code: repo.code_state(&[])?,
+        command: Vec::new(),
+        params,
+        seed: None,
+        environment: Environment {
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
+            ..Environment::default()
+        },
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        metrics: ValueMap::new(),
+        references: Vec::new(),
+        note: None,
+    };
+    let recorded = crate::capture::store_record(repo, &loaded.store, record, None)?;
+    for (id, rel) in ids.iter().zip(&removed) {
+        let path = loaded.store.record_path(id);
+        std::fs::remove_file(&path).map_err(|source| Error::Io {
+            action: "remove",
+            path,
+            source,
+        })?;
+        // An empty shard directory goes too, as git would leave it.
+        if let Some(shard) = repo.root().join(rel).parent() {
+            let _ = std::fs::remove_dir(shard);
+        }
+    }
+    let commit = if options.commit {
+        let message = format!(
+            "lineage: expire {} {}",
+            crate::render::count(ids.len(), "record"),
+            recorded.id.short()
+        );
+        Some(
+            repo.commit_changes(
+                std::slice::from_ref(&recorded.path),
+                &removed,
+                &message,
+                &options.commit_options,
+            )
+            .map_err(|source| Error::NotCommitted {
+                id: recorded.id.clone(),
+                path: recorded.path.clone(),
+                source,
+            })?,
+        )
+    } else {
+        None
+    };
+    Ok(Expired {
+        id: recorded.id,
+        path: recorded.path,
+        commit,
+        expired: ids,
+        removed,
+    })
 }

@@ -15,10 +15,136 @@ pub const DROP: &str = "drop";
 /// The role a tombstone gives each artifact it names.
 pub const DROPPED_ROLE: &str = "dropped";
 
-/// Whether a record kind is retention bookkeeping (a tombstone), not work:
-/// it never counts as a recording of the paths it names.
+/// The kind of a record that expires (sanctions the deletion of) records.
+pub const EXPIRE: &str = "expire";
+
+/// The `params` key of an expire record that lists the expired ids.
+pub const EXPIRED_PARAM: &str = "expired";
+
+/// Whether a record kind is retention bookkeeping (a tombstone or an
+/// expiry), not work: it never counts as a recording of the paths it names.
 pub fn is_retention_kind(kind: &str) -> bool {
-    kind == DROP
+    kind == DROP || kind == EXPIRE
+}
+
+/// The ids an expire record's `params` list.
+pub fn expired_ids(params: &crate::params::ValueMap) -> Vec<RecordId> {
+    match params.get(EXPIRED_PARAM) {
+        Some(crate::params::Value::List(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                crate::params::Value::String(s) => RecordId::parse(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// For each expired record, the expire record that names it.
+#[derive(Debug, Clone, Default)]
+pub struct Expirations {
+    by_id: HashMap<RecordId, RecordId>,
+}
+
+impl Expirations {
+    /// The expire records among `entries` (the first to name an id wins).
+    pub fn of_entries(entries: &[Entry]) -> Expirations {
+        let mut expirations = Expirations::default();
+        for entry in entries.iter().filter(|e| e.summary.kind == EXPIRE) {
+            for id in entry.summary.with(|s| expired_ids(&s.params)) {
+                expirations
+                    .by_id
+                    .entry(id)
+                    .or_insert_with(|| entry.id.clone());
+            }
+        }
+        expirations
+    }
+
+    /// The expire record that names `id`, if any.
+    pub fn expired_by(&self, id: &RecordId) -> Option<&RecordId> {
+        self.by_id.get(id)
+    }
+
+    /// True when nothing was expired.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+}
+
+/// An expire record that breaks `retention:` (not allowed, or not signed
+/// when it must be): its deletions stay findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpireFinding {
+    /// The expire record.
+    pub record: RecordId,
+    /// The commit that introduced it.
+    pub commit: Option<std::sync::Arc<crate::history::CommitInfo>>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Which expired ids committed expire records in `history` cover with the
+/// authority `policy` gives, and every expire record without it.
+/// `signed` verifies a commit's signature (as for registry approvals).
+pub fn authorized_expirations(
+    history: &crate::history::History,
+    policy: &crate::config::RetentionPolicy,
+    signed: &dyn Fn(&crate::history::CommitInfo) -> Result<(), crate::repo::SignatureError>,
+) -> (std::collections::HashSet<RecordId>, Vec<ExpireFinding>) {
+    let mut covered = std::collections::HashSet::new();
+    let mut findings = Vec::new();
+    for entry in history.entries.iter().filter(|e| e.summary.kind == EXPIRE) {
+        let Some(commit) = &entry.commit else {
+            continue;
+        };
+        let email = &entry.summary.agent.email;
+        let mut problems = Vec::new();
+        match &policy.expirers {
+            None => problems.push(
+                "retention.expirers is not set in .lineage/config.yaml, so nobody may expire records"
+                    .to_string(),
+            ),
+            Some(list) if !crate::config::identity_allowed(Some(list), email) => problems.push(
+                format!("{email} is not in retention.expirers ({})", list.join(", ")),
+            ),
+            Some(_) => {}
+        }
+        if policy.signed {
+            if !commit
+                .author
+                .email
+                .trim()
+                .eq_ignore_ascii_case(email.trim())
+            {
+                problems.push(format!(
+                    "the record names {email} but its commit {} was authored by {}",
+                    commit.short(),
+                    commit.author.email
+                ));
+            }
+            if let Err(e) = signed(commit) {
+                problems.push(format!(
+                    "retention.signed is set and commit {} has no valid signature: {e}",
+                    commit.short()
+                ));
+            }
+        }
+        if problems.is_empty() {
+            covered.extend(entry.summary.with(|s| expired_ids(&s.params)));
+        } else {
+            findings.push(ExpireFinding {
+                record: entry.id.clone(),
+                commit: Some(commit.clone()),
+                message: format!(
+                    "expire record is not authorized: {}; the deletions it names are tampering",
+                    problems.join("; ")
+                ),
+            });
+        }
+    }
+    (covered, findings)
 }
 
 /// Why a retention command refused.
@@ -26,8 +152,29 @@ pub fn is_retention_kind(kind: &str) -> bool {
 #[non_exhaustive]
 pub enum RetentionError {
     /// `--reason` was empty.
-    #[error("a drop needs a reason: --reason is empty")]
-    NoReason,
+    #[error("a {0} needs a reason: --reason is empty")]
+    NoReason(&'static str),
+    /// The user may not expire records.
+    #[error("{email} may not expire records: {why}")]
+    NotAnExpirer {
+        /// The user's email.
+        email: String,
+        /// Why (the policy in words).
+        why: String,
+    },
+    /// A kept record or an active registry version depends on a record to expire.
+    #[error("cannot expire {id} ({what}): {dependents}")]
+    Depended {
+        /// The record.
+        id: RecordId,
+        /// Its kind and name.
+        what: String,
+        /// What depends on it, in words.
+        dependents: String,
+    },
+    /// The record file to expire is not in the worktree.
+    #[error("record {0} is not in the worktree (already expired or deleted)")]
+    NotInWorktree(RecordId),
     /// A REF named nothing with a content hash.
     #[error("'{spec}' names no artifact with a content hash: nothing identifies its bytes")]
     NoHash {
@@ -58,7 +205,10 @@ pub enum RetentionError {
 impl crate::Hint for RetentionError {
     fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
         Some(match self {
-            RetentionError::NoReason => "say why the bytes were deleted: --reason TEXT".into(),
+            RetentionError::NoReason(_) => "say why: --reason TEXT".into(),
+            RetentionError::NotAnExpirer { .. } => "ask someone listed in retention.expirers of .lineage/config.yaml (docs/retention.md)".into(),
+            RetentionError::Depended { .. } => "expire what depends on it in the same command, or keep it".into(),
+            RetentionError::NotInWorktree(_) => "`git lineage log --include-expired` lists expired records".into(),
             RetentionError::NoHash { .. } | RetentionError::NotAnArtifact { .. } => {
                 "name a recorded file or directory, blake3:HASH, or a record (its outputs)".into()
             }

@@ -132,3 +132,20 @@ pub fn write_gc(out: &mut impl io::Write, report: &GcReport) -> io::Result<()> {
     }
     write_du(out, &report.du)
 }
+
+/// `expired N records by <id>`, one line per removed file.
+pub fn write_expired(out: &mut impl io::Write, expired: &super::Expired) -> io::Result<()> {
+    writeln!(
+        out,
+        "expired {} by {}",
+        count(expired.expired.len(), "record"),
+        short_id(expired.id.as_str())
+    )?;
+    for path in &expired.removed {
+        writeln!(out, "removed: {path}")?;
+    }
+    if let Some(commit) = &expired.commit {
+        writeln!(out, "committed: {}", short_id(commit))?;
+    }
+    Ok(())
+}

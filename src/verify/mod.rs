@@ -63,6 +63,8 @@ pub enum Check {
     /// Two records registered the same model version (branches merged), or a
     /// registry event breaks the governance policy.
     Registry,
+    /// An expire record breaks the retention policy (`retention.expirers`).
+    Expire,
 }
 
 impl Check {
@@ -79,6 +81,7 @@ impl Check {
             Check::Deleted => "deleted",
             Check::Unreadable => "unreadable",
             Check::Registry => "registry",
+            Check::Expire => "expire",
         }
     }
 }
@@ -356,7 +359,8 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     report.artifacts = artifact_findings.len();
     if let Some(history) = history {
         add_policy_findings(repo, &store, &history, &mut report);
-        add_history_findings(history, &mut report);
+        let covered = add_expire_findings(repo, &store, &history, &mut report);
+        add_history_findings(history, &covered, &mut report);
     }
     if let Some(ctx) = &ctx {
         ctx.save_cache();
@@ -456,6 +460,9 @@ fn load_history<'a>(
         seeds: references
             .into_iter()
             .map(|id| crate::catalog::Seed::Id(id.clone()))
+            .chain([crate::catalog::Seed::Kind(
+                crate::retention::model::EXPIRE.to_string(),
+            )])
             .collect(),
         registry: true,
         ..Default::default()
@@ -503,8 +510,41 @@ fn add_policy_findings(
     }
 }
 
-/// Add history's integrity findings to `report`.
-fn add_history_findings(history: crate::history::History, report: &mut VerifyReport) {
+/// Add expire records that break the retention policy; return the record
+/// ids whose deletion authorized expire records cover.
+fn add_expire_findings(
+    repo: &Repo,
+    store: &Store,
+    history: &crate::history::History,
+    report: &mut VerifyReport,
+) -> std::collections::HashSet<RecordId> {
+    let config = store.config().unwrap_or_default();
+    let signed =
+        |c: &crate::history::CommitInfo| crate::registry::verify_commit_signature(repo, &c.id);
+    let (covered, findings) =
+        crate::retention::model::authorized_expirations(history, &config.retention, &signed);
+    for finding in findings {
+        report.problems.push(Problem {
+            file: history
+                .get(&finding.record)
+                .map(|e| e.path.clone())
+                .unwrap_or_default(),
+            record: Some(finding.record),
+            check: Check::Expire,
+            message: finding.message,
+            commit: finding.commit,
+        });
+    }
+    covered
+}
+
+/// Add history's integrity findings to `report`; deletions of the records
+/// in `expired` (authorized expire records) are not findings.
+fn add_history_findings(
+    history: crate::history::History,
+    expired: &std::collections::HashSet<RecordId>,
+    report: &mut VerifyReport,
+) {
     use crate::history::FindingKind;
     report.commits = Some(history.stats.commits);
     for conflict in crate::registry::Registry::from_history(&history).conflicts {
@@ -525,6 +565,14 @@ fn add_history_findings(history: crate::history::History, report: &mut VerifyRep
         });
     }
     for finding in history.findings {
+        if finding.kind == FindingKind::Deleted
+            && finding
+                .record
+                .as_ref()
+                .is_some_and(|id| expired.contains(id))
+        {
+            continue;
+        }
         let check = match finding.kind {
             FindingKind::Edited => Check::Edited,
             FindingKind::Deleted => Check::Deleted,

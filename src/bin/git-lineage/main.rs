@@ -56,6 +56,7 @@ pub enum Command {
     Drop(commands::drop::DropArgs),
     Gc(commands::gc::GcArgs),
     Du(commands::du::DuArgs),
+    Expire(commands::expire::ExpireArgs),
     Demo(commands::demo::DemoArgs),
     InstallMan(commands::install_man::InstallManArgs),
 }
@@ -173,6 +174,7 @@ fn main() -> ExitCode {
         Command::Drop(args) => commands::drop::cmd_drop(&mut ui, &cwd, args),
         Command::Gc(args) => commands::gc::cmd_gc(&mut ui, &cwd, args),
         Command::Du(args) => commands::du::cmd_du(&mut ui, &cwd, args),
+        Command::Expire(args) => commands::expire::cmd_expire(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
         Command::InstallMan(args) => commands::install_man::cmd_install_man(&mut ui, &cwd, args),
     };

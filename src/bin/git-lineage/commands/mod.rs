@@ -6,6 +6,7 @@ pub mod demo;
 pub mod diff;
 pub mod drop;
 pub mod du;
+pub mod expire;
 pub mod export;
 pub mod gc;
 pub mod graph;
