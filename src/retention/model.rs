@@ -71,6 +71,60 @@ impl Expirations {
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
+
+    /// ` (expired by <short id>)` for an expired record, else nothing.
+    pub fn mark(&self, id: &RecordId) -> Option<String> {
+        self.expired_by(id)
+            .map(|by| format!(" (expired by {})", by.short()))
+    }
+
+    /// Take expired records out of a traversal (with the edges that touch
+    /// them and the nodes only they connected), or, with `include`, keep
+    /// them with their label marked `(expired by <id>)`.
+    pub fn apply_to_subgraph(&self, subgraph: &mut crate::graph::Subgraph, include: bool) {
+        if self.is_empty() {
+            return;
+        }
+        let expired_of = |node: &crate::graph::SubgraphNode| match &node.node {
+            crate::graph::Node::Record(r) => self.mark(&r.id),
+            _ => None,
+        };
+        if include {
+            for node in &mut subgraph.nodes {
+                if let crate::graph::Node::Record(r) = &node.node {
+                    node.expired_by = self.expired_by(&r.id).cloned();
+                }
+            }
+            return;
+        }
+        let gone: std::collections::HashSet<String> = subgraph
+            .nodes
+            .iter()
+            .filter(|n| expired_of(n).is_some())
+            .map(|n| n.id.clone())
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        subgraph
+            .edges
+            .retain(|e| !gone.contains(&e.from) && !gone.contains(&e.to));
+        let linked: std::collections::HashSet<&str> = subgraph
+            .edges
+            .iter()
+            .flat_map(|e| [e.from.as_str(), e.to.as_str()])
+            .collect();
+        let keep: std::collections::HashSet<String> = subgraph
+            .nodes
+            .iter()
+            .filter(|n| {
+                !gone.contains(&n.id)
+                    && (n.direction == crate::graph::Side::Root || linked.contains(n.id.as_str()))
+            })
+            .map(|n| n.id.clone())
+            .collect();
+        subgraph.nodes.retain(|n| keep.contains(&n.id));
+    }
 }
 
 /// An expire record that breaks `retention:` (not allowed, or not signed
@@ -240,6 +294,17 @@ impl Tombstones {
     pub fn add(&mut self, id: &RecordId, dropped: &[Artifact]) {
         for hash in dropped.iter().filter_map(|a| a.hash) {
             self.by_hash.insert(hash, id.clone());
+        }
+    }
+
+    /// Mark every artifact node of `subgraph` whose bytes were dropped
+    pub fn annotate(&self, subgraph: &mut crate::graph::Subgraph) {
+        for node in &mut subgraph.nodes {
+            if let crate::graph::Node::Artifact(a) = &node.node
+                && let Some(hash) = a.hash
+            {
+                node.dropped_by = self.dropped_by(&hash).cloned();
+            }
         }
     }
 

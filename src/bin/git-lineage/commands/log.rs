@@ -22,6 +22,8 @@ pub struct LogArgs {
     pub dates: super::DateArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
+    #[command(flatten)]
+    pub expired: super::ExpiredArgs,
     /// Output format: a table, or JSON (docs/json.md).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -29,6 +31,7 @@ pub struct LogArgs {
 
 pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
+    let expired = super::Expired::load(&repo, args.history.revisions(), &args.expired)?;
     let query = SearchQuery {
         kind: args.kind.clone(),
         name: super::name_pattern(args.name.as_deref())?,
@@ -46,7 +49,7 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
         };
         match git_lineage::catalog::listing(&repo, &options)? {
             git_lineage::catalog::Listed::Streamed(listing) => {
-                return stream(ui, *listing, &repo, &options);
+                return stream(ui, *listing, &repo, &options, &expired);
             }
             git_lineage::catalog::Listed::Loaded(history) => {
                 super::print_history_warnings(ui, &history);
@@ -60,7 +63,7 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
         super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?.history
     };
     let found = git_lineage::query::search(&history.entries, &query);
-    print_entries(ui, &found, &history.read_warnings(), args.format)?;
+    print_entries(ui, &found, &history.read_warnings(), args.format, &expired)?;
     drop(found);
     super::exit_without_freeing(history);
     Ok(ExitCode::SUCCESS)
@@ -75,6 +78,7 @@ fn stream(
     listing: git_lineage::catalog::Listing,
     repo: &git_lineage::repo::Repo,
     options: &git_lineage::history::HistoryOptions,
+    expired: &super::Expired,
 ) -> Result<ExitCode, CommandError> {
     for warning in listing.warnings() {
         ui.note(format!("warning: {warning}"));
@@ -92,12 +96,29 @@ fn stream(
     let mut listing = listing;
     while let Some(entry) = listing.next() {
         match entry {
-            Ok(entry) => git_lineage::query::render::write_row(ui.out(), widths, &entry)?,
+            Ok(entry) if expired.shows(&entry.id) => {
+                let mark = expired.expirations.mark(&entry.id);
+                git_lineage::query::render::write_row_marked(
+                    ui.out(),
+                    widths,
+                    &entry,
+                    mark.as_deref(),
+                )?
+            }
+            Ok(_) => {}
             Err(_) => {
                 let given = listing.given() - 1;
                 let history = git_lineage::catalog::load_whole(repo, options)?;
                 for entry in history.entries.iter().rev().skip(given) {
-                    git_lineage::query::render::write_row(ui.out(), widths, entry)?;
+                    if expired.shows(&entry.id) {
+                        let mark = expired.expirations.mark(&entry.id);
+                        git_lineage::query::render::write_row_marked(
+                            ui.out(),
+                            widths,
+                            entry,
+                            mark.as_deref(),
+                        )?;
+                    }
                 }
                 super::exit_without_freeing(history);
                 break;

@@ -44,6 +44,8 @@ pub struct SearchArgs {
     pub dates: super::DateArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
+    #[command(flatten)]
+    pub expired: super::ExpiredArgs,
     /// Output format: a table, or JSON (docs/json.md).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -89,7 +91,8 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
         query.ids = Some(registry.producers(args.registered.as_deref(), args.stage.as_deref()));
     }
     let found = git_lineage::query::search(&history.entries, &query);
-    print_entries(ui, &found, &history.read_warnings(), args.format)?;
+    let expired = super::Expired::load(&repo, args.history.revisions(), &args.expired)?;
+    print_entries(ui, &found, &history.read_warnings(), args.format, &expired)?;
     drop(found);
     super::exit_without_freeing(history);
     Ok(ExitCode::SUCCESS)
