@@ -47,15 +47,6 @@ stages:
 #     required_approvals: 2           # distinct counted approvers needed
 #     distinct_from_registrar: true   # the registrar's approval does not count
 #     signed_approvals: false         # approval commits must carry a valid signature
-
-# Retention (docs/retention.md): what `git lineage gc` keeps and who may
-# `git lineage expire` records. Registry versions in an active stage, and
-# everything upstream of them, are always kept.
-# retention:
-#   keep_last: 3                 # versions per path or URI
-#   keep_younger_than: 90 days   # anything recorded more recently
-#   expirers: ["lead@example.com"]
-#   signed: false                # expire commits must carry a valid signature
 "#;
 
 /// The parsed configuration.
