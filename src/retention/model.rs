@@ -51,15 +51,20 @@ impl Expirations {
     /// The expire records among `entries` (the first to name an id wins).
     pub fn of_entries(entries: &[Entry]) -> Expirations {
         let mut expirations = Expirations::default();
-        for entry in entries.iter().filter(|e| e.summary.kind == EXPIRE) {
-            for id in entry.summary.with(|s| expired_ids(&s.params)) {
-                expirations
-                    .by_id
-                    .entry(id)
-                    .or_insert_with(|| entry.id.clone());
-            }
+        for entry in entries {
+            expirations.add(entry);
         }
         expirations
+    }
+
+    /// Take `entry` into account, if it is an expire record.
+    pub fn add(&mut self, entry: &Entry) {
+        if entry.summary.kind != EXPIRE {
+            return;
+        }
+        for id in entry.summary.with(|s| expired_ids(&s.params)) {
+            self.by_id.entry(id).or_insert_with(|| entry.id.clone());
+        }
     }
 
     /// The expire record that names `id`, if any.

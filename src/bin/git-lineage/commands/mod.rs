@@ -340,6 +340,30 @@ impl Expired {
         })
     }
 
+    /// What the records of a whole history say (no history is read).
+    pub fn of_history(history: &git_lineage::history::History, args: &ExpiredArgs) -> Expired {
+        Expired {
+            expirations: git_lineage::retention::Expirations::of_entries(&history.entries),
+            tombstones: git_lineage::retention::Tombstones::of_entries(&history.entries),
+            include: args.include_expired,
+        }
+    }
+
+    /// For `focused`: from its records when it is the whole history, else
+    /// read from the catalog.
+    pub fn of_focused(
+        repo: &Repo,
+        focused: &git_lineage::catalog::Focused,
+        revisions: git_lineage::history::Revisions,
+        args: &ExpiredArgs,
+    ) -> Result<Expired, CommandError> {
+        if focused.whole {
+            Ok(Expired::of_history(&focused.history, args))
+        } else {
+            Expired::load(repo, revisions, args)
+        }
+    }
+
     /// True when some record is hidden.
     pub fn hides_any(&self) -> bool {
         !self.include && !self.expirations.is_empty()
