@@ -479,6 +479,8 @@ struct Seen {
     dropped_by: Option<RecordId>,
     /// Records that read it.
     readers: BTreeSet<RecordId>,
+    /// Every path and URI it was recorded at.
+    locators: BTreeSet<String>,
 }
 
 /// Every distinct recorded artifact with a key, in first-seen order.
@@ -512,6 +514,7 @@ fn survey(loaded: &Loaded, only: Option<&BTreeSet<ArtifactKey>>) -> Vec<Seen> {
                         state: State::Absent,
                         dropped_by: None,
                         readers: BTreeSet::new(),
+                        locators: BTreeSet::new(),
                     });
                     seen.len() - 1
                 });
@@ -525,6 +528,7 @@ fn survey(loaded: &Loaded, only: Option<&BTreeSet<ArtifactKey>>) -> Vec<Seen> {
                     item.readers.insert(entry.id.clone());
                 }
                 item.last = item.last.max(recorded);
+                item.locators.insert(artifact.locator().to_string());
                 if item.artifact.size.is_none() {
                     item.artifact.size = artifact.size;
                 }
@@ -780,10 +784,12 @@ pub fn gc(repo: &Repo, request: &GcRequest, options: &WriteOptions) -> Result<Gc
     let mut versions: BTreeMap<String, Vec<(Timestamp, ContentHash)>> = BTreeMap::new();
     for item in &seen {
         if let Some(hash) = item.artifact.hash {
-            versions
-                .entry(item.artifact.locator().to_string())
-                .or_default()
-                .push((item.last, hash));
+            for locator in &item.locators {
+                versions
+                    .entry(locator.clone())
+                    .or_default()
+                    .push((item.last, hash));
+            }
         }
     }
     let mut rank: HashMap<(String, ContentHash), usize> = HashMap::new();
@@ -805,8 +811,18 @@ pub fn gc(repo: &Repo, request: &GcRequest, options: &WriteOptions) -> Result<Gc
         if !rules_set || matches!(item.state, State::Dropped | State::External) {
             continue;
         }
-        let locator = item.artifact.locator().to_string();
-        let position = rank.get(&(locator.clone(), hash)).copied().unwrap_or(0);
+        // Newest among the versions of any path or URI it was recorded at.
+        let (position, locator) = item
+            .locators
+            .iter()
+            .map(|l| {
+                (
+                    rank.get(&(l.clone(), hash)).copied().unwrap_or(0),
+                    l.clone(),
+                )
+            })
+            .min()
+            .unwrap_or_else(|| (0, item.artifact.locator().to_string()));
         if policy.keep_last.is_some_and(|n| position < n) {
             continue;
         }

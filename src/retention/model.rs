@@ -271,7 +271,7 @@ impl crate::Hint for RetentionError {
             RetentionError::NoHash { .. } | RetentionError::NotAnArtifact { .. } => {
                 "name a recorded file or directory, blake3:HASH, or a record (its outputs)".into()
             }
-            RetentionError::Protected { .. } => "archive or roll back the registry version first (`git lineage registry`), or drop a version the policy does not protect".into(),
+            RetentionError::Protected { .. } => "move the stage to another version first (`git lineage registry promote` or `rollback`), or drop what the policy does not protect".into(),
             RetentionError::Config(_) => "fix `retention:` in .lineage/config.yaml (docs/retention.md)".into(),
         })
     }

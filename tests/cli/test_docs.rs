@@ -545,6 +545,7 @@ const PAGES: &[&str] = &[
     "docs/performance.md",
     "docs/refs.md",
     "docs/registry.md",
+    "docs/retention.md",
     "docs/testing.md",
 ];
 
@@ -590,6 +591,7 @@ page_tests! {
     performance => "docs/performance.md",
     refs => "docs/refs.md",
     registry => "docs/registry.md",
+    retention => "docs/retention.md",
     testing => "docs/testing.md",
 }
 

@@ -121,6 +121,10 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
         "du",
         "Bytes of recorded artifacts: present, dropped, external",
     ),
+    (
+        "expire",
+        "Delete lineage records, sanctioned by policy and recorded",
+    ),
     ("demo", "Build an example lineage repository in DIR"),
     (
         "install-man",

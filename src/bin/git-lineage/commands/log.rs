@@ -60,8 +60,7 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
         // With an exact --name or a --kind, only those records are read,
         // when a catalog has them.
         let question = git_lineage::catalog::Question::for_search(&query, false);
-        let focused =
-            super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?;
+        let focused = super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?;
         let expired =
             super::Expired::of_focused(&repo, &focused, args.history.revisions(), &args.expired)?;
         (focused.history, expired)
@@ -108,10 +107,11 @@ fn stream(
     let mut listing = listing;
     while let Some(entry) = listing.next() {
         match entry {
-            Ok(entry) if {
-                expired.expirations.add(&entry);
-                expired.shows(&entry.id)
-            } =>
+            Ok(entry)
+                if {
+                    expired.expirations.add(&entry);
+                    expired.shows(&entry.id)
+                } =>
             {
                 let mark = expired.expirations.mark(&entry.id);
                 git_lineage::query::render::write_row_marked(
@@ -125,7 +125,8 @@ fn stream(
             Err(_) => {
                 let given = listing.given() - 1;
                 let history = git_lineage::catalog::load_whole(repo, options)?;
-                expired = super::Expired::of_history(&history, &super::ExpiredArgs { include_expired });
+                expired =
+                    super::Expired::of_history(&history, &super::ExpiredArgs { include_expired });
                 for entry in history.entries.iter().rev().skip(given) {
                     if expired.shows(&entry.id) {
                         let mark = expired.expirations.mark(&entry.id);
