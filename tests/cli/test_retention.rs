@@ -448,3 +448,225 @@ fn drop_refuses_what_names_no_bytes() {
     env.lineage(&repo, &["drop", "nowhere.csv", "--reason", "x"])
         .code(2);
 }
+
+const EXPIRERS_ANN: &str = "schema: git-lineage/v1\nretention:\n  expirers: [\"*@example.com\"]\n";
+
+/// `pipeline` plus an abandoned sweep reading `data/raw.csv`, committed.
+fn with_sweep(env: &TestEnv) -> (PathBuf, String, String) {
+    let (repo, _, train) = pipeline(env);
+    write(&repo.join(".lineage/config.yaml"), EXPIRERS_ANN);
+    commit_all(env, &repo, "retention policy");
+    let sweep = record_step(
+        env,
+        &repo,
+        "sweep",
+        "lr-0.5",
+        &["--commit", "-i", "data/raw.csv", "-p", "lr=0.5"],
+    );
+    (repo, train, sweep)
+}
+
+#[test]
+fn an_authorized_expire_is_clean_an_unauthorized_one_and_a_plain_git_rm_are_findings() {
+    let env = TestEnv::new();
+    let (repo, _, sweep) = with_sweep(&env);
+    let path = crate::common::record_rel_path(&sweep);
+    let run = env
+        .lineage(
+            &repo,
+            &[
+                "expire",
+                &sweep[..12],
+                "--reason",
+                "abandoned sweep",
+                "--commit",
+            ],
+        )
+        .success();
+    assert!(
+        run.stdout.starts_with("expired 1 record by "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("removed: {path}")),
+        "{}",
+        run.stdout
+    );
+    assert!(!repo.join(&path).exists());
+    // One commit: the expire record added, the file removed; nothing left over.
+    let show = env.git(&repo, &["show", "--name-status", "--format=%s", "HEAD"]);
+    assert!(show.starts_with("lineage: expire 1 record "), "{show}");
+    assert!(show.contains(&format!("D\t{path}")), "{show}");
+    assert_eq!(show.matches("\nA\t").count(), 1, "{show}");
+    assert_eq!(env.git(&repo, &["status", "--porcelain"]), "");
+    let run = env.lineage(&repo, &["verify", "--history"]).success();
+    assert!(run.stdout.starts_with("ok: "), "{}", run.stdout);
+
+    // Hidden from log, search and graph; --include-expired shows it, marked.
+    let short = &sweep[..12];
+    let log = env.lineage(&repo, &["log"]).success().stdout;
+    assert!(!log.contains(short), "{log}");
+    let log = env
+        .lineage(&repo, &["log", "--include-expired"])
+        .success()
+        .stdout;
+    let line = log.lines().find(|l| l.starts_with(short)).expect(&log);
+    assert!(line.contains("(expired by "), "{line}");
+    let json = env
+        .lineage(
+            &repo,
+            &[
+                "search",
+                "--kind",
+                "sweep",
+                "--include-expired",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(json["records"][0]["id"], sweep.as_str());
+    assert!(json["records"][0]["expired_by"].is_string(), "{json}");
+    let search = env.lineage(&repo, &["search", "--kind", "sweep"]);
+    assert!(!search.stdout.contains(short), "{}", search.stdout);
+    let graph = env
+        .lineage(&repo, &["graph", "data/raw.csv", "--down"])
+        .success()
+        .stdout;
+    assert!(!graph.contains(short), "{graph}");
+    let graph = env
+        .lineage(
+            &repo,
+            &["graph", "data/raw.csv", "--down", "--include-expired"],
+        )
+        .success()
+        .stdout;
+    assert!(graph.contains(&format!("lr-0.5 (expired by ")), "{graph}");
+
+    // The same expire judged by a policy that does not allow its author:
+    // the expire is a finding, and so is the deletion it covered.
+    write(
+        &repo.join(".lineage/config.yaml"),
+        "schema: git-lineage/v1\nretention:\n  expirers: [lead@example.org]\n",
+    );
+    let run = env.lineage(&repo, &["verify", "--history"]).code(1);
+    assert!(
+        run.stdout
+            .contains(": expire: expire record is not authorized: "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("{path}: deleted: ")),
+        "{}",
+        run.stdout
+    );
+    write(&repo.join(".lineage/config.yaml"), EXPIRERS_ANN);
+    env.lineage(&repo, &["verify", "--history"]).success();
+
+    // A plain `git rm` of a record file is tampering, expirers or not.
+    let (prep_path, _) = {
+        let ids = record_ids(&repo);
+        let id = ids
+            .iter()
+            .find(|id| crate::common::load_record(&repo, id)["kind"] == "process")
+            .cloned()
+            .unwrap();
+        (crate::common::record_rel_path(&id), id)
+    };
+    env.git(&repo, &["rm", "-q", &prep_path]);
+    env.git(&repo, &["commit", "-q", "-m", "tidy"]);
+    let run = env.lineage(&repo, &["verify", "--history"]).code(1);
+    assert!(
+        run.stdout.contains(&format!("{prep_path}: deleted: ")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn expire_is_refused_for_what_a_production_model_depends_on_and_for_non_expirers() {
+    let env = TestEnv::new();
+    let (repo, train, sweep) = with_sweep(&env);
+    for args in [
+        &[
+            "registry",
+            "register",
+            "fraud",
+            "--artifact",
+            "model/model.bin",
+            "--commit",
+        ][..],
+        &[
+            "registry",
+            "promote",
+            "fraud@v1",
+            "--stage",
+            "production",
+            "--commit",
+        ][..],
+    ] {
+        env.lineage(&repo, args).success();
+    }
+    let before = record_ids(&repo);
+    let run = env
+        .lineage(&repo, &["expire", &train, "--reason", "tidy"])
+        .code(2);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: cannot expire {train} (train fraud-train): "
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "its output 'model/model.bin' is protected: it is the artifact of fraud@v1 (production)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("(registry-register fraud) depends on it"),
+        "{}",
+        run.stderr
+    );
+    // Upstream of it: the processing step, which training depends on.
+    let run = env
+        .lineage(&repo, &["expire", "name:prep", "--reason", "tidy"])
+        .code(2);
+    assert!(
+        run.stderr.contains("(train fraud-train) depends on it"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        record_ids(&repo),
+        before,
+        "a refusal writes and removes nothing"
+    );
+
+    // Someone the policy does not name may not expire anything.
+    write(
+        &repo.join(".lineage/config.yaml"),
+        "schema: git-lineage/v1\nretention:\n  expirers: [lead@example.org]\n",
+    );
+    let run = env
+        .lineage(&repo, &["expire", &sweep, "--reason", "abandoned"])
+        .code(2);
+    assert!(
+        run.stderr
+            .contains("may not expire records: retention.expirers allows lead@example.org"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        crate::common::hint_line(&run.stderr).is_some(),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(record_ids(&repo), before);
+}
