@@ -1,7 +1,7 @@
 //! Retention: `drop` records (tombstones) naming artifacts whose bytes were
 //! deleted, the policy `gc` applies (`retention:` in `.lineage/config.yaml`)
 //! and the storage totals `du` prints. Records are never deleted: a dropped
-//! artifact keeps its node in the graph and is reported "dropped by <id>".
+//! artifact keeps its node in the graph and is reported `dropped by <id>`.
 
 pub mod model;
 pub mod render;

@@ -85,7 +85,7 @@ impl Expirations {
 
     /// Take expired records out of a traversal (with the edges that touch
     /// them and the nodes only they connected), or, with `include`, keep
-    /// them with their label marked `(expired by <id>)`.
+    /// them with `expired_by` set (shown as `(expired by <id>)`).
     pub fn apply_to_subgraph(&self, subgraph: &mut crate::graph::Subgraph, include: bool) {
         if self.is_empty() {
             return;

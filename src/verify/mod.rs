@@ -155,7 +155,7 @@ pub struct VerifyReport {
 }
 
 /// A recorded artifact whose bytes are gone, as a tombstone says: reported
-/// "dropped by <id>" instead of missing.
+/// `dropped by <id>` instead of missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DroppedArtifact {
     /// Worktree-relative path of the record file that lists it.

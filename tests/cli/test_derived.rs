@@ -536,8 +536,11 @@ fn derived_state_answers_like_a_full_walk_through_appends_merges_resets_and_dele
     )
     .success();
     let sweep = record_commit(&env, repo, "sweep", "lr-0.5", &["-i", "data/raw.csv"]);
-    env.lineage(repo, &["expire", &sweep, "--reason", "abandoned", "--commit"])
-        .success();
+    env.lineage(
+        repo,
+        &["expire", &sweep, "--reason", "abandoned", "--commit"],
+    )
+    .success();
     assert!(!log_json(&env, repo, &["log"]).ids().contains(&sweep));
     check("a drop and an expire");
 }

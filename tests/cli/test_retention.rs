@@ -543,7 +543,7 @@ fn an_authorized_expire_is_clean_an_unauthorized_one_and_a_plain_git_rm_are_find
         )
         .success()
         .stdout;
-    assert!(graph.contains(&format!("lr-0.5 (expired by ")), "{graph}");
+    assert!(graph.contains("lr-0.5 (expired by "), "{graph}");
 
     // The same expire judged by a policy that does not allow its author:
     // the expire is a finding, and so is the deletion it covered.
