@@ -92,7 +92,9 @@ struct Loaded {
 impl Loaded {
     fn new(repo: &Repo) -> Result<Loaded> {
         let history = History::load(repo, &HistoryOptions::default())?;
+        crate::history::trace_mark("history loaded");
         let graph = Graph::build(&history.entries);
+        crate::history::trace_mark("graph built");
         let store = Store::new(repo.root());
         let config = store.config()?;
         Ok(Loaded {
@@ -771,6 +773,7 @@ pub fn gc(repo: &Repo, request: &GcRequest, options: &WriteOptions) -> Result<Gc
     let now = Timestamp::now();
     let cutoff = policy.younger_cutoff(now).map_err(RetentionError::Config)?;
     let seen = survey(&loaded, None);
+    crate::history::trace_mark("artifacts surveyed");
     let mut words = Vec::new();
     if let Some(n) = policy.keep_last {
         words.push(format!("keep the last {n} versions per path or URI"));
@@ -800,6 +803,7 @@ pub fn gc(repo: &Repo, request: &GcRequest, options: &WriteOptions) -> Result<Gc
         }
     }
     let protection = Protection::of(&loaded)?;
+    crate::history::trace_mark("protection computed");
     let rules_set = policy.keep_last.is_some() || cutoff.is_some();
     let mut drop = Vec::new();
     let mut protected = Vec::new();
@@ -874,6 +878,7 @@ pub fn gc(repo: &Repo, request: &GcRequest, options: &WriteOptions) -> Result<Gc
     }
     let all: Vec<&Seen> = seen.iter().collect();
     let du = du_of(&all, now);
+    crate::history::trace_mark("candidates and totals");
     let reclaimed = drop.iter().filter_map(|c| c.size).sum();
     let mut report = GcReport {
         applied: request.apply,
