@@ -75,6 +75,73 @@ pub struct Config {
     /// Thresholds of `git lineage drift` (issue 13; docs/drift.md).
     #[serde(default, skip_serializing_if = "DriftConfig::is_default")]
     pub drift: DriftConfig,
+    /// What `gc` keeps and who may `expire` records (`retention:`).
+    #[serde(default, skip_serializing_if = "RetentionPolicy::is_empty")]
+    pub retention: RetentionPolicy,
+}
+
+/// The retention policy (`retention:`): what `gc` keeps, who may `expire`.
+/// Artifacts of registry versions in an active stage, and everything
+/// upstream of them, are always kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionPolicy {
+    /// Keep the artifacts of the last N versions per path or URI (newest by
+    /// time recorded); absent: no version is old by count alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_last: Option<usize>,
+    /// Keep artifacts recorded more recently than this (`90 days`, `2 weeks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_younger_than: Option<String>,
+    /// Stages whose versions are not protected (default: `archived`).
+    #[serde(default = "default_inactive_stages")]
+    pub inactive_stages: Vec<String>,
+    /// Emails or globs allowed to `expire` records; absent: nobody may.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expirers: Option<Vec<String>>,
+    /// An expire counts only if its commit's author is the record's agent
+    /// and the commit's signature verifies.
+    #[serde(default)]
+    pub signed: bool,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> RetentionPolicy {
+        RetentionPolicy {
+            keep_last: None,
+            keep_younger_than: None,
+            inactive_stages: default_inactive_stages(),
+            expirers: None,
+            signed: false,
+        }
+    }
+}
+
+impl RetentionPolicy {
+    fn is_empty(&self) -> bool {
+        *self == RetentionPolicy::default()
+    }
+
+    /// The time before which `keep_younger_than` no longer keeps an artifact.
+    pub fn younger_cutoff(
+        &self,
+        now: crate::time::Timestamp,
+    ) -> Result<Option<crate::time::Timestamp>, ConfigError> {
+        let Some(text) = &self.keep_younger_than else {
+            return Ok(None);
+        };
+        crate::time::parse_date(&format!("{text} ago"), now, false)
+            .map(Some)
+            .map_err(|_| {
+                ConfigError::Malformed(format!(
+                    "retention.keep_younger_than: '{text}' is not a duration: give N UNITs (UNIT: day, week, month, year, hour)"
+                ))
+            })
+    }
+}
+
+fn default_inactive_stages() -> Vec<String> {
+    vec!["archived".to_string()]
 }
 
 /// One lineage remote (`remotes.<name>`).
@@ -269,6 +336,7 @@ impl Default for Config {
             remotes: BTreeMap::new(),
             locations: Vec::new(),
             drift: DriftConfig::default(),
+            retention: RetentionPolicy::default(),
         }
     }
 }
@@ -321,6 +389,17 @@ impl Config {
             return Err(ConfigError::Malformed(
                 "drift: p-values and drifted_share must be in [0, 1], and 0 <= psi_warn <= psi_drift".into(),
             ));
+        }
+        config
+            .retention
+            .younger_cutoff(crate::time::Timestamp::now())?;
+        for pattern in config.retention.expirers.iter().flatten() {
+            GlobBuilder::new(pattern).build().map_err(|e| {
+                ConfigError::Malformed(format!(
+                    "retention.expirers: pattern '{pattern}': {}",
+                    e.kind()
+                ))
+            })?;
         }
         Ok(config)
     }

@@ -57,6 +57,9 @@ pub enum Error {
     /// Reading lineage history failed.
     #[error(transparent)]
     History(#[from] HistoryError),
+    /// A retention command (`drop`, `gc`) refused.
+    #[error(transparent)]
+    Retention(#[from] crate::retention::model::RetentionError),
     /// A search condition or date is malformed.
     #[error(transparent)]
     Query(#[from] QueryError),
@@ -267,6 +270,7 @@ impl Hint for Error {
             Error::Emit(e) => return e.hint(),
             Error::Profile(e) => return e.hint(),
             Error::Drift(e) => return e.hint(),
+            Error::Retention(e) => return e.hint(),
             Error::Hash { source, .. } => return source.hint(),
             Error::NotCommitted { path, source, .. } => {
                 let retry = source.hint().unwrap_or(Cow::Borrowed("fix the problem above"));

@@ -44,6 +44,7 @@ pub mod registry;
 pub mod remote;
 pub mod render;
 pub mod repo;
+pub mod retention;
 pub mod run;
 pub mod status;
 pub mod store;

@@ -272,6 +272,10 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     // and each `file://` URI with a hash: what `status` compares.
     let mut latest: HashMap<String, (crate::time::Timestamp, u32)> = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
+        // A tombstone names paths but is no recording of them.
+        if crate::retention::model::is_retention_kind(&entry.summary.kind) {
+            continue;
+        }
         let order = (entry.summary.recorded, i as u32);
         entry.summary.with_links(|summary| {
             for artifact in summary.inputs.iter().chain(&summary.outputs) {

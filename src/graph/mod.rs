@@ -265,6 +265,8 @@ impl Graph {
                     direction,
                     node: node.clone(),
                     registered: Vec::new(),
+                    dropped_by: None,
+                    expired_by: None,
                 }
             })
             .collect();

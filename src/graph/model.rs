@@ -410,6 +410,14 @@ pub struct SubgraphNode {
     /// [`crate::registry::model::Registry::annotate`]); omitted when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub registered: Vec<Registration>,
+    /// For an artifact whose bytes a tombstone says were deleted: that
+    /// `drop` record (docs/retention.md); omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped_by: Option<RecordId>,
+    /// For a record shown with `--include-expired`: the `expire` record
+    /// that removed it; omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired_by: Option<RecordId>,
 }
 
 /// One edge of a traversal, between two shown nodes.

@@ -160,6 +160,12 @@ fn table_row(node: &SubgraphNode) -> [String; 7] {
     for registration in &node.registered {
         row[3].push_str(&format!(" [{registration}]"));
     }
+    if let Some(by) = &node.dropped_by {
+        row[3].push_str(&format!(" (dropped by {})", by.short()));
+    }
+    if let Some(by) = &node.expired_by {
+        row[3].push_str(&format!(" (expired by {})", by.short()));
+    }
     row
 }
 

@@ -11,6 +11,16 @@ use crate::render::short_date;
 /// them). Uncommitted records show `uncommitted`, their agent and the time
 /// they were recorded. Nothing at all for no entries.
 pub fn write_table(out: &mut impl io::Write, entries: &[&Entry]) -> io::Result<()> {
+    write_table_marked(out, entries, &|_| None)
+}
+
+/// [`write_table`] with `mark` appended to the rows it gives text for
+/// (`log --include-expired`: ` (expired by <id>)`).
+pub fn write_table_marked(
+    out: &mut impl io::Write,
+    entries: &[&Entry],
+    mark: &dyn Fn(&Entry) -> Option<String>,
+) -> io::Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -21,7 +31,7 @@ pub fn write_table(out: &mut impl io::Write, entries: &[&Entry]) -> io::Result<(
     };
     write_header(out, widths)?;
     for entry in entries.iter().rev() {
-        write_row(out, widths, entry)?;
+        write_row_marked(out, widths, entry, mark(entry).as_deref())?;
     }
     Ok(())
 }
@@ -49,6 +59,16 @@ pub fn write_header(out: &mut impl io::Write, widths: Widths) -> io::Result<()> 
 
 /// One row of [`write_table`].
 pub fn write_row(out: &mut impl io::Write, widths: Widths, entry: &Entry) -> io::Result<()> {
+    write_row_marked(out, widths, entry, None)
+}
+
+/// [`write_row`] with `mark` at the end of the line.
+pub fn write_row_marked(
+    out: &mut impl io::Write,
+    widths: Widths,
+    entry: &Entry,
+    mark: Option<&str>,
+) -> io::Result<()> {
     let kind_width = widths.kind.max(4);
     let name_width = widths.name.max(4);
     let (commit, author, date) = match &entry.commit {
@@ -61,12 +81,13 @@ pub fn write_row(out: &mut impl io::Write, widths: Widths, entry: &Entry) -> io:
     };
     writeln!(
         out,
-        "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}",
+        "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}{}",
         entry.id.short(),
         entry.summary.kind,
         entry.summary.name,
         commit,
         short_date(date),
-        author
+        author,
+        mark.unwrap_or("")
     )
 }

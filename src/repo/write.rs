@@ -30,6 +30,19 @@ impl Repo {
         message: &str,
         options: &CommitOptions,
     ) -> Result<String, RepoError> {
+        self.commit_changes(paths, &[], message, options)
+    }
+
+    /// [`Repo::commit_paths`] that also removes the files at `removed`
+    /// (worktree-relative, already deleted from the worktree) from the tree
+    /// and the index, in the same commit.
+    pub fn commit_changes(
+        &self,
+        paths: &[String],
+        removed: &[String],
+        message: &str,
+        options: &CommitOptions,
+    ) -> Result<String, RepoError> {
         use gix::lock::acquire::Fail;
         let author = self.signature(true)?;
         let committer = self.signature(false)?;
@@ -77,6 +90,9 @@ impl Repo {
                 .map_err(git("edit the tree"))?;
             blobs.push((rel, path, id));
         }
+        for rel in removed {
+            editor.remove(rel.as_str()).map_err(git("edit the tree"))?;
+        }
         let tree = editor.write().map_err(git("write the tree"))?.detach();
         if let Some(head) = parent.filter(|_| tree == base_tree) {
             // The files are already committed exactly like this: nothing to do.
@@ -93,6 +109,10 @@ impl Repo {
             )
         };
         stage(&mut index, &blobs)?;
+        if !removed.is_empty() {
+            index.remove_entries(|_, path, _| removed.iter().any(|r| path == r.as_bytes()));
+            index.remove_tree();
+        }
 
         let message = self.run_commit_hooks(message, tree, &blobs, options)?;
         let mut commit = gix::objs::Commit {

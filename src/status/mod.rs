@@ -93,6 +93,19 @@ pub struct StaleOutput {
     pub causes: Vec<Cause>,
 }
 
+/// A tracked artifact whose bytes a tombstone says were deleted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DroppedPath {
+    /// Its locator as recorded.
+    pub path: String,
+    /// The most recent recorded hash.
+    pub recorded: ContentHash,
+    /// The record that last recorded it.
+    pub record: RecordRef,
+    /// The tombstone.
+    pub dropped_by: RecordId,
+}
+
 /// What `status` found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StatusReport {
@@ -104,6 +117,10 @@ pub struct StatusReport {
     pub stale_records: Vec<StaleRecord>,
     /// Outputs of stale records, by locator, then hash.
     pub stale_outputs: Vec<StaleOutput>,
+    /// Tracked artifacts whose bytes are gone and a tombstone (`drop`
+    /// record) says so: not changes. Omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<DroppedPath>,
     /// Paths that could not be hashed (their state is unknown), history
     /// warnings (a shallow clone) and record files in history that could
     /// not be read (`cannot read PATH in commit C: REASON`).
@@ -226,7 +243,11 @@ fn analyse(
     // `verify --artifacts` shares). Only the links of each summary are
     // decoded, and none is kept decoded.
     let mut latest = LatestRecordings::default();
+    let tombstones = crate::retention::model::Tombstones::of_entries(entries);
     for (index, entry) in entries.iter().enumerate() {
+        if crate::retention::model::is_retention_kind(&entry.summary.kind) {
+            continue;
+        }
         let order = (entry.summary.recorded, index);
         entry
             .summary
@@ -247,7 +268,21 @@ fn analyse(
         let (change, hash) = match result {
             Ok(Some(id)) if id.matches(seen.hash, seen.pointer.as_ref()) => continue,
             Ok(Some(hash)) => (Change::Modified, Some(hash)),
-            Ok(None) => (Change::Missing, None),
+            Ok(None) => {
+                let dropped = seen
+                    .hash
+                    .and_then(|hash| tombstones.dropped_by(&hash).map(|by| (hash, by)));
+                if let Some((recorded, by)) = dropped {
+                    report.dropped.push(DroppedPath {
+                        path: seen.locator.clone(),
+                        recorded,
+                        record: RecordRef::of(&entries[seen.order.1]),
+                        dropped_by: by.clone(),
+                    });
+                    continue;
+                }
+                (Change::Missing, None)
+            }
             Err(e) => {
                 report.warnings.push(format!(
                     "'{}' cannot be compared, so whether it changed is unknown: {e}",
@@ -268,6 +303,7 @@ fn analyse(
         });
     }
     report.changed.sort_by(|a, b| a.path.cmp(&b.path));
+    report.dropped.sort_by(|a, b| a.path.cmp(&b.path));
     if !report.changed.is_empty() {
         add_stale(entries, &graph(), &mut report);
     }
@@ -300,7 +336,12 @@ fn add_stale(entries: &[Entry], graph: &Graph, report: &mut StatusReport) {
                     == Some(&changed.recorded)
             })
         };
-        for record in impact.records.into_values().flatten() {
+        for record in impact
+            .records
+            .into_values()
+            .flatten()
+            .filter(|r| !crate::retention::model::is_retention_kind(&r.kind))
+        {
             let cause = Cause {
                 path: changed.path.clone(),
                 direct: reads_changed(&record),

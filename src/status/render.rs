@@ -7,11 +7,22 @@ use std::io;
 
 use super::{Cause, Change, StatusReport};
 use crate::graph::RecordRef;
-use crate::render::count;
+use crate::render::{count, short_hash};
 
 /// `clean: N tracked artifacts unchanged`, or `changed:` and `stale:` lines
 /// and a summary.
 pub fn write_status(out: &mut impl io::Write, report: &StatusReport) -> io::Result<()> {
+    // Gone, as a tombstone says: information, not a change.
+    for dropped in &report.dropped {
+        writeln!(
+            out,
+            "dropped: {} (recorded {} in {}, dropped by {})",
+            dropped.path,
+            short_hash(&dropped.recorded),
+            record_label(&dropped.record),
+            crate::render::short_id(dropped.dropped_by.as_str())
+        )?;
+    }
     if report.is_clean() {
         return writeln!(
             out,

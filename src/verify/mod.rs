@@ -64,6 +64,8 @@ pub enum Check {
     /// Two records registered the same model version (branches merged), or a
     /// registry event breaks the governance policy.
     Registry,
+    /// An expire record breaks the retention policy (`retention.expirers`).
+    Expire,
 }
 
 impl Check {
@@ -80,6 +82,7 @@ impl Check {
             Check::Deleted => "deleted",
             Check::Unreadable => "unreadable",
             Check::Registry => "registry",
+            Check::Expire => "expire",
         }
     }
 }
@@ -142,9 +145,30 @@ pub struct VerifyReport {
     /// path, in record file order (information, not problems). Omitted when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub superseded: Vec<Superseded>,
+    /// With `artifacts`: recorded artifacts whose bytes are gone and a
+    /// tombstone (`drop` record) says so, in record file order (information,
+    /// not problems). Omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<DroppedArtifact>,
     /// Things to know about the check itself (a shallow clone).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+/// A recorded artifact whose bytes are gone, as a tombstone says: reported
+/// `dropped by <id>` instead of missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DroppedArtifact {
+    /// Worktree-relative path of the record file that lists it.
+    pub file: String,
+    /// That record's id.
+    pub record: RecordId,
+    /// The artifact's path or `file://` URI as that record gave it.
+    pub path: String,
+    /// The hash that record gave it.
+    pub recorded: ContentHash,
+    /// The tombstone.
+    pub dropped_by: RecordId,
 }
 
 impl VerifyReport {
@@ -198,6 +222,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     // most recent recording among them.
     let mut parsed: Vec<(String, RecordId, Record)> = Vec::new();
     let mut latest = LatestRecordings::default();
+    let mut tombstones = crate::retention::model::Tombstones::default();
 
     let cache = VerifyCache::load(&repo.cache_dir().join(VERIFY_CACHE_FILE), repo.root());
     crate::history::trace_mark("verify cache loaded");
@@ -264,6 +289,10 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             }
         }
         if let (Some(record), Some(id)) = (checked.record, &file.named_id) {
+            if crate::retention::model::is_retention_kind(&record.kind) {
+                tombstones.add(id, &record.inputs);
+                continue;
+            }
             latest.add(
                 &store,
                 (record.recorded, parsed.len()),
@@ -304,6 +333,22 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 let finding = artifact_findings
                     .entry((local.clone(), content))
                     .or_insert_with(|| check_artifact(ctx, &local, artifact));
+                // Bytes gone that a tombstone names are dropped, not missing;
+                // bytes that reappear count as present again.
+                if let Some(hash) = artifact.hash
+                    && let Some(dropped_by) = tombstones.dropped_by(&hash)
+                    && finding.is_some()
+                    && !local.exists()
+                {
+                    report.dropped.push(DroppedArtifact {
+                        file: rel.clone(),
+                        record: id.clone(),
+                        path: artifact.locator().to_string(),
+                        recorded: hash,
+                        dropped_by: dropped_by.clone(),
+                    });
+                    continue;
+                }
                 if let Some(message) = finding {
                     report.problems.push(Problem {
                         file: rel.clone(),
@@ -323,7 +368,8 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     report.artifacts = artifact_findings.len();
     if let Some(history) = history {
         add_policy_findings(repo, &store, &history, &mut report);
-        add_history_findings(history, &mut report);
+        let covered = add_expire_findings(repo, &store, &history, &mut report);
+        add_history_findings(history, &covered, &mut report);
     }
     if let Some(ctx) = &ctx {
         ctx.save_cache();
@@ -423,6 +469,9 @@ fn load_history<'a>(
         seeds: references
             .into_iter()
             .map(|id| crate::catalog::Seed::Id(id.clone()))
+            .chain([crate::catalog::Seed::Kind(
+                crate::retention::model::EXPIRE.to_string(),
+            )])
             .collect(),
         registry: true,
         ..Default::default()
@@ -470,8 +519,41 @@ fn add_policy_findings(
     }
 }
 
-/// Add history's integrity findings to `report`.
-fn add_history_findings(history: crate::history::History, report: &mut VerifyReport) {
+/// Add expire records that break the retention policy; return the record
+/// ids whose deletion authorized expire records cover.
+fn add_expire_findings(
+    repo: &Repo,
+    store: &Store,
+    history: &crate::history::History,
+    report: &mut VerifyReport,
+) -> std::collections::HashSet<RecordId> {
+    let config = store.config().unwrap_or_default();
+    let signed =
+        |c: &crate::history::CommitInfo| crate::registry::verify_commit_signature(repo, &c.id);
+    let (covered, findings) =
+        crate::retention::model::authorized_expirations(history, &config.retention, &signed);
+    for finding in findings {
+        report.problems.push(Problem {
+            file: history
+                .get(&finding.record)
+                .map(|e| e.path.clone())
+                .unwrap_or_default(),
+            record: Some(finding.record),
+            check: Check::Expire,
+            message: finding.message,
+            commit: finding.commit,
+        });
+    }
+    covered
+}
+
+/// Add history's integrity findings to `report`; deletions of the records
+/// in `expired` (authorized expire records) are not findings.
+fn add_history_findings(
+    history: crate::history::History,
+    expired: &std::collections::HashSet<RecordId>,
+    report: &mut VerifyReport,
+) {
     use crate::history::FindingKind;
     report.commits = Some(history.stats.commits);
     for conflict in crate::registry::Registry::from_history(&history).conflicts {
@@ -492,6 +574,14 @@ fn add_history_findings(history: crate::history::History, report: &mut VerifyRep
         });
     }
     for finding in history.findings {
+        if finding.kind == FindingKind::Deleted
+            && finding
+                .record
+                .as_ref()
+                .is_some_and(|id| expired.contains(id))
+        {
+            continue;
+        }
         let check = match finding.kind {
             FindingKind::Edited => Check::Edited,
             FindingKind::Deleted => Check::Deleted,

@@ -36,6 +36,17 @@ pub fn write_verify(
         }
         writeln!(out)?;
     }
+    // Dropped bytes are information: a tombstone says they are gone.
+    for dropped in &report.dropped {
+        writeln!(
+            out,
+            "{}: dropped: '{}' ({}) dropped by {}",
+            dropped.file,
+            dropped.path,
+            crate::render::short_hash(&dropped.recorded),
+            crate::render::short_id(dropped.dropped_by.as_str())
+        )?;
+    }
     let artifacts = if artifacts {
         format!(", {}", count(report.artifacts, "artifact"))
     } else {

@@ -340,6 +340,8 @@ fn battery(train: &str) -> Vec<Vec<String>> {
         vec!["registry", "show", "fraud"],
         vec!["status"],
         vec!["verify", "--history"],
+        vec!["log", "--include-expired"],
+        vec!["graph", "data/raw.csv", "--down", "--include-expired"],
     ];
     let mut out = Vec::new();
     for query in queries {
@@ -512,6 +514,35 @@ fn derived_state_answers_like_a_full_walk_through_appends_merges_resets_and_dele
         "{kept} is committed: {log:#?}"
     );
     check("one uncommitted record deleted, the other committed");
+
+    // Retention: a tombstone (the bytes deleted), and a sweep expired by
+    // someone the policy allows (its file removed in the same commit).
+    write(
+        &repo.join(".lineage/config.yaml"),
+        "schema: git-lineage/v1\nretention:\n  expirers: [\"*\"]\n",
+    );
+    env.git(repo, &["add", ".lineage/config.yaml"]);
+    env.git(repo, &["commit", "-q", "-m", "retention policy"]);
+    env.lineage(
+        repo,
+        &[
+            "drop",
+            "model/model-v2.bin",
+            "--reason",
+            "cost",
+            "--delete-local",
+            "--commit",
+        ],
+    )
+    .success();
+    let sweep = record_commit(&env, repo, "sweep", "lr-0.5", &["-i", "data/raw.csv"]);
+    env.lineage(
+        repo,
+        &["expire", &sweep, "--reason", "abandoned", "--commit"],
+    )
+    .success();
+    assert!(!log_json(&env, repo, &["log"]).ids().contains(&sweep));
+    check("a drop and an expire");
 }
 
 #[test]

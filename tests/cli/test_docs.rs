@@ -555,6 +555,7 @@ const PAGES: &[&str] = &[
     "docs/pointers.md",
     "docs/refs.md",
     "docs/registry.md",
+    "docs/retention.md",
     "docs/testing.md",
     "docs/view.md",
 ];
@@ -605,6 +606,7 @@ page_tests! {
     pointers => "docs/pointers.md",
     refs => "docs/refs.md",
     registry => "docs/registry.md",
+    retention => "docs/retention.md",
     testing => "docs/testing.md",
     view => "docs/view.md",
 }

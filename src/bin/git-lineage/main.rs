@@ -60,6 +60,10 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     View(commands::view::ViewArgs),
     Registry(commands::registry::RegistryArgs),
+    Drop(commands::drop::DropArgs),
+    Gc(commands::gc::GcArgs),
+    Du(commands::du::DuArgs),
+    Expire(commands::expire::ExpireArgs),
     Demo(commands::demo::DemoArgs),
     InstallMan(commands::install_man::InstallManArgs),
 }
@@ -140,6 +144,22 @@ const SHORT_ABOUT: &[(&str, &str)] = &[
         "drift",
         "Compare two datasets column by column: KS, PSI, chi-square verdicts",
     ),
+    (
+        "drop",
+        "Record that artifacts' bytes were deleted (a tombstone)",
+    ),
+    (
+        "gc",
+        "Apply the retention policy: what to drop, what is protected",
+    ),
+    (
+        "du",
+        "Bytes of recorded artifacts: present, dropped, external",
+    ),
+    (
+        "expire",
+        "Delete lineage records, sanctioned by policy and recorded",
+    ),
     ("demo", "Build an example lineage repository in DIR"),
     (
         "install-man",
@@ -197,6 +217,10 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::cmd_verify(&mut ui, &cwd, args),
         Command::View(args) => commands::view::cmd_view(&mut ui, &cwd, args),
         Command::Registry(args) => commands::registry::cmd_registry(&mut ui, &cwd, args),
+        Command::Drop(args) => commands::drop::cmd_drop(&mut ui, &cwd, args),
+        Command::Gc(args) => commands::gc::cmd_gc(&mut ui, &cwd, args),
+        Command::Du(args) => commands::du::cmd_du(&mut ui, &cwd, args),
+        Command::Expire(args) => commands::expire::cmd_expire(&mut ui, &cwd, args),
         Command::Demo(args) => commands::demo::cmd_demo(&mut ui, &cwd, args),
         Command::InstallMan(args) => commands::install_man::cmd_install_man(&mut ui, &cwd, args),
     };

@@ -39,6 +39,8 @@ pub struct GraphArgs {
     pub start: super::StartArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
+    #[command(flatten)]
+    pub expired: super::ExpiredArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Table)]
     pub format: GraphFormat,
@@ -76,6 +78,7 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
     let warnings = history.read_warnings();
     let registry = git_lineage::registry::Registry::from_history(&history);
     super::exit_without_freeing(history);
+    let expired = super::Expired::load(&repo, args.history.revisions(), &args.expired)?;
     drop(repo);
     let mut subgraph = graph.traverse(
         &starts,
@@ -86,6 +89,10 @@ pub fn cmd_graph(ui: &mut Ui, cwd: &Path, args: &GraphArgs) -> Result<ExitCode, 
         },
     );
     registry.annotate(&mut subgraph);
+    expired.tombstones.annotate(&mut subgraph);
+    expired
+        .expirations
+        .apply_to_subgraph(&mut subgraph, expired.include);
     match args.format {
         GraphFormat::Json => ui.json(&super::WithWarnings {
             document: &subgraph,

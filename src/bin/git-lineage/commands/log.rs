@@ -22,6 +22,8 @@ pub struct LogArgs {
     pub dates: super::DateArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
+    #[command(flatten)]
+    pub expired: super::ExpiredArgs,
     /// Output format: a table, or JSON (docs/json.md).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -46,21 +48,26 @@ pub fn cmd_log(ui: &mut Ui, cwd: &Path, args: &LogArgs) -> Result<ExitCode, Comm
         };
         match git_lineage::catalog::listing(&repo, &options)? {
             git_lineage::catalog::Listed::Streamed(listing) => {
-                return stream(ui, *listing, &repo, &options);
+                return stream(ui, *listing, &repo, &options, args.expired.include_expired);
             }
             git_lineage::catalog::Listed::Loaded(history) => {
                 super::print_history_warnings(ui, &history);
-                *history
+                let expired = super::Expired::of_history(&history, &args.expired);
+                (*history, expired)
             }
         }
     } else {
         // With an exact --name or a --kind, only those records are read,
         // when a catalog has them.
         let question = git_lineage::catalog::Question::for_search(&query, false);
-        super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?.history
+        let focused = super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?;
+        let expired =
+            super::Expired::of_focused(&repo, &focused, args.history.revisions(), &args.expired)?;
+        (focused.history, expired)
     };
+    let (history, expired) = history;
     let found = git_lineage::query::search(&history.entries, &query);
-    print_entries(ui, &found, &history.read_warnings(), args.format)?;
+    print_entries(ui, &found, &history.read_warnings(), args.format, &expired)?;
     drop(found);
     super::exit_without_freeing(history);
     Ok(ExitCode::SUCCESS)
@@ -75,7 +82,15 @@ fn stream(
     listing: git_lineage::catalog::Listing,
     repo: &git_lineage::repo::Repo,
     options: &git_lineage::history::HistoryOptions,
+    include_expired: bool,
 ) -> Result<ExitCode, CommandError> {
+    // Newest first, an expire record comes before the records it expires
+    // (its commit deleted their files, so it descends from theirs).
+    let mut expired = super::Expired {
+        expirations: Default::default(),
+        tombstones: Default::default(),
+        include: include_expired,
+    };
     for warning in listing.warnings() {
         ui.note(format!("warning: {warning}"));
     }
@@ -92,12 +107,36 @@ fn stream(
     let mut listing = listing;
     while let Some(entry) = listing.next() {
         match entry {
-            Ok(entry) => git_lineage::query::render::write_row(ui.out(), widths, &entry)?,
+            Ok(entry)
+                if {
+                    expired.expirations.add(&entry);
+                    expired.shows(&entry.id)
+                } =>
+            {
+                let mark = expired.expirations.mark(&entry.id);
+                git_lineage::query::render::write_row_marked(
+                    ui.out(),
+                    widths,
+                    &entry,
+                    mark.as_deref(),
+                )?
+            }
+            Ok(_) => {}
             Err(_) => {
                 let given = listing.given() - 1;
                 let history = git_lineage::catalog::load_whole(repo, options)?;
+                expired =
+                    super::Expired::of_history(&history, &super::ExpiredArgs { include_expired });
                 for entry in history.entries.iter().rev().skip(given) {
-                    git_lineage::query::render::write_row(ui.out(), widths, entry)?;
+                    if expired.shows(&entry.id) {
+                        let mark = expired.expirations.mark(&entry.id);
+                        git_lineage::query::render::write_row_marked(
+                            ui.out(),
+                            widths,
+                            entry,
+                            mark.as_deref(),
+                        )?;
+                    }
                 }
                 super::exit_without_freeing(history);
                 break;

@@ -5,8 +5,12 @@ pub mod commit;
 pub mod demo;
 pub mod diff;
 pub mod drift;
+pub mod drop;
+pub mod du;
 pub mod emit;
+pub mod expire;
 pub mod export;
+pub mod gc;
 pub mod graph;
 pub mod impact;
 pub mod init;
@@ -251,18 +255,50 @@ pub fn print_entries(
     entries: &[&git_lineage::history::Entry],
     warnings: &[git_lineage::history::ReadWarning],
     format: crate::ui::Format,
+    expired: &Expired,
 ) -> Result<(), CommandError> {
+    let kept: Vec<&git_lineage::history::Entry>;
+    let entries = if expired.hides_any() {
+        kept = entries
+            .iter()
+            .copied()
+            .filter(|e| expired.shows(&e.id))
+            .collect();
+        &kept[..]
+    } else {
+        entries
+    };
     if format == crate::ui::Format::Json {
         let newest_first: Vec<_> = entries.iter().rev().copied().collect();
         // Streamed: a `json!` value would hold the whole document in memory.
         #[derive(serde::Serialize)]
-        struct Records<'a> {
-            records: Vec<&'a git_lineage::history::Entry>,
+        struct Records<'a, T> {
+            records: Vec<T>,
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             warnings: &'a [git_lineage::history::ReadWarning],
         }
+        if expired.expirations.is_empty() {
+            return ui.json(&Records {
+                records: newest_first,
+                warnings,
+            });
+        }
+        #[derive(serde::Serialize)]
+        struct Marked<'a> {
+            #[serde(flatten)]
+            entry: &'a git_lineage::history::Entry,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            expired_by: Option<&'a git_lineage::record::RecordId>,
+        }
+        let marked = newest_first
+            .into_iter()
+            .map(|entry| Marked {
+                entry,
+                expired_by: expired.expirations.expired_by(&entry.id),
+            })
+            .collect();
         return ui.json(&Records {
-            records: newest_first,
+            records: marked,
             warnings,
         });
     }
@@ -270,8 +306,94 @@ pub fn print_entries(
         ui.note("no records");
         return Ok(());
     }
-    git_lineage::query::render::write_table(ui.out(), entries)?;
+    git_lineage::query::render::write_table_marked(ui.out(), entries, &|e| {
+        expired.expirations.mark(&e.id)
+    })?;
     Ok(())
+}
+
+/// `--include-expired`, for the commands that hide expired records.
+#[derive(Debug, clap::Args)]
+pub struct ExpiredArgs {
+    /// Also show records an `expire` record removed, marked
+    /// `(expired by <id>)` (docs/retention.md).
+    #[arg(long)]
+    pub include_expired: bool,
+}
+
+/// Which records are expired, and whether to show them.
+pub struct Expired {
+    /// Every expired record, with the expire record that names it.
+    pub expirations: git_lineage::retention::Expirations,
+    /// Every dropped hash, with its tombstone.
+    pub tombstones: git_lineage::retention::Tombstones,
+    /// `--include-expired`.
+    pub include: bool,
+}
+
+impl Expired {
+    /// The expire and drop records of the history `revisions` select (from
+    /// the catalog, when there is one: only those records are read).
+    pub fn load(
+        repo: &Repo,
+        revisions: git_lineage::history::Revisions,
+        args: &ExpiredArgs,
+    ) -> Result<Expired, CommandError> {
+        let question = git_lineage::catalog::Question {
+            seeds: vec![
+                git_lineage::catalog::Seed::Kind(git_lineage::retention::EXPIRE.to_string()),
+                git_lineage::catalog::Seed::Kind(git_lineage::retention::DROP.to_string()),
+            ],
+            ..Default::default()
+        };
+        let options = git_lineage::history::HistoryOptions {
+            revisions,
+            ..Default::default()
+        };
+        let focused = git_lineage::catalog::load(repo, &options, &question)?;
+        let expirations = git_lineage::retention::Expirations::of_entries(&focused.history.entries);
+        let tombstones = git_lineage::retention::Tombstones::of_entries(&focused.history.entries);
+        exit_without_freeing(focused);
+        Ok(Expired {
+            expirations,
+            tombstones,
+            include: args.include_expired,
+        })
+    }
+
+    /// What the records of a whole history say (no history is read).
+    pub fn of_history(history: &git_lineage::history::History, args: &ExpiredArgs) -> Expired {
+        Expired {
+            expirations: git_lineage::retention::Expirations::of_entries(&history.entries),
+            tombstones: git_lineage::retention::Tombstones::of_entries(&history.entries),
+            include: args.include_expired,
+        }
+    }
+
+    /// For `focused`: from its records when it is the whole history, else
+    /// read from the catalog.
+    pub fn of_focused(
+        repo: &Repo,
+        focused: &git_lineage::catalog::Focused,
+        revisions: git_lineage::history::Revisions,
+        args: &ExpiredArgs,
+    ) -> Result<Expired, CommandError> {
+        if focused.whole {
+            Ok(Expired::of_history(&focused.history, args))
+        } else {
+            Expired::load(repo, revisions, args)
+        }
+    }
+
+    /// True when some record is hidden.
+    pub fn hides_any(&self) -> bool {
+        !self.include && !self.expirations.is_empty()
+    }
+
+    /// Whether the record `id` is shown.
+    pub fn shows(&self, id: &git_lineage::record::RecordId) -> bool {
+        self.include || self.expirations.expired_by(id).is_none()
+    }
 }
 
 /// Leave `value` to the operating system instead of freeing it: the command

@@ -44,6 +44,8 @@ pub struct SearchArgs {
     pub dates: super::DateArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
+    #[command(flatten)]
+    pub expired: super::ExpiredArgs,
     /// Output format: a table, or JSON (docs/json.md).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -82,14 +84,16 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
     // Only the records an indexed filter selects are read, when a catalog
     // has them.
     let question = git_lineage::catalog::Question::for_search(&query, registered);
-    let history =
-        super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?.history;
+    let focused = super::load_focused(ui, &repo, args.history.revisions(), question.as_ref())?;
+    let expired =
+        super::Expired::of_focused(&repo, &focused, args.history.revisions(), &args.expired)?;
+    let history = focused.history;
     if registered {
         let registry = git_lineage::registry::model::Registry::from_history(&history);
         query.ids = Some(registry.producers(args.registered.as_deref(), args.stage.as_deref()));
     }
     let found = git_lineage::query::search(&history.entries, &query);
-    print_entries(ui, &found, &history.read_warnings(), args.format)?;
+    print_entries(ui, &found, &history.read_warnings(), args.format, &expired)?;
     drop(found);
     super::exit_without_freeing(history);
     Ok(ExitCode::SUCCESS)
