@@ -508,11 +508,9 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
     }
     let inputs = ctx.artifacts(Side::Input, &request.inputs, &request.cwd)?;
     let environment = Environment {
-        os: std::env::consts::OS.to_string(),
-        arch: std::env::consts::ARCH.to_string(),
-        tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
         image: request.image.clone(),
         lockfiles: ctx.lockfiles(&request.env_files, &request.cwd)?,
+        ..tool_environment()
     };
     let code = repo.code_state(&code_files)?;
     Ok(Prepared {
@@ -607,6 +605,52 @@ impl Prepared<'_> {
             recorded
         })
     }
+}
+
+/// The environment every record names: this machine's OS and
+/// architecture, and this git-lineage.
+pub fn tool_environment() -> Environment {
+    Environment {
+        os: std::env::consts::OS.to_string(),
+        arch: std::env::consts::ARCH.to_string(),
+        tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
+        ..Environment::default()
+    }
+}
+
+/// A record of an action git-lineage itself takes (a registry event, a
+/// tombstone, an expiry): made by `agent` now, at the current code state,
+/// with `params`, `inputs` and `references` and nothing else (no command,
+/// outputs, metrics or seed).
+pub fn action_record(
+    repo: &Repo,
+    kind: &str,
+    name: &str,
+    agent: crate::record::Agent,
+    params: ValueMap,
+    inputs: Vec<Artifact>,
+    references: Vec<RecordId>,
+) -> Result<Record> {
+    Ok(Record {
+        schema: crate::record::SCHEMA.to_string(),
+        kind: kind.to_string(),
+        name: name.to_string(),
+        recorded: crate::time::Timestamp::now(),
+        started: None,
+        ended: None,
+        exit: None,
+        agent,
+        code: repo.code_state(&[])?,
+        command: Vec::new(),
+        params,
+        seed: None,
+        environment: tool_environment(),
+        inputs,
+        outputs: Vec::new(),
+        metrics: ValueMap::new(),
+        references,
+        note: None,
+    })
 }
 
 /// Validate `record`, write it to `store` under its id and, with `commit`,

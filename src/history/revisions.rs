@@ -210,26 +210,10 @@ pub fn content_hash_at(
     rel: &str,
     ignore: &globset::GlobSet,
 ) -> Result<ContentHash, HistoryError> {
-    let commit = resolve_commit(repo, rev)?;
+    let (id, is_tree) = object_at(repo, rev, rel)?;
+    let fail = bad_path_at(rev, rel);
     let git = repo.gix();
-    let fail = |message: String| HistoryError::BadRevision {
-        spec: format!("{rel}@{rev}"),
-        message,
-    };
-    let tree = git
-        .find_commit(commit)
-        .and_then(|c| c.tree())
-        .map_err(|e| fail(e.to_string()))?;
-    let entry = tree
-        .lookup_entry_by_path(rel)
-        .map_err(|e| fail(e.to_string()))?
-        .ok_or_else(|| HistoryError::NotInRevision {
-            path: rel.to_string(),
-            rev: rev.to_string(),
-            commit: commit.to_string(),
-        })?;
-    let id = entry.object_id();
-    if entry.mode().is_tree() {
+    if is_tree {
         let mut listing = Vec::new();
         let mut memo = walk::TreeMemo::default();
         memo.listing(git, id, "", ignore, &mut listing)
@@ -249,13 +233,21 @@ pub fn content_hash_at(
 /// The bytes of the file `rel` in revision `rev` (drift reads a dataset
 /// as it was committed, issue 13). A directory is refused.
 pub fn file_bytes_at(repo: &Repo, rev: &str, rel: &str) -> Result<Vec<u8>, HistoryError> {
+    let (id, is_tree) = object_at(repo, rev, rel)?;
+    let fail = bad_path_at(rev, rel);
+    if is_tree {
+        return Err(fail(format!("'{rel}' is a directory, not a file")));
+    }
+    walk::blob_bytes(repo.gix(), id).map_err(fail)
+}
+
+/// The object `rel` (repository-relative) names in revision `rev`, and
+/// whether it is a tree; [`HistoryError::NotInRevision`] when it names none.
+fn object_at(repo: &Repo, rev: &str, rel: &str) -> Result<(ObjectId, bool), HistoryError> {
     let commit = resolve_commit(repo, rev)?;
-    let git = repo.gix();
-    let fail = |message: String| HistoryError::BadRevision {
-        spec: format!("{rel}@{rev}"),
-        message,
-    };
-    let tree = git
+    let fail = bad_path_at(rev, rel);
+    let tree = repo
+        .gix()
         .find_commit(commit)
         .and_then(|c| c.tree())
         .map_err(|e| fail(e.to_string()))?;
@@ -267,8 +259,13 @@ pub fn file_bytes_at(repo: &Repo, rev: &str, rel: &str) -> Result<Vec<u8>, Histo
             rev: rev.to_string(),
             commit: commit.to_string(),
         })?;
-    if entry.mode().is_tree() {
-        return Err(fail(format!("'{rel}' is a directory, not a file")));
+    Ok((entry.object_id(), entry.mode().is_tree()))
+}
+
+/// The error for `rel@rev` that could not be read, with why.
+fn bad_path_at<'a>(rev: &'a str, rel: &'a str) -> impl Fn(String) -> HistoryError + 'a {
+    move |message| HistoryError::BadRevision {
+        spec: format!("{rel}@{rev}"),
+        message,
     }
-    walk::blob_bytes(git, entry.object_id()).map_err(fail)
 }

@@ -15,10 +15,9 @@ use crate::config::{Config, StagePolicy};
 use crate::hash::ContentHash;
 use crate::history::{CommitInfo, History};
 use crate::params::{Value, ValueMap};
-use crate::record::{Artifact, Environment, Record, RecordId, SCHEMA};
+use crate::record::{Artifact, RecordId};
 use crate::repo::Repo;
 use crate::store::Store;
-use crate::time::Timestamp;
 use crate::{Error, Result};
 
 /// What a registry event command takes beyond its own arguments.
@@ -294,31 +293,15 @@ fn write_event(
     options: &EventOptions,
 ) -> Result<Recorded> {
     let store = Store::new(repo.root());
-    let record = Record {
-        schema: SCHEMA.to_string(),
-        kind: kind.to_string(),
-        name: name.to_string(),
-        recorded: Timestamp::now(),
-        started: None,
-        ended: None,
-        exit: None,
-        agent: repo.identity()?,
-        code: repo.code_state(&[])?,
-        command: Vec::new(),
+    let record = crate::capture::action_record(
+        repo,
+        kind,
+        name,
+        repo.identity()?,
         params,
-        seed: None,
-        environment: Environment {
-            os: std::env::consts::OS.to_string(),
-            arch: std::env::consts::ARCH.to_string(),
-            tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
-            ..Environment::default()
-        },
         inputs,
-        outputs: Vec::new(),
-        metrics: ValueMap::new(),
         references,
-        note: None,
-    };
+    )?;
     crate::capture::store_record(
         repo,
         &store,

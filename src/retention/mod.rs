@@ -17,7 +17,7 @@ use crate::graph::{ArtifactKey, Direction, Graph, Node, NodeKey, TraverseOptions
 use crate::hash::ContentHash;
 use crate::history::{History, HistoryOptions};
 use crate::params::{Value, ValueMap};
-use crate::record::{Artifact, Environment, Record, RecordId, SCHEMA};
+use crate::record::{Artifact, RecordId};
 use crate::registry::Registry;
 use crate::repo::Repo;
 use crate::store::Store;
@@ -256,31 +256,15 @@ fn write_tombstone(
     if !deleted.is_empty() {
         params.insert("deleted-local".into(), Value::Int(deleted.len() as i64));
     }
-    let record = Record {
-        schema: SCHEMA.to_string(),
-        kind: DROP.to_string(),
-        name: policy.to_string(),
-        recorded: Timestamp::now(),
-        started: None,
-        ended: None,
-        exit: None,
-        agent: repo.identity()?,
-        code: repo.code_state(&[])?,
-        command: Vec::new(),
+    let record = crate::capture::action_record(
+        repo,
+        DROP,
+        policy,
+        repo.identity()?,
         params,
-        seed: None,
-        environment: Environment {
-            os: std::env::consts::OS.to_string(),
-            arch: std::env::consts::ARCH.to_string(),
-            tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
-            ..Environment::default()
-        },
-        inputs: artifacts,
-        outputs: Vec::new(),
-        metrics: ValueMap::new(),
+        artifacts,
         references,
-        note: None,
-    };
+    )?;
     let Recorded {
         id,
         path,
@@ -1034,31 +1018,15 @@ pub fn expire(repo: &Repo, request: &ExpireRequest, options: &WriteOptions) -> R
         model::EXPIRED_PARAM.into(),
         Value::List(ids.iter().map(|id| Value::String(id.to_string())).collect()),
     );
-    let record = Record {
-        schema: SCHEMA.to_string(),
-        kind: EXPIRE.to_string(),
-        name: "records".to_string(),
-        recorded: Timestamp::now(),
-        started: None,
-        ended: None,
-        exit: None,
+    let record = crate::capture::action_record(
+        repo,
+        EXPIRE,
+        "records",
         agent,
-        code: repo.code_state(&[])?,
-        command: Vec::new(),
         params,
-        seed: None,
-        environment: Environment {
-            os: std::env::consts::OS.to_string(),
-            arch: std::env::consts::ARCH.to_string(),
-            tool: format!("git-lineage {}", env!("CARGO_PKG_VERSION")),
-            ..Environment::default()
-        },
-        inputs: Vec::new(),
-        outputs: Vec::new(),
-        metrics: ValueMap::new(),
-        references: Vec::new(),
-        note: None,
-    };
+        Vec::new(),
+        Vec::new(),
+    )?;
     let recorded = crate::capture::store_record(repo, &loaded.store, record, None)?;
     for (id, rel) in ids.iter().zip(&removed) {
         let path = loaded.store.record_path(id);
