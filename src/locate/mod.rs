@@ -14,6 +14,7 @@ use crate::history::History;
 use crate::pointer::{Pointer, PointerKind};
 use crate::record::RecordId;
 use crate::repo::Repo;
+use crate::retention::model::Tombstones;
 use crate::store::Store;
 
 /// Who says the bytes are at a location.
@@ -80,6 +81,10 @@ pub struct Located {
     /// What could not be asked (a tool not installed, a bad config glob).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The `drop` record (tombstone) that says these bytes were deleted,
+    /// when one does ([`crate::retention::model::Tombstones`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped_by: Option<RecordId>,
 }
 
 /// What `where --format json` prints: `{"artifacts": [...]}`.
@@ -94,6 +99,7 @@ pub struct WhereReport {
 /// defaults for its paths, and its pointers' stores.
 pub fn locate(repo: &Repo, history: &History, graph: &Graph, nodes: &[NodeIndex]) -> Vec<Located> {
     let config = Store::new(repo.root()).config().ok().unwrap_or_default();
+    let tombstones = Tombstones::of_entries(&history.entries);
     let mut out = Vec::new();
     for &node in nodes {
         let Node::Artifact(artifact) = graph.get(node) else {
@@ -112,6 +118,9 @@ pub fn locate(repo: &Repo, history: &History, graph: &Graph, nodes: &[NodeIndex]
             size: artifact.size,
             locations: Vec::new(),
             notes: Vec::new(),
+            dropped_by: artifact
+                .hash
+                .and_then(|hash| tombstones.dropped_by(&hash).cloned()),
         };
         let mut locations = BTreeSet::new();
         for entry in &history.entries {

@@ -109,6 +109,7 @@ pub struct Located {
     pub size: Option<u64>,
     pub locations: Vec<Location>,
     pub notes: Option<Vec<String>>,
+    pub dropped_by: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -129,6 +129,26 @@ fn a_tombstone_keeps_verify_and_status_clean_while_the_data_is_gone() {
     assert_eq!(json["dropped"][0]["path"], "data/old.csv");
     assert_eq!(json["dropped"][0]["dropped_by"], full.as_str());
 
+    // `where` says the bytes were dropped, and by which tombstone.
+    let found = env
+        .lineage(&repo, &["where", "data/old.csv", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(found["artifacts"][0]["dropped_by"], full.as_str());
+    let run = env.lineage(&repo, &["where", "data/old.csv"]).success();
+    assert!(
+        run.stdout.contains(&format!(
+            "  dropped by {tombstone}: a tombstone says these bytes were deleted"
+        )),
+        "{}",
+        run.stdout
+    );
+    let kept = env
+        .lineage(&repo, &["where", "data/raw.csv", "--format", "json"])
+        .success()
+        .json();
+    assert!(kept["artifacts"][0].get("dropped_by").is_none(), "{kept}");
+
     let run = env.lineage(&repo, &["status"]).success();
     assert!(
         run.stdout.starts_with("dropped: data/old.csv (recorded "),

@@ -63,6 +63,14 @@ fn write_text(out: &mut dyn Write, located: &[Located]) -> std::io::Result<()> {
             head.push_str(&format!("  {} {}", pointer.kind, pointer.digest));
         }
         writeln!(out, "{head}")?;
+        if let Some(by) = &artifact.dropped_by {
+            writeln!(
+                out,
+                "  dropped by {}: a tombstone says these bytes were deleted (`git lineage show {}`)",
+                by.short(),
+                by.short()
+            )?;
+        }
         if artifact.locations.is_empty() {
             writeln!(out, "  no known location")?;
             continue;
