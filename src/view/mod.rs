@@ -43,8 +43,9 @@ pub struct NodeDetails {
     /// The registry events of the versions this node is or produced.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<crate::registry::model::Event>,
-    /// Marks drawn on the node: `stale` (a newer version was recorded at
-    /// every path it was recorded at); other helpers may add more (`dropped`).
+    /// Marks drawn on the node: `dropped` (a tombstone says its bytes were
+    /// deleted), `stale` (a newer version was recorded at every path it was
+    /// recorded at).
     pub marks: Vec<String>,
 }
 
@@ -161,14 +162,19 @@ fn events_of(registry: &Registry, node: &SubgraphNode) -> Vec<crate::registry::m
         .collect()
 }
 
-/// `stale` for an artifact when every path it was recorded at has a newer
-/// version recorded.
+/// `dropped` for an artifact a tombstone names (docs/retention.md), and
+/// `stale` for one when every path it was recorded at has a newer version
+/// recorded.
 fn marks_of(graph: &Graph, node: &SubgraphNode) -> Vec<String> {
+    let mut marks = Vec::new();
+    if node.dropped_by.is_some() {
+        marks.push("dropped".to_string());
+    }
     let Node::Artifact(artifact) = &node.node else {
-        return Vec::new();
+        return marks;
     };
     let Some(index) = graph.node(&NodeKey::Artifact(artifact.key.clone())) else {
-        return Vec::new();
+        return marks;
     };
     let superseded = !artifact.paths.is_empty()
         && artifact
@@ -176,8 +182,7 @@ fn marks_of(graph: &Graph, node: &SubgraphNode) -> Vec<String> {
             .iter()
             .all(|path| graph.artifacts_at_path(path).last() != Some(&index));
     if superseded {
-        vec!["stale".to_string()]
-    } else {
-        Vec::new()
+        marks.push("stale".to_string());
     }
+    marks
 }

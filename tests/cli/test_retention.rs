@@ -148,6 +148,12 @@ fn a_tombstone_keeps_verify_and_status_clean_while_the_data_is_gone() {
         .success()
         .json();
     assert!(kept["artifacts"][0].get("dropped_by").is_none(), "{kept}");
+    // The page of `view` marks the dropped artifact, and only it.
+    let page = env
+        .lineage(&repo, &["view", "data/old.csv", "-o", "-"])
+        .success()
+        .stdout;
+    assert_eq!(page.matches("\"marks\":[\"dropped\"]").count(), 1, "{page}");
 
     let run = env.lineage(&repo, &["status"]).success();
     assert!(

@@ -121,6 +121,18 @@ pub fn cmd_view(ui: &mut Ui, cwd: &Path, args: &ViewArgs) -> Result<ExitCode, Co
     }
     let registry = git_lineage::registry::Registry::from_history(&history);
     registry.annotate(&mut subgraph);
+    // As `graph` shows them: dropped bytes marked, expired records hidden.
+    let expired = super::Expired::load(
+        &repo,
+        args.history.revisions(),
+        &super::ExpiredArgs {
+            include_expired: false,
+        },
+    )?;
+    expired.tombstones.annotate(&mut subgraph);
+    expired
+        .expirations
+        .apply_to_subgraph(&mut subgraph, expired.include);
     let data = git_lineage::view::gather(&repo, &history, &graph, &registry, subgraph);
     super::exit_without_freeing(history);
     super::exit_without_freeing(graph);
