@@ -142,3 +142,103 @@ fn config_globs_select_files_to_profile_and_verify_checks_stored_bytes() {
         run.stderr
     );
 }
+
+#[test]
+fn show_profile_and_drift_answer_from_the_stored_profile_when_the_bytes_are_gone() {
+    let env = TestEnv::new();
+    let repo = env.repo("r");
+    let mut base = String::from("amount,city\n");
+    let mut shifted = String::from("amount,city\n");
+    for i in 0..400 {
+        base.push_str(&format!("{},{}\n", i % 100, ["a", "b", "c"][i % 3]));
+        shifted.push_str(&format!("{},{}\n", 50 + i % 100, ["a", "b", "c"][i % 3]));
+    }
+    write(&repo.join("train.csv"), &base);
+    write(&repo.join("same.csv"), &base);
+    write(&repo.join("month.csv"), &shifted);
+    let recorded = record_json(&env, &repo, &["-i", "dataset=train.csv", "--profile"]);
+    let record_id = recorded["id"].as_str().expect("record id").to_string();
+    let profile_id = recorded["record"]["inputs"][0]["profile"]
+        .as_str()
+        .expect("profile")
+        .to_string();
+    let hash = recorded["record"]["inputs"][0]["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // show names the profile.
+    let shown = env.lineage(&repo, &["show", &record_id[..12]]).success();
+    let short = &profile_id[..19];
+    assert!(
+        shown.stdout.contains(&format!("profile {short}")),
+        "{}",
+        shown.stdout
+    );
+    let before = env
+        .lineage(&repo, &["profile", "train.csv", "--format", "json"])
+        .success()
+        .json();
+    // The data is deleted (never committed): the stored profile answers.
+    std::fs::remove_file(repo.join("train.csv")).unwrap();
+    for text in [hash.as_str(), profile_id.as_str()] {
+        let run = env
+            .lineage(&repo, &["profile", text, "--format", "json"])
+            .success();
+        assert!(run.stderr.contains("stored profile"), "{}", run.stderr);
+        assert_eq!(run.json()["columns"], before["columns"], "{text}");
+    }
+    // Same distribution: exit 0; the JSON names the profile side.
+    let report = env
+        .lineage(
+            &repo,
+            &["drift", "name:prep", "same.csv", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(report["baseline"]["profile"], profile_id.as_str());
+    assert!(report["current"].get("profile").is_none());
+    assert_eq!(report["drifted_columns"], 0, "{report}");
+    // Shifted amounts: exit 1, the amount column drifts, the city does not.
+    let run = env
+        .lineage(&repo, &["drift", &hash, "month.csv", "--format", "json"])
+        .code(1);
+    let report = run.json();
+    let column = |name: &str| {
+        report["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {report}"))
+            .clone()
+    };
+    assert_eq!(column("amount")["verdict"], "drift");
+    assert_eq!(column("city")["verdict"], "ok");
+    let text = env
+        .lineage(&repo, &["drift", "name:prep", "month.csv"])
+        .code(1);
+    assert!(
+        text.stdout
+            .contains("baseline compared from its stored profile: KS and PSI approximate"),
+        "{}",
+        text.stdout
+    );
+    // Without a stored profile the old error stands (exit 2).
+    write(&repo.join("e.csv"), "x\n1\n");
+    env.lineage(
+        &repo,
+        &[
+            "record", "--kind", "process", "--name", "noprof", "-i", "e.csv",
+        ],
+    )
+    .success();
+    std::fs::remove_file(repo.join("e.csv")).unwrap();
+    let run = env
+        .lineage(&repo, &["drift", "name:noprof", "same.csv"])
+        .code(2);
+    assert!(
+        run.stderr.contains("the recorded bytes of e.csv"),
+        "{}",
+        run.stderr
+    );
+}
