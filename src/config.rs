@@ -78,6 +78,10 @@ pub struct Config {
     /// What `gc` keeps and who may `expire` records (`retention:`).
     #[serde(default, skip_serializing_if = "RetentionPolicy::is_empty")]
     pub retention: RetentionPolicy,
+    /// Globs of tabular files whose profile `record` and `run` store even
+    /// without `--profile` (docs/drift.md, "Stored profiles").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profile: Vec<String>,
 }
 
 /// The retention policy (`retention:`): what `gc` keeps, who may `expire`.
@@ -337,6 +341,7 @@ impl Default for Config {
             locations: Vec::new(),
             drift: DriftConfig::default(),
             retention: RetentionPolicy::default(),
+            profile: Vec::new(),
         }
     }
 }

@@ -79,6 +79,9 @@ pub enum Error {
     /// A dataset could not be profiled or compared (issue 13).
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// A stored profile could not be written or read (issue 13).
+    #[error(transparent)]
+    StoredProfile(#[from] crate::profile::stored::StoredProfileError),
     /// A side of `drift` names no readable dataset (issue 13).
     #[error(transparent)]
     Drift(Box<crate::drift::SideError>),
@@ -269,6 +272,9 @@ impl Hint for Error {
             Error::History(e) => return e.hint(),
             Error::Emit(e) => return e.hint(),
             Error::Profile(e) => return e.hint(),
+            Error::StoredProfile(_) => {
+                "stored profiles are written by `record --profile` and committed with the record; restore .lineage/profiles/ from git (`git checkout -- .lineage/profiles`)".into()
+            }
             Error::Drift(e) => return e.hint(),
             Error::Retention(e) => return e.hint(),
             Error::Hash { source, .. } => return source.hint(),

@@ -12,6 +12,7 @@ use crate::cache::StatCache;
 use crate::commit::CommitOptions;
 use crate::hash::{Digest, Hasher};
 use crate::params::{self, ValueMap};
+use crate::profile::Profile;
 use crate::record::{
     self, Agent, Artifact, Code, Environment, ExitStatus, Record, RecordId, SCHEMA,
 };
@@ -72,6 +73,9 @@ pub struct RecordRequest {
     pub ended: Option<Timestamp>,
     /// How the command ended.
     pub exit: Option<ExitStatus>,
+    /// Store the profile of every local CSV, TSV or JSON Lines input and
+    /// output (config globs `profile:` add files without it).
+    pub profile: bool,
     /// Commit the record to the current branch.
     pub commit: bool,
     /// How to commit (hooks, signing), like `git commit`'s flags.
@@ -137,6 +141,7 @@ pub struct Context<'a> {
     store: Store,
     ignore: globset::GlobSet,
     cache: StatCache,
+    profile_globs: globset::GlobSet,
     /// What hashing found worth saying (a pointer without identity).
     warnings: std::cell::RefCell<Vec<String>>,
 }
@@ -153,11 +158,17 @@ impl<'a> Context<'a> {
                 source,
             })?;
         let cache = StatCache::load(&repo.cache_dir().join(STAT_CACHE_FILE));
+        let profile_globs =
+            profile_globs(&config.profile).map_err(|source| crate::store::StoreError::Config {
+                path: store.config_path(),
+                source,
+            })?;
         Ok(Context {
             repo,
             store,
             ignore,
             cache,
+            profile_globs,
             warnings: std::cell::RefCell::default(),
         })
     }
@@ -317,6 +328,34 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// The profiles to store for `artifacts`, in order: a profile for each
+    /// local tabular file that `all` or a `profile:` glob selects. A file
+    /// that cannot be profiled is left out with a warning.
+    pub fn profiles(&self, side: Side, artifacts: &[Artifact], all: bool) -> Vec<Option<Profile>> {
+        artifacts
+            .iter()
+            .map(|artifact| {
+                let rel = artifact.path.as_deref()?;
+                artifact.hash?;
+                if artifact.files.is_some()
+                    || crate::profile::Format::from_path(Path::new(rel)).is_err()
+                    || !(all || self.profile_globs.is_match(rel))
+                {
+                    return None;
+                }
+                match crate::profile::profile_path(&self.repo.root().join(rel), rel) {
+                    Ok(profile) => Some(profile),
+                    Err(e) => {
+                        self.warnings
+                            .borrow_mut()
+                            .push(format!("{} '{rel}' not profiled: {e}", side.as_str()));
+                        None
+                    }
+                }
+            })
+            .collect()
+    }
+
     /// Hash lockfiles for the environment section.
     pub fn lockfiles(
         &self,
@@ -339,6 +378,28 @@ impl<'a> Context<'a> {
         }
         Ok(out)
     }
+}
+
+/// The `profile:` globs of the config as one set.
+fn profile_globs(
+    globs: &[String],
+) -> std::result::Result<globset::GlobSet, crate::config::ConfigError> {
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in globs {
+        let parsed = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| crate::config::ConfigError::BadGlob {
+                pattern: glob.clone(),
+                message: e.kind().to_string(),
+            })?;
+        set.add(parsed);
+    }
+    set.build()
+        .map_err(|e| crate::config::ConfigError::BadGlob {
+            pattern: globs.join(", "),
+            message: e.to_string(),
+        })
 }
 
 /// `path` as a worktree-relative path, or [`Error::OutsideRepo`] naming the
@@ -379,6 +440,7 @@ fn artifact_from_digest(
         },
         pointer: None,
         locations: Vec::new(),
+        profile: None,
     }
 }
 
@@ -451,6 +513,7 @@ pub struct Prepared<'a> {
     params: ValueMap,
     environment: Environment,
     inputs: Vec<Artifact>,
+    input_profiles: Vec<Option<Profile>>,
     references: Vec<RecordId>,
 }
 
@@ -507,6 +570,7 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
         code_files.push(rel);
     }
     let inputs = ctx.artifacts(Side::Input, &request.inputs, &request.cwd)?;
+    let input_profiles = ctx.profiles(Side::Input, &inputs, request.profile);
     let environment = Environment {
         image: request.image.clone(),
         lockfiles: ctx.lockfiles(&request.env_files, &request.cwd)?,
@@ -522,6 +586,7 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
         params,
         environment,
         inputs,
+        input_profiles,
         references,
     })
 }
@@ -554,6 +619,22 @@ impl Prepared<'_> {
         let metrics = load_values(&request.metrics_files, &request.metrics, &request.cwd)?;
         let mut outputs = ctx.artifacts(Side::Output, &request.outputs, &request.cwd)?;
         let mut inputs = self.inputs;
+        let output_profiles = ctx.profiles(Side::Output, &outputs, request.profile);
+        let mut profile_paths = Vec::new();
+        for (artifact, profile) in inputs
+            .iter_mut()
+            .zip(&self.input_profiles)
+            .chain(outputs.iter_mut().zip(&output_profiles))
+        {
+            if let Some(profile) = profile {
+                let (id, rel) =
+                    crate::profile::stored::write(ctx.repo.root(), profile, &ctx.repo.temp_dir())?;
+                artifact.profile = Some(id);
+                if !profile_paths.contains(&rel) {
+                    profile_paths.push(rel);
+                }
+            }
+        }
         for spec in &request.locations {
             let (rel, url) = parse_location(ctx.repo, spec, &request.cwd)?;
             let mut named = inputs
@@ -593,10 +674,11 @@ impl Prepared<'_> {
             references: self.references,
             note: request.note.clone(),
         };
-        let recorded = store_record(
+        let recorded = store_record_with(
             ctx.repo,
             ctx.store(),
             record,
+            &profile_paths,
             request.commit.then_some(&request.commit_options),
         );
         ctx.save_cache();
@@ -664,6 +746,19 @@ pub fn store_record(
     record: Record,
     commit: Option<&CommitOptions>,
 ) -> Result<Recorded> {
+    store_record_with(repo, store, record, &[], commit)
+}
+
+/// [`store_record`] for a record whose artifacts link stored profiles: the
+/// worktree-relative `profiles` (already written) are committed with it,
+/// staged before the record.
+pub fn store_record_with(
+    repo: &Repo,
+    store: &Store,
+    record: Record,
+    profiles: &[String],
+    commit: Option<&CommitOptions>,
+) -> Result<Recorded> {
     record
         .validate()
         .map_err(|source| Error::InvalidRecord { source })?;
@@ -673,12 +768,20 @@ pub fn store_record(
     let commit = if let Some(options) = commit {
         let message = format!("lineage: {} {} {}", record.kind, record.name, id.short());
         Some(
-            repo.commit_paths(std::slice::from_ref(&path), &message, options)
-                .map_err(|source| Error::NotCommitted {
-                    id: id.clone(),
-                    path: path.clone(),
-                    source,
-                })?,
+            repo.commit_paths(
+                &profiles
+                    .iter()
+                    .cloned()
+                    .chain([path.clone()])
+                    .collect::<Vec<_>>(),
+                &message,
+                options,
+            )
+            .map_err(|source| Error::NotCommitted {
+                id: id.clone(),
+                path: path.clone(),
+                source,
+            })?,
         )
     } else {
         None

@@ -8,6 +8,7 @@ pub mod psi;
 pub mod render;
 pub mod source;
 pub mod special;
+pub mod stored;
 mod table;
 
 use serde::Serialize;
@@ -97,6 +98,10 @@ pub struct Side {
     pub via: Option<String>,
     /// Data rows.
     pub rows: u64,
+    /// The stored profile this side was compared from, its bytes being
+    /// gone (KS and PSI then approximate; docs/drift.md "Stored profiles").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 /// The result of `git lineage drift`.
@@ -183,6 +188,35 @@ pub fn drift_sources(
     Ok(compare((&base, baseline.1), (&cur, current.1), thresholds))
 }
 
+/// Compare two resolved sides, each with the text it was named by: a side
+/// whose bytes are gone is compared from its stored profile.
+pub fn drift_resolved(
+    baseline: (&ResolvedSide, &str),
+    current: (&ResolvedSide, &str),
+    thresholds: &DriftConfig,
+    ignore: &[String],
+) -> Result<DriftReport, ProfileError> {
+    let load = |side: &ResolvedSide| match &side.profile {
+        Some((_, profile)) => Ok(stored::table_from_profile(profile)),
+        None => load_table(&side.source),
+    };
+    let mut base = load(baseline.0)?;
+    let mut cur = load(current.0)?;
+    for table in [&mut base, &mut cur] {
+        table.columns.retain(|(name, _)| !ignore.contains(name));
+    }
+    stored::align_categories([
+        (&mut base, baseline.0.profile.is_some()),
+        (&mut cur, current.0.profile.is_some()),
+    ]);
+    let mut report = compare((&base, baseline.1), (&cur, current.1), thresholds);
+    report.baseline.via = baseline.0.via.clone();
+    report.current.via = current.0.via.clone();
+    report.baseline.profile = baseline.0.profile.as_ref().map(|(id, _)| id.to_string());
+    report.current.profile = current.0.profile.as_ref().map(|(id, _)| id.to_string());
+    Ok(report)
+}
+
 /// Compare two loaded tables column by column.
 pub fn compare(baseline: (&Table, &str), current: (&Table, &str), t: &DriftConfig) -> DriftReport {
     let (base, cur) = (baseline.0, current.0);
@@ -222,11 +256,13 @@ pub fn compare(baseline: (&Table, &str), current: (&Table, &str), t: &DriftConfi
             path: baseline.1.to_string(),
             via: None,
             rows: base.rows,
+            profile: None,
         },
         current: Side {
             path: current.1.to_string(),
             via: None,
             rows: cur.rows,
+            profile: None,
         },
         thresholds: *t,
         columns,

@@ -63,6 +63,12 @@ pub fn write_text(out: &mut impl Write, report: &DriftReport) -> io::Result<()> 
         if let Some(via) = &side.via {
             writeln!(out, "{which} {} is {via}", side.path)?;
         }
+        if side.profile.is_some() {
+            writeln!(
+                out,
+                "{which} compared from its stored profile: KS and PSI approximate (docs/drift.md)"
+            )?;
+        }
     }
     let width = report
         .columns

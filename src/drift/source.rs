@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::hash::ContentHash;
 use crate::history::{History, HistoryError, HistoryOptions};
-use crate::profile::{Format, ProfileError, Source};
+use crate::profile::{Format, Profile, ProfileError, Source};
 use crate::record::{Artifact, RecordId};
 use crate::refspec::{self, RefError, RefSpec};
 use crate::repo::Repo;
@@ -67,6 +67,9 @@ pub struct ResolvedSide {
     pub path: Option<String>,
     /// The record whose artifact this is, for a record or `blake3:` REF.
     pub record: Option<RecordId>,
+    /// The stored profile standing in for bytes that are gone, and its id
+    /// (`source` is then empty).
+    pub profile: Option<(ContentHash, Profile)>,
 }
 
 fn is_tabular(path: &str) -> bool {
@@ -94,6 +97,7 @@ pub fn resolve_side(
         hash: None,
         path: None,
         record: None,
+        profile: None,
     };
     if absolute.is_file() {
         return Ok(plain());
@@ -122,6 +126,7 @@ pub fn resolve_side(
                 via: Some(format!("{rel} at {rev}")),
                 path: Some(rel),
                 record: None,
+                profile: None,
             })
         }
         RefSpec::Hash(hash) => {
@@ -137,6 +142,14 @@ pub fn resolve_side(
                 })
             });
             let Some((id, artifact)) = found else {
+                if let Ok(profile) = crate::profile::stored::read(repo.root(), hash) {
+                    return Ok(from_profile(
+                        *hash,
+                        profile,
+                        format!("stored profile {}", short_hash(hash)),
+                        None,
+                    ));
+                }
                 return Err(SideError::NotData {
                     text: text.into(),
                     problem: "no recorded artifact with a path has this hash".into(),
@@ -201,6 +214,7 @@ fn locate(
             hash: None,
             path: Some(rel),
             record: Some(id.clone()),
+            profile: None,
         });
     };
     let on_disk = repo.root().join(&rel);
@@ -211,6 +225,7 @@ fn locate(
             hash: Some(hash),
             path: Some(rel),
             record: Some(id.clone()),
+            profile: None,
         });
     }
     let mut revisions: Vec<String> = entry
@@ -232,12 +247,48 @@ fn locate(
                 hash: Some(hash),
                 path: Some(rel),
                 record: Some(id.clone()),
+                profile: None,
             });
         }
+    }
+    if let Some(id_of_profile) = artifact.profile
+        && let Ok(profile) = crate::profile::stored::read(repo.root(), &id_of_profile)
+    {
+        return Ok(from_profile(
+            id_of_profile,
+            profile,
+            format!(
+                "stored profile {} of {rel} (bytes gone), {relation} {record} {short_id}",
+                short_hash(&id_of_profile)
+            ),
+            Some(id.clone()),
+        ));
     }
     Err(SideError::BytesGone {
         text: text.into(),
         path: rel,
         hash: hash.to_string(),
     })
+}
+
+/// `blake3:` and the first 12 hex digits.
+fn short_hash(hash: &ContentHash) -> String {
+    format!("blake3:{}", &hash.to_hex()[..12])
+}
+
+/// A side answered by a stored profile: no bytes, the profile's path as label.
+fn from_profile(
+    id: ContentHash,
+    profile: Profile,
+    via: String,
+    record: Option<RecordId>,
+) -> ResolvedSide {
+    ResolvedSide {
+        source: Source::bytes(PathBuf::from(&profile.path), Vec::new()),
+        via: Some(via),
+        hash: None,
+        path: Some(profile.path.clone()),
+        record,
+        profile: Some((id, profile)),
+    }
 }

@@ -25,6 +25,8 @@ const JOB_TYPE_SCHEMA: &str =
     "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet";
 const PARENT_SCHEMA: &str =
     "https://openlineage.io/spec/facets/1-2-0/ParentRunFacet.json#/$defs/ParentRunFacet";
+/// The `_schemaURL` of the `dataQualityMetrics` input facet.
+pub const DATA_QUALITY_SCHEMA: &str = "https://openlineage.io/spec/facets/1-0-2/DataQualityMetricsInputDatasetFacet.json#/$defs/DataQualityMetricsInputDatasetFacet";
 const ERROR_MESSAGE_SCHEMA: &str = "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet";
 
 /// The events of the selected records, one compact JSON object per line, in
@@ -47,7 +49,7 @@ pub fn event(
     context: &Context,
 ) -> crate::Result<Vec<u8>> {
     let (_, record) = selection.history.read_record(repo, &entry.id)?;
-    serde_json::to_vec(&run_event(entry, &record, selection, context)).map_err(|e| {
+    serde_json::to_vec(&run_event(repo, entry, &record, selection, context)).map_err(|e| {
         crate::Error::InvalidArgument {
             field: "export",
             problem: format!("cannot write JSON: {e}"),
@@ -166,6 +168,7 @@ fn exit_message(record: &Record, exit: &ExitStatus) -> String {
 
 /// The RunEvent of one record.
 fn run_event(
+    repo: &Repo,
     entry: &Entry,
     record: &Record,
     selection: &Selection<'_>,
@@ -275,10 +278,22 @@ fn run_event(
         );
     }
 
-    let datasets = |artifacts: &[Artifact]| -> Vec<Value> {
+    let datasets = |artifacts: &[Artifact], input: bool| -> Vec<Value> {
         artifacts
             .iter()
-            .map(|artifact| dataset(artifact, context))
+            .map(|artifact| {
+                let mut value = dataset(artifact, context);
+                if input
+                    && let Some(metrics) = data_quality(repo.root(), artifact, context)
+                    && let Some(map) = value.as_object_mut()
+                {
+                    map.insert(
+                        "inputFacets".into(),
+                        json!({ "dataQualityMetrics": metrics }),
+                    );
+                }
+                value
+            })
             .collect()
     };
     json!({
@@ -292,9 +307,44 @@ fn run_event(
             "name": job_name(&record.kind, &record.name),
             "facets": job_facets,
         },
-        "inputs": datasets(&record.inputs),
-        "outputs": datasets(&record.outputs),
+        "inputs": datasets(&record.inputs, true),
+        "outputs": datasets(&record.outputs, false),
     })
+}
+
+/// The `dataQualityMetrics` input facet of an artifact with a readable
+/// stored profile: rows, bytes, and per column `nullCount`, `distinctCount`,
+/// `count`, and for numeric columns `sum`, `min`, `max` and `quantiles`.
+fn data_quality(root: &std::path::Path, artifact: &Artifact, context: &Context) -> Option<Value> {
+    let profile = crate::profile::stored::read(root, artifact.profile.as_ref()?).ok()?;
+    let mut columns = Map::new();
+    for c in &profile.columns {
+        let mut m = Map::new();
+        m.insert("nullCount".into(), json!(c.null_count));
+        m.insert("distinctCount".into(), json!(c.distinct));
+        m.insert("count".into(), json!(c.count));
+        put(
+            &mut m,
+            "sum",
+            c.sum.filter(|x| x.is_finite()).map(|x| json!(x)),
+        );
+        put(&mut m, "min", c.min.map(|x| json!(x)));
+        put(&mut m, "max", c.max.map(|x| json!(x)));
+        if !c.quantiles.is_empty() {
+            let quantiles: Map<String, Value> = c
+                .quantiles
+                .iter()
+                .map(|q| (q.q.to_string(), json!(q.value)))
+                .collect();
+            m.insert("quantiles".into(), Value::Object(quantiles));
+        }
+        columns.insert(c.name.clone(), Value::Object(m));
+    }
+    Some(facet(
+        context,
+        DATA_QUALITY_SCHEMA,
+        json!({"rowCount": profile.rows, "bytes": profile.bytes, "columnMetrics": columns}),
+    ))
 }
 
 /// One input or output dataset with its `gitLineageContent` facet.

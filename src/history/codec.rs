@@ -46,6 +46,13 @@ pub(crate) fn write_artifact(w: &mut Writer, a: &Artifact) {
     for location in &a.locations {
         w.str(location);
     }
+    match &a.profile {
+        Some(profile) => {
+            w.byte(1);
+            w.buf.extend(profile.as_bytes());
+        }
+        None => w.byte(0),
+    }
 }
 
 pub(crate) fn read_artifact(r: &mut Reader<'_>) -> Option<Artifact> {
@@ -80,7 +87,12 @@ pub(crate) fn read_artifact(r: &mut Reader<'_>) -> Option<Artifact> {
         None => None,
     };
     let locations = (0..r.uint()?).map(|_| r.str()).collect::<Option<_>>()?;
+    let profile = match r.byte()? {
+        0 => None,
+        _ => Some(ContentHash::from_bytes(r.take(32)?.try_into().ok()?)),
+    };
     Some(Artifact {
+        profile,
         pointer,
         locations,
         path,

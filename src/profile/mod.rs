@@ -8,6 +8,7 @@ mod column;
 pub mod read;
 pub mod render;
 pub mod stats;
+pub mod stored;
 
 use std::path::{Path, PathBuf};
 

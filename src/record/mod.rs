@@ -244,6 +244,10 @@ pub struct Artifact {
     /// Where copies of the bytes are kept (`s3://bucket/key?versionId=…`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<String>,
+    /// The stored data profile of these bytes (`record --profile`): the id
+    /// of `.lineage/profiles/<2 hex>/<64 hex>.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ContentHash>,
 }
 
 impl Artifact {

@@ -105,6 +105,9 @@ fn write_artifacts(
         if let Some(files) = a.files {
             write!(out, "  {files} files")?;
         }
+        if let Some(profile) = &a.profile {
+            write!(out, "  profile {}", short_hash(profile))?;
+        }
         writeln!(out)?;
     }
     Ok(())

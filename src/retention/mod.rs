@@ -211,6 +211,7 @@ fn bare(artifact: &Artifact) -> Artifact {
         files: artifact.files,
         pointer: artifact.pointer.clone(),
         locations: artifact.locations.clone(),
+        profile: None,
     }
 }
 

@@ -66,6 +66,8 @@ pub enum Check {
     Registry,
     /// An expire record breaks the retention policy (`retention.expirers`).
     Expire,
+    /// A stored profile is misplaced or its bytes do not hash to its name.
+    Profile,
 }
 
 impl Check {
@@ -83,6 +85,7 @@ impl Check {
             Check::Unreadable => "unreadable",
             Check::Registry => "registry",
             Check::Expire => "expire",
+            Check::Profile => "profile",
         }
     }
 }
@@ -361,6 +364,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             }
         }
     }
+    add_profile_findings(repo.root(), &mut report);
     // Artifact problems were found after all files were read: put them back
     // with their file's other problems (a stable sort keeps each file's order;
     // the config file sorts first).
@@ -389,6 +393,58 @@ struct FileCheck<'c> {
     clean: Option<Cow<'c, CleanRecord>>,
     /// The parsed record, when the caller keeps them.
     record: Option<Box<Record>>,
+}
+
+/// Check every file under `.lineage/profiles/`: at `<2 hex>/<64 hex>.json`
+/// and its bytes hashing to its name.
+fn add_profile_findings(root: &std::path::Path, report: &mut VerifyReport) {
+    use crate::profile::stored::{self, PROFILES_DIR};
+    let dir = root.join(LINEAGE_DIR).join(PROFILES_DIR);
+    let Ok(shards) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut files: Vec<(String, String, std::path::PathBuf)> = Vec::new();
+    for shard in shards.flatten() {
+        let shard_name = shard.file_name().to_string_lossy().into_owned();
+        match std::fs::read_dir(shard.path()) {
+            Ok(entries) => files.extend(entries.flatten().map(|e| {
+                (
+                    shard_name.clone(),
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.path(),
+                )
+            })),
+            Err(_) => files.push((shard_name, String::new(), shard.path())),
+        }
+    }
+    files.sort();
+    for (shard, name, _) in files {
+        let rel = if name.is_empty() {
+            format!("{LINEAGE_DIR}/{PROFILES_DIR}/{shard}")
+        } else {
+            format!("{LINEAGE_DIR}/{PROFILES_DIR}/{shard}/{name}")
+        };
+        let id = name
+            .strip_suffix(".json")
+            .and_then(ContentHash::from_hex)
+            .filter(|id| id.to_hex()[..2] == shard);
+        let message = match id {
+            None => Some(
+                "not a stored profile: profiles are at .lineage/profiles/<2 hex>/<64 hex>.json"
+                    .to_string(),
+            ),
+            Some(id) => stored::check(root, &id).map(|e| e.to_string()),
+        };
+        if let Some(message) = message {
+            report.problems.push(Problem {
+                file: rel,
+                record: None,
+                check: Check::Profile,
+                message,
+                commit: None,
+            });
+        }
+    }
 }
 
 /// Check one record file, whose stat data `stat` was taken before it is

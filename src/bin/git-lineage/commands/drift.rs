@@ -108,14 +108,12 @@ pub fn cmd_drift(ui: &mut Ui, cwd: &Path, args: &DriftArgs) -> Result<ExitCode, 
             .map_err(|e| CommandError::from(git_lineage::Error::from(e)))
     };
     let (baseline, current) = (side(&args.baseline)?, side(&args.current)?);
-    let mut report = git_lineage::drift::drift_sources(
-        (&baseline.source, &args.baseline),
-        (&current.source, &args.current),
+    let mut report = git_lineage::drift::drift_resolved(
+        (&baseline, &args.baseline),
+        (&current, &args.current),
         &thresholds,
         &args.ignore,
     )?;
-    report.baseline.via = baseline.via.clone();
-    report.current.via = current.via.clone();
     if args.record {
         let Some(repo) = repo.as_ref() else {
             return Err(CommandError::usage("drift --record needs a git repository")

@@ -44,7 +44,11 @@ pub fn cmd_profile(ui: &mut Ui, cwd: &Path, args: &ProfileArgs) -> Result<ExitCo
     if let Some(via) = &side.via {
         ui.note(format!("{} is {via}", args.path));
     }
-    let profile = git_lineage::profile::profile_source(&side.source, &args.path)?;
+    // Bytes gone but a stored profile kept: print it as stored.
+    let profile = match side.profile {
+        Some((_, profile)) => profile,
+        None => git_lineage::profile::profile_source(&side.source, &args.path)?,
+    };
     match args.format {
         ReportFormat::Json => ui.json(&profile)?,
         ReportFormat::Text => git_lineage::profile::render::write_text(ui.out(), &profile)?,

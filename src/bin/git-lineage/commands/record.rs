@@ -58,6 +58,11 @@ pub struct StepArgs {
     /// Free text kept with the record.
     #[arg(long)]
     pub note: Option<String>,
+    /// Store the data profile of every local CSV, TSV or JSON Lines input
+    /// and output under .lineage/profiles/, linked from the artifact
+    /// (`profile:` globs in .lineage/config.yaml select files without it).
+    #[arg(long)]
+    pub profile: bool,
     #[command(flatten)]
     pub commit: super::CommitArgs,
     /// Output format.
@@ -84,6 +89,7 @@ impl StepArgs {
             references: self.references.clone(),
             locations: self.locations.clone(),
             note: self.note.clone(),
+            profile: self.profile,
             commit: self.commit.commit,
             commit_options: self.commit.options(),
             cwd: cwd.to_path_buf(),
