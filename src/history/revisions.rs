@@ -4,7 +4,10 @@
 
 use gix::ObjectId;
 
+use std::sync::Arc;
+
 use super::error::HistoryError;
+use super::model::Repository;
 use super::walk;
 use crate::hash::ContentHash;
 use crate::repo::Repo;
@@ -146,13 +149,53 @@ pub(super) fn resolve_revisions(
 /// The commits `refs/lineage/<name>/*` point to, for each name in
 /// `remotes` (each must have been fetched), or for every fetched remote.
 fn lineage_tips(repo: &Repo, remotes: &[String]) -> Result<Vec<ObjectId>, HistoryError> {
+    Ok(lineage_refs(repo, remotes)?
+        .into_iter()
+        .map(|(_, _, id)| id)
+        .collect())
+}
+
+/// The repositories a `Revisions::Lineage` load reads, one per fetched
+/// ref (`remotes` as [`Revisions::Lineage`] names them), by remote name
+/// then ref name, with each remote's URL from `.lineage/config.yaml`.
+pub(super) fn lineage_repositories(
+    repo: &Repo,
+    remotes: &[String],
+) -> Result<Vec<Arc<Repository>>, HistoryError> {
+    // The URL only labels output: an unreadable config leaves it out
+    // (commands that need the config report it themselves).
+    let config = crate::store::Store::new(repo.root()).config().ok();
+    let mut refs = lineage_refs(repo, remotes)?;
+    refs.sort();
+    Ok(refs
+        .into_iter()
+        .map(|(name, _, id)| {
+            let url = config
+                .as_ref()
+                .and_then(|c| c.remotes.get(&name))
+                .map(|r| r.url.clone());
+            Arc::new(Repository {
+                name,
+                url,
+                commit: id.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// `(remote, full ref name, commit)` for each ref under
+/// `refs/lineage/<name>/` of the remotes named (all when empty).
+fn lineage_refs(
+    repo: &Repo,
+    remotes: &[String],
+) -> Result<Vec<(String, String, ObjectId)>, HistoryError> {
     let git = repo.gix();
     let fail = |e: String| HistoryError::Git {
         action: "list lineage remote references",
         message: e,
     };
     let refs = git.references().map_err(|e| fail(e.to_string()))?;
-    let mut found: Vec<(String, ObjectId)> = Vec::new();
+    let mut found: Vec<(String, String, ObjectId)> = Vec::new();
     for reference in refs
         .prefixed(LINEAGE_REFS)
         .map_err(|e| fail(e.to_string()))?
@@ -165,11 +208,11 @@ fn lineage_tips(repo: &Repo, remotes: &[String]) -> Result<Vec<ObjectId>, Histor
             .unwrap_or_default()
             .to_string();
         if let Ok(id) = reference.into_fully_peeled_id() {
-            found.push((remote, id.detach()));
+            found.push((remote, name, id.detach()));
         }
     }
     for wanted in remotes {
-        if !found.iter().any(|(remote, _)| remote == wanted) {
+        if !found.iter().any(|(remote, _, _)| remote == wanted) {
             return Err(HistoryError::NotFetched {
                 remote: wanted.clone(),
             });
@@ -177,8 +220,7 @@ fn lineage_tips(repo: &Repo, remotes: &[String]) -> Result<Vec<ObjectId>, Histor
     }
     Ok(found
         .into_iter()
-        .filter(|(remote, _)| remotes.is_empty() || remotes.contains(remote))
-        .map(|(_, id)| id)
+        .filter(|(remote, _, _)| remotes.is_empty() || remotes.contains(remote))
         .collect())
 }
 

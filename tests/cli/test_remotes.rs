@@ -468,3 +468,195 @@ fn bad_remotes_are_refused_with_what_to_do() {
         run.stderr
     );
 }
+
+/// The `repository` of record `id` in a JSON output (graph nodes, impact
+/// groups, log/search lists): `None` when the key is absent.
+fn repository_of(value: &Value, id: &str) -> Option<Value> {
+    let mut found: Vec<&Value> = Vec::new();
+    if let Some(nodes) = value["nodes"].as_array() {
+        // A graph node carries its record under `record`.
+        found.extend(
+            nodes
+                .iter()
+                .filter(|n| n["id"].as_str() == Some(&format!("record:{id}")))
+                .map(|n| &n["record"]),
+        );
+    }
+    if let Some(records) = value["records"].as_array() {
+        found.extend(records.iter().filter(|r| r["id"] == id));
+    }
+    if let Some(by_kind) = value["records"].as_object() {
+        found.extend(
+            by_kind
+                .values()
+                .flat_map(|list| list.as_array().into_iter().flatten())
+                .filter(|r| r["id"] == id),
+        );
+    }
+    let record = found
+        .first()
+        .unwrap_or_else(|| panic!("{id} not in {value:#}"));
+    assert!(record.is_object(), "{id}: {value:#}");
+    record.get("repository").cloned()
+}
+
+#[test]
+fn every_record_names_the_repository_it_came_from() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    connect(&env, &org.model_b, &["model-a", "data"]);
+    let tip = |name: &str| {
+        env.git(
+            &org.model_b,
+            &["rev-parse", &format!("refs/lineage/{name}/main")],
+        )
+        .trim()
+        .to_string()
+    };
+    let log = env
+        .lineage(&org.model_b, &["log", "--remotes", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(
+        repository_of(&log, &org.process),
+        Some(serde_json::json!({"name": "data", "url": "../data.git", "commit": tip("data")}))
+    );
+    assert_eq!(
+        repository_of(&log, &org.train_a),
+        Some(
+            serde_json::json!({"name": "model-a", "url": "../model-a.git", "commit": tip("model-a")})
+        )
+    );
+    // This repository's own records carry no `repository`.
+    assert_eq!(repository_of(&log, &org.train_b), None);
+    let typed: crate::json_contract::LogOutput =
+        serde_json::from_value(log.clone()).expect("log JSON contract");
+    let named: Vec<Option<&str>> = typed
+        .records
+        .iter()
+        .map(|r| r.repository.as_ref().map(|r| r.name.as_str()))
+        .collect();
+    assert_eq!(named.iter().filter(|n| n.is_none()).count(), 1, "{named:?}");
+    let search = env
+        .lineage(
+            &org.model_b,
+            &["search", "--kind", "train", "--remotes", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(
+        repository_of(&search, &org.train_a).unwrap()["name"],
+        "model-a"
+    );
+    assert_eq!(repository_of(&search, &org.train_b), None);
+    // Without --remotes nothing changes.
+    let plain = env
+        .lineage(&org.model_b, &["log", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(repository_of(&plain, &org.train_b), None);
+
+    // Text: another repository's record is `<remote>:<id>`, aligned.
+    let text = env
+        .lineage(&org.model_b, &["log", "--remotes"])
+        .success()
+        .stdout;
+    let row = |id: &str| {
+        text.lines()
+            .find(|l| l.contains(&id[..12]))
+            .unwrap_or_else(|| panic!("{id} not in:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        row(&org.process).starts_with(&format!("data:{}", &org.process[..12])),
+        "{text}"
+    );
+    assert!(
+        row(&org.train_a).starts_with(&format!("model-a:{}", &org.train_a[..12])),
+        "{text}"
+    );
+    assert!(
+        row(&org.train_b).starts_with(&format!("{}  ", &org.train_b[..12])),
+        "{text}"
+    );
+    let kind_at = |line: &str| line.find("train").or_else(|| line.find("process"));
+    assert_eq!(
+        kind_at(&row(&org.train_a)),
+        kind_at(&row(&org.train_b)),
+        "{text}"
+    );
+
+    // impact and graph say the same.
+    connect(&env, &org.data, &["features", "model-a", "model-b"]);
+    let impact = env
+        .lineage(
+            &org.data,
+            &[
+                "impact",
+                "raw/claims-export.csv",
+                "--remotes",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(repository_of(&impact, &org.process), None);
+    let typed: crate::json_contract::ImpactOutput =
+        serde_json::from_value(impact.clone()).expect("impact JSON contract");
+    assert!(
+        typed
+            .records
+            .values()
+            .flatten()
+            .any(|r| r.repository.as_ref().map(|r| r.name.as_str()) == Some("features"))
+    );
+    assert_eq!(
+        repository_of(&impact, &org.featurize).unwrap()["name"],
+        "features"
+    );
+    assert_eq!(
+        repository_of(&impact, &org.train_b).unwrap()["name"],
+        "model-b"
+    );
+    let impact_text = env
+        .lineage(&org.data, &["impact", "raw/claims-export.csv", "--remotes"])
+        .success()
+        .stdout;
+    assert!(
+        impact_text.contains(&format!("features:{}", &org.featurize[..12])),
+        "{impact_text}"
+    );
+    let graph = env
+        .lineage(
+            &org.data,
+            &[
+                "graph",
+                "raw/claims-export.csv",
+                "--down",
+                "--remotes",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(
+        repository_of(&graph, &org.train_a).unwrap()["name"],
+        "model-a"
+    );
+    assert_eq!(repository_of(&graph, &org.process), None);
+    let _: crate::json_contract::GraphOutput =
+        serde_json::from_value(graph.clone()).expect("graph JSON contract");
+    let graph_text = env
+        .lineage(
+            &org.data,
+            &["graph", "raw/claims-export.csv", "--down", "--remotes"],
+        )
+        .success()
+        .stdout;
+    assert!(
+        graph_text.contains(&format!("model-a:{}", &org.train_a[..12])),
+        "{graph_text}"
+    );
+}
