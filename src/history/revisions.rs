@@ -39,6 +39,32 @@ pub enum Revisions {
 pub const LINEAGE_REFS: &str = "refs/lineage/";
 
 impl Revisions {
+    /// The fetched history of lineage remote `name` alone (none of this
+    /// repository's commits): where a qualified REF (`NAME:REF`) resolves.
+    pub fn remote_only(name: &str) -> Revisions {
+        Revisions::Lineage {
+            base: Box::new(Revisions::Specs(Vec::new())),
+            remotes: vec![name.to_string()],
+        }
+    }
+
+    /// This selection, also reading lineage remote `name` (a qualified REF
+    /// names a record of its history).
+    pub fn with_remote(self, name: &str) -> Revisions {
+        match self {
+            Revisions::Lineage { base, mut remotes } => {
+                if !remotes.is_empty() && !remotes.iter().any(|r| r == name) {
+                    remotes.push(name.to_string());
+                }
+                Revisions::Lineage { base, remotes }
+            }
+            base => Revisions::Lineage {
+                base: Box::new(base),
+                remotes: vec![name.to_string()],
+            },
+        }
+    }
+
     /// Whether the worktree's uncommitted records belong to this history:
     /// they do to HEAD (and `--all`), not to a revision range.
     pub fn includes_worktree(&self) -> bool {

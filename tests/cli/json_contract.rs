@@ -194,6 +194,9 @@ pub struct ShowOutput {
     pub record: Record,
     #[serde(default)]
     pub registered: Vec<Registration>,
+    /// Only for `show NAME:REF`, a record of lineage remote NAME.
+    #[serde(default)]
+    pub repository: Option<Repository>,
     pub warnings: Warnings,
 }
 

@@ -660,3 +660,149 @@ fn every_record_names_the_repository_it_came_from() {
         "{graph_text}"
     );
 }
+
+#[test]
+fn qualified_refs_resolve_within_that_repository_only() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    connect(&env, &org.model_b, &["model-a", "data"]);
+    let dir = &org.model_b;
+
+    // show NAME:REF reads the remote's history: by name and by prefix.
+    let shown = env
+        .lineage(dir, &["show", "model-a:name:fraud-a", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(shown["id"], org.train_a.as_str());
+    assert_eq!(shown["repository"]["name"], "model-a");
+    assert_eq!(shown["repository"]["url"], "../model-a.git");
+    let typed: crate::json_contract::ShowOutput =
+        serde_json::from_value(shown).expect("show JSON contract");
+    assert_eq!(typed.record.name, "fraud-a");
+    let by_prefix = env
+        .lineage(
+            dir,
+            &[
+                "show",
+                &format!("data:{}", &org.process[..10]),
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(by_prefix["id"], org.process.as_str());
+    let text = env
+        .lineage(dir, &["show", "data:name:claims-etl"])
+        .success();
+    assert!(text.stdout.contains(&org.process), "{}", text.stdout);
+    assert!(text.stderr.contains("repository data"), "{}", text.stderr);
+
+    // Within that repository only: this repository's record and another
+    // remote's are not found there.
+    let local = env
+        .lineage(dir, &["show", &format!("model-a:{}", &org.train_b[..10])])
+        .code(2);
+    assert!(
+        local.stderr.contains(&format!(
+            "no record matches 'model-a:{}'",
+            &org.train_b[..10]
+        )),
+        "{}",
+        local.stderr
+    );
+    env.lineage(dir, &["show", "data:name:fraud-a"]).code(2);
+    // Unqualified, name: keeps meaning this repository's records.
+    let own = env
+        .lineage(dir, &["show", "name:fraud-b", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(own["id"], org.train_b.as_str());
+    assert!(own.get("repository").is_none(), "{own:#}");
+
+    // graph and impact take qualified REFs and read that remote for them,
+    // without --remotes.
+    let up = env
+        .lineage(
+            dir,
+            &["graph", "model-a:name:fraud-a", "--up", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(up["roots"][0], format!("record:{}", org.train_a));
+    assert_eq!(repository_of(&up, &org.train_a).unwrap()["name"], "model-a");
+    // The feature repository's step, asked from a model repository: its
+    // output reaches this repository's model and model-a's.
+    connect(&env, dir, &["features"]);
+    let impact = env
+        .lineage(
+            dir,
+            &[
+                "impact",
+                "features:name:claims-features",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(repository_of(&impact, &org.train_b), None);
+    assert_eq!(record_ids(&impact), sorted(&[&org.train_b]));
+    let wider = env
+        .lineage(
+            dir,
+            &[
+                "impact",
+                "features:name:claims-features",
+                "--remotes",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(record_ids(&wider), sorted(&[&org.train_a, &org.train_b]));
+    assert_eq!(
+        repository_of(&wider, &org.train_a).unwrap()["name"],
+        "model-a"
+    );
+
+    // Only record forms take a qualifier.
+    let path = env.lineage(dir, &["graph", "model-a:features.csv"]).code(2);
+    assert!(
+        path.stderr
+            .contains("only a record id, prefix, name:NAME or model:NAME@STAGE"),
+        "{}",
+        path.stderr
+    );
+    // A name that is not a declared remote keeps today's meaning (a path),
+    // and a URI stays a URI even when a remote has its scheme's name.
+    let undeclared = env.lineage(dir, &["show", "nosuch:thing"]).code(2);
+    assert!(
+        undeclared
+            .stderr
+            .contains("'nosuch:thing': no such file or directory"),
+        "{}",
+        undeclared.stderr
+    );
+    env.lineage(
+        dir,
+        &["remote", "add", "s3", "../data.git", "--ref", "main"],
+    )
+    .success();
+    env.lineage(dir, &["fetch", "s3"]).success();
+    let uri = env
+        .lineage(dir, &["graph", "s3://bucket/claims.csv"])
+        .code(2);
+    assert!(
+        uri.stderr.contains("s3://bucket/claims.csv"),
+        "{}",
+        uri.stderr
+    );
+    assert!(!uri.stderr.contains("qualified"), "{}", uri.stderr);
+    let qualified_s3 = env
+        .lineage(dir, &["show", "s3:name:claims-etl", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(qualified_s3["repository"]["name"], "s3");
+}
