@@ -530,6 +530,9 @@ pub struct Problem {
     pub check: String,
     pub message: String,
     pub commit: Option<CommitInfo>,
+    /// Only for another repository's problem (`verify --history --remotes`).
+    #[serde(default)]
+    pub repository: Option<Repository>,
 }
 
 #[derive(Debug, Deserialize)]

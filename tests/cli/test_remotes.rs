@@ -806,3 +806,54 @@ fn qualified_refs_resolve_within_that_repository_only() {
         .json();
     assert_eq!(qualified_s3["repository"]["name"], "s3");
 }
+
+#[test]
+fn verify_history_names_the_repository_of_each_finding() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    // The feature team edits a committed record (what verify --history
+    // exists to catch) and pushes it.
+    let rel = crate::common::record_rel_path(&org.featurize);
+    let path = org.features.join(&rel);
+    let mut bytes = std::fs::read(&path).expect("record");
+    bytes.extend_from_slice(b"# edited after the fact\n");
+    write(&path, bytes);
+    env.git(&org.features, &["commit", "-q", "-am", "edit a record"]);
+    env.git(&org.features, &["push", "-q", "origin", "main"]);
+    connect(&env, &org.model_a, &["features", "data"]);
+
+    // This repository's history alone is clean.
+    env.lineage(&org.model_a, &["verify", "--history"])
+        .success();
+    let text = env
+        .lineage(&org.model_a, &["verify", "--history", "--remotes"])
+        .code(1);
+    let line = text
+        .stdout
+        .lines()
+        .find(|l| l.contains(&rel))
+        .unwrap_or_else(|| panic!("no finding for {rel}:\n{}", text.stdout));
+    assert!(line.contains(": edited: "), "{line}");
+    assert!(line.contains("(repository features, commit "), "{line}");
+    let json = env
+        .lineage(
+            &org.model_a,
+            &["verify", "--history", "--remotes", "--format", "json"],
+        )
+        .code(1)
+        .json();
+    let typed: crate::json_contract::VerifyOutput =
+        serde_json::from_value(json.clone()).expect("verify JSON contract");
+    let edited: Vec<_> = typed
+        .problems
+        .iter()
+        .filter(|p| p.check == "edited")
+        .collect();
+    assert_eq!(edited.len(), 1, "{json:#}");
+    let repository = edited[0].repository.as_ref().expect("repository named");
+    assert_eq!(repository.name, "features");
+    assert_eq!(repository.url.as_deref(), Some("../features.git"));
+    // Only the named remote: the data repository is clean.
+    env.lineage(&org.model_a, &["verify", "--history", "--remote", "data"])
+        .success();
+}
