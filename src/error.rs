@@ -516,6 +516,9 @@ impl Hint for RefError {
                 "give a record id, a prefix or name:NAME; `git lineage graph` takes artifact and commit REFs"
             }
             RefError::Model { source, .. } => return source.hint(),
+            RefError::NotQualifiable { .. } => {
+                "give an artifact by blake3:HASH or URI without the remote (content is the same node in every repository), with --remotes"
+            }
             RefError::NotInGraph { why, .. } => return Some(unmatched_hint(why)),
             RefError::Revision(e @ HistoryError::NotInRevision { .. }) => return e.hint(),
             RefError::Revision(_) => {

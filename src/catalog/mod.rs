@@ -1010,6 +1010,7 @@ impl Catalog {
             commit,
             blob,
             summary,
+            repository: None,
         })
     }
 

@@ -522,6 +522,7 @@ mod tests {
                 })
             }),
             blob: None,
+            repository: None,
             summary: SummaryCell::ready(Summary {
                 kind: kind.into(),
                 name: name.into(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::hash::ContentHash;
-use crate::history::{CommitInfo, Entry};
+use crate::history::{CommitInfo, Entry, Repository};
 use crate::record::{Agent, Artifact, RecordId};
 use crate::time::Timestamp;
 
@@ -120,6 +120,9 @@ pub struct RecordRef {
     pub author: Agent,
     /// The commit that introduced it; `None` when it is only in the worktree.
     pub commit: Option<Arc<CommitInfo>>,
+    /// The lineage remote it came from; absent for this repository's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<Arc<Repository>>,
 }
 
 impl RecordRef {
@@ -136,7 +139,14 @@ impl RecordRef {
                 .map_or(&entry.summary.agent, |commit| &commit.author)
                 .clone(),
             commit: entry.commit.clone(),
+            repository: entry.repository.clone(),
         }
+    }
+
+    /// The short id as text shows it: `<remote>:<12 hex>` for a record
+    /// of a lineage remote, else the 12 hex digits.
+    pub fn display_id(&self) -> String {
+        crate::history::qualified_short(self.repository.as_deref(), &self.id)
     }
 
     /// The first 12 hex digits of the introducing commit.
@@ -225,7 +235,7 @@ impl Node {
     pub fn label(&self) -> String {
         match self {
             Node::Record(record) => {
-                format!("{} {} ({})", record.kind, record.name, record.id.short())
+                format!("{} {} ({})", record.kind, record.name, record.display_id())
             }
             Node::Artifact(artifact) => {
                 let mut label = artifact.locator().to_string();

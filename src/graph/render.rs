@@ -71,6 +71,13 @@ pub fn write_impact(
         .map(|r| r.name.chars().count())
         .max()
         .unwrap_or(0);
+    let id_width = impact
+        .records
+        .values()
+        .flatten()
+        .map(|r| r.display_id().chars().count())
+        .max()
+        .unwrap_or(0);
     for (kind, list) in &impact.records {
         writeln!(out)?;
         writeln!(out, "{kind} ({})", list.len())?;
@@ -82,8 +89,8 @@ pub fn write_impact(
                 .collect();
             writeln!(
                 out,
-                "  {}  {:<name_width$}  {:<12}  {}  {}{registered}",
-                record.id.short(),
+                "  {:<id_width$}  {:<name_width$}  {:<12}  {}  {}{registered}",
+                record.display_id(),
                 record.name,
                 record.commit_short().unwrap_or("uncommitted"),
                 short_date(record.recorded),
@@ -180,7 +187,7 @@ fn table_cells(node: &SubgraphNode) -> [String; 7] {
         Node::Record(record) => [
             hops,
             record.kind.clone(),
-            record.id.short().to_string(),
+            record.display_id(),
             record.name.clone(),
             record
                 .commit_short()

@@ -115,6 +115,7 @@ impl Assembler {
                     commit: commit.clone(),
                     message,
                     blob,
+                    repository: None,
                 });
             }
         };
@@ -171,6 +172,7 @@ impl Assembler {
                                 path,
                                 commit: Some(commit.clone()),
                                 blob: Some(blob),
+                                repository: None,
                                 summary: SummaryCell::ready(*summary),
                             });
                         }

@@ -9,7 +9,9 @@ use super::assemble::{Assembler, assemble, order_new_commits};
 use super::error::HistoryError;
 use super::index::{self, Index};
 use super::model::{Entry, History, Stats};
-use super::revisions::{Revisions, replacements_in_effect, resolve_revisions};
+use super::revisions::{
+    Revisions, lineage_repositories, replacements_in_effect, resolve_revisions,
+};
 use super::summary::{Summary, SummaryCell};
 use super::walker::Walker;
 use super::{snapshot, trace, walk};
@@ -110,6 +112,11 @@ impl History {
         trace::mark("saved");
         let mut history = assemble(index, &include, &hidden);
         trace::mark("assembled");
+        if let Revisions::Lineage { base, remotes } = &options.revisions {
+            let (local, _) = resolve_revisions(repo, base)?;
+            history.attribute(&local, &lineage_repositories(repo, remotes)?);
+            trace::mark("attributed");
+        }
         history.warnings = warnings;
         history.stats = stats;
         // A revision range is about commits; the worktree belongs to HEAD.
@@ -302,6 +309,7 @@ impl History {
                 path,
                 commit: None,
                 blob: None,
+                repository: None,
                 summary: SummaryCell::ready(Summary::of(&record)),
             });
         }

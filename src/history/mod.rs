@@ -32,7 +32,9 @@ pub use commits::{
 };
 pub use error::{HistoryError, ReadWarning};
 pub use load::{HistoryOptions, StateKey, file_names, state_key};
-pub use model::{CommitInfo, Entry, Finding, FindingKind, History, Stats};
+pub use model::{
+    CommitInfo, Entry, Finding, FindingKind, History, Repository, Stats, qualified_short,
+};
 pub use revisions::{LINEAGE_REFS, Revisions, content_hash_at, file_bytes_at, resolve_commit};
 pub(crate) use snapshot::{
     read_commit_info, read_finding, read_worktree_files, worktree_files_unchanged,

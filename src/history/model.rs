@@ -52,6 +52,20 @@ impl CommitInfo {
     }
 }
 
+/// The other repository a record (or finding) came from: a lineage
+/// remote whose fetched refs reach the commit that introduced it
+/// (docs/multi-repo.md). Records of this repository have none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Repository {
+    /// The remote's name (`remotes.<name>` in `.lineage/config.yaml`).
+    pub name: String,
+    /// Its URL as declared; `None` when it is no longer declared.
+    pub url: Option<String>,
+    /// The fetched tip (`refs/lineage/<name>/<branch>`) that reaches the
+    /// commit, full hex.
+    pub commit: String,
+}
+
 /// One record found in history (or in the worktree, not yet committed).
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -68,12 +82,30 @@ pub struct Entry {
     /// What the record says.
     #[serde(flatten)]
     pub summary: SummaryCell,
+    /// The lineage remote it came from; `None` for this repository's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<Arc<Repository>>,
 }
 
 impl Entry {
     /// True when the record exists only in the worktree.
     pub fn is_uncommitted(&self) -> bool {
         self.commit.is_none()
+    }
+
+    /// The short id as text output shows it: `<remote>:<12 hex>` for a
+    /// record of a lineage remote (a qualified REF, docs/refs.md), else
+    /// the 12 hex digits.
+    pub fn display_id(&self) -> String {
+        qualified_short(self.repository.as_deref(), &self.id)
+    }
+}
+
+/// `<remote>:<12 hex>` for a record of `repository`, else the 12 hex digits.
+pub fn qualified_short(repository: Option<&Repository>, id: &RecordId) -> String {
+    match repository {
+        Some(repository) => format!("{}:{}", repository.name, id.short()),
+        None => id.short().to_string(),
     }
 }
 
@@ -131,6 +163,10 @@ pub struct Finding {
     /// about: with `kind` and `path`, what makes two findings the same.
     #[serde(skip)]
     pub blob: Option<gix::ObjectId>,
+    /// The lineage remote whose history holds the commit; `None` for
+    /// this repository's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<Arc<Repository>>,
 }
 
 impl Finding {
@@ -331,6 +367,67 @@ impl History {
             .filter(|(_, d)| *d)
             .map(|(id, _)| id.to_string())
             .collect()
+    }
+
+    /// Say which repository each record and finding came from: none when
+    /// a commit of `local` (this repository's tips) reaches its commit,
+    /// else the first of `remotes` (each a remote's fetched tip, in the
+    /// order given) whose tip reaches it. One pass over the commit graph
+    /// per tip.
+    pub(super) fn attribute(&mut self, local: &[ObjectId], remotes: &[Arc<Repository>]) {
+        let graph = &self.commits;
+        let reach = |tips: &[ObjectId]| {
+            let mut reached = vec![false; graph.ids.len()];
+            for (i, id) in graph.ids.iter().enumerate() {
+                if tips.contains(id) {
+                    reached[i] = true;
+                }
+            }
+            // Parents come before children: walk children first.
+            for i in (0..graph.ids.len()).rev() {
+                if reached[i] {
+                    for &p in graph.parents_of(i) {
+                        if let Some(r) = reached.get_mut(p as usize) {
+                            *r = true;
+                        }
+                    }
+                }
+            }
+            reached
+        };
+        let local = reach(local);
+        let reached: Vec<Vec<bool>> = remotes
+            .iter()
+            .map(|remote| {
+                let tip = ObjectId::from_hex(remote.commit.as_bytes()).ok();
+                reach(tip.as_slice())
+            })
+            .collect();
+        let position: StdHashMap<ObjectId, usize> = graph
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        let of = |commit: &CommitInfo| -> Option<Arc<Repository>> {
+            let i = *ObjectId::from_hex(commit.id.as_bytes())
+                .ok()
+                .and_then(|id| position.get(&id))?;
+            if local[i] {
+                return None;
+            }
+            remotes
+                .iter()
+                .zip(&reached)
+                .find(|(_, reached)| reached[i])
+                .map(|(remote, _)| Arc::clone(remote))
+        };
+        for entry in &mut self.entries {
+            entry.repository = entry.commit.as_deref().and_then(of);
+        }
+        for finding in &mut self.findings {
+            finding.repository = of(&finding.commit);
+        }
     }
 
     /// Append an entry (history order is the caller's).

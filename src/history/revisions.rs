@@ -4,7 +4,10 @@
 
 use gix::ObjectId;
 
+use std::sync::Arc;
+
 use super::error::HistoryError;
+use super::model::Repository;
 use super::walk;
 use crate::hash::ContentHash;
 use crate::repo::Repo;
@@ -36,6 +39,32 @@ pub enum Revisions {
 pub const LINEAGE_REFS: &str = "refs/lineage/";
 
 impl Revisions {
+    /// The fetched history of lineage remote `name` alone (none of this
+    /// repository's commits): where a qualified REF (`NAME:REF`) resolves.
+    pub fn remote_only(name: &str) -> Revisions {
+        Revisions::Lineage {
+            base: Box::new(Revisions::Specs(Vec::new())),
+            remotes: vec![name.to_string()],
+        }
+    }
+
+    /// This selection, also reading lineage remote `name` (a qualified REF
+    /// names a record of its history).
+    pub fn with_remote(self, name: &str) -> Revisions {
+        match self {
+            Revisions::Lineage { base, mut remotes } => {
+                if !remotes.is_empty() && !remotes.iter().any(|r| r == name) {
+                    remotes.push(name.to_string());
+                }
+                Revisions::Lineage { base, remotes }
+            }
+            base => Revisions::Lineage {
+                base: Box::new(base),
+                remotes: vec![name.to_string()],
+            },
+        }
+    }
+
     /// Whether the worktree's uncommitted records belong to this history:
     /// they do to HEAD (and `--all`), not to a revision range.
     pub fn includes_worktree(&self) -> bool {
@@ -146,13 +175,53 @@ pub(super) fn resolve_revisions(
 /// The commits `refs/lineage/<name>/*` point to, for each name in
 /// `remotes` (each must have been fetched), or for every fetched remote.
 fn lineage_tips(repo: &Repo, remotes: &[String]) -> Result<Vec<ObjectId>, HistoryError> {
+    Ok(lineage_refs(repo, remotes)?
+        .into_iter()
+        .map(|(_, _, id)| id)
+        .collect())
+}
+
+/// The repositories a `Revisions::Lineage` load reads, one per fetched
+/// ref (`remotes` as [`Revisions::Lineage`] names them), by remote name
+/// then ref name, with each remote's URL from `.lineage/config.yaml`.
+pub(super) fn lineage_repositories(
+    repo: &Repo,
+    remotes: &[String],
+) -> Result<Vec<Arc<Repository>>, HistoryError> {
+    // The URL only labels output: an unreadable config leaves it out
+    // (commands that need the config report it themselves).
+    let config = crate::store::Store::new(repo.root()).config().ok();
+    let mut refs = lineage_refs(repo, remotes)?;
+    refs.sort();
+    Ok(refs
+        .into_iter()
+        .map(|(name, _, id)| {
+            let url = config
+                .as_ref()
+                .and_then(|c| c.remotes.get(&name))
+                .map(|r| r.url.clone());
+            Arc::new(Repository {
+                name,
+                url,
+                commit: id.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// `(remote, full ref name, commit)` for each ref under
+/// `refs/lineage/<name>/` of the remotes named (all when empty).
+fn lineage_refs(
+    repo: &Repo,
+    remotes: &[String],
+) -> Result<Vec<(String, String, ObjectId)>, HistoryError> {
     let git = repo.gix();
     let fail = |e: String| HistoryError::Git {
         action: "list lineage remote references",
         message: e,
     };
     let refs = git.references().map_err(|e| fail(e.to_string()))?;
-    let mut found: Vec<(String, ObjectId)> = Vec::new();
+    let mut found: Vec<(String, String, ObjectId)> = Vec::new();
     for reference in refs
         .prefixed(LINEAGE_REFS)
         .map_err(|e| fail(e.to_string()))?
@@ -165,11 +234,11 @@ fn lineage_tips(repo: &Repo, remotes: &[String]) -> Result<Vec<ObjectId>, Histor
             .unwrap_or_default()
             .to_string();
         if let Ok(id) = reference.into_fully_peeled_id() {
-            found.push((remote, id.detach()));
+            found.push((remote, name, id.detach()));
         }
     }
     for wanted in remotes {
-        if !found.iter().any(|(remote, _)| remote == wanted) {
+        if !found.iter().any(|(remote, _, _)| remote == wanted) {
             return Err(HistoryError::NotFetched {
                 remote: wanted.clone(),
             });
@@ -177,8 +246,7 @@ fn lineage_tips(repo: &Repo, remotes: &[String]) -> Result<Vec<ObjectId>, Histor
     }
     Ok(found
         .into_iter()
-        .filter(|(remote, _)| remotes.is_empty() || remotes.contains(remote))
-        .map(|(_, id)| id)
+        .filter(|(remote, _, _)| remotes.is_empty() || remotes.contains(remote))
         .collect())
 }
 

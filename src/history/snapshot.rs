@@ -289,6 +289,7 @@ pub(crate) fn read_finding(
         commit,
         message,
         blob,
+        repository: None,
     })
 }
 
@@ -454,6 +455,7 @@ pub fn load_if(
             id,
             commit,
             blob,
+            repository: None,
             summary: SummaryCell::lazy(kind, name, recorded, agent, bytes.clone(), start, end),
         });
     }

@@ -429,6 +429,7 @@ mod tests {
                 })
             }),
             blob: None,
+            repository: None,
             summary: SummaryCell::ready(Summary {
                 kind: kind.into(),
                 name: name.into(),

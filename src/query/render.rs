@@ -26,6 +26,7 @@ pub fn write_table_marked(
     }
     let width = |f: &dyn Fn(&Entry) -> usize| entries.iter().map(|e| f(e)).max().unwrap_or(0);
     let widths = Widths {
+        id: width(&|e| e.display_id().chars().count()),
         kind: width(&|e| e.summary.kind.len()),
         name: width(&|e| e.summary.name.chars().count()),
     };
@@ -40,6 +41,9 @@ pub fn write_table_marked(
 /// and name (characters) among the rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Widths {
+    /// The longest id as shown (`<remote>:<12 hex>` for another
+    /// repository's record); 12 at least.
+    pub id: usize,
     /// The longest kind.
     pub kind: usize,
     /// The longest name.
@@ -48,11 +52,12 @@ pub struct Widths {
 
 /// The header line of [`write_table`], for a table streamed row by row.
 pub fn write_header(out: &mut impl io::Write, widths: Widths) -> io::Result<()> {
+    let id_width = widths.id.max(12);
     let kind_width = widths.kind.max(4);
     let name_width = widths.name.max(4);
     writeln!(
         out,
-        "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  AUTHOR",
+        "{:<id_width$}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  AUTHOR",
         "RECORD", "KIND", "NAME", "COMMIT", "DATE"
     )
 }
@@ -69,6 +74,7 @@ pub fn write_row_marked(
     entry: &Entry,
     mark: Option<&str>,
 ) -> io::Result<()> {
+    let id_width = widths.id.max(12);
     let kind_width = widths.kind.max(4);
     let name_width = widths.name.max(4);
     let (commit, author, date) = match &entry.commit {
@@ -81,8 +87,8 @@ pub fn write_row_marked(
     };
     writeln!(
         out,
-        "{:<12}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}{}",
-        entry.id.short(),
+        "{:<id_width$}  {:<kind_width$}  {:<name_width$}  {:<12}  {:<16}  {}{}",
+        entry.display_id(),
         entry.summary.kind,
         entry.summary.name,
         commit,

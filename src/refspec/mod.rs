@@ -166,10 +166,69 @@ pub enum RefError {
     /// A path REF cannot be made repository-relative.
     #[error("{0}")]
     Path(crate::repo::RepoError),
+    /// A REF qualified by a lineage remote (`NAME:REF`) in a form that
+    /// names nothing in particular in another repository (a path or a
+    /// commit).
+    #[error(
+        "'{remote}:{text}': only a record id, prefix, name:NAME or model:NAME@STAGE can be qualified by a remote"
+    )]
+    NotQualifiable {
+        /// The remote.
+        remote: String,
+        /// The REF after the qualifier.
+        text: String,
+    },
+}
+
+/// The REF keywords: `NAME:` with one of these names keeps its meaning
+/// even when a lineage remote has that name.
+const KEYWORDS: [&str; 9] = [
+    "name", "commit", "model", "blake3", "sha256", "sha512", "sha1", "md5", "sha224",
+];
+
+/// `(remote, rest)` when `text` is `NAME:REF` with NAME a lineage remote
+/// (`is_remote` says which names are declared): the REF resolved within
+/// that repository's fetched history ([`resolve_in_remote`]). A REF
+/// keyword (`name:`, `model:`, `blake3:`, …) and a URI (`NAME://…`) are
+/// never a qualifier.
+pub fn split_remote(text: &str, is_remote: impl Fn(&str) -> bool) -> Option<(&str, &str)> {
+    let (remote, rest) = text.split_once(':')?;
+    let keyword = KEYWORDS.contains(&remote) || remote == "sha384";
+    (!keyword && !rest.is_empty() && !rest.starts_with("//") && is_remote(remote))
+        .then_some((remote, rest))
+}
+
+/// Resolve the record REF `spec` within lineage remote `remote`'s fetched
+/// history only (`refs/lineage/<remote>/…`, not this repository's): an
+/// id, a prefix, `name:` or `model:NAME@STAGE` (that repository's
+/// registry). Other forms are refused: a hash or URI is the same node in
+/// every repository and needs no qualifier.
+pub fn resolve_in_remote(repo: &Repo, remote: &str, spec: &RefSpec) -> Result<RecordId, RefError> {
+    if !matches!(
+        spec,
+        RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) | RefSpec::Model { .. }
+    ) {
+        return Err(RefError::NotQualifiable {
+            remote: remote.to_string(),
+            text: display(spec),
+        });
+    }
+    let options = crate::history::HistoryOptions {
+        revisions: crate::history::Revisions::remote_only(remote),
+        worktree: false,
+        use_index: true,
+    };
+    let history = History::load(repo, &options)?;
+    resolve_record(&history, spec).map_err(|e| match e {
+        RefError::NotFound(text) => RefError::NotFound(format!("{remote}:{text}")),
+        other => other,
+    })
 }
 
 /// Parse a REF's text.
 pub fn parse(text: &str) -> Result<RefSpec, RefError> {
+    // A remote qualifier (`NAME:REF`) is split off by the caller, which
+    // knows the declared remotes ([`split_remote`]).
     let non_empty = |rest: &str| {
         if rest.is_empty() {
             Err(RefError::Malformed(text.into()))
@@ -534,6 +593,24 @@ pub(super) fn display(spec: &RefSpec) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remote_qualifier_is_a_declared_name_and_never_a_keyword_or_scheme() {
+        let declared = |name: &str| matches!(name, "features" | "s3" | "model");
+        assert_eq!(
+            split_remote("features:name:claims", declared),
+            Some(("features", "name:claims"))
+        );
+        assert_eq!(
+            split_remote("features:2c26", declared),
+            Some(("features", "2c26"))
+        );
+        assert_eq!(split_remote("other:2c26", declared), None);
+        assert_eq!(split_remote("s3://bucket/x", declared), None);
+        assert_eq!(split_remote("model:fraud@production", declared), None);
+        assert_eq!(split_remote("features:", declared), None);
+        assert_eq!(split_remote("data/claims.csv", declared), None);
+    }
 
     #[test]
     fn parses_the_forms() {

@@ -564,6 +564,7 @@ pub(super) mod fixtures {
             path: String::new(),
             commit: None,
             blob: None,
+            repository: None,
             summary: SummaryCell::ready(Summary {
                 kind: kind.into(),
                 name: "fraud".into(),

@@ -461,6 +461,7 @@ mod tests {
                 message: "m".into(),
             })),
             blob: None,
+            repository: None,
             summary: SummaryCell::ready(Summary {
                 kind: kind.into(),
                 name: kind.into(),

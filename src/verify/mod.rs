@@ -110,6 +110,10 @@ pub struct Problem {
     /// With `--history`: the commit that did it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<std::sync::Arc<crate::history::CommitInfo>>,
+    /// With `--history --remotes`: the lineage remote whose history has
+    /// the problem; absent for this repository's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<std::sync::Arc<crate::history::Repository>>,
 }
 
 /// A recorded artifact that a newer record of the same path superseded:
@@ -196,6 +200,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                 record: None,
                 check: Check::Config,
                 commit: None,
+                repository: None,
                 message: if options.artifacts {
                     format!("{source}; artifacts were not checked")
                 } else {
@@ -279,6 +284,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
             check,
             message,
             commit: None,
+            repository: None,
         };
         for (check, message) in checked.problems {
             report.problems.push(problem(check, message));
@@ -359,6 +365,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
                         check: Check::Artifact,
                         message: message.clone(),
                         commit: None,
+                        repository: None,
                     });
                 }
             }
@@ -562,6 +569,7 @@ fn add_policy_findings(
             .clone()
     };
     for finding in crate::registry::policy_findings(history, &config, &signed) {
+        let finding_record = finding.record.clone();
         report.problems.push(Problem {
             file: history
                 .get(&finding.record)
@@ -571,6 +579,7 @@ fn add_policy_findings(
             check: Check::Registry,
             message: finding.message,
             commit: finding.commit,
+            repository: repository_of(history, &finding_record),
         });
     }
 }
@@ -589,6 +598,7 @@ fn add_expire_findings(
     let (covered, findings) =
         crate::retention::model::authorized_expirations(history, &config.retention, &signed);
     for finding in findings {
+        let finding_record = finding.record.clone();
         report.problems.push(Problem {
             file: history
                 .get(&finding.record)
@@ -598,9 +608,18 @@ fn add_expire_findings(
             check: Check::Expire,
             message: finding.message,
             commit: finding.commit,
+            repository: repository_of(history, &finding_record),
         });
     }
     covered
+}
+
+/// The lineage remote record `id` came from (`--remotes`), if any.
+fn repository_of(
+    history: &crate::history::History,
+    id: &RecordId,
+) -> Option<std::sync::Arc<crate::history::Repository>> {
+    history.get(id).and_then(|e| e.repository.clone())
 }
 
 /// Add history's integrity findings to `report`; deletions of the records
@@ -618,6 +637,7 @@ fn add_history_findings(
             .map(|e| e.path.clone())
             .unwrap_or_default();
         let commit = history.get(&conflict.second).and_then(|e| e.commit.clone());
+        let repository = repository_of(&history, &conflict.second);
         report.problems.push(Problem {
             file,
             record: Some(conflict.second.clone()),
@@ -627,6 +647,7 @@ fn add_history_findings(
                 conflict.model, conflict.version, conflict.first, conflict.second
             ),
             commit,
+            repository,
         });
     }
     for finding in history.findings {
@@ -652,6 +673,7 @@ fn add_history_findings(
             check,
             message: finding.message,
             commit: Some(finding.commit),
+            repository: finding.repository,
         });
     }
     report.warnings.extend(history.warnings);

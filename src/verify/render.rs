@@ -6,7 +6,7 @@ use std::io;
 use super::VerifyReport;
 use crate::render::{count, short_date};
 
-/// Each problem as `FILE: CHECK: MESSAGE (commit …)`, then the summary;
+/// Each problem as `FILE: CHECK: MESSAGE ([repository NAME, ]commit …)`, then the summary;
 /// `artifacts` and `history` say whether those checks ran (they add their
 /// counts to the summary).
 pub fn write_verify(
@@ -24,9 +24,15 @@ pub fn write_verify(
             problem.message
         )?;
         if let Some(c) = &problem.commit {
+            // Another repository's problem (`--remotes`) says which.
+            let repository = problem
+                .repository
+                .as_ref()
+                .map(|r| format!("repository {}, ", r.name))
+                .unwrap_or_default();
             write!(
                 out,
-                " (commit {} by {} <{}>, {}: {})",
+                " ({repository}commit {} by {} <{}>, {}: {})",
                 c.short(),
                 c.author.name,
                 c.author.email,

@@ -194,6 +194,9 @@ pub struct ShowOutput {
     pub record: Record,
     #[serde(default)]
     pub registered: Vec<Registration>,
+    /// Only for `show NAME:REF`, a record of lineage remote NAME.
+    #[serde(default)]
+    pub repository: Option<Repository>,
     pub warnings: Warnings,
 }
 
@@ -224,6 +227,19 @@ pub struct LogEntry {
     pub references: Vec<String>,
     pub params: Map,
     pub metrics: Map,
+    /// Only for another repository's record (`--remotes`).
+    #[serde(default)]
+    pub repository: Option<Repository>,
+}
+
+/// The lineage remote a record came from (`--remotes`, docs/multi-repo.md);
+/// the key is absent for this repository's records.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repository {
+    pub name: String,
+    pub url: Option<String>,
+    pub commit: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,6 +261,9 @@ pub struct RecordRef {
     pub recorded: String,
     pub author: Person,
     pub commit: Option<CommitInfo>,
+    /// Only for another repository's record (`--remotes`).
+    #[serde(default)]
+    pub repository: Option<Repository>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -511,6 +530,9 @@ pub struct Problem {
     pub check: String,
     pub message: String,
     pub commit: Option<CommitInfo>,
+    /// Only for another repository's problem (`verify --history --remotes`).
+    #[serde(default)]
+    pub repository: Option<Repository>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -468,3 +468,392 @@ fn bad_remotes_are_refused_with_what_to_do() {
         run.stderr
     );
 }
+
+/// The `repository` of record `id` in a JSON output (graph nodes, impact
+/// groups, log/search lists): `None` when the key is absent.
+fn repository_of(value: &Value, id: &str) -> Option<Value> {
+    let mut found: Vec<&Value> = Vec::new();
+    if let Some(nodes) = value["nodes"].as_array() {
+        // A graph node carries its record under `record`.
+        found.extend(
+            nodes
+                .iter()
+                .filter(|n| n["id"].as_str() == Some(&format!("record:{id}")))
+                .map(|n| &n["record"]),
+        );
+    }
+    if let Some(records) = value["records"].as_array() {
+        found.extend(records.iter().filter(|r| r["id"] == id));
+    }
+    if let Some(by_kind) = value["records"].as_object() {
+        found.extend(
+            by_kind
+                .values()
+                .flat_map(|list| list.as_array().into_iter().flatten())
+                .filter(|r| r["id"] == id),
+        );
+    }
+    let record = found
+        .first()
+        .unwrap_or_else(|| panic!("{id} not in {value:#}"));
+    assert!(record.is_object(), "{id}: {value:#}");
+    record.get("repository").cloned()
+}
+
+#[test]
+fn every_record_names_the_repository_it_came_from() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    connect(&env, &org.model_b, &["model-a", "data"]);
+    let tip = |name: &str| {
+        env.git(
+            &org.model_b,
+            &["rev-parse", &format!("refs/lineage/{name}/main")],
+        )
+        .trim()
+        .to_string()
+    };
+    let log = env
+        .lineage(&org.model_b, &["log", "--remotes", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(
+        repository_of(&log, &org.process),
+        Some(serde_json::json!({"name": "data", "url": "../data.git", "commit": tip("data")}))
+    );
+    assert_eq!(
+        repository_of(&log, &org.train_a),
+        Some(
+            serde_json::json!({"name": "model-a", "url": "../model-a.git", "commit": tip("model-a")})
+        )
+    );
+    // This repository's own records carry no `repository`.
+    assert_eq!(repository_of(&log, &org.train_b), None);
+    let typed: crate::json_contract::LogOutput =
+        serde_json::from_value(log.clone()).expect("log JSON contract");
+    let named: Vec<Option<&str>> = typed
+        .records
+        .iter()
+        .map(|r| r.repository.as_ref().map(|r| r.name.as_str()))
+        .collect();
+    assert_eq!(named.iter().filter(|n| n.is_none()).count(), 1, "{named:?}");
+    let search = env
+        .lineage(
+            &org.model_b,
+            &["search", "--kind", "train", "--remotes", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(
+        repository_of(&search, &org.train_a).unwrap()["name"],
+        "model-a"
+    );
+    assert_eq!(repository_of(&search, &org.train_b), None);
+    // Without --remotes nothing changes.
+    let plain = env
+        .lineage(&org.model_b, &["log", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(repository_of(&plain, &org.train_b), None);
+
+    // Text: another repository's record is `<remote>:<id>`, aligned.
+    let text = env
+        .lineage(&org.model_b, &["log", "--remotes"])
+        .success()
+        .stdout;
+    let row = |id: &str| {
+        text.lines()
+            .find(|l| l.contains(&id[..12]))
+            .unwrap_or_else(|| panic!("{id} not in:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        row(&org.process).starts_with(&format!("data:{}", &org.process[..12])),
+        "{text}"
+    );
+    assert!(
+        row(&org.train_a).starts_with(&format!("model-a:{}", &org.train_a[..12])),
+        "{text}"
+    );
+    assert!(
+        row(&org.train_b).starts_with(&format!("{}  ", &org.train_b[..12])),
+        "{text}"
+    );
+    let kind_at = |line: &str| line.find("train").or_else(|| line.find("process"));
+    assert_eq!(
+        kind_at(&row(&org.train_a)),
+        kind_at(&row(&org.train_b)),
+        "{text}"
+    );
+
+    // impact and graph say the same.
+    connect(&env, &org.data, &["features", "model-a", "model-b"]);
+    let impact = env
+        .lineage(
+            &org.data,
+            &[
+                "impact",
+                "raw/claims-export.csv",
+                "--remotes",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(repository_of(&impact, &org.process), None);
+    let typed: crate::json_contract::ImpactOutput =
+        serde_json::from_value(impact.clone()).expect("impact JSON contract");
+    assert!(
+        typed
+            .records
+            .values()
+            .flatten()
+            .any(|r| r.repository.as_ref().map(|r| r.name.as_str()) == Some("features"))
+    );
+    assert_eq!(
+        repository_of(&impact, &org.featurize).unwrap()["name"],
+        "features"
+    );
+    assert_eq!(
+        repository_of(&impact, &org.train_b).unwrap()["name"],
+        "model-b"
+    );
+    let impact_text = env
+        .lineage(&org.data, &["impact", "raw/claims-export.csv", "--remotes"])
+        .success()
+        .stdout;
+    assert!(
+        impact_text.contains(&format!("features:{}", &org.featurize[..12])),
+        "{impact_text}"
+    );
+    let graph = env
+        .lineage(
+            &org.data,
+            &[
+                "graph",
+                "raw/claims-export.csv",
+                "--down",
+                "--remotes",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(
+        repository_of(&graph, &org.train_a).unwrap()["name"],
+        "model-a"
+    );
+    assert_eq!(repository_of(&graph, &org.process), None);
+    let _: crate::json_contract::GraphOutput =
+        serde_json::from_value(graph.clone()).expect("graph JSON contract");
+    let graph_text = env
+        .lineage(
+            &org.data,
+            &["graph", "raw/claims-export.csv", "--down", "--remotes"],
+        )
+        .success()
+        .stdout;
+    assert!(
+        graph_text.contains(&format!("model-a:{}", &org.train_a[..12])),
+        "{graph_text}"
+    );
+}
+
+#[test]
+fn qualified_refs_resolve_within_that_repository_only() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    connect(&env, &org.model_b, &["model-a", "data"]);
+    let dir = &org.model_b;
+
+    // show NAME:REF reads the remote's history: by name and by prefix.
+    let shown = env
+        .lineage(dir, &["show", "model-a:name:fraud-a", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(shown["id"], org.train_a.as_str());
+    assert_eq!(shown["repository"]["name"], "model-a");
+    assert_eq!(shown["repository"]["url"], "../model-a.git");
+    let typed: crate::json_contract::ShowOutput =
+        serde_json::from_value(shown).expect("show JSON contract");
+    assert_eq!(typed.record.name, "fraud-a");
+    let by_prefix = env
+        .lineage(
+            dir,
+            &[
+                "show",
+                &format!("data:{}", &org.process[..10]),
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(by_prefix["id"], org.process.as_str());
+    let text = env
+        .lineage(dir, &["show", "data:name:claims-etl"])
+        .success();
+    assert!(text.stdout.contains(&org.process), "{}", text.stdout);
+    assert!(text.stderr.contains("repository data"), "{}", text.stderr);
+
+    // Within that repository only: this repository's record and another
+    // remote's are not found there.
+    let local = env
+        .lineage(dir, &["show", &format!("model-a:{}", &org.train_b[..10])])
+        .code(2);
+    assert!(
+        local.stderr.contains(&format!(
+            "no record matches 'model-a:{}'",
+            &org.train_b[..10]
+        )),
+        "{}",
+        local.stderr
+    );
+    env.lineage(dir, &["show", "data:name:fraud-a"]).code(2);
+    // Unqualified, name: keeps meaning this repository's records.
+    let own = env
+        .lineage(dir, &["show", "name:fraud-b", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(own["id"], org.train_b.as_str());
+    assert!(own.get("repository").is_none(), "{own:#}");
+
+    // graph and impact take qualified REFs and read that remote for them,
+    // without --remotes.
+    let up = env
+        .lineage(
+            dir,
+            &["graph", "model-a:name:fraud-a", "--up", "--format", "json"],
+        )
+        .success()
+        .json();
+    assert_eq!(up["roots"][0], format!("record:{}", org.train_a));
+    assert_eq!(repository_of(&up, &org.train_a).unwrap()["name"], "model-a");
+    // The feature repository's step, asked from a model repository: its
+    // output reaches this repository's model and model-a's.
+    connect(&env, dir, &["features"]);
+    let impact = env
+        .lineage(
+            dir,
+            &[
+                "impact",
+                "features:name:claims-features",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(repository_of(&impact, &org.train_b), None);
+    assert_eq!(record_ids(&impact), sorted(&[&org.train_b]));
+    let wider = env
+        .lineage(
+            dir,
+            &[
+                "impact",
+                "features:name:claims-features",
+                "--remotes",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(record_ids(&wider), sorted(&[&org.train_a, &org.train_b]));
+    assert_eq!(
+        repository_of(&wider, &org.train_a).unwrap()["name"],
+        "model-a"
+    );
+
+    // Only record forms take a qualifier.
+    let path = env.lineage(dir, &["graph", "model-a:features.csv"]).code(2);
+    assert!(
+        path.stderr
+            .contains("only a record id, prefix, name:NAME or model:NAME@STAGE"),
+        "{}",
+        path.stderr
+    );
+    // A name that is not a declared remote keeps today's meaning (a path),
+    // and a URI stays a URI even when a remote has its scheme's name.
+    let undeclared = env.lineage(dir, &["show", "nosuch:thing"]).code(2);
+    assert!(
+        undeclared
+            .stderr
+            .contains("'nosuch:thing': no such file or directory"),
+        "{}",
+        undeclared.stderr
+    );
+    env.lineage(
+        dir,
+        &["remote", "add", "s3", "../data.git", "--ref", "main"],
+    )
+    .success();
+    env.lineage(dir, &["fetch", "s3"]).success();
+    let uri = env
+        .lineage(dir, &["graph", "s3://bucket/claims.csv"])
+        .code(2);
+    assert!(
+        uri.stderr.contains("s3://bucket/claims.csv"),
+        "{}",
+        uri.stderr
+    );
+    assert!(!uri.stderr.contains("qualified"), "{}", uri.stderr);
+    let qualified_s3 = env
+        .lineage(dir, &["show", "s3:name:claims-etl", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(qualified_s3["repository"]["name"], "s3");
+}
+
+#[test]
+fn verify_history_names_the_repository_of_each_finding() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    // The feature team edits a committed record (what verify --history
+    // exists to catch) and pushes it.
+    let rel = crate::common::record_rel_path(&org.featurize);
+    let path = org.features.join(&rel);
+    let mut bytes = std::fs::read(&path).expect("record");
+    bytes.extend_from_slice(b"# edited after the fact\n");
+    write(&path, bytes);
+    env.git(&org.features, &["commit", "-q", "-am", "edit a record"]);
+    env.git(&org.features, &["push", "-q", "origin", "main"]);
+    connect(&env, &org.model_a, &["features", "data"]);
+
+    // This repository's history alone is clean.
+    env.lineage(&org.model_a, &["verify", "--history"])
+        .success();
+    let text = env
+        .lineage(&org.model_a, &["verify", "--history", "--remotes"])
+        .code(1);
+    let line = text
+        .stdout
+        .lines()
+        .find(|l| l.contains(&rel))
+        .unwrap_or_else(|| panic!("no finding for {rel}:\n{}", text.stdout));
+    assert!(line.contains(": edited: "), "{line}");
+    assert!(line.contains("(repository features, commit "), "{line}");
+    let json = env
+        .lineage(
+            &org.model_a,
+            &["verify", "--history", "--remotes", "--format", "json"],
+        )
+        .code(1)
+        .json();
+    let typed: crate::json_contract::VerifyOutput =
+        serde_json::from_value(json.clone()).expect("verify JSON contract");
+    let edited: Vec<_> = typed
+        .problems
+        .iter()
+        .filter(|p| p.check == "edited")
+        .collect();
+    assert_eq!(edited.len(), 1, "{json:#}");
+    let repository = edited[0].repository.as_ref().expect("repository named");
+    assert_eq!(repository.name, "features");
+    assert_eq!(repository.url.as_deref(), Some("../features.git"));
+    // Only the named remote: the data repository is clean.
+    env.lineage(&org.model_a, &["verify", "--history", "--remote", "data"])
+        .success();
+}

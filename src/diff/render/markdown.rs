@@ -406,6 +406,7 @@ mod tests {
                 email: "jane@example.com".into(),
             },
             commit: None,
+            repository: None,
         }
     }
 

@@ -161,10 +161,10 @@ pub fn open_graph(
     walk: (Direction, Option<usize>),
 ) -> Result<OpenGraph, CommandError> {
     let repo = super::open_repo(cwd)?;
-    let spec = git_lineage::refspec::parse(reference)?;
+    let (spec, revisions) = super::parse_ref(&repo, reference, history_args.revisions())?;
     // Only what the walk from REF reaches is read, when a catalog has it.
     let question = git_lineage::catalog::Question::for_ref(&repo, cwd, &spec, Some(walk));
-    let focused = super::load_focused(ui, &repo, history_args.revisions(), question.as_ref())?;
+    let focused = super::load_focused(ui, &repo, revisions, question.as_ref())?;
     let graph = focused.graph();
     let history = &focused.history;
     let starts =

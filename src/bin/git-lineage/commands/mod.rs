@@ -79,6 +79,43 @@ impl HistoryArgs {
     }
 }
 
+/// `(remote, REF)` when `text` is `NAME:REF` with NAME a declared lineage
+/// remote ([`git_lineage::refspec::split_remote`]).
+pub fn remote_qualifier<'a>(repo: &Repo, text: &'a str) -> Option<(&'a str, &'a str)> {
+    // An unreadable config leaves REFs unqualified; commands that need the
+    // config report it themselves.
+    let config = git_lineage::store::Store::new(repo.root()).config().ok()?;
+    git_lineage::refspec::split_remote(text, |name| config.remotes.contains_key(name))
+}
+
+/// A REF as commands take it, with a lineage remote qualifier
+/// (`NAME:REF`, docs/refs.md) resolved within that remote's history to a
+/// record id, and `revisions` widened to read that remote; unqualified
+/// REFs parse as always.
+pub fn parse_ref(
+    repo: &Repo,
+    text: &str,
+    revisions: git_lineage::history::Revisions,
+) -> Result<
+    (
+        git_lineage::refspec::RefSpec,
+        git_lineage::history::Revisions,
+    ),
+    CommandError,
+> {
+    match remote_qualifier(repo, text) {
+        Some((remote, rest)) => {
+            let spec = git_lineage::refspec::parse(rest)?;
+            let id = git_lineage::refspec::resolve_in_remote(repo, remote, &spec)?;
+            Ok((
+                git_lineage::refspec::RefSpec::Id(id),
+                revisions.with_remote(remote),
+            ))
+        }
+        None => Ok((git_lineage::refspec::parse(text)?, revisions)),
+    }
+}
+
 /// Load lineage history, printing its warnings (a shallow clone, missing
 /// objects, record files that could not be read) to stderr once.
 pub fn load_history(

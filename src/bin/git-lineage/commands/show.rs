@@ -42,6 +42,9 @@ struct Shown<'a> {
     record: &'a Record,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     registered: &'a [git_lineage::graph::Registration],
+    /// For a record of a lineage remote (`NAME:REF`): which.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<&'a git_lineage::history::Repository>,
 }
 
 /// The registered model versions this record produced (its outputs, or
@@ -66,6 +69,9 @@ fn registrations(
 pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
+    if let Some((remote, rest)) = super::remote_qualifier(&repo, &args.reference) {
+        return show_in_remote(ui, &repo, remote, rest, args.format);
+    }
     let spec = git_lineage::refspec::parse(&args.reference)?;
     // HEAD's history, as much of it as the REF and the registry need (all
     // of it without a catalog), read at most once and only when needed.
@@ -178,12 +184,66 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
                 path: Store::record_rel_path(&id),
                 record: &record,
                 registered: &registered,
+                repository: None,
             },
             warnings: &warnings,
         })?,
         ShowFormat::Text => {
             git_lineage::record::render::write_show(ui.out(), id.as_str(), &record)?;
             // The registry is above the record's own renderer: its lines follow.
+            for registration in &registered {
+                ui.line(format!("registry {registration}"))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `show NAME:REF`: a record of lineage remote NAME, resolved and read
+/// within its fetched history only, with that repository's registry.
+fn show_in_remote(
+    ui: &mut Ui,
+    repo: &git_lineage::repo::Repo,
+    remote: &str,
+    text: &str,
+    format: ShowFormat,
+) -> Result<ExitCode, CommandError> {
+    let spec = git_lineage::refspec::parse(text)?;
+    let id = git_lineage::refspec::resolve_in_remote(repo, remote, &spec)?;
+    let history = super::load_history(
+        ui,
+        repo,
+        git_lineage::history::Revisions::remote_only(remote),
+    )?;
+    let (bytes, record) = history.read_record(repo, &id)?;
+    let registered = registrations(&history, &id, &record);
+    let repository = history.get(&id).and_then(|e| e.repository.clone());
+    match format {
+        ShowFormat::Yaml => ui.bytes(&bytes)?,
+        ShowFormat::Json => ui.json(&super::WithWarnings {
+            document: &Shown {
+                id: id.as_str(),
+                path: Store::record_rel_path(&id),
+                record: &record,
+                registered: &registered,
+                repository: repository.as_deref(),
+            },
+            warnings: &history.read_warnings(),
+        })?,
+        ShowFormat::Text => {
+            if let Some(repository) = &repository {
+                ui.note(format!(
+                    "note: record {} of repository {} ({}), read from its commit {}",
+                    id.short(),
+                    repository.name,
+                    repository.url.as_deref().unwrap_or("no longer declared"),
+                    history
+                        .get(&id)
+                        .and_then(|e| e.commit.as_ref())
+                        .map_or("-", |c| c.short())
+                ));
+            }
+            git_lineage::record::render::write_show(ui.out(), id.as_str(), &record)?;
             for registration in &registered {
                 ui.line(format!("registry {registration}"))?;
             }
