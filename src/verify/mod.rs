@@ -449,6 +449,7 @@ fn add_profile_findings(root: &std::path::Path, report: &mut VerifyReport) {
                 check: Check::Profile,
                 message,
                 commit: None,
+                repository: None,
             });
         }
     }
