@@ -15,6 +15,8 @@ pub(super) enum Accumulator {
 }
 
 pub(super) struct Numeric {
+    /// The limit `finish` holds to (the one given to `new` or `settle`).
+    limit: usize,
     count: u64,
     nan: u64,
     inf: u64,
@@ -23,7 +25,6 @@ pub(super) struct Numeric {
     sum: f64,
     min: f64,
     max: f64,
-    limit: usize,
     exact: Vec<f64>,
     sketch: Option<Sketch>,
     distinct: HashSet<u64>,
@@ -44,21 +45,7 @@ fn key(x: f64) -> u64 {
 impl Accumulator {
     pub(super) fn new(kind: ColumnType, limit: usize) -> Accumulator {
         if kind.is_numeric() {
-            Accumulator::Numeric(Box::new(Numeric {
-                count: 0,
-                nan: 0,
-                inf: 0,
-                mean: 0.0,
-                m2: 0.0,
-                sum: 0.0,
-                min: f64::INFINITY,
-                max: f64::NEG_INFINITY,
-                limit,
-                exact: Vec::new(),
-                sketch: None,
-                distinct: HashSet::new(),
-                distinct_overflow: false,
-            }))
+            Accumulator::Numeric(Box::new(Numeric::new(limit)))
         } else {
             Accumulator::Text(Text {
                 count: 0,
@@ -72,7 +59,7 @@ impl Accumulator {
         match self {
             Accumulator::Numeric(n) => {
                 if let Cell::Number(x) = classify(cell) {
-                    n.add(x);
+                    n.add(x, n.limit);
                 }
             }
             Accumulator::Text(t) => {
@@ -99,7 +86,50 @@ impl Accumulator {
 }
 
 impl Numeric {
-    fn add(&mut self, x: f64) {
+    /// An empty column that holds up to `limit` finite values exactly.
+    pub(super) fn new(limit: usize) -> Numeric {
+        Numeric {
+            count: 0,
+            nan: 0,
+            inf: 0,
+            mean: 0.0,
+            m2: 0.0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            limit,
+            exact: Vec::new(),
+            sketch: None,
+            distinct: HashSet::new(),
+            distinct_overflow: false,
+        }
+    }
+
+    /// Finite values counted.
+    pub(super) fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Whether the values went to the sketch.
+    pub(super) fn sketched(&self) -> bool {
+        self.sketch.is_some()
+    }
+
+    /// Fix the exact-value limit for the end of the column: past it the
+    /// values go to the sketch now. The sketch is the same whenever the
+    /// switch happens (it takes the values in file order), so switching
+    /// late gives the bytes switching at the limit would.
+    pub(super) fn settle(mut self: Box<Self>, limit: usize) -> Accumulator {
+        self.limit = limit;
+        if self.sketch.is_none() && self.exact.len() > limit {
+            self.start_sketch();
+        }
+        Accumulator::Numeric(self)
+    }
+
+    /// Add one number; the values go to the sketch once more than `limit`
+    /// are held (the limit may change between calls).
+    pub(super) fn add(&mut self, x: f64, limit: usize) {
         if x.is_nan() {
             self.nan += 1;
             return;
@@ -128,7 +158,7 @@ impl Numeric {
             }
             None => {
                 self.exact.push(x);
-                if self.exact.len() > self.limit {
+                if self.exact.len() > limit {
                     self.start_sketch();
                 }
             }

@@ -143,12 +143,12 @@ fn scan_reader(
     }
 }
 
+/// Append one line (with its newline) to `buf`; false at the end of input.
 fn read_line(
     path: &Path,
     reader: &mut impl BufRead,
     buf: &mut Vec<u8>,
 ) -> Result<bool, ProfileError> {
-    buf.clear();
     let n = reader
         .read_until(b'\n', buf)
         .map_err(|source| ProfileError::Io {
@@ -226,6 +226,13 @@ impl Splitter {
     }
 }
 
+/// An empty vector that keeps `cells`' allocation, for borrows of another
+/// lifetime (the in-place `collect` reuses the buffer: same size and alignment).
+fn reuse<'b>(mut cells: Vec<Option<&str>>) -> Vec<Option<&'b str>> {
+    cells.clear();
+    cells.into_iter().map(|_| None).collect()
+}
+
 fn utf8<'a>(path: &Path, line: u64, bytes: &'a [u8]) -> Result<&'a str, ProfileError> {
     std::str::from_utf8(bytes).map_err(|_| ProfileError::Malformed {
         path: path.to_path_buf(),
@@ -250,27 +257,28 @@ fn scan_delimited(
     delimiter: u8,
     on_row: &mut impl FnMut(&[String], Row<'_>) -> Result<(), ProfileError>,
 ) -> Result<Vec<String>, ProfileError> {
-    let mut buf = Vec::new();
     let mut record = Vec::new();
     let mut splitter = Splitter {
         delimiter,
         text: String::new(),
         ends: Vec::new(),
     };
+    // One allocation for every row's cell list (emptied and re-borrowed per row).
+    let mut spare: Vec<Option<&str>> = Vec::new();
     let mut header: Option<Vec<String>> = None;
     let mut line = 0u64;
     loop {
-        // One record: lines joined while a quote is open.
+        // One record: lines joined while a quote is open, read in place.
         record.clear();
         let start_line = line + 1;
         let mut quotes = 0usize;
         loop {
-            if !read_line(path, reader, &mut buf)? {
+            let from = record.len();
+            if !read_line(path, reader, &mut record)? {
                 break;
             }
             line += 1;
-            quotes += buf.iter().filter(|&&b| b == b'"').count();
-            record.extend_from_slice(&buf);
+            quotes += record[from..].iter().filter(|&&b| b == b'"').count();
             if quotes.is_multiple_of(2) {
                 break;
             }
@@ -293,16 +301,23 @@ fn scan_delimited(
             continue;
         }
         let text = utf8(path, start_line, bytes)?;
-        splitter
-            .split(text)
-            .map_err(|problem| ProfileError::Malformed {
-                path: path.to_path_buf(),
-                line: start_line,
-                problem: problem.into(),
-            })?;
+        let mut cells = reuse(std::mem::take(&mut spare));
+        if quotes == 0 {
+            // No quotes: the fields are slices of the line, nothing copied.
+            cells.extend(text.split(delimiter as char).map(Some));
+        } else {
+            splitter
+                .split(text)
+                .map_err(|problem| ProfileError::Malformed {
+                    path: path.to_path_buf(),
+                    line: start_line,
+                    problem: problem.into(),
+                })?;
+            cells.extend(splitter.fields().map(Some));
+        }
         match &header {
             None => {
-                let names: Vec<String> = splitter.fields().map(str::to_string).collect();
+                let names: Vec<String> = cells.iter().flatten().map(|s| s.to_string()).collect();
                 let mut seen = std::collections::HashSet::new();
                 for name in &names {
                     if !seen.insert(name.as_str()) {
@@ -316,18 +331,17 @@ fn scan_delimited(
                 header = Some(names);
             }
             Some(names) => {
-                if splitter.ends.len() != names.len() {
+                if cells.len() != names.len() {
                     return Err(ProfileError::Malformed {
                         path: path.to_path_buf(),
                         line: start_line,
                         problem: format!(
                             "{} fields, but the header has {} columns",
-                            splitter.ends.len(),
+                            cells.len(),
                             names.len()
                         ),
                     });
                 }
-                let cells: Vec<Option<&str>> = splitter.fields().map(Some).collect();
                 on_row(
                     names,
                     Row {
@@ -337,6 +351,7 @@ fn scan_delimited(
                 )?;
             }
         }
+        spare = reuse(cells);
     }
     header.ok_or_else(|| ProfileError::Empty {
         path: path.to_path_buf(),
@@ -353,7 +368,11 @@ fn scan_jsonl(
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut line = 0u64;
     let mut texts: Vec<Option<String>> = Vec::new();
-    while read_line(path, reader, &mut buf)? {
+    loop {
+        buf.clear();
+        if !read_line(path, reader, &mut buf)? {
+            break;
+        }
         line += 1;
         let bytes = trim_newline(&buf);
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -450,11 +469,20 @@ pub const NULL_MARKERS: &[&str] = &[
 /// Classify one cell's text.
 pub fn classify(text: Option<&str>) -> Cell {
     let Some(text) = text else { return Cell::Null };
+    let Some(&first) = text.as_bytes().first() else {
+        return Cell::Null;
+    };
+    // No null marker starts with a digit, a sign or a dot: parse at once.
+    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        return match text.parse::<f64>() {
+            Ok(value) => Cell::Number(value),
+            Err(_) => Cell::Text,
+        };
+    }
     if NULL_MARKERS.contains(&text) {
         return Cell::Null;
     }
-    let first = text.as_bytes()[0];
-    if (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'n' | b'N' | b'i' | b'I'))
+    if matches!(first, b'n' | b'N' | b'i' | b'I')
         && let Ok(value) = text.parse::<f64>()
     {
         return Cell::Number(value);
