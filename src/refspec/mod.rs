@@ -193,9 +193,15 @@ const KEYWORDS: [&str; 9] = [
 /// never a qualifier.
 pub fn split_remote(text: &str, is_remote: impl Fn(&str) -> bool) -> Option<(&str, &str)> {
     let (remote, rest) = text.split_once(':')?;
-    let keyword = KEYWORDS.contains(&remote) || remote == "sha384";
-    (!keyword && !rest.is_empty() && !rest.starts_with("//") && is_remote(remote))
+    (!is_keyword(remote) && !rest.is_empty() && !rest.starts_with("//") && is_remote(remote))
         .then_some((remote, rest))
+}
+
+/// Whether `NAME:` begins a REF of its own (`name:`, `model:`, `blake3:`,
+/// a digest algorithm), so a lineage remote called NAME could never be
+/// named as a qualifier.
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name) || name == "sha384"
 }
 
 /// Resolve the record REF `spec` within lineage remote `remote`'s fetched

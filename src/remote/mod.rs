@@ -73,6 +73,11 @@ pub fn add(repo: &Repo, name: &str, url: &str, refs: &[String]) -> crate::Result
             "'{name}' is not a remote name: use letters, digits, '.', '_' or '-', starting with a letter or digit"
         )));
     }
+    if crate::refspec::is_keyword(name) {
+        return Err(invalid(format!(
+            "'{name}' begins a REF of its own ({name}:…), so `{name}:REF` could never name this remote; choose another name"
+        )));
+    }
     let entry = RemoteConfig {
         url: url.to_string(),
         refs: if refs.is_empty() {

@@ -409,6 +409,15 @@ fn bad_remotes_are_refused_with_what_to_do() {
         run.stderr
     );
     let run = env
+        .lineage(&dir, &["remote", "add", "model", "../a.git"])
+        .code(2);
+    assert!(
+        run.stderr
+            .starts_with("error: invalid remote: 'model' begins a REF of its own (model:…)"),
+        "{}",
+        run.stderr
+    );
+    let run = env
         .lineage(&dir, &["remote", "add", "up", "--upload-pack=touch x"])
         .code(2);
     assert!(run.stderr.contains("error:"), "{}", run.stderr);
