@@ -309,26 +309,8 @@ fn compare_column(
             result.ks = Some(ks);
             result.psi = Some(psi);
             result.psi_evidently = Some(psi::psi_evidently_numeric(a, b));
-            let (verdict, reason) = if ks.p_value < t.ks_p_value {
-                (
-                    Verdict::Drift,
-                    format!("KS p {} < {}", short(ks.p_value), t.ks_p_value),
-                )
-            } else if psi >= t.psi_drift {
-                (
-                    Verdict::Drift,
-                    format!("PSI {} >= {}", short(psi), t.psi_drift),
-                )
-            } else if psi >= t.psi_warn {
-                (
-                    Verdict::Warn,
-                    format!("PSI {} >= {}", short(psi), t.psi_warn),
-                )
-            } else {
-                (Verdict::Ok, "within thresholds".into())
-            };
-            result.verdict = verdict;
-            result.reason = reason;
+            (result.verdict, result.reason) =
+                verdict("KS", ks.p_value, t.ks_p_value, psi, t.psi_warn, t.psi_drift);
         }
         (ColumnData::Categorical(a), ColumnData::Categorical(b)) => {
             result.kind = Some("categorical");
@@ -341,26 +323,14 @@ fn compare_column(
             result.psi = Some(psi);
             result.psi_evidently = Some(psi);
             result.chi_square = Some(chi);
-            let (verdict, reason) = if chi.p_value < t.chi2_p_value {
-                (
-                    Verdict::Drift,
-                    format!("chi-square p {} < {}", short(chi.p_value), t.chi2_p_value),
-                )
-            } else if psi >= t.psi_drift {
-                (
-                    Verdict::Drift,
-                    format!("PSI {} >= {}", short(psi), t.psi_drift),
-                )
-            } else if psi >= t.psi_warn {
-                (
-                    Verdict::Warn,
-                    format!("PSI {} >= {}", short(psi), t.psi_warn),
-                )
-            } else {
-                (Verdict::Ok, "within thresholds".into())
-            };
-            result.verdict = verdict;
-            result.reason = reason;
+            (result.verdict, result.reason) = verdict(
+                "chi-square",
+                chi.p_value,
+                t.chi2_p_value,
+                psi,
+                t.psi_warn,
+                t.psi_drift,
+            );
         }
         (ColumnData::Empty, _) | (_, ColumnData::Empty) => {
             result.reason = "no values on one side".into();
@@ -371,6 +341,31 @@ fn compare_column(
         }
     }
     result
+}
+
+/// A column's verdict: drifted when the test's p-value is below its
+/// threshold or PSI reaches `psi_drift`, a warning when PSI reaches
+/// `psi_warn`; with the reason in words.
+fn verdict(
+    test: &str,
+    p_value: f64,
+    p_threshold: f64,
+    psi: f64,
+    psi_warn: f64,
+    psi_drift: f64,
+) -> (Verdict, String) {
+    if p_value < p_threshold {
+        (
+            Verdict::Drift,
+            format!("{test} p {} < {p_threshold}", short(p_value)),
+        )
+    } else if psi >= psi_drift {
+        (Verdict::Drift, format!("PSI {} >= {psi_drift}", short(psi)))
+    } else if psi >= psi_warn {
+        (Verdict::Warn, format!("PSI {} >= {psi_warn}", short(psi)))
+    } else {
+        (Verdict::Ok, "within thresholds".into())
+    }
 }
 
 /// A p-value or PSI in four significant digits.
