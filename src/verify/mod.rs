@@ -570,18 +570,35 @@ fn add_policy_findings(
             .clone()
     };
     for finding in crate::registry::policy_findings(history, &config, &signed) {
-        let finding_record = finding.record.clone();
-        report.problems.push(Problem {
-            file: history
-                .get(&finding.record)
-                .map(|e| e.path.clone())
-                .unwrap_or_default(),
-            record: Some(finding.record),
-            check: Check::Registry,
-            message: finding.message,
-            commit: finding.commit,
-            repository: repository_of(history, &finding_record),
-        });
+        report.problems.push(record_problem(
+            history,
+            finding.record,
+            Check::Registry,
+            finding.message,
+            finding.commit,
+        ));
+    }
+}
+
+/// A problem found with a record of `history`: named by its file and, for
+/// another repository's record, that repository.
+fn record_problem(
+    history: &crate::history::History,
+    record: RecordId,
+    check: Check,
+    message: String,
+    commit: Option<std::sync::Arc<crate::history::CommitInfo>>,
+) -> Problem {
+    Problem {
+        file: history
+            .get(&record)
+            .map(|e| e.path.clone())
+            .unwrap_or_default(),
+        repository: repository_of(history, &record),
+        record: Some(record),
+        check,
+        message,
+        commit,
     }
 }
 
@@ -599,18 +616,13 @@ fn add_expire_findings(
     let (covered, findings) =
         crate::retention::model::authorized_expirations(history, &config.retention, &signed);
     for finding in findings {
-        let finding_record = finding.record.clone();
-        report.problems.push(Problem {
-            file: history
-                .get(&finding.record)
-                .map(|e| e.path.clone())
-                .unwrap_or_default(),
-            record: Some(finding.record),
-            check: Check::Expire,
-            message: finding.message,
-            commit: finding.commit,
-            repository: repository_of(history, &finding_record),
-        });
+        report.problems.push(record_problem(
+            history,
+            finding.record,
+            Check::Expire,
+            finding.message,
+            finding.commit,
+        ));
     }
     covered
 }

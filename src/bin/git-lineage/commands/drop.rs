@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
-use git_lineage::retention::{DropRequest, WriteOptions, drop_artifacts};
+use git_lineage::retention::{DropRequest, drop_artifacts};
 
 use crate::ui::{CommandError, Format, Ui};
 
@@ -48,10 +48,7 @@ pub fn cmd_drop(ui: &mut Ui, cwd: &Path, args: &DropArgs) -> Result<ExitCode, Co
             delete_local: args.delete_local,
             cwd: cwd.to_path_buf(),
         },
-        &WriteOptions {
-            commit: args.commit.commit,
-            commit_options: args.commit.options(),
-        },
+        &args.commit.write_options(),
     )?;
     match args.format {
         Format::Json => ui.json(&dropped)?,

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
-use git_lineage::retention::{ExpireRequest, WriteOptions};
+use git_lineage::retention::ExpireRequest;
 
 use crate::ui::{CommandError, Format, Ui};
 
@@ -39,10 +39,7 @@ pub fn cmd_expire(ui: &mut Ui, cwd: &Path, args: &ExpireArgs) -> Result<ExitCode
             refs: args.refs.clone(),
             reason: args.reason.clone(),
         },
-        &WriteOptions {
-            commit: args.commit.commit,
-            commit_options: args.commit.options(),
-        },
+        &args.commit.write_options(),
     )?;
     match args.format {
         Format::Json => ui.json(&expired)?,

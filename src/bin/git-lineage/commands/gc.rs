@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
-use git_lineage::retention::{GcRequest, WriteOptions};
+use git_lineage::retention::GcRequest;
 
 use crate::ui::{CommandError, Format, Ui};
 
@@ -45,10 +45,7 @@ pub fn cmd_gc(ui: &mut Ui, cwd: &Path, args: &GcArgs) -> Result<ExitCode, Comman
             delete_local: args.delete_local,
             reason: args.reason.clone(),
         },
-        &WriteOptions {
-            commit: args.commit.commit,
-            commit_options: args.commit.options(),
-        },
+        &args.commit.write_options(),
     )?;
     match args.format {
         Format::Json => ui.json(&report)?,

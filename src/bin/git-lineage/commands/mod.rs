@@ -208,6 +208,15 @@ impl CommitArgs {
             no_verify: self.no_verify,
         }
     }
+
+    /// How `drop`, `gc` and `expire` write their record: committed or not,
+    /// with these flags.
+    pub fn write_options(&self) -> git_lineage::retention::WriteOptions {
+        git_lineage::retention::WriteOptions {
+            commit: self.commit,
+            commit_options: self.options(),
+        }
+    }
 }
 
 /// How `graph` and `impact` read their REF: which records a commit REF
