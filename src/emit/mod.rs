@@ -95,48 +95,100 @@ pub fn emit(
         dry_run: options.dry_run,
         warnings,
     };
+    let mut pending = Vec::new();
     for event in events {
         if cursor.contains(&event.record) && !(options.dry_run && options.from_start) {
             report.already_delivered += 1;
-            continue;
-        }
-        if options.dry_run {
+        } else if options.dry_run {
             report.sent.push(Sent {
                 record: event.record,
                 run_id: event.run_id,
                 attempts: 0,
             });
-            continue;
+        } else {
+            pending.push(event);
         }
-        let attempts = deliver(options, transport, sleep, &event, report.sent.len())?;
-        cursor.mark(&event.record)?;
-        report.sent.push(Sent {
-            record: event.record,
-            run_id: event.run_id,
-            attempts,
-        });
     }
+    let result = deliver(
+        options,
+        transport,
+        sleep,
+        &pending,
+        &mut |event, attempts| {
+            cursor.mark(&event.record)?;
+            report.sent.push(Sent {
+                record: event.record.clone(),
+                run_id: event.run_id.clone(),
+                attempts,
+            });
+            Ok(())
+        },
+    );
     cursor.sync()?;
+    result?;
     Ok(report)
 }
 
-/// Send one event until it is accepted, retrying what may pass later:
-/// the number of attempts it took.
+/// How many events one transport call sends (one `curl` process, one
+/// kept-alive connection).
+pub const BATCH: usize = 100;
+
+/// Send `events` in order, in batches of [`BATCH`], until each is accepted,
+/// retrying what may pass later with doubling waits; `accepted` is told of
+/// each accepted event (and its number of attempts) before the next batch.
 fn deliver(
     options: &EmitOptions,
     transport: &mut dyn Transport,
     sleep: &mut dyn FnMut(Duration),
-    event: &export::Event,
-    delivered: usize,
-) -> Result<u32, EmitError> {
+    events: &[export::Event],
+    accepted: &mut dyn FnMut(&export::Event, u32) -> Result<(), EmitError>,
+) -> Result<(), EmitError> {
     let attempts = options.attempts.max(1);
+    let mut delivered = 0;
+    let mut next = 0;
+    // The attempt number of `events[next]`, and the wait before its retry.
+    let mut attempt = 1;
     let mut wait = options.backoff;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let last = match transport.post(&options.url, &event.json) {
-            Ok(response) if response.accepted() => return Ok(attempt),
+    while next < events.len() {
+        let batch = &events[next..(next + BATCH).min(events.len())];
+        let bodies: Vec<&[u8]> = batch.iter().map(|e| e.json.as_slice()).collect();
+        let mut answers = transport.post_each(&options.url, &bodies).into_iter();
+        let mut failed = None;
+        for (at, event) in batch.iter().enumerate() {
+            let answer = answers.next().unwrap_or_else(|| {
+                Err(Failure {
+                    retryable: false,
+                    message: "the transport returned no answer".to_string(),
+                })
+            });
+            match answer {
+                Ok(response) if response.accepted() => {
+                    accepted(event, attempt)?;
+                    delivered += 1;
+                    next += 1;
+                    attempt = 1;
+                    wait = options.backoff;
+                }
+                other => {
+                    failed = Some((at, other));
+                    break;
+                }
+            }
+        }
+        let Some((at, answer)) = failed else {
+            continue;
+        };
+        let event = &batch[at];
+        let (retryable, message) = match answer {
             Ok(response) if !response.retryable() => {
+                // A transport that could not stop there (a 3xx) sent the
+                // rest of the batch: remember what was accepted.
+                for (later, answer) in batch[at + 1..].iter().zip(answers) {
+                    if answer.is_ok_and(|r| r.accepted()) {
+                        accepted(later, 1)?;
+                        delivered += 1;
+                    }
+                }
                 return Err(EmitError::Rejected {
                     url: options.url.clone(),
                     record: event.record.to_string(),
@@ -152,7 +204,6 @@ fn deliver(
             ),
             Err(failure) => (failure.retryable, failure.message),
         };
-        let (retryable, message) = last;
         if !retryable || attempt >= attempts {
             return Err(EmitError::Undelivered {
                 url: options.url.clone(),
@@ -165,7 +216,9 @@ fn deliver(
         }
         sleep(wait);
         wait = (wait * 2).min(MAX_BACKOFF);
+        attempt += 1;
     }
+    Ok(())
 }
 
 /// The start of a response body, on one line, for an error message.
@@ -192,14 +245,43 @@ mod tests {
     }
 
     impl Transport for Scripted {
-        fn post(&mut self, _url: &str, _body: &[u8]) -> Result<Response, Failure> {
-            self.posts += 1;
-            if self.answers.is_empty() {
-                Ok(ok(200))
-            } else {
-                self.answers.remove(0)
+        fn post_each(&mut self, _url: &str, bodies: &[&[u8]]) -> Vec<Result<Response, Failure>> {
+            let mut answers = Vec::new();
+            for _ in bodies {
+                self.posts += 1;
+                let answer = match self.answers.is_empty() {
+                    true => Ok(ok(200)),
+                    false => self.answers.remove(0),
+                };
+                let stop = !answer.as_ref().is_ok_and(|r| r.accepted());
+                answers.push(answer);
+                if stop {
+                    break;
+                }
             }
+            answers
         }
+    }
+
+    /// Deliver `events`: the attempts of each accepted event, in order.
+    fn run(
+        options: &EmitOptions,
+        transport: &mut Scripted,
+        waits: &mut Vec<Duration>,
+        events: &[export::Event],
+    ) -> (Vec<u32>, Result<(), EmitError>) {
+        let mut attempts = Vec::new();
+        let result = deliver(
+            options,
+            transport,
+            &mut |d| waits.push(d),
+            events,
+            &mut |_, n| {
+                attempts.push(n);
+                Ok(())
+            },
+        );
+        (attempts, result)
     }
 
     fn ok(status: u16) -> Response {
@@ -216,12 +298,14 @@ mod tests {
         }
     }
 
-    fn event() -> export::Event {
-        export::Event {
-            record: RecordId::parse(&"ab".repeat(32)).expect("an id"),
-            run_id: "run".into(),
-            json: b"{}".to_vec(),
-        }
+    fn events(count: usize) -> Vec<export::Event> {
+        (0..count)
+            .map(|i| export::Event {
+                record: RecordId::of_bytes(i.to_string().as_bytes()),
+                run_id: format!("run-{i}"),
+                json: b"{}".to_vec(),
+            })
+            .collect()
     }
 
     fn options(attempts: u32) -> EmitOptions {
@@ -249,27 +333,57 @@ mod tests {
             posts: 0,
         };
         let mut waits = Vec::new();
-        let attempts = deliver(
-            &options(5),
-            &mut transport,
-            &mut |d| waits.push(d),
-            &event(),
-            0,
-        )
-        .expect("delivered");
-        assert_eq!(attempts, 4);
+        let (attempts, result) = run(&options(5), &mut transport, &mut waits, &events(1));
+        result.expect("delivered");
+        assert_eq!(attempts, [4]);
         assert_eq!(waits, [500, 1000, 2000].map(Duration::from_millis).to_vec());
+    }
+
+    #[test]
+    fn a_batch_resumes_at_the_event_that_failed_in_order() {
+        // Requests 1, 2 and 5 fail: the first event takes three attempts,
+        // the second one, the third two, and nothing is sent twice once accepted.
+        let mut transport = Scripted {
+            answers: vec![
+                Ok(ok(503)),
+                Ok(ok(503)),
+                Ok(ok(201)),
+                Ok(ok(201)),
+                Ok(ok(503)),
+                Ok(ok(201)),
+            ],
+            posts: 0,
+        };
+        let mut waits = Vec::new();
+        let (attempts, result) = run(&options(5), &mut transport, &mut waits, &events(3));
+        result.expect("delivered");
+        assert_eq!(attempts, [3, 1, 2]);
+        assert_eq!(transport.posts, 6);
+        assert_eq!(waits.len(), 3);
+    }
+
+    #[test]
+    fn many_events_go_in_batches() {
+        let mut transport = Scripted {
+            answers: Vec::new(),
+            posts: 0,
+        };
+        let (attempts, result) = run(&options(1), &mut transport, &mut Vec::new(), &events(250));
+        result.expect("delivered");
+        assert_eq!(attempts.len(), 250);
+        assert_eq!(transport.posts, 250);
     }
 
     #[test]
     fn a_rejection_is_not_retried() {
         let mut transport = Scripted {
-            answers: vec![Ok(ok(400))],
+            answers: vec![Ok(ok(201)), Ok(ok(400))],
             posts: 0,
         };
-        let err = deliver(&options(5), &mut transport, &mut |_| {}, &event(), 3).unwrap_err();
-        assert_eq!(transport.posts, 1);
-        match err {
+        let (attempts, result) = run(&options(5), &mut transport, &mut Vec::new(), &events(3));
+        assert_eq!(transport.posts, 2);
+        assert_eq!(attempts, [1]);
+        match result.unwrap_err() {
             EmitError::Rejected {
                 status,
                 body,
@@ -278,7 +392,7 @@ mod tests {
             } => {
                 assert_eq!(status, 400);
                 assert_eq!(body, "{\"error\": \"bad event\"}");
-                assert_eq!(delivered, 3);
+                assert_eq!(delivered, 1);
             }
             other => panic!("{other:?}"),
         }
@@ -290,7 +404,8 @@ mod tests {
             answers: vec![Err(refused()), Err(refused()), Err(refused())],
             posts: 0,
         };
-        let err = deliver(&options(3), &mut transport, &mut |_| {}, &event(), 0).unwrap_err();
+        let (_, result) = run(&options(3), &mut transport, &mut Vec::new(), &events(1));
+        let err = result.unwrap_err();
         assert_eq!(transport.posts, 3);
         assert!(
             matches!(err, EmitError::Undelivered { attempts: 3, retryable: true, ref last, .. } if last == "connection refused"),
@@ -304,11 +419,36 @@ mod tests {
             })],
             posts: 0,
         };
-        let err = deliver(&options(3), &mut transport, &mut |_| {}, &event(), 0).unwrap_err();
+        let (_, result) = run(&options(3), &mut transport, &mut Vec::new(), &events(1));
         assert_eq!(transport.posts, 1);
         assert!(matches!(
-            err,
+            result.unwrap_err(),
             EmitError::Undelivered {
+                retryable: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_transport_that_answers_nothing_is_a_failure() {
+        struct Mute;
+        impl Transport for Mute {
+            fn post_each(&mut self, _: &str, _: &[&[u8]]) -> Vec<Result<Response, Failure>> {
+                Vec::new()
+            }
+        }
+        let result = deliver(
+            &options(3),
+            &mut Mute,
+            &mut |_| {},
+            &events(2),
+            &mut |_, _| Ok(()),
+        );
+        assert!(matches!(
+            result.unwrap_err(),
+            EmitError::Undelivered {
+                attempts: 1,
                 retryable: false,
                 ..
             }
@@ -324,7 +464,8 @@ mod tests {
         let mut waits = Vec::new();
         let mut opts = options(10);
         opts.backoff = Duration::from_secs(10);
-        deliver(&opts, &mut transport, &mut |d| waits.push(d), &event(), 0).expect("delivered");
+        let (_, result) = run(&opts, &mut transport, &mut waits, &events(1));
+        result.expect("delivered");
         assert_eq!(waits.len(), 9);
         assert!(waits.iter().all(|w| *w <= MAX_BACKOFF));
         assert_eq!(waits[2], MAX_BACKOFF);

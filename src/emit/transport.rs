@@ -1,7 +1,8 @@
-//! How `emit` sends one event: an HTTP `POST` through the `curl` program
-//! (the user's proxies, CA bundle and TLS setup apply, as `git` applies
-//! theirs to fetches), behind the [`Transport`] trait so the retry rules can
-//! be tested without a network. Owns [`EmitError`], what `emit` can fail with.
+//! How `emit` sends events: HTTP `POST`s through the `curl` program, a batch
+//! per process over one kept-alive connection (the user's proxies, CA bundle
+//! and TLS setup apply, as `git` applies theirs to fetches), behind the
+//! [`Transport`] trait so the retry rules can be tested without a network.
+//! Owns [`EmitError`], what `emit` can fail with.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,10 +41,14 @@ pub struct Failure {
     pub message: String,
 }
 
-/// Sends one request body to a URL.
+/// Sends request bodies to a URL.
 pub trait Transport {
-    /// `POST` `body` (a JSON document) to `url`.
-    fn post(&mut self, url: &str, body: &[u8]) -> Result<Response, Failure>;
+    /// `POST` each of `bodies` (JSON documents) to `url`, in order, and stop
+    /// at the first that is not accepted (a non-2xx answer or no answer):
+    /// one result per body attempted, so every result but the last is an
+    /// accepted [`Response`]. A transport that cannot stop at a redirect
+    /// (3xx) may return later results after it.
+    fn post_each(&mut self, url: &str, bodies: &[&[u8]]) -> Vec<Result<Response, Failure>>;
 }
 
 /// What `emit` can fail with.
@@ -161,11 +166,15 @@ pub fn endpoint_url(base: &str, endpoint: &str) -> String {
     }
 }
 
-/// The [`Transport`] that runs `curl` once per request.
+/// The [`Transport`] that runs one `curl` process per batch of requests:
+/// the requests of a batch go one after the other over one kept-alive
+/// connection, and curl stops at the first that fails (`--fail-early`).
 #[derive(Debug)]
 pub struct Curl {
     program: String,
     timeout: Duration,
+    /// Where each batch's bodies, answers and curl config are written.
+    temp_dir: PathBuf,
     /// A file (mode 0600) holding the `Authorization` header, so the key is
     /// never on a command line; removed on drop.
     auth_header: Option<PathBuf>,
@@ -184,6 +193,7 @@ impl Curl {
         let mut curl = Curl {
             program: program.to_string(),
             timeout,
+            temp_dir: temp_dir.to_path_buf(),
             auth_header: None,
         };
         if let Some(key) = api_key {
@@ -237,89 +247,175 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     options.open(path)?.write_all(bytes)
 }
 
-/// The marker curl prints after the body, before the status code.
-const STATUS_MARKER: &str = "\n@@git-lineage-http-status@@";
+/// The marker curl prints before each request's status code.
+/// (It must not start with `@`, which makes curl read the format from a file.)
+const STATUS_MARKER: &str = "git-lineage-http-status: ";
 
 impl Transport for Curl {
-    fn post(&mut self, url: &str, body: &[u8]) -> Result<Response, Failure> {
-        let mut command = Command::new(&self.program);
-        command
-            .args(["--silent", "--show-error", "--proto", "=http,https"])
-            .args(["--request", "POST", "--max-time"])
-            .arg(self.timeout.as_secs_f64().to_string())
-            .args(["--header", "Content-Type: application/json"]);
-        if let Some(path) = &self.auth_header {
-            command.arg("--header").arg(format!("@{}", path.display()));
+    fn post_each(&mut self, url: &str, bodies: &[&[u8]]) -> Vec<Result<Response, Failure>> {
+        let dir = crate::cache::unique_temp_path(&self.temp_dir, "emit-batch");
+        let result = self.run_batch(&dir, url, bodies);
+        let _ = std::fs::remove_dir_all(&dir);
+        result.unwrap_or_else(|failure| vec![Err(failure)])
+    }
+}
+
+impl Curl {
+    /// Write the bodies and a curl config into `dir`, run curl once, and
+    /// read what each request got.
+    fn run_batch(
+        &self,
+        dir: &Path,
+        url: &str,
+        bodies: &[&[u8]],
+    ) -> Result<Vec<Result<Response, Failure>>, Failure> {
+        let local = |action: &str, e: std::io::Error| Failure {
+            retryable: false,
+            message: format!("cannot {action} in '{}': {e}", dir.display()),
+        };
+        create_private_dir(dir).map_err(|e| local("create a directory", e))?;
+        let mut config = String::from("silent\nshow-error\nfail-early\n");
+        for (i, body) in bodies.iter().enumerate() {
+            let body_path = dir.join(format!("{i}.json"));
+            std::fs::write(&body_path, body).map_err(|e| local("write a request body", e))?;
+            if i > 0 {
+                config.push_str("next\n");
+            }
+            let mut option = |name: &str, value: &str| {
+                config.push_str(&format!("{name} = {}\n", config_quote(value)));
+            };
+            option("proto", "=http,https");
+            option("request", "POST");
+            option("max-time", &self.timeout.as_secs_f64().to_string());
+            option("header", "Content-Type: application/json");
+            if let Some(path) = &self.auth_header {
+                option("header", &format!("@{}", path.display()));
+            }
+            option("data-binary", &format!("@{}", body_path.display()));
+            option(
+                "output",
+                &dir.join(format!("{i}.answer")).display().to_string(),
+            );
+            option("write-out", &format!("{STATUS_MARKER}%{{http_code}}\\n"));
+            option("url", url);
+            config.push_str("fail-with-body\n");
         }
-        command
-            .args(["--data-binary", "@-", "--output", "-", "--write-out"])
-            .arg(format!("{STATUS_MARKER}%{{http_code}}"))
-            .arg("--")
-            .arg(url)
+        let mut child = Command::new(&self.program)
+            .args(["--config", "-"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().map_err(|e| Failure {
-            retryable: false,
-            message: format!("cannot run '{}': {e}", self.program),
-        })?;
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Failure {
+                retryable: false,
+                message: format!("cannot run '{}': {e}", self.program),
+            })?;
         if let Some(mut stdin) = child.stdin.take() {
-            // curl may exit before reading (connection refused): its exit
-            // status says why, so a failed write adds nothing.
-            let _ = stdin.write_all(body);
+            // A curl that cannot start reading says why in its exit status.
+            let _ = stdin.write_all(config.as_bytes());
         }
         let output = child.wait_with_output().map_err(|e| Failure {
             retryable: true,
             message: format!("cannot wait for '{}': {e}", self.program),
         })?;
-        parse_curl_output(output.status.code(), &output.stdout, &output.stderr)
+        let answers = parse_batch_output(
+            output.status.code(),
+            &output.stdout,
+            &output.stderr,
+            bodies.len(),
+        );
+        Ok(answers
+            .into_iter()
+            .enumerate()
+            .map(|(i, answer)| {
+                answer.map(|status| Response {
+                    status,
+                    body: std::fs::read(dir.join(format!("{i}.answer"))).unwrap_or_default(),
+                })
+            })
+            .collect())
     }
 }
 
-/// What one curl run says: its exit code, stdout (body, marker, status)
-/// and stderr.
-fn parse_curl_output(code: Option<i32>, stdout: &[u8], stderr: &[u8]) -> Result<Response, Failure> {
-    let message = || {
-        let text = String::from_utf8_lossy(stderr).trim().to_string();
-        match code {
-            Some(code) if text.is_empty() => format!("curl exited with code {code}"),
-            Some(code) => format!("{text} (curl exit code {code})"),
-            None => "curl was killed by a signal".to_string(),
+/// A value in curl's config syntax: double-quoted, with `\` and `"`
+/// escaped (paths and URLs hold no control characters: [`check_url`]).
+fn config_quote(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        if matches!(c, '"' | '\\') {
+            quoted.push('\\');
         }
-    };
-    if code != Some(0) {
-        // Exit codes that say the network, not the request, failed:
-        // resolve (6), connect (7), HTTP/2 (16), partial (18), timeout (28),
-        // TLS connect (35), empty reply (52), send (55), receive (56), HTTP/3 (95).
-        let retryable = matches!(
-            code,
-            None | Some(6 | 7 | 16 | 18 | 28 | 35 | 52 | 55 | 56 | 95)
-        );
-        return Err(Failure {
-            retryable,
-            message: message(),
-        });
+        quoted.push(c);
     }
-    let marker = STATUS_MARKER.as_bytes();
-    let at = stdout
-        .windows(marker.len())
-        .rposition(|w| w == marker)
-        .ok_or_else(|| Failure {
-            retryable: false,
-            message: "curl printed no HTTP status".to_string(),
-        })?;
-    let status = std::str::from_utf8(&stdout[at + marker.len()..])
-        .ok()
-        .and_then(|s| s.trim().parse::<u16>().ok())
-        .filter(|&s| s != 0)
-        .ok_or_else(|| Failure {
-            retryable: true,
-            message: "the receiver sent no HTTP status".to_string(),
-        })?;
-    Ok(Response {
-        status,
-        body: stdout[..at].to_vec(),
-    })
+    quoted.push('"');
+    quoted
+}
+
+/// Create a directory only its owner can enter.
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// What one curl run over `count` requests says, from its exit code, its
+/// stdout (a status line per request that got an answer) and stderr: the
+/// status of each request attempted, or why the last one got no answer.
+fn parse_batch_output(
+    code: Option<i32>,
+    stdout: &[u8],
+    stderr: &[u8],
+    count: usize,
+) -> Vec<Result<u16, Failure>> {
+    let mut answers: Vec<Result<u16, Failure>> = Vec::new();
+    for line in String::from_utf8_lossy(stdout).lines() {
+        let Some(status) = line.strip_prefix(STATUS_MARKER) else {
+            continue;
+        };
+        match status.trim().parse::<u16>() {
+            Ok(status) if status != 0 => answers.push(Ok(status)),
+            // 000: this request got no HTTP answer; curl's exit code says why.
+            _ => {
+                answers.push(Err(no_answer(code, stderr)));
+                return answers;
+            }
+        }
+    }
+    let accepted =
+        |answer: &Result<u16, Failure>| matches!(answer, Ok(s) if (200..300).contains(s));
+    if answers.len() < count && answers.iter().all(accepted) {
+        // The request after the last answered one failed before any
+        // answer (curl prints no status then), or curl said nothing at all.
+        answers.push(Err(match code {
+            Some(0) => Failure {
+                retryable: false,
+                message: "curl printed no HTTP status".to_string(),
+            },
+            _ => no_answer(code, stderr),
+        }));
+    }
+    answers
+}
+
+/// Why a request got no HTTP answer, from curl's exit code and stderr.
+fn no_answer(code: Option<i32>, stderr: &[u8]) -> Failure {
+    let text = String::from_utf8_lossy(stderr).trim().to_string();
+    let message = match code {
+        Some(code) if text.is_empty() => format!("curl exited with code {code}"),
+        Some(code) => format!("{text} (curl exit code {code})"),
+        None => "curl was killed by a signal".to_string(),
+    };
+    // Exit codes that say the network, not the request, failed:
+    // resolve (6), connect (7), HTTP/2 (16), partial (18), timeout (28),
+    // TLS connect (35), empty reply (52), send (55), receive (56), HTTP/3 (95).
+    let retryable = matches!(
+        code,
+        None | Some(0 | 6 | 7 | 16 | 18 | 28 | 35 | 52 | 55 | 56 | 95)
+    );
+    Failure { retryable, message }
 }
 
 #[cfg(test)]
@@ -356,27 +452,49 @@ mod tests {
     }
 
     #[test]
-    fn curl_output_gives_status_and_body() {
-        let out = format!("{{\"ok\":1}}{STATUS_MARKER}201");
-        let response = parse_curl_output(Some(0), out.as_bytes(), b"").unwrap();
-        assert_eq!(response.status, 201);
-        assert_eq!(response.body, b"{\"ok\":1}");
-        assert!(response.accepted());
+    fn curl_output_gives_each_status_and_why_the_last_failed() {
+        let out = format!("{STATUS_MARKER}201\n{STATUS_MARKER}200\n");
+        let all = parse_batch_output(Some(0), out.as_bytes(), b"", 2);
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(|a| a.is_ok()));
 
-        let refused = parse_curl_output(Some(7), b"", b"curl: (7) Failed to connect").unwrap_err();
-        assert!(refused.retryable);
+        // curl stops at the 503 (--fail-early, exit 22): the rest is not sent.
+        let out = format!("{STATUS_MARKER}201\n{STATUS_MARKER}503\n");
+        let stopped = parse_batch_output(Some(22), out.as_bytes(), b"curl: (22) error", 5);
+        assert_eq!(stopped.len(), 2);
+        assert!(matches!(stopped[1], Ok(503)));
+
+        // The second request could not connect: no status line for it.
+        let out = format!("{STATUS_MARKER}201\n");
+        let refused =
+            parse_batch_output(Some(7), out.as_bytes(), b"curl: (7) Failed to connect", 3);
+        assert_eq!(refused.len(), 2);
+        let failure = refused[1].as_ref().unwrap_err();
+        assert!(failure.retryable);
         assert!(
-            refused.message.contains("Failed to connect"),
+            failure.message.contains("Failed to connect"),
             "{}",
-            refused.message
+            failure.message
         );
 
-        let malformed = parse_curl_output(Some(3), b"", b"").unwrap_err();
-        assert!(!malformed.retryable);
-        assert_eq!(malformed.message, "curl exited with code 3");
+        let malformed = parse_batch_output(Some(3), b"", b"", 1);
+        let failure = malformed[0].as_ref().unwrap_err();
+        assert!(!failure.retryable);
+        assert_eq!(failure.message, "curl exited with code 3");
 
-        let no_status = parse_curl_output(Some(0), b"body", b"").unwrap_err();
-        assert!(!no_status.retryable);
+        let silent = parse_batch_output(Some(0), b"", b"", 1);
+        assert!(!silent[0].as_ref().unwrap_err().retryable);
+
+        let no_status = format!("{STATUS_MARKER}000\n");
+        let timed_out = parse_batch_output(Some(28), no_status.as_bytes(), b"", 2);
+        assert_eq!(timed_out.len(), 1);
+        assert!(timed_out[0].as_ref().unwrap_err().retryable);
+    }
+
+    #[test]
+    fn config_values_are_quoted() {
+        assert_eq!(config_quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(config_quote("%{http_code}\\n"), r#""%{http_code}\\n""#);
     }
 
     #[test]
