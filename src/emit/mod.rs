@@ -313,7 +313,7 @@ mod tests {
             export: ExportOptions {
                 format: export::ExportFormat::OpenLineage,
                 refs: Vec::new(),
-                all: false,
+                revisions: crate::history::Revisions::Head,
                 namespace: None,
                 cwd: ".".into(),
                 allow_incomplete: false,

@@ -41,8 +41,10 @@ pub struct ExportOptions {
     /// REFs whose upstream lineage (themselves included) is exported; empty
     /// for every record.
     pub refs: Vec<String>,
-    /// Read every branch, remote branch and tag instead of HEAD.
-    pub all: bool,
+    /// The history read: HEAD, every ref (`All`), and lineage remotes
+    /// (`Lineage`). A REF qualified by a remote (`NAME:REF`) adds that
+    /// remote.
+    pub revisions: Revisions,
     /// The namespace naming this repository in OpenLineage; `None` for the
     /// remote URL (credentials stripped), or the worktree as a `file://` URI.
     pub namespace: Option<String>,
@@ -83,6 +85,24 @@ pub struct Context {
     pub producer: String,
     /// The worktree root (local artifacts are hashed from here).
     pub root: PathBuf,
+}
+
+impl Context {
+    /// The context of `entry`'s events: a record of a lineage remote is
+    /// named in that repository's namespace, its declared URL without
+    /// credentials (or its name when it is no longer declared).
+    pub fn of(&self, entry: &Entry) -> std::borrow::Cow<'_, Context> {
+        match &entry.repository {
+            None => std::borrow::Cow::Borrowed(self),
+            Some(repository) => std::borrow::Cow::Owned(Context {
+                namespace: repository
+                    .url
+                    .as_deref()
+                    .map_or_else(|| repository.name.clone(), crate::repo::public_url),
+                ..self.clone()
+            }),
+        }
+    }
 }
 
 /// The `producer` URI of this build.
@@ -169,11 +189,24 @@ fn with_selection<T>(
     options: &ExportOptions,
     write: impl FnOnce(&Selection<'_>, &Context, &[ReadWarning]) -> crate::Result<T>,
 ) -> crate::Result<(T, Vec<ReadWarning>)> {
-    let revisions = if options.all {
-        Revisions::All
-    } else {
-        Revisions::Head
-    };
+    // A REF qualified by a lineage remote is resolved in its history now,
+    // and that history is read beside the rest.
+    let declared = crate::store::Store::new(repo.root())
+        .config()
+        .map(|config| config.remotes)
+        .unwrap_or_default();
+    let mut revisions = options.revisions.clone();
+    let mut specs = Vec::new();
+    for text in &options.refs {
+        match refspec::split_remote(text, |name| declared.contains_key(name)) {
+            Some((remote, rest)) => {
+                let id = refspec::resolve_in_remote(repo, remote, &refspec::parse(rest)?)?;
+                specs.push(refspec::RefSpec::Id(id));
+                revisions = revisions.with_remote(remote);
+            }
+            None => specs.push(refspec::parse(text)?),
+        }
+    }
     let history = History::load(
         repo,
         &HistoryOptions {
@@ -186,7 +219,7 @@ fn with_selection<T>(
     }
     let mut warnings = history.read_warnings();
     let graph = Graph::build(&history.entries);
-    let mut entries = select(repo, &history, &graph, &options.refs, &options.cwd)?;
+    let mut entries = select(repo, &history, &graph, &specs, &options.cwd)?;
     if options.allow_incomplete
         && !matches!(
             options.format,
@@ -231,17 +264,15 @@ fn select<'a>(
     repo: &Repo,
     history: &'a History,
     graph: &Graph,
-    refs: &[String],
+    refs: &[refspec::RefSpec],
     cwd: &Path,
 ) -> crate::Result<Vec<&'a Entry>> {
     if refs.is_empty() {
         return Ok(history.entries.iter().collect());
     }
     let mut starts = Vec::new();
-    for text in refs {
-        let spec = refspec::parse(text)?;
-        for node in
-            refspec::resolve_nodes(repo, history, graph, &spec, cwd, NodeOptions::default())?
+    for spec in refs {
+        for node in refspec::resolve_nodes(repo, history, graph, spec, cwd, NodeOptions::default())?
         {
             starts.extend(made_from(graph, node));
         }

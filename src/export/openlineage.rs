@@ -174,6 +174,8 @@ fn run_event(
     selection: &Selection<'_>,
     context: &Context,
 ) -> Value {
+    // A record of a lineage remote is named in its repository's namespace.
+    let context = &*context.of(entry);
     let failed = record.exit.is_some_and(|exit| !exit.success());
     let event_time = record.ended.unwrap_or(record.recorded);
 
@@ -219,7 +221,7 @@ fn run_event(
                 json!({
                     "run": {"runId": run_id(&parent.id)},
                     "job": {
-                        "namespace": context.namespace,
+                        "namespace": context.of(parent).namespace,
                         "name": job_name(&parent.summary.kind, &parent.summary.name),
                     },
                 }),

@@ -50,6 +50,42 @@ pub fn write_list(out: &mut impl io::Write, models: &[&Model]) -> io::Result<()>
     Ok(())
 }
 
+/// `git lineage registry list --remotes`: [`write_list`]'s table with the
+/// repository of each model first (`.` for this one).
+pub fn write_list_across(
+    out: &mut impl io::Write,
+    rows: &[(Option<&str>, &Model)],
+) -> io::Result<()> {
+    let repo_width = rows
+        .iter()
+        .map(|(r, _)| r.map_or(1, str::len))
+        .max()
+        .unwrap_or(0)
+        .max("REPOSITORY".len());
+    let width = rows
+        .iter()
+        .map(|(_, m)| m.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    writeln!(
+        out,
+        "{:<repo_width$}  {:<width$}  LATEST  STAGES",
+        "REPOSITORY", "MODEL"
+    )?;
+    for (repository, model) in rows {
+        writeln!(
+            out,
+            "{:<repo_width$}  {:<width$}  {:<6}  {}",
+            repository.unwrap_or("."),
+            model.name,
+            format!("v{}", model.latest()),
+            stages_text(model)
+        )?;
+    }
+    Ok(())
+}
+
 /// `git lineage registry resolve`: the model, version, stage, artifact and
 /// the records behind it, one labelled line each.
 pub fn write_resolved(out: &mut impl io::Write, resolved: &Resolved) -> io::Result<()> {

@@ -396,19 +396,8 @@ impl Repo {
             .repo
             .find_default_remote(gix::remote::Direction::Fetch)?
             .ok()?;
-        let mut url = remote.url(gix::remote::Direction::Fetch)?.clone();
-        // Over HTTP the user name is often a token; over SSH it is an account
-        // (`git@host:…`) and part of the address.
-        if matches!(url.scheme, gix::url::Scheme::Http | gix::url::Scheme::Https) {
-            url.set_user(None);
-        }
-        url.set_password(None);
-        let text = url.to_bstring().to_str_lossy().into_owned();
-        Some(if url.scheme == gix::url::Scheme::File {
-            text
-        } else {
-            crate::record::strip_query_and_fragment(&text).to_string()
-        })
+        let url = remote.url(gix::remote::Direction::Fetch)?.clone();
+        Some(public(url))
     }
 
     /// Where git-lineage writes temporary files: `.git/lineage/tmp/`, a
@@ -418,9 +407,48 @@ impl Repo {
     }
 }
 
+/// `url` as it may be printed and stored: without a password, without the
+/// user of an HTTP(S) URL (often a token; over SSH, `git@host:…`, the user
+/// is part of the address), and without query or fragment. Text that is
+/// not a URL git understands is returned as given.
+pub fn public_url(url: &str) -> String {
+    match gix::url::parse(url.as_bytes().as_bstr()) {
+        Ok(parsed) => public(parsed),
+        Err(_) => url.to_string(),
+    }
+}
+
+/// [`public_url`] of a parsed URL.
+fn public(mut url: gix::Url) -> String {
+    if matches!(url.scheme, gix::url::Scheme::Http | gix::url::Scheme::Https) {
+        url.set_user(None);
+    }
+    url.set_password(None);
+    let text = url.to_bstring().to_str_lossy().into_owned();
+    if url.scheme == gix::url::Scheme::File {
+        text
+    } else {
+        crate::record::strip_query_and_fragment(&text).to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_urls_lose_credentials_query_and_fragment() {
+        assert_eq!(
+            public_url("https://user:token@github.com/org/data.git?x=1#top"),
+            "https://github.com/org/data.git"
+        );
+        assert_eq!(
+            public_url("git@github.com:org/data.git"),
+            "git@github.com:org/data.git"
+        );
+        assert_eq!(public_url("../data.git"), "../data.git");
+        assert_eq!(public_url("/srv/git/data.git"), "/srv/git/data.git");
+    }
 
     #[test]
     fn relative_paths_are_normalised_and_contained() {

@@ -11,15 +11,15 @@ use serde_json::Value;
 use crate::common::{TestEnv, write};
 
 /// The organisation: each repo's worktree, and the record ids.
-struct Org {
-    data: PathBuf,
-    features: PathBuf,
-    model_a: PathBuf,
-    model_b: PathBuf,
-    process: String,
-    featurize: String,
-    train_a: String,
-    train_b: String,
+pub(crate) struct Org {
+    pub(crate) data: PathBuf,
+    pub(crate) features: PathBuf,
+    pub(crate) model_a: PathBuf,
+    pub(crate) model_b: PathBuf,
+    pub(crate) process: String,
+    pub(crate) featurize: String,
+    pub(crate) train_a: String,
+    pub(crate) train_b: String,
 }
 
 const CLAIMS: &str = "id,amount\n1,10\n2,20\n3,3000\n";
@@ -58,7 +58,7 @@ fn step(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
     out["id"].as_str().expect("id").to_string()
 }
 
-fn org(env: &TestEnv) -> Org {
+pub(crate) fn org(env: &TestEnv) -> Org {
     let data = repo(env, "data");
     write(&data.join("raw/claims-export.csv"), "raw\n1,10\n");
     env.git(&data, &["add", "raw"]);
@@ -137,7 +137,7 @@ fn org(env: &TestEnv) -> Org {
 }
 
 /// Declare `names` (bare remotes beside the repos) in `dir` and fetch them.
-fn connect(env: &TestEnv, dir: &Path, names: &[&str]) {
+pub(crate) fn connect(env: &TestEnv, dir: &Path, names: &[&str]) {
     for name in names {
         env.lineage(
             dir,

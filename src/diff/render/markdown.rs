@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::{commits_note, count, human_size, line_counts, percent, short, short_hash, signed};
 use crate::diff::model::{ArtifactState, Diff, RecordDiff};
+use crate::history::qualified_short;
 use crate::params::Value;
 
 /// A ready pull-request comment in GitHub Markdown: a summary line,
@@ -154,7 +155,7 @@ fn record_markdown(diff: &RecordDiff, heading: bool) -> String {
             "### `{}` {} `{}`\n",
             md_code(&new.kind),
             md_text(&new.name),
-            new.id.short()
+            qualified_short(new.repository.as_deref(), &new.id)
         );
     }
     match &diff.old {
@@ -162,7 +163,7 @@ fn record_markdown(diff: &RecordDiff, heading: bool) -> String {
             let _ = writeln!(
                 out,
                 "Compared with `{}` ({}).\n",
-                old.id.short(),
+                qualified_short(old.repository.as_deref(), &old.id),
                 old.commit.as_ref().map_or_else(
                     || "uncommitted".to_string(),
                     |c| format!("commit `{}`", c.short())

@@ -7,6 +7,7 @@ use super::{
     commits_note, count, file_sign, human_size, line_counts, percent, short, short_hash, signed,
 };
 use crate::diff::model::{ArtifactState, Diff, RecordDiff, RecordRef};
+use crate::history::qualified_short;
 use crate::params::Value;
 
 /// Human-readable text: one block per record, `+`/`-`/`~` marking
@@ -66,9 +67,9 @@ fn record_text(out: &mut impl io::Write, diff: &RecordDiff) -> io::Result<()> {
                 "{} {}: {} ({}) → {} ({})",
                 new.kind,
                 new.name,
-                old.id.short(),
+                qualified_short(old.repository.as_deref(), &old.id),
                 introduced(old),
-                new.id.short(),
+                qualified_short(new.repository.as_deref(), &new.id),
                 introduced(new)
             )?;
         }
@@ -78,7 +79,7 @@ fn record_text(out: &mut impl io::Write, diff: &RecordDiff) -> io::Result<()> {
                 "{} {}: new {} ({}), nothing earlier to compare with",
                 new.kind,
                 new.name,
-                new.id.short(),
+                qualified_short(new.repository.as_deref(), &new.id),
                 introduced(new)
             )?;
         }

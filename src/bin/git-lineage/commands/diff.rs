@@ -19,7 +19,9 @@ use crate::ui::{CommandError, EXIT_PROBLEMS, Ui};
 /// every branch and the uncommitted records), or two revisions (compared as
 /// A..B). One argument is a range: `A..B` (records added by commits in B
 /// but not in A) or `A...B` (since the merge base of A and B, as a pull
-/// request shows it).
+/// request shows it). `NAME:REF` names a record of lineage remote NAME;
+/// --remotes or --remote NAME resolve both REFs over this repository's
+/// history and the remotes' together (docs/multi-repo.md).
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The old record, or a range `A..B` / `A...B`.
@@ -35,6 +37,8 @@ pub struct DiffArgs {
     /// (like `git diff --exit-code`).
     #[arg(long)]
     pub exit_code: bool,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 /// Formats `diff` can print.
@@ -64,12 +68,27 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
             Diff::Range(Box::new(diff::diff_range(&repo, &range)?))
         }
         Some(b) => {
-            let history = super::load_history(ui, &repo, Revisions::All)?;
-            unreadable = history.read_warnings();
-            let resolve = |text: &str| {
-                refspec::parse(text).and_then(|spec| refspec::resolve_record(&history, &spec))
+            // A qualified REF is resolved in its remote now (an error there
+            // is the answer) and widens what is read.
+            let mut revisions = args.remote.widen(Revisions::All);
+            let mut qualified = |text: &str| -> Result<Option<refspec::RefSpec>, CommandError> {
+                if super::remote_qualifier(&repo, text).is_none() {
+                    return Ok(None);
+                }
+                let (spec, widened) = super::parse_ref(&repo, text, revisions.clone())?;
+                revisions = widened;
+                Ok(Some(spec))
             };
-            match (resolve(&args.a), resolve(b)) {
+            let (a_spec, b_spec) = (qualified(&args.a)?, qualified(b)?);
+            let history = super::load_history(ui, &repo, revisions)?;
+            unreadable = history.read_warnings();
+            let resolve = |text: &str, spec: &Option<refspec::RefSpec>| match spec {
+                Some(spec) => refspec::resolve_record(&history, spec),
+                None => {
+                    refspec::parse(text).and_then(|spec| refspec::resolve_record(&history, &spec))
+                }
+            };
+            match (resolve(&args.a, &a_spec), resolve(b, &b_spec)) {
                 (Ok(old), Ok(new)) => {
                     Diff::Records(Box::new(diff::diff_records(&repo, &history, &old, &new)?))
                 }

@@ -97,7 +97,10 @@ pub fn cmd_emit(ui: &mut Ui, cwd: &Path, args: &EmitArgs) -> Result<ExitCode, Co
         export: ExportOptions {
             format: ExportFormat::OpenLineage,
             refs: args.references.clone(),
-            all: args.all,
+            revisions: match args.all {
+                true => git_lineage::history::Revisions::All,
+                false => git_lineage::history::Revisions::Head,
+            },
             namespace: args.namespace.clone(),
             cwd: cwd.to_path_buf(),
             allow_incomplete: args.allow_incomplete,

@@ -23,6 +23,8 @@ pub struct ExportArgs {
     /// Read every branch, remote branch and tag, not only HEAD.
     #[arg(long)]
     pub all: bool,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
     /// Write to FILE (replaced atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -69,7 +71,10 @@ pub fn cmd_export(ui: &mut Ui, cwd: &Path, args: &ExportArgs) -> Result<ExitCode
         &ExportOptions {
             format,
             refs: args.references.clone(),
-            all: args.all,
+            revisions: args.remote.widen(match args.all {
+                true => git_lineage::history::Revisions::All,
+                false => git_lineage::history::Revisions::Head,
+            }),
             namespace: args.namespace.clone(),
             cwd: cwd.to_path_buf(),
             allow_incomplete: args.allow_incomplete,

@@ -48,13 +48,8 @@ pub struct HistoryArgs {
     /// Revisions to read instead of HEAD: `main`, `v1.0`, `main..feature`, `^old`.
     #[arg(long = "rev", value_name = "REV")]
     pub revisions: Vec<String>,
-    /// Also read the fetched history of every lineage remote
-    /// (`git lineage fetch`; docs/multi-repo.md).
-    #[arg(long)]
-    pub remotes: bool,
-    /// Also read the fetched history of lineage remote NAME; repeat for more.
-    #[arg(long = "remote", value_name = "NAME", conflicts_with = "remotes")]
-    pub remote_names: Vec<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 impl HistoryArgs {
@@ -68,8 +63,32 @@ impl HistoryArgs {
         } else {
             Revisions::Specs(self.revisions.clone())
         };
-        if self.remotes || !self.remote_names.is_empty() {
-            Revisions::Lineage {
+        self.remote.widen(base)
+    }
+}
+
+/// Which lineage remotes a command reads beside this repository's history.
+#[derive(Debug, Default, clap::Args)]
+pub struct RemoteArgs {
+    /// Also read the fetched history of every lineage remote
+    /// (`git lineage fetch`; docs/multi-repo.md).
+    #[arg(long)]
+    pub remotes: bool,
+    /// Also read the fetched history of lineage remote NAME; repeat for more.
+    #[arg(long = "remote", value_name = "NAME", conflicts_with = "remotes")]
+    pub remote_names: Vec<String>,
+}
+
+impl RemoteArgs {
+    /// Whether any remote is to be read.
+    pub fn any(&self) -> bool {
+        self.remotes || !self.remote_names.is_empty()
+    }
+
+    /// `base`, widened to the remotes asked for.
+    pub fn widen(&self, base: git_lineage::history::Revisions) -> git_lineage::history::Revisions {
+        if self.any() {
+            git_lineage::history::Revisions::Lineage {
                 base: Box::new(base),
                 remotes: self.remote_names.clone(),
             }

@@ -139,18 +139,26 @@ pub struct DeprecateArgs {
 }
 
 /// List the registered models: latest version and stages.
+///
+/// With --remotes
+/// or --remote NAME, also the registries of lineage remotes, each model
+/// named with its repository (a registry belongs to the repository whose
+/// history holds its events).
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
 }
 
 /// Show a model: every version with its reviews, current stages, and the
 /// full event history with commit, author and time.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The model name.
+    /// The model name; REMOTE:NAME for a model of lineage remote REMOTE's
+    /// registry.
     pub name: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -161,7 +169,8 @@ pub struct ShowArgs {
 /// record) of NAME@STAGE or NAME@vN, for inference code.
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
-    /// NAME@STAGE or NAME@vN.
+    /// NAME@STAGE or NAME@vN; REMOTE:NAME@STAGE in lineage remote REMOTE's
+    /// registry.
     #[arg(value_name = "NAME@STAGE|NAME@vN")]
     pub target: String,
     /// Output format.
@@ -229,23 +238,24 @@ pub fn cmd_registry(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The registry folded from HEAD's history, and the record files that
-/// history could not read (printed already; JSON carries them).
+/// The registry folded from HEAD's history (or, with `remote`, from that
+/// lineage remote's fetched history), and the record files that history
+/// could not read (printed already; JSON carries them).
 fn load(
     ui: &mut Ui,
     repo: &git_lineage::repo::Repo,
+    remote: Option<&str>,
 ) -> Result<(Registry, Vec<ReadWarning>), CommandError> {
     // Only the registry's events are read, when a catalog has them.
     let question = git_lineage::catalog::Question {
         registry: true,
         ..Default::default()
     };
-    let focused = super::load_focused(
-        ui,
-        repo,
-        git_lineage::history::Revisions::Head,
-        Some(&question),
-    )?;
+    let revisions = match remote {
+        Some(name) => git_lineage::history::Revisions::remote_only(name),
+        None => git_lineage::history::Revisions::Head,
+    };
+    let focused = super::load_focused(ui, repo, revisions, Some(&question))?;
     let registry = Registry::from_history(&focused.history);
     let warnings = focused.history.read_warnings();
     for conflict in &registry.conflicts {
@@ -266,7 +276,10 @@ fn cmd_list(
     repo: &git_lineage::repo::Repo,
     args: &ListArgs,
 ) -> Result<ExitCode, CommandError> {
-    let (registry, warnings) = load(ui, repo)?;
+    if args.remote.any() {
+        return cmd_list_across(ui, repo, args);
+    }
+    let (registry, warnings) = load(ui, repo, None)?;
     let models: Vec<&Model> = registry
         .models
         .values()
@@ -291,18 +304,107 @@ fn cmd_list(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `registry list --remotes`: this repository's registry, then each
+/// fetched remote's, every model named with its repository.
+fn cmd_list_across(
+    ui: &mut Ui,
+    repo: &git_lineage::repo::Repo,
+    args: &ListArgs,
+) -> Result<ExitCode, CommandError> {
+    #[derive(serde::Serialize)]
+    struct Source {
+        name: String,
+        url: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Listed {
+        #[serde(flatten)]
+        model: Model,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        repository: Option<std::sync::Arc<Source>>,
+    }
+    // --remotes: every declared remote fetched so far; --remote NAME: those
+    // named, an error for one not fetched (as every history command gives).
+    let declared = git_lineage::remote::list(repo)?;
+    let mut sources: Vec<Option<Source>> = vec![None];
+    if args.remote.remotes {
+        sources.extend(
+            declared
+                .into_iter()
+                .filter(|r| !r.fetched.is_empty())
+                .map(|r| {
+                    Some(Source {
+                        name: r.name,
+                        url: r.url,
+                    })
+                }),
+        );
+    } else {
+        for name in &args.remote.remote_names {
+            let url = declared
+                .iter()
+                .find(|r| &r.name == name)
+                .map(|r| r.url.clone())
+                .unwrap_or_default();
+            sources.push(Some(Source {
+                name: name.clone(),
+                url,
+            }));
+        }
+    }
+    let mut listed = Vec::new();
+    let mut warnings = Vec::new();
+    for source in sources {
+        let (registry, read_warnings) = load(ui, repo, source.as_ref().map(|s| s.name.as_str()))?;
+        warnings.extend(read_warnings);
+        let source = source.map(std::sync::Arc::new);
+        listed.extend(
+            registry
+                .models
+                .into_values()
+                .filter(|m| !m.versions.is_empty())
+                .map(|model| Listed {
+                    model,
+                    repository: source.clone(),
+                }),
+        );
+    }
+    if args.format == Format::Json {
+        #[derive(serde::Serialize)]
+        struct Models {
+            models: Vec<Listed>,
+        }
+        ui.json(&super::WithWarnings {
+            document: &Models { models: listed },
+            warnings: &warnings,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if listed.is_empty() {
+        ui.note("no registered models");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<(Option<&str>, &Model)> = listed
+        .iter()
+        .map(|l| (l.repository.as_deref().map(|s| s.name.as_str()), &l.model))
+        .collect();
+    registry::render::write_list_across(ui.out(), &rows)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn cmd_show(
     ui: &mut Ui,
     repo: &git_lineage::repo::Repo,
     args: &ShowArgs,
 ) -> Result<ExitCode, CommandError> {
-    let (registry, warnings) = load(ui, repo)?;
-    let model = registry.model(&args.name)?;
-    let events: Vec<&registry::Event> = registry
-        .events
-        .iter()
-        .filter(|e| e.model == args.name)
-        .collect();
+    let (remote, name) = match super::remote_qualifier(repo, &args.name) {
+        Some((remote, name)) => (Some(remote), name),
+        None => (None, args.name.as_str()),
+    };
+    let (registry, warnings) = load(ui, repo, remote)?;
+    let model = registry.model(name)?;
+    let events: Vec<&registry::Event> =
+        registry.events.iter().filter(|e| e.model == name).collect();
     if args.format == Format::Json {
         #[derive(serde::Serialize)]
         struct Shown<'a> {
@@ -324,8 +426,12 @@ fn cmd_resolve(
     repo: &git_lineage::repo::Repo,
     args: &ResolveArgs,
 ) -> Result<ExitCode, CommandError> {
-    let (registry, warnings) = load(ui, repo)?;
-    let resolved = registry::resolve(&registry, &args.target)?;
+    let (remote, target) = match super::remote_qualifier(repo, &args.target) {
+        Some((remote, target)) => (Some(remote), target),
+        None => (None, args.target.as_str()),
+    };
+    let (registry, warnings) = load(ui, repo, remote)?;
+    let resolved = registry::resolve(&registry, target)?;
     if args.format == Format::Json {
         ui.json(&super::WithWarnings {
             document: &resolved,

@@ -13,12 +13,16 @@ use crate::ui::{CommandError, Ui};
 /// REF is a record id, a unique prefix of 4+ hex digits, name:NAME (the
 /// latest record of that name that did work), model:NAME@STAGE, or an
 /// artifact (a path, also one no longer on disk, blake3:HASH or a URI: the
-/// latest record that produced it).
+/// latest record that produced it). `NAME:REF` is resolved in lineage
+/// remote NAME's fetched history; with --remotes or --remote NAME, REF is
+/// resolved over this repository's history and theirs together.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The record to show.
     #[arg(value_name = "REF")]
     pub reference: String,
+    #[command(flatten)]
+    pub remote: super::RemoteArgs,
     /// Output format: text, json (docs/json.md) or yaml (the stored bytes).
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     pub format: ShowFormat,
@@ -71,6 +75,9 @@ pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, Co
     let store = Store::new(repo.root());
     if let Some((remote, rest)) = super::remote_qualifier(&repo, &args.reference) {
         return show_in_remote(ui, &repo, remote, rest, args.format);
+    }
+    if args.remote.any() {
+        return show_across(ui, &repo, cwd, args);
     }
     let spec = git_lineage::refspec::parse(&args.reference)?;
     // HEAD's history, as much of it as the REF and the registry need (all
@@ -215,15 +222,55 @@ fn show_in_remote(
         repo,
         git_lineage::history::Revisions::remote_only(remote),
     )?;
-    let (bytes, record) = history.read_record(repo, &id)?;
-    let registered = registrations(&history, &id, &record);
-    let repository = history.get(&id).and_then(|e| e.repository.clone());
+    show_from(ui, repo, &history, &id, format)
+}
+
+/// `show REF --remotes` / `--remote NAME`: REF resolved over every branch
+/// of this repository and the remotes' fetched histories together.
+fn show_across(
+    ui: &mut Ui,
+    repo: &git_lineage::repo::Repo,
+    cwd: &Path,
+    args: &ShowArgs,
+) -> Result<ExitCode, CommandError> {
+    use git_lineage::refspec::{self, RefSpec};
+    let spec = refspec::parse(&args.reference)?;
+    let revisions = args.remote.widen(git_lineage::history::Revisions::All);
+    let focused = git_lineage::catalog::Focused::from(super::load_history(ui, repo, revisions)?);
+    let id = match &spec {
+        RefSpec::Path(_) | RefSpec::Hash(_) | RefSpec::Uri { .. } => {
+            let graph = focused.graph();
+            let id = refspec::resolve_reference_in(repo, &focused.history, &graph, &spec, cwd)?;
+            ui.note(format!(
+                "note: record {} is the latest that produced {}",
+                id.short(),
+                args.reference
+            ));
+            id
+        }
+        _ => refspec::resolve_record(&focused.history, &spec)?,
+    };
+    show_from(ui, repo, &focused.history, &id, args.format)
+}
+
+/// Print record `id` of `history` (a remote's, or one read with remotes),
+/// naming its repository when it is not this one.
+fn show_from(
+    ui: &mut Ui,
+    repo: &git_lineage::repo::Repo,
+    history: &git_lineage::history::History,
+    id: &git_lineage::record::RecordId,
+    format: ShowFormat,
+) -> Result<ExitCode, CommandError> {
+    let (bytes, record) = history.read_record(repo, id)?;
+    let registered = registrations(history, id, &record);
+    let repository = history.get(id).and_then(|e| e.repository.clone());
     match format {
         ShowFormat::Yaml => ui.bytes(&bytes)?,
         ShowFormat::Json => ui.json(&super::WithWarnings {
             document: &Shown {
                 id: id.as_str(),
-                path: Store::record_rel_path(&id),
+                path: Store::record_rel_path(id),
                 record: &record,
                 registered: &registered,
                 repository: repository.as_deref(),
@@ -238,7 +285,7 @@ fn show_in_remote(
                     repository.name,
                     repository.url.as_deref().unwrap_or("no longer declared"),
                     history
-                        .get(&id)
+                        .get(id)
                         .and_then(|e| e.commit.as_ref())
                         .map_or("-", |c| c.short())
                 ));
