@@ -549,17 +549,57 @@ fn load_history<'a>(
     Ok(focused.history.without_uncommitted())
 }
 
-/// Add registry events that break `.lineage/config.yaml`'s governance
-/// policy (a broken config is already a finding of its own).
+/// The registry events of `history`, one history per repository (this
+/// repository's first, then each lineage remote's by name): a registry
+/// belongs to the repository whose history holds its events, so each is
+/// folded and judged on its own.
+fn registries_by_repository(
+    history: &crate::history::History,
+) -> Vec<(
+    Option<std::sync::Arc<crate::history::Repository>>,
+    crate::history::History,
+)> {
+    type Events = (
+        Option<std::sync::Arc<crate::history::Repository>>,
+        Vec<crate::history::Entry>,
+    );
+    let mut by_name: BTreeMap<Option<&str>, Events> = BTreeMap::new();
+    for entry in &history.entries {
+        if !entry.summary.kind.starts_with("registry-") {
+            continue;
+        }
+        let name = entry.repository.as_ref().map(|r| r.name.as_str());
+        let (repository, entries) = by_name.entry(name).or_default();
+        // The newest entry's repository: its fetched tip holds the policy.
+        repository.clone_from(&entry.repository);
+        entries.push(entry.clone());
+    }
+    by_name
+        .into_values()
+        .map(|(repository, entries)| {
+            (
+                repository,
+                crate::history::History::partial(
+                    entries,
+                    Vec::new(),
+                    Vec::new(),
+                    crate::history::Stats::default(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Add registry events that break the governance policy of the repository
+/// that holds them: `.lineage/config.yaml` of this worktree for this
+/// repository's events (a broken config is already a finding of its own),
+/// the config committed at a lineage remote's fetched tip for its events.
 fn add_policy_findings(
     repo: &Repo,
     store: &Store,
     history: &crate::history::History,
     report: &mut VerifyReport,
 ) {
-    let Ok(config) = store.config() else {
-        return;
-    };
     let mut verified: HashMap<String, Result<(), crate::repo::SignatureError>> = HashMap::new();
     let cache = std::cell::RefCell::new(&mut verified);
     let signed = |c: &crate::history::CommitInfo| {
@@ -569,14 +609,57 @@ fn add_policy_findings(
             .or_insert_with(|| crate::registry::verify_commit_signature(repo, &c.id))
             .clone()
     };
-    for finding in crate::registry::policy_findings(history, &config, &signed) {
-        report.problems.push(record_problem(
-            history,
-            finding.record,
-            Check::Registry,
-            finding.message,
-            finding.commit,
-        ));
+    for (repository, events) in registries_by_repository(history) {
+        let config = match &repository {
+            None => match store.config() {
+                Ok(config) => config,
+                Err(_) => continue,
+            },
+            Some(remote) => match remote_config(repo, remote) {
+                Ok(config) => config,
+                Err(message) => {
+                    report.problems.push(Problem {
+                        file: format!("{LINEAGE_DIR}/{CONFIG_FILE}"),
+                        record: None,
+                        check: Check::Config,
+                        message,
+                        commit: None,
+                        repository: Some(remote.clone()),
+                    });
+                    continue;
+                }
+            },
+        };
+        for finding in crate::registry::policy_findings(&events, &config, &signed) {
+            report.problems.push(record_problem(
+                history,
+                finding.record,
+                Check::Registry,
+                finding.message,
+                finding.commit,
+            ));
+        }
+    }
+}
+
+/// The config committed at a lineage remote's fetched tip (the default
+/// config when it has none), or why it cannot be read.
+fn remote_config(
+    repo: &Repo,
+    remote: &crate::history::Repository,
+) -> Result<crate::config::Config, String> {
+    let rel = format!("{LINEAGE_DIR}/{CONFIG_FILE}");
+    match crate::history::file_bytes_at(repo, &remote.commit, &rel) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("{rel} at commit {} is not UTF-8", remote.commit))?;
+            crate::config::Config::parse(&text)
+                .map_err(|e| format!("{rel} at commit {}: {e}", remote.commit))
+        }
+        Err(crate::history::HistoryError::NotInRevision { .. }) => {
+            Ok(crate::config::Config::default())
+        }
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -644,7 +727,10 @@ fn add_history_findings(
 ) {
     use crate::history::FindingKind;
     report.commits = Some(history.stats.commits);
-    for conflict in crate::registry::Registry::from_history(&history).conflicts {
+    let conflicts = registries_by_repository(&history)
+        .into_iter()
+        .flat_map(|(_, events)| crate::registry::Registry::from_history(&events).conflicts);
+    for conflict in conflicts {
         let file = history
             .get(&conflict.second)
             .map(|e| e.path.clone())

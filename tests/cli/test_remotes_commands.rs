@@ -278,3 +278,107 @@ fn local_run_id(env: &TestEnv, dir: &std::path::Path) -> serde_json::Value {
         serde_json::from_str(out.lines().next().expect("an event")).expect("JSON");
     event["run"]["runId"].clone()
 }
+
+/// Append `text` to `dir`'s `.lineage/config.yaml`, commit and push it.
+fn add_config(env: &TestEnv, dir: &std::path::Path, text: &str) {
+    let path = dir.join(".lineage/config.yaml");
+    let mut config = std::fs::read_to_string(&path).expect("config");
+    config.push_str(text);
+    std::fs::write(&path, config).expect("write config");
+    env.git(dir, &["commit", "-q", "-am", "registry policy"]);
+    env.git(dir, &["push", "-q", "origin", "main"]);
+}
+
+#[test]
+fn verify_judges_each_registry_by_its_own_repository_policy() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    // model-a promotes its "fraud" without an approval: its config allows it.
+    let a = &org.model_a;
+    for args in [
+        &[
+            "registry",
+            "register",
+            "fraud",
+            "--artifact",
+            "model.bin",
+            "--commit",
+        ][..],
+        &[
+            "registry",
+            "promote",
+            "fraud@v1",
+            "--stage",
+            "production",
+            "--commit",
+        ][..],
+    ] {
+        env.lineage(a, args).success();
+    }
+    env.git(a, &["push", "-q", "origin", "main"]);
+    // model-b requires an approval, and registers a "fraud" of its own.
+    let b = &org.model_b;
+    add_config(
+        &env,
+        b,
+        "policy:\n  production:\n    required_approvals: 1\n",
+    );
+    for args in [
+        &[
+            "registry",
+            "register",
+            "fraud",
+            "--artifact",
+            "model.bin",
+            "--commit",
+        ][..],
+        &["registry", "approve", "fraud@v1", "--commit"][..],
+        &[
+            "registry",
+            "promote",
+            "fraud@v1",
+            "--stage",
+            "production",
+            "--commit",
+        ][..],
+    ] {
+        env.lineage(b, args).success();
+    }
+    connect(&env, b, &["model-a"]);
+    // Two registries, two policies: neither "fraud@v1 registered twice" nor
+    // model-a's promotion judged by model-b's policy.
+    let clean = env
+        .lineage(b, &["verify", "--history", "--remotes"])
+        .success();
+    assert!(
+        !clean.stdout.contains("registered twice"),
+        "{}",
+        clean.stdout
+    );
+
+    // model-a's own policy, committed later, makes its promotion a problem,
+    // named with its repository.
+    add_config(
+        &env,
+        a,
+        "policy:\n  production:\n    required_approvals: 2\n",
+    );
+    env.lineage(a, &["verify", "--history"]).code(1);
+    env.lineage(b, &["fetch"]).success();
+    let json = env
+        .lineage(b, &["verify", "--history", "--remotes", "--format", "json"])
+        .code(1)
+        .json();
+    let problems = json["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{json:#}");
+    assert_eq!(problems[0]["check"], "registry");
+    assert_eq!(problems[0]["repository"]["name"], "model-a");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("approval")),
+        "{json:#}"
+    );
+    // model-b alone is still clean.
+    env.lineage(b, &["verify", "--history"]).success();
+}
