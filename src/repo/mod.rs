@@ -388,27 +388,14 @@ impl Repo {
         ContentHash::of_bytes(&listing)
     }
 
-    /// The default remote's fetch URL without credentials: the password,
-    /// query and fragment are always removed, the user name too for HTTP(S).
-    /// A local path (`/srv/repo#1`) is kept whole: it has no query.
+    /// The default remote's fetch URL without credentials ([`public_url`]).
     pub fn remote_url(&self) -> Option<String> {
         let remote = self
             .repo
             .find_default_remote(gix::remote::Direction::Fetch)?
             .ok()?;
-        let mut url = remote.url(gix::remote::Direction::Fetch)?.clone();
-        // Over HTTP the user name is often a token; over SSH it is an account
-        // (`git@host:…`) and part of the address.
-        if matches!(url.scheme, gix::url::Scheme::Http | gix::url::Scheme::Https) {
-            url.set_user(None);
-        }
-        url.set_password(None);
-        let text = url.to_bstring().to_str_lossy().into_owned();
-        Some(if url.scheme == gix::url::Scheme::File {
-            text
-        } else {
-            crate::record::strip_query_and_fragment(&text).to_string()
-        })
+        let url = remote.url(gix::remote::Direction::Fetch)?;
+        Some(public_url_of(url.clone()))
     }
 
     /// Where git-lineage writes temporary files: `.git/lineage/tmp/`, a
@@ -418,9 +405,47 @@ impl Repo {
     }
 }
 
+/// A repository URL as a record may publish it: the password, query and
+/// fragment are always removed, the user name too for HTTP(S) (often a
+/// token; over SSH, `git@host:…`, it is an account and part of the
+/// address). A local path (`/srv/repo#1`, `../features.git`) is kept whole.
+pub fn public_url(url: &str) -> String {
+    match gix::url::parse(gix::bstr::BStr::new(url)) {
+        Ok(parsed) => public_url_of(parsed),
+        Err(_) => crate::record::strip_query_and_fragment(url).to_string(),
+    }
+}
+
+fn public_url_of(mut url: gix::Url) -> String {
+    if matches!(url.scheme, gix::url::Scheme::Http | gix::url::Scheme::Https) {
+        url.set_user(None);
+    }
+    url.set_password(None);
+    let text = url.to_bstring().to_str_lossy().into_owned();
+    if url.scheme == gix::url::Scheme::File {
+        text
+    } else {
+        crate::record::strip_query_and_fragment(&text).to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_urls_lose_credentials_and_keep_local_paths() {
+        assert_eq!(
+            public_url("https://user:tok@host.example/org/f.git?private_token=x#f"),
+            "https://host.example/org/f.git"
+        );
+        assert_eq!(
+            public_url("git@github.com:org/features.git"),
+            "git@github.com:org/features.git"
+        );
+        assert_eq!(public_url("../features.git"), "../features.git");
+        assert_eq!(public_url("/srv/repo#1"), "/srv/repo#1");
+    }
 
     #[test]
     fn relative_paths_are_normalised_and_contained() {
