@@ -388,7 +388,14 @@ fn verify_warns_about_a_foreign_reference_it_cannot_resolve_yet() {
     let clone = env.path("model-clone");
     env.git(
         env.root(),
-        &["clone", "-q", "-b", "main", "model.git", clone.to_str().expect("utf-8")],
+        &[
+            "clone",
+            "-q",
+            "-b",
+            "main",
+            "model.git",
+            clone.to_str().expect("utf-8"),
+        ],
     );
     let run = env.lineage(&clone, &["verify"]).success();
     assert_eq!(run.stdout, "ok: 1 record verified\n");
@@ -589,4 +596,96 @@ fn graph_up_with_remotes_follows_a_foreign_reference() {
         "{:?}",
         local.node_ids()
     );
+}
+
+#[test]
+fn status_remotes_names_foreign_records_and_tracks_only_this_worktree() {
+    let env = TestEnv::new();
+    let pair = pair(&env);
+    let out = train(
+        &env,
+        &pair.model,
+        "train.csv",
+        "features:name:claims-features",
+    );
+    let train_id = out["id"].as_str().expect("id").to_string();
+    // A step that wrote nothing (a deploy), referring to the feature step.
+    let deploy = env
+        .lineage(
+            &pair.model,
+            &[
+                "record",
+                "--kind",
+                "deploy",
+                "--name",
+                "fraud-endpoint",
+                "--ref",
+                "features:name:claims-features",
+                "--commit",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    let deploy_id = deploy["id"].as_str().expect("id").to_string();
+    env.git(&pair.model, &["push", "-q", "origin", "main"]);
+    let dir = &pair.features;
+    env.lineage(
+        dir,
+        &["remote", "add", "models", "../model.git", "--ref", "main"],
+    )
+    .success();
+    env.lineage(dir, &["fetch"]).success();
+
+    // The model repository's paths (train.csv, model.bin) are not this
+    // worktree's: not tracked here, so not missing.
+    let run = env.lineage(dir, &["status", "--remotes"]).success();
+    assert_eq!(run.stdout, "clean: 2 tracked artifacts unchanged\n");
+
+    // The feature step's input changes: the records that refer to it in the
+    // model repository are stale, and say which repository they are in.
+    write(&dir.join("input/claims.csv"), "id,amount\n1,11\n");
+    let run = env.lineage(dir, &["status", "--remotes"]).code(1);
+    let text = run.stdout;
+    assert!(
+        text.contains(&format!(
+            "stale: model.bin (train fraud {}, repository models) — downstream of input/claims.csv, which changed since\n",
+            &crate::common::rev_parse(&env, &pair.model, "HEAD~1")[..12]
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "stale: record models:{} deploy fraud-endpoint (commit ",
+            &deploy_id[..12]
+        )),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "1 of 2 tracked artifacts changed; 3 records and 2 outputs stale downstream\n"
+        ),
+        "{text}"
+    );
+    let json = env
+        .lineage(dir, &["status", "--remotes", "--format", "json"])
+        .code(1)
+        .json();
+    let stale: Vec<(&str, Option<&str>)> = json["stale_records"]
+        .as_array()
+        .expect("stale_records")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or(""),
+                r["repository"]["name"].as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        stale.contains(&(train_id.as_str(), Some("models"))),
+        "{json:#}"
+    );
+    assert!(stale.contains(&(pair.featurize.as_str(), None)), "{json:#}");
 }

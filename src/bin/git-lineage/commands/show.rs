@@ -13,7 +13,9 @@ use crate::ui::{CommandError, Ui};
 /// REF is a record id, a unique prefix of 4+ hex digits, name:NAME (the
 /// latest record of that name that did work), model:NAME@STAGE, or an
 /// artifact (a path, also one no longer on disk, blake3:HASH or a URI: the
-/// latest record that produced it).
+/// latest record that produced it). REMOTE:REF (an id, prefix, name:NAME
+/// or model:NAME@STAGE) is a record of lineage remote REMOTE, found in its
+/// fetched history (docs/multi-repo.md).
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The record to show.
