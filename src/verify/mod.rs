@@ -1034,3 +1034,49 @@ pub fn content_now(
         Err(e) => Err(e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, bytes: &[u8]) -> Artifact {
+        Artifact {
+            path: Some(path.into()),
+            hash: Some(ContentHash::of_bytes(bytes)),
+            ..Artifact::default()
+        }
+    }
+
+    #[test]
+    fn an_input_differs_only_from_a_same_named_output_with_other_bytes() {
+        let outputs = [file("out/features.csv", b"f"), file("out/stats.json", b"s")];
+        // The same bytes under any name, and a name the other step never
+        // wrote, are not compared.
+        let fine = [
+            file("features.csv", b"f"),
+            file("copy/of-stats.json", b"s"),
+            file("train.csv", b"t"),
+        ];
+        assert!(different_outputs(&fine, &outputs).is_empty());
+        let read = [
+            file("data/features.csv", b"other"),
+            file("stats.json", b"s"),
+        ];
+        let found = different_outputs(&read, &outputs);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].0.locator(), found[0].1.locator()),
+            ("data/features.csv", "out/features.csv")
+        );
+        assert_eq!(
+            content_text(found[0].1),
+            crate::render::short_hash(&ContentHash::of_bytes(b"f"))
+        );
+        // A URI without content is never compared.
+        let uri = Artifact {
+            uri: Some("s3://bucket/features.csv".into()),
+            ..Artifact::default()
+        };
+        assert!(different_outputs(&[uri], &outputs).is_empty());
+    }
+}

@@ -115,6 +115,13 @@ fn record_ref_remote_names_the_repository_and_pins_the_record() {
         }])
     );
     assert!(out["record"].get("references").is_none(), "{out:#}");
+    let typed: crate::json_contract::RecordOutput =
+        serde_json::from_value(out.clone()).expect("record JSON contract");
+    let imports = typed.record.imports.expect("imports");
+    assert_eq!(
+        (imports[0].repository.as_str(), imports[0].commit.as_deref()),
+        ("features", Some(pair.featurize_commit.as_str()))
+    );
     // The manifest holds the same, after the outputs.
     let id = out["id"].as_str().expect("id");
     assert_eq!(
