@@ -1023,6 +1023,7 @@ fn base_record(i: usize, agent: (&str, &str), code_commit: Option<String>) -> Re
         outputs: Vec::new(),
         metrics: ValueMap::new(),
         references: Vec::new(),
+        imports: Vec::new(),
         note: None,
     }
 }

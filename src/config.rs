@@ -169,12 +169,8 @@ fn default_remote_refs() -> Vec<String> {
 /// letters, digits, `.`, `_` or `-` (at most 64), so it is a safe ref
 /// component and never an option.
 pub fn valid_remote_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        && name.len() <= 64
-        && !name.ends_with(".lock")
-        && !name.contains("..")
+    // One rule for the config and the records that name a remote (`imports:`).
+    crate::record::is_remote_name(name)
 }
 
 /// Why a lineage remote's `url` or one of its `refs` cannot be used, if so.

@@ -520,7 +520,14 @@ impl Hint for RefError {
                 "give an artifact by blake3:HASH or URI without the remote (content is the same node in every repository), with --remotes"
             }
             RefError::NotInGraph { why, .. } => return Some(unmatched_hint(why)),
-            RefError::Revision(e @ HistoryError::NotInRevision { .. }) => return e.hint(),
+            RefError::UnknownRemote { remote, .. } => {
+                return Some(format!(
+                    "declare the repository with `git lineage remote add {remote} URL`, then `git lineage fetch {remote}` (docs/multi-repo.md)"
+                ).into());
+            }
+            RefError::Revision(
+                e @ (HistoryError::NotInRevision { .. } | HistoryError::NotFetched { .. }),
+            ) => return e.hint(),
             RefError::Revision(_) => {
                 "give a branch, tag or commit id that exists (`git log --oneline`)"
             }

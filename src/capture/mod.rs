@@ -515,6 +515,7 @@ pub struct Prepared<'a> {
     inputs: Vec<Artifact>,
     input_profiles: Vec<Option<Profile>>,
     references: Vec<RecordId>,
+    imports: Vec<crate::record::ForeignReference>,
 }
 
 /// Check and capture everything but the outputs and metrics (which a command
@@ -546,11 +547,25 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
     load_values(&[], &request.metrics, &request.cwd)?;
     let agent = repo.identity()?;
     let ctx = Context::new(repo)?;
-    let references = request
-        .references
-        .iter()
-        .map(|r| crate::refspec::resolve_reference(repo, ctx.store(), r, &request.cwd))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+    // `REMOTE:REF` names another repository's record (docs/multi-repo.md).
+    let config = match request.references.iter().any(|r| r.contains(':')) {
+        true => ctx.store().config()?,
+        false => crate::config::Config::default(),
+    };
+    let mut references = Vec::new();
+    let mut imports: Vec<crate::record::ForeignReference> = Vec::new();
+    for text in &request.references {
+        use crate::refspec::Reference;
+        match crate::refspec::resolve_any_reference(repo, ctx.store(), &config, text, &request.cwd)?
+        {
+            Reference::Local(id) => references.push(id),
+            Reference::Foreign(import) => {
+                if !imports.iter().any(|i| i.record == import.record) {
+                    imports.push(import);
+                }
+            }
+        }
+    }
     let mut code_files = Vec::new();
     for file in &request.code_files {
         let rel = repo_relative(
@@ -588,6 +603,7 @@ pub fn prepare<'a>(repo: &'a Repo, request: &RecordRequest) -> Result<Prepared<'
         inputs,
         input_profiles,
         references,
+        imports,
     })
 }
 
@@ -672,6 +688,7 @@ impl Prepared<'_> {
             outputs,
             metrics,
             references: self.references,
+            imports: self.imports,
             note: request.note.clone(),
         };
         let recorded = store_record_with(
@@ -731,6 +748,7 @@ pub fn action_record(
         outputs: Vec::new(),
         metrics: ValueMap::new(),
         references,
+        imports: Vec::new(),
         note: None,
     })
 }

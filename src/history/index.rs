@@ -21,7 +21,7 @@ use crate::record::{Agent, RecordId};
 
 /// The file name under `.git/lineage/`.
 pub const FILE_NAME: &str = "history-v1.idx";
-const MAGIC: &[u8] = b"git-lineage history index v3\n";
+const MAGIC: &[u8] = b"git-lineage history index v4\n";
 /// More segments than this and the next save rewrites the file as one.
 const MAX_SEGMENTS: usize = 32;
 

@@ -24,7 +24,7 @@ use crate::time::Timestamp;
 
 /// The file name under `.git/lineage/`.
 pub const FILE_NAME: &str = "snapshot-v1.bin";
-const MAGIC: &[u8] = b"git-lineage history snapshot v4\n";
+const MAGIC: &[u8] = b"git-lineage history snapshot v5\n";
 /// Directory times this close to now may still change within the same tick.
 const RACY_NANOS: i128 = 2_000_000_000;
 

@@ -32,7 +32,10 @@ pub struct Summary {
     pub inputs: Vec<Artifact>,
     /// Artifacts written.
     pub outputs: Vec<Artifact>,
-    /// Records this one refers to.
+    /// Records this one refers to: its `references`, then the records of
+    /// other repositories its `imports` name (ids are content hashes, so
+    /// one of those is never this repository's; the graph links it when
+    /// `--remotes` reads that repository).
     pub references: Vec<RecordId>,
     /// Hyperparameters.
     pub params: ValueMap,
@@ -52,7 +55,12 @@ impl Summary {
             code_commit: record.code.commit.clone(),
             inputs: record.inputs.clone(),
             outputs: record.outputs.clone(),
-            references: record.references.clone(),
+            references: record
+                .references
+                .iter()
+                .chain(record.imports.iter().map(|i| &i.record))
+                .cloned()
+                .collect(),
             params: record.params.clone(),
             metrics: record.metrics.clone(),
         }

@@ -127,9 +127,31 @@ pub struct Record {
     /// Earlier records this one refers to (for example one it corrects).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<RecordId>,
+    /// Records of other repositories (lineage remotes) this one refers to:
+    /// foreign references, each pinned by id (`--ref REMOTE:REF`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<ForeignReference>,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// A record of another repository that a record refers to (`imports:`),
+/// named like DVC's `url` + `rev_lock`: the lineage remote as it was
+/// declared when recording, and the record's id, which pins its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignReference {
+    /// The lineage remote's name (`remotes.<name>` in `.lineage/config.yaml`).
+    pub repository: String,
+    /// Its URL as declared, without credentials, query or fragment.
+    pub url: String,
+    /// The record's id in that repository's history.
+    pub record: RecordId,
+    /// The commit of that repository that introduced the record (40 or 64
+    /// hex), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 /// How a command ended.
@@ -341,6 +363,15 @@ pub enum FieldError {
     /// An artifact role that is not a valid kind.
     #[error("role {0}")]
     Role(Box<FieldError>),
+    /// A lineage remote name outside the allowed characters or length.
+    #[error(
+        "'{}' is not a remote name: use letters, digits, '.', '_' or '-', starting with a letter or digit (at most 64)",
+        .0.escape_debug()
+    )]
+    RemoteName(String),
+    /// A repository URL that is empty or holds whitespace or control characters.
+    #[error("'{}' is not a repository URL: it is empty or holds whitespace", .0.escape_debug())]
+    RepositoryUrl(String),
 }
 
 impl Record {
@@ -407,6 +438,10 @@ impl Record {
             for (i, artifact) in artifacts.iter().enumerate() {
                 check_artifact(artifact).map_err(|p| invalid(&format!("{list}[{i}]"), p))?;
             }
+        }
+        for (i, import) in self.imports.iter().enumerate() {
+            check_import(import)
+                .map_err(|(field, p)| invalid(&format!("imports[{i}].{field}"), p))?;
         }
         Ok(())
     }
@@ -475,6 +510,42 @@ pub fn check_relative_path(path: &str) -> Result<(), FieldError> {
     } else {
         Ok(())
     }
+}
+
+/// A lineage remote name: letters, digits, `.`, `_`, `-`, starting with a
+/// letter or digit, at most 64 characters, never ending in `.lock` nor
+/// holding `..` (so `refs/lineage/<name>/` is a valid ref prefix).
+pub fn is_remote_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name.len() <= 64
+        && !name.ends_with(".lock")
+        && !name.contains("..")
+}
+
+/// The field of a foreign reference that breaks a rule, and why.
+fn check_import(import: &ForeignReference) -> Result<(), (&'static str, FieldError)> {
+    if !is_remote_name(&import.repository) {
+        return Err((
+            "repository",
+            FieldError::RemoteName(import.repository.clone()),
+        ));
+    }
+    if import.url.is_empty()
+        || import
+            .url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(("url", FieldError::RepositoryUrl(import.url.clone())));
+    }
+    if let Some(commit) = &import.commit
+        && !(matches!(commit.len(), 40 | 64) && hash::is_lower_hex(commit))
+    {
+        return Err(("commit", FieldError::CommitId(commit.clone())));
+    }
+    Ok(())
 }
 
 fn check_artifact(artifact: &Artifact) -> Result<(), FieldError> {
@@ -617,6 +688,7 @@ mod tests {
             outputs: vec![],
             metrics: ValueMap::new(),
             references: vec![],
+            imports: vec![],
             note: None,
         }
     }

@@ -60,6 +60,14 @@ pub fn write_show(out: &mut impl io::Write, id: &str, r: &Record) -> io::Result<
     for reference in &r.references {
         writeln!(out, "refers   {reference}")?;
     }
+    // Another repository's record: `REMOTE:<id>`, as a qualified REF names it.
+    for import in &r.imports {
+        writeln!(
+            out,
+            "refers   {}:{} ({})",
+            import.repository, import.record, import.url
+        )?;
+    }
     if let Some(note) = &r.note {
         writeln!(out, "note     {note}")?;
     }

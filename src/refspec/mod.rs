@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::graph::{Graph, NodeKey};
 use crate::hash::{ContentHash, HashError};
 use crate::history::{History, HistoryError};
-use crate::record::RecordId;
+use crate::record::{ForeignReference, RecordId};
 use crate::repo::Repo;
 use crate::store::{Store, StoreError};
 
@@ -178,6 +178,20 @@ pub enum RefError {
         /// The REF after the qualifier.
         text: String,
     },
+    /// `NAME:REF` where NAME could name a lineage remote but none is
+    /// declared by that name, and the text names nothing else either.
+    #[error(
+        "'{text}': no lineage remote '{remote}' is declared in .lineage/config.yaml (declared: {}), and no file or record matches it",
+        if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+    )]
+    UnknownRemote {
+        /// The name before the `:`.
+        remote: String,
+        /// The REF as given.
+        text: String,
+        /// The remotes that are declared.
+        declared: Vec<String>,
+    },
 }
 
 /// The REF keywords: `NAME:` with one of these names keeps its meaning
@@ -210,6 +224,13 @@ pub fn is_keyword(name: &str) -> bool {
 /// registry). Other forms are refused: a hash or URI is the same node in
 /// every repository and needs no qualifier.
 pub fn resolve_in_remote(repo: &Repo, remote: &str, spec: &RefSpec) -> Result<RecordId, RefError> {
+    let history = remote_history(repo, remote, spec)?;
+    resolve_in(&history, remote, spec)
+}
+
+/// Lineage remote `remote`'s fetched history, for a qualified `spec`
+/// (refused unless it is a record form).
+fn remote_history(repo: &Repo, remote: &str, spec: &RefSpec) -> Result<History, RefError> {
     if !matches!(
         spec,
         RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) | RefSpec::Model { .. }
@@ -224,10 +245,85 @@ pub fn resolve_in_remote(repo: &Repo, remote: &str, spec: &RefSpec) -> Result<Re
         worktree: false,
         use_index: true,
     };
-    let history = History::load(repo, &options)?;
-    resolve_record(&history, spec).map_err(|e| match e {
+    Ok(History::load(repo, &options)?)
+}
+
+/// Resolve `spec` in `history`, lineage remote `remote`'s, naming the
+/// remote when nothing matches.
+fn resolve_in(history: &History, remote: &str, spec: &RefSpec) -> Result<RecordId, RefError> {
+    resolve_record(history, spec).map_err(|e| match e {
         RefError::NotFound(text) => RefError::NotFound(format!("{remote}:{text}")),
         other => other,
+    })
+}
+
+/// What `record --ref` resolved a REF to: a record of this repository,
+/// or one of a lineage remote's (`REMOTE:REF`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// A record of this repository (`references:`).
+    Local(RecordId),
+    /// A record of another repository (`imports:`).
+    Foreign(ForeignReference),
+}
+
+/// [`resolve_reference`], and `REMOTE:REF` with REMOTE a lineage remote
+/// `config` declares: REF resolved within that remote's fetched history
+/// ([`resolve_in_remote`]) to a foreign reference naming the remote, its
+/// URL (credentials, query and fragment removed) and the commit that
+/// introduced the record. A text that looks qualified by a remote that is
+/// not declared, and names nothing else, is [`RefError::UnknownRemote`].
+pub fn resolve_any_reference(
+    repo: &Repo,
+    store: &Store,
+    config: &crate::config::Config,
+    text: &str,
+    cwd: &Path,
+) -> Result<Reference, RefError> {
+    if let Some((remote, rest)) = split_remote(text, |name| config.remotes.contains_key(name)) {
+        let spec = parse(rest)?;
+        let history = remote_history(repo, remote, &spec)?;
+        let record = resolve_in(&history, remote, &spec)?;
+        let commit = history
+            .get(&record)
+            .and_then(|e| e.commit.as_ref())
+            .map(|c| c.id.clone());
+        let url = config
+            .remotes
+            .get(remote)
+            .map(|r| crate::repo::public_url(&r.url))
+            .unwrap_or_default();
+        return Ok(Reference::Foreign(ForeignReference {
+            repository: remote.to_string(),
+            url,
+            record,
+            commit,
+        }));
+    }
+    match resolve_reference(repo, store, text, cwd) {
+        Ok(id) => Ok(Reference::Local(id)),
+        Err(RefError::NoSuchPath(_) | RefError::NotInGraph { .. } | RefError::NotFound(_))
+            if looks_qualified(text) =>
+        {
+            let (remote, _) = text.split_once(':').unwrap_or_default();
+            Err(RefError::UnknownRemote {
+                remote: remote.to_string(),
+                text: text.to_string(),
+                declared: config.remotes.keys().cloned().collect(),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `text` has the shape `NAME:REF` with NAME a possible lineage
+/// remote name (not a REF keyword, not `scheme://`).
+fn looks_qualified(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(name, rest)| {
+        crate::record::is_remote_name(name)
+            && !is_keyword(name)
+            && !rest.is_empty()
+            && !rest.starts_with("//")
     })
 }
 

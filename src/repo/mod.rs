@@ -388,16 +388,14 @@ impl Repo {
         ContentHash::of_bytes(&listing)
     }
 
-    /// The default remote's fetch URL without credentials: the password,
-    /// query and fragment are always removed, the user name too for HTTP(S).
-    /// A local path (`/srv/repo#1`) is kept whole: it has no query.
+    /// The default remote's fetch URL without credentials ([`public_url`]).
     pub fn remote_url(&self) -> Option<String> {
         let remote = self
             .repo
             .find_default_remote(gix::remote::Direction::Fetch)?
             .ok()?;
-        let url = remote.url(gix::remote::Direction::Fetch)?.clone();
-        Some(public(url))
+        let url = remote.url(gix::remote::Direction::Fetch)?;
+        Some(public_url_of(url.clone()))
     }
 
     /// Where git-lineage writes temporary files: `.git/lineage/tmp/`, a
@@ -407,19 +405,18 @@ impl Repo {
     }
 }
 
-/// `url` as it may be printed and stored: without a password, without the
-/// user of an HTTP(S) URL (often a token; over SSH, `git@host:…`, the user
-/// is part of the address), and without query or fragment. Text that is
-/// not a URL git understands is returned as given.
+/// A repository URL as a record may publish it: the password, query and
+/// fragment are always removed, the user name too for HTTP(S) (often a
+/// token; over SSH, `git@host:…`, it is an account and part of the
+/// address). A local path (`/srv/repo#1`, `../features.git`) is kept whole.
 pub fn public_url(url: &str) -> String {
-    match gix::url::parse(url.as_bytes().as_bstr()) {
-        Ok(parsed) => public(parsed),
-        Err(_) => url.to_string(),
+    match gix::url::parse(gix::bstr::BStr::new(url)) {
+        Ok(parsed) => public_url_of(parsed),
+        Err(_) => crate::record::strip_query_and_fragment(url).to_string(),
     }
 }
 
-/// [`public_url`] of a parsed URL.
-fn public(mut url: gix::Url) -> String {
+fn public_url_of(mut url: gix::Url) -> String {
     if matches!(url.scheme, gix::url::Scheme::Http | gix::url::Scheme::Https) {
         url.set_user(None);
     }
@@ -437,17 +434,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn public_urls_lose_credentials_query_and_fragment() {
+    fn public_urls_lose_credentials_and_keep_local_paths() {
         assert_eq!(
-            public_url("https://user:token@github.com/org/data.git?x=1#top"),
-            "https://github.com/org/data.git"
+            public_url("https://user:tok@host.example/org/f.git?private_token=x#f"),
+            "https://host.example/org/f.git"
         );
         assert_eq!(
-            public_url("git@github.com:org/data.git"),
-            "git@github.com:org/data.git"
+            public_url("git@github.com:org/features.git"),
+            "git@github.com:org/features.git"
         );
-        assert_eq!(public_url("../data.git"), "../data.git");
-        assert_eq!(public_url("/srv/git/data.git"), "/srv/git/data.git");
+        assert_eq!(public_url("../features.git"), "../features.git");
+        assert_eq!(public_url("/srv/repo#1"), "/srv/repo#1");
     }
 
     #[test]

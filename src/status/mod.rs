@@ -245,7 +245,11 @@ fn analyse(
     let mut latest = LatestRecordings::default();
     let tombstones = crate::retention::model::Tombstones::of_entries(entries);
     for (index, entry) in entries.iter().enumerate() {
-        if crate::retention::model::is_retention_kind(&entry.summary.kind) {
+        // Another repository's paths (`--remotes`) are not this worktree's:
+        // its records count only downstream of a change here.
+        if entry.repository.is_some()
+            || crate::retention::model::is_retention_kind(&entry.summary.kind)
+        {
             continue;
         }
         let order = (entry.summary.recorded, index);

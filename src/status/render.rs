@@ -48,7 +48,18 @@ pub fn write_status(out: &mut impl io::Write, report: &StatusReport) -> io::Resu
         let by = match &output.record {
             Some(record) => {
                 written.insert(record.id.clone());
-                format!(" ({} {} {})", record.kind, record.name, commit_of(record))
+                // Another repository's output (`--remotes`) says which.
+                let repository = record
+                    .repository
+                    .as_ref()
+                    .map(|r| format!(", repository {}", r.name))
+                    .unwrap_or_default();
+                format!(
+                    " ({} {} {}{repository})",
+                    record.kind,
+                    record.name,
+                    commit_of(record)
+                )
             }
             None => String::new(),
         };
@@ -87,11 +98,12 @@ fn commit_of(record: &RecordRef) -> &str {
     record.commit_short().unwrap_or("uncommitted")
 }
 
-/// `<record short> <kind> <name> (commit <short>)`.
+/// `<record short> <kind> <name> (commit <short>)`; another repository's
+/// record (`--remotes`) is `<remote>:<short>`, as a qualified REF names it.
 fn record_label(record: &RecordRef) -> String {
     format!(
         "{} {} {} (commit {})",
-        record.id.short(),
+        record.display_id(),
         record.kind,
         record.name,
         commit_of(record)

@@ -2,7 +2,8 @@
 //!
 //! Each file under `.lineage/records/` must sit at `<2 hex>/<64 hex>.yaml`,
 //! hash to its name, parse under a known schema and reference only records
-//! that exist; with `artifacts`, the most recent recording of each local path
+//! that exist (a foreign reference: one that the fetched history of its
+//! lineage remote holds, with the bytes this record read); with `artifacts`, the most recent recording of each local path
 //! must still hash the same (older recordings are superseded: information).
 //! With `history`, every commit that edited, deleted or misnamed a record
 //! file is reported too, and so is every model version registered twice and
@@ -25,7 +26,7 @@ use crate::cache::FileStat;
 use crate::capture::Context;
 use crate::hash::ContentHash;
 use crate::pointer::{ContentId, PointerDigest};
-use crate::record::{Artifact, Record, RecordId};
+use crate::record::{Artifact, ForeignReference, Record, RecordId};
 use crate::repo::Repo;
 use crate::store::{CONFIG_FILE, LINEAGE_DIR, RecordFile, Store, StoreError};
 use crate::time::Timestamp;
@@ -49,7 +50,8 @@ pub enum Check {
     Id,
     /// Not parseable, unknown schema, or an invalid field.
     Schema,
-    /// A referenced record does not exist.
+    /// A referenced record does not exist, or a foreign reference
+    /// resolves to a different digest.
     Reference,
     /// A recorded artifact is missing or its bytes changed.
     Artifact,
@@ -276,8 +278,17 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         named.binary_search(&id).is_ok() || history.as_ref().is_some_and(|h| h.get(id).is_some())
     };
 
-    for ((file, _), checked) in files.iter().zip(checked) {
+    let mut importers: Vec<Importer> = Vec::new();
+    for ((file, _), mut checked) in files.iter().zip(checked) {
         report.records += 1;
+        if !checked.imports.is_empty() {
+            importers.push(Importer {
+                file: file.rel.clone(),
+                record: file.named_id.clone(),
+                imports: std::mem::take(&mut checked.imports),
+                inputs: std::mem::take(&mut checked.import_inputs),
+            });
+        }
         let problem = |check: Check, message: String| Problem {
             file: file.rel.clone(),
             record: file.named_id.clone(),
@@ -372,6 +383,7 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
         }
     }
     add_profile_findings(repo.root(), &mut report);
+    add_foreign_findings(repo, &store, &importers, &mut report);
     // Artifact problems were found after all files were read: put them back
     // with their file's other problems (a stable sort keeps each file's order;
     // the config file sorts first).
@@ -395,11 +407,164 @@ struct FileCheck<'c> {
     problems: Vec<(Check, String)>,
     /// The ids the record references (empty when it did not parse).
     references: Vec<RecordId>,
+    /// Its foreign references (`imports`) and, when it has some, its inputs
+    /// (what the records it imports should have written).
+    imports: Vec<ForeignReference>,
+    /// The inputs, kept only for a record with `imports`.
+    import_inputs: Vec<Artifact>,
     /// Its clean result, from the cache or to be cached (`None` when the file
     /// has a problem, could not be stat'ed, or was modified too recently).
     clean: Option<Cow<'c, CleanRecord>>,
     /// The parsed record, when the caller keeps them.
     record: Option<Box<Record>>,
+}
+
+/// A worktree record with foreign references (`imports`).
+struct Importer {
+    /// Worktree-relative path of its file.
+    file: String,
+    /// Its id, from the file name.
+    record: Option<RecordId>,
+    /// Its foreign references.
+    imports: Vec<ForeignReference>,
+    /// What it read.
+    inputs: Vec<Artifact>,
+}
+
+/// Check each foreign reference in the fetched history of the remote it
+/// names (docs/multi-repo.md, "Foreign references"). One that cannot be
+/// resolved yet (the remote is not declared or not fetched, or its fetched
+/// history does not have the record) is a warning; one that resolves to a
+/// different digest is a `reference` problem: the record file at that id in
+/// the remote's history was edited or does not hash to it, or the foreign
+/// record wrote a file of the same name as one of this record's inputs and
+/// none of its outputs has that input's content.
+fn add_foreign_findings(
+    repo: &Repo,
+    store: &Store,
+    importers: &[Importer],
+    report: &mut VerifyReport,
+) {
+    use crate::history::{FindingKind, History, HistoryError, HistoryOptions, Revisions};
+    if importers.is_empty() {
+        return;
+    }
+    // A broken config is a finding of its own; its remotes are then unknown.
+    let remotes = store.config().map(|c| c.remotes).unwrap_or_default();
+    let mut histories: BTreeMap<&str, Result<History, HistoryError>> = BTreeMap::new();
+    for importer in importers {
+        for import in &importer.imports {
+            let name = import.repository.as_str();
+            let about = format!(
+                "refers to record {} of repository {name} ({})",
+                import.record.short(),
+                import.url
+            );
+            let label = format!("{} {about}", importer.file);
+            if !remotes.contains_key(name) {
+                report.warnings.push(format!(
+                    "{label}, which is not a lineage remote here, so it was not checked: declare it with `git lineage remote add {name} {}`, then `git lineage fetch {name}`",
+                    import.url
+                ));
+                continue;
+            }
+            let history = histories.entry(name).or_insert_with(|| {
+                History::load(
+                    repo,
+                    &HistoryOptions {
+                        revisions: Revisions::remote_only(name),
+                        worktree: false,
+                        use_index: true,
+                    },
+                )
+            });
+            let history = match history {
+                Ok(history) => history,
+                Err(HistoryError::NotFetched { .. }) => {
+                    report.warnings.push(format!(
+                        "{label}, which has not been fetched yet, so it was not checked: run `git lineage fetch {name}`"
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    report.warnings.push(format!(
+                        "{label}, whose fetched history cannot be read, so it was not checked: {e}"
+                    ));
+                    continue;
+                }
+            };
+            let problem = |message: String| Problem {
+                file: importer.file.clone(),
+                record: importer.record.clone(),
+                check: Check::Reference,
+                message: format!("{about}: {message}"),
+                commit: None,
+                repository: None,
+            };
+            if let Some(finding) = history.findings.iter().find(|f| {
+                f.record.as_ref() == Some(&import.record)
+                    && matches!(f.kind, FindingKind::Edited | FindingKind::Misnamed)
+            }) {
+                report.problems.push(problem(format!(
+                    "in that history its record file does not hash to that id ({}, commit {})",
+                    finding.message,
+                    finding.commit.short()
+                )));
+                continue;
+            }
+            let Some(entry) = history.get(&import.record) else {
+                report.warnings.push(format!(
+                    "{label}, which is not in its fetched history (refs/lineage/{name}/), so it was not checked: run `git lineage fetch {name}`; if it is still missing, that repository's branches no longer have it"
+                ));
+                continue;
+            };
+            let outputs = entry.summary.outputs.clone();
+            for (input, output) in different_outputs(&importer.inputs, &outputs) {
+                report.problems.push(problem(format!(
+                    "this record read '{}' as {}, but that record wrote '{}' as {}: the data this step read is not what it produced",
+                    input.locator(),
+                    content_text(input),
+                    output.locator(),
+                    content_text(output)
+                )));
+            }
+        }
+    }
+}
+
+/// Each input of `inputs` that no output of `outputs` has the content of,
+/// paired with an output of the same file name (last path component), when
+/// there is one: what a step read under the name another step wrote, with
+/// other bytes.
+fn different_outputs<'a>(
+    inputs: &'a [Artifact],
+    outputs: &'a [Artifact],
+) -> Vec<(&'a Artifact, &'a Artifact)> {
+    let same = |a: &Artifact, b: &Artifact| {
+        (a.hash.is_some() && a.hash == b.hash)
+            || (a.pointer.is_some()
+                && a.pointer.as_ref().map(|p| &p.digest) == b.pointer.as_ref().map(|p| &p.digest))
+    };
+    let file_name = |a: &Artifact| a.locator().rsplit('/').next().unwrap_or("").to_string();
+    let has_content = |a: &Artifact| a.hash.is_some() || a.pointer.is_some();
+    inputs
+        .iter()
+        .filter(|input| has_content(input) && !outputs.iter().any(|o| same(input, o)))
+        .filter_map(|input| {
+            outputs
+                .iter()
+                .find(|o| has_content(o) && file_name(o) == file_name(input))
+                .map(|output| (input, output))
+        })
+        .collect()
+}
+
+/// An artifact's content as messages show it: the short hash, else the
+/// pointer digest.
+fn content_text(artifact: &Artifact) -> String {
+    ContentId::of(artifact.hash, artifact.pointer.as_ref())
+        .map(|id| id.short())
+        .unwrap_or_else(|| "no recorded content".to_string())
 }
 
 /// Check every file under `.lineage/profiles/`: at `<2 hex>/<64 hex>.json`
@@ -507,12 +672,19 @@ fn check_file<'c>(
             return out;
         }
     };
+    // A record with foreign references is never cached: what they resolve
+    // to changes with every fetch, so it is checked on every run.
     if out.problems.is_empty()
+        && record.imports.is_empty()
         && let Some(stat) = stat.filter(|stat| stat.trusted_at(run_start))
     {
         out.clean = Some(Cow::Owned(CleanRecord::new(stat, &record.references)));
     }
     out.references = std::mem::take(&mut record.references);
+    if !record.imports.is_empty() {
+        out.imports = std::mem::take(&mut record.imports);
+        out.import_inputs = record.inputs.clone();
+    }
     if keep {
         out.record = Some(Box::new(record));
     }
@@ -946,5 +1118,51 @@ pub fn content_now(
         Ok(digest) => Ok(Some(ContentId::Hash(digest.hash()))),
         Err(crate::hash::HashError::NotFound(_)) => Ok(None),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, bytes: &[u8]) -> Artifact {
+        Artifact {
+            path: Some(path.into()),
+            hash: Some(ContentHash::of_bytes(bytes)),
+            ..Artifact::default()
+        }
+    }
+
+    #[test]
+    fn an_input_differs_only_from_a_same_named_output_with_other_bytes() {
+        let outputs = [file("out/features.csv", b"f"), file("out/stats.json", b"s")];
+        // The same bytes under any name, and a name the other step never
+        // wrote, are not compared.
+        let fine = [
+            file("features.csv", b"f"),
+            file("copy/of-stats.json", b"s"),
+            file("train.csv", b"t"),
+        ];
+        assert!(different_outputs(&fine, &outputs).is_empty());
+        let read = [
+            file("data/features.csv", b"other"),
+            file("stats.json", b"s"),
+        ];
+        let found = different_outputs(&read, &outputs);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].0.locator(), found[0].1.locator()),
+            ("data/features.csv", "out/features.csv")
+        );
+        assert_eq!(
+            content_text(found[0].1),
+            crate::render::short_hash(&ContentHash::of_bytes(b"f"))
+        );
+        // A URI without content is never compared.
+        let uri = Artifact {
+            uri: Some("s3://bucket/features.csv".into()),
+            ..Artifact::default()
+        };
+        assert!(different_outputs(&[uri], &outputs).is_empty());
     }
 }

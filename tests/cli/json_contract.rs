@@ -140,7 +140,18 @@ pub struct Record {
     pub outputs: Option<Vec<Artifact>>,
     pub metrics: Option<Map>,
     pub references: Option<Vec<String>>,
+    pub imports: Option<Vec<ForeignReference>>,
     pub note: Option<String>,
+}
+
+/// A foreign reference (`imports`): a record of a lineage remote.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignReference {
+    pub repository: String,
+    pub url: String,
+    pub record: String,
+    pub commit: Option<String>,
 }
 
 // --- init, record, run, show ---

@@ -20,6 +20,7 @@ mod test_export;
 mod test_export_openlineage;
 mod test_export_prov_intoto;
 mod test_feature_lineage;
+mod test_foreign_refs;
 mod test_fuzz;
 mod test_graph;
 mod test_hashing;

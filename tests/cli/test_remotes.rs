@@ -27,7 +27,7 @@ const FEATURES: &str = "id,amount,log_amount\n1,10,2.3\n2,20,3.0\n3,3000,8.0\n";
 
 /// A repository `name` with an identity, `git lineage init` committed, and
 /// a bare remote `<name>.git` it is pushed to.
-fn repo(env: &TestEnv, name: &str) -> PathBuf {
+pub(crate) fn repo(env: &TestEnv, name: &str) -> PathBuf {
     let dir = env.path(name);
     std::fs::create_dir_all(&dir).expect("repo dir");
     env.git(&dir, &["init", "-q", "-b", "main"]);
@@ -49,7 +49,7 @@ fn repo(env: &TestEnv, name: &str) -> PathBuf {
 }
 
 /// Record a step in `dir` with `--commit` and push: its record id.
-fn step(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+pub(crate) fn step(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
     let mut all = vec!["record", "--commit", "--format", "json"];
     all.extend_from_slice(args);
     let run = env.lineage(dir, &all).success();

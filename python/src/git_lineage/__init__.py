@@ -24,6 +24,7 @@ from .types import (
     Commit,
     Environment,
     ExitStatus,
+    ForeignReference,
     Graph,
     GraphArtifact,
     GraphEdge,
@@ -48,7 +49,7 @@ from .types import (
 __version__ = package_version() or "0+unknown"
 
 __all__ = [
-    "Artifact", "Cause", "Changed", "Code", "Commit", "Environment", "ExitStatus", "Graph",
+    "Artifact", "Cause", "Changed", "Code", "Commit", "Environment", "ExitStatus", "ForeignReference", "Graph",
     "GraphArtifact", "GraphEdge", "GraphNode", "HistoryWarning", "LineageError",
     "LogEntry", "MissingDependencyError", "Person", "Problem", "Record",
     "RecordRef", "Recorded", "Records", "Registered", "Registry", "Repo",

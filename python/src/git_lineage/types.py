@@ -43,6 +43,27 @@ class ExitStatus:
 
 
 @dataclass(frozen=True)
+class ForeignReference:
+    """A record of another repository a record refers to (``imports``):
+    the lineage remote's name and URL, the record id and, when known, the
+    commit that introduced it (docs/manifest.md)."""
+
+    repository: str
+    url: str
+    record: str
+    commit: Optional[str] = None
+
+    @staticmethod
+    def from_json(d: Obj) -> ForeignReference:
+        return ForeignReference(
+            repository=j.string(d, "repository"),
+            url=j.string(d, "url"),
+            record=j.string(d, "record"),
+            commit=j.opt_string(d, "commit"),
+        )
+
+
+@dataclass(frozen=True)
 class Code:
     """The code version a record was made from (``code`` in the record)."""
 
@@ -140,6 +161,7 @@ class Record:
     outputs: List[Artifact] = field(default_factory=list)
     metrics: Dict[str, JSONValue] = field(default_factory=dict)
     references: List[str] = field(default_factory=list)
+    imports: List[ForeignReference] = field(default_factory=list)
     note: Optional[str] = None
 
     @property
@@ -167,6 +189,7 @@ class Record:
             outputs=j.objects(d, "outputs", Artifact.from_json),
             metrics=j.values(d, "metrics"),
             references=j.strings(d, "references"),
+            imports=j.objects(d, "imports", ForeignReference.from_json),
             note=j.opt_string(d, "note"),
         )
 

@@ -12,7 +12,9 @@ use crate::ui::{CommandError, Ui};
 /// from it (--down), or both (the default). REF is a record id or prefix,
 /// name:NAME, blake3:HASH, a URI[@version], commit:REV, a path (its current
 /// bytes; when it is not on disk, every version recorded at it) or PATH@REV
-/// (docs/refs.md).
+/// (docs/refs.md); REMOTE:REF (an id, prefix, name:NAME or
+/// model:NAME@STAGE) is a record of lineage remote REMOTE, read from its
+/// fetched history without --remotes.
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// Where to start.

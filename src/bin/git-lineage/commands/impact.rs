@@ -12,7 +12,8 @@ use crate::ui::{CommandError, Format, Ui};
 #[derive(Debug, Args)]
 pub struct ImpactArgs {
     /// What changed or was found faulty (any REF: a path, blake3:HASH, a
-    /// record, commit:REV, …).
+    /// record, commit:REV, …; REMOTE:REF for a record of lineage remote
+    /// REMOTE).
     #[arg(value_name = "REF")]
     pub reference: String,
     #[command(flatten)]

@@ -47,7 +47,9 @@ pub struct StepArgs {
     /// A source file to pin by its git blob id.
     #[arg(long = "code", value_name = "FILE")]
     pub code_files: Vec<PathBuf>,
-    /// An earlier record this one refers to (for example one it corrects).
+    /// An earlier record this one refers to (for example one it corrects);
+    /// REMOTE:REF names a record of lineage remote REMOTE (its fetched
+    /// history), kept under `imports:` with the remote's name and URL.
     #[arg(long = "ref", value_name = "REF")]
     pub references: Vec<String>,
     /// Where a copy of an input or output is kept: PATH (as given with -i

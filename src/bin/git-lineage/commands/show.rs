@@ -13,9 +13,10 @@ use crate::ui::{CommandError, Ui};
 /// REF is a record id, a unique prefix of 4+ hex digits, name:NAME (the
 /// latest record of that name that did work), model:NAME@STAGE, or an
 /// artifact (a path, also one no longer on disk, blake3:HASH or a URI: the
-/// latest record that produced it). `NAME:REF` is resolved in lineage
-/// remote NAME's fetched history; with --remotes or --remote NAME, REF is
-/// resolved over this repository's history and theirs together.
+/// latest record that produced it). REMOTE:REF (an id, prefix, name:NAME
+/// or model:NAME@STAGE) is a record of lineage remote REMOTE, found in its
+/// fetched history (docs/multi-repo.md). With --remotes or --remote NAME,
+/// REF is resolved over this repository's history and theirs together.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The record to show.

@@ -8,7 +8,10 @@ use crate::ui::{CommandError, EXIT_PROBLEMS, Format, Ui};
 
 /// Check every record in the worktree: its file name is the BLAKE3 of its
 /// bytes, it parses under a known schema, and the records it references
-/// exist. With --history, also check that no commit ever edited, deleted or
+/// exist. A reference to another repository's record (`imports:`) is
+/// checked in that lineage remote's fetched history: a warning while it
+/// cannot be (not fetched), a problem when it resolves to other bytes.
+/// With --history, also check that no commit ever edited, deleted or
 /// misnamed a committed record file. Exits 0 when clean, 1 when problems
 /// were found.
 #[derive(Debug, Args)]
