@@ -43,6 +43,7 @@ mod test_signing_hooks;
 mod test_snapshots;
 mod test_status;
 mod test_stored_profiles;
+mod test_submodules;
 mod test_verify;
 mod test_verify_cache;
 mod test_view;
