@@ -10,6 +10,7 @@ mod test_commit;
 mod test_concurrency;
 mod test_damaged_history;
 mod test_demo;
+mod test_demo_org;
 mod test_derived;
 mod test_diff;
 mod test_docs;
