@@ -304,3 +304,34 @@ fn a_remote_cannot_take_a_submodules_name() {
         run.stderr
     );
 }
+
+#[test]
+fn a_declared_remote_of_the_same_name_wins_over_the_submodule() {
+    let env = TestEnv::new();
+    let s = setup(&env);
+    // Declared by hand (`remote add` refuses the name): the remote is read
+    // at its branch, the submodule is skipped with a warning.
+    let config = s.app.join(".lineage/config.yaml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str(&format!(
+        "remotes:\n  data:\n    url: {:?}\n    refs: [main]\n",
+        s.data.to_str().expect("utf-8")
+    ));
+    write(&config, text);
+    let run = env.lineage(&s.app, &["fetch"]).success();
+    assert_eq!(
+        run.stdout,
+        format!("data: refs/lineage/data/main new {}\n", &s.commit_b[..12])
+    );
+    assert_eq!(
+        run.stderr,
+        "warning: submodule 'data' is not read: lineage remote 'data' declared in .lineage/config.yaml has its name\n"
+    );
+    assert_eq!(
+        env.git(
+            &s.app,
+            &["for-each-ref", "--format=%(refname)", "refs/lineage/"]
+        ),
+        "refs/lineage/data/main\n"
+    );
+}
