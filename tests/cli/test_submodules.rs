@@ -219,6 +219,19 @@ fn a_submodules_lineage_is_read_at_the_pinned_commit() {
         )
     );
 
+    let json = env
+        .lineage(&s.app, &["remote", "list", "--format", "json"])
+        .success()
+        .json();
+    let entry = &json["remotes"][0];
+    assert_eq!(entry["name"], "data");
+    assert_eq!(entry["refs"], serde_json::json!([]));
+    assert_eq!(
+        entry["submodule"],
+        serde_json::json!({"name": "data", "path": "data", "pinned": s.commit_a})
+    );
+    assert!(entry.get("problem").is_none(), "{entry:#}");
+
     // Moving the pin (and committing it) moves the ref at the next fetch.
     env.git(&s.app.join("data"), &["checkout", "-q", &s.commit_b]);
     env.git(&s.app, &["commit", "-q", "-am", "pin data at B"]);
@@ -264,6 +277,11 @@ fn an_uninitialised_submodule_is_fetched_from_its_url_or_warned_about() {
         s.commit_a
     );
 
+    // The superproject moves the pin to B; the clone pulls it.
+    env.git(&s.app.join("data"), &["checkout", "-q", &s.commit_b]);
+    env.git(&s.app, &["commit", "-q", "-am", "pin data at B"]);
+    env.git(&clone, &["pull", "-q", "--ff-only"]);
+
     // The url gone and nothing initialised: a warning naming the
     // submodule and what to do, exit 0, no ref.
     let other = env.path("other");
@@ -286,6 +304,18 @@ fn an_uninitialised_submodule_is_fetched_from_its_url_or_warned_about() {
         run.stderr
     );
     assert_eq!(env.git(&other, &["for-each-ref", "refs/lineage/"]), "");
+    // Where A was fetched before, B cannot be: the stale ref goes too, so
+    // the submodule's lineage is never read at a commit HEAD does not pin.
+    let run = env.lineage(&clone, &["fetch"]).success();
+    assert!(run.stderr.contains(&s.commit_b[..12]), "{}", run.stderr);
+    assert_eq!(env.git(&clone, &["for-each-ref", "refs/lineage/"]), "");
+    let json = env
+        .lineage(&other, &["fetch", "--format", "json"])
+        .success()
+        .json();
+    let problem = json["remotes"][0]["problem"].as_str().expect("problem");
+    assert!(problem.contains("cannot fetch pinned commit"), "{problem}");
+    assert_eq!(json["remotes"][0]["fetched"], serde_json::json!([]));
     let list = env.lineage(&other, &["remote", "list"]).success();
     assert!(list.stdout.contains("  not fetched"), "{}", list.stdout);
 }
