@@ -190,7 +190,11 @@ fn pin(repo: &Repo, source: &Source, local: &str) -> Result<(), String> {
             Ok(_) => return Ok(()),
             Err(message) => tried.push(format!(
                 "{from}: {}",
-                message.lines().last().unwrap_or("failed")
+                message
+                    .lines()
+                    .map(|l| l.trim_start_matches("fatal: ").trim())
+                    .find(|l| !l.is_empty())
+                    .unwrap_or("failed")
             )),
         }
     }
