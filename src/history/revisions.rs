@@ -193,13 +193,30 @@ pub(super) fn lineage_repositories(
     let config = crate::store::Store::new(repo.root()).config().ok();
     let mut refs = lineage_refs(repo, remotes)?;
     refs.sort();
+    // A source that is not a declared remote is a submodule HEAD pins
+    // (`git lineage fetch` reads those too): its URL is `.gitmodules`'s.
+    let declared = |name: &str| {
+        config
+            .as_ref()
+            .is_some_and(|c| c.remotes.contains_key(name))
+    };
+    let pins = if refs.iter().all(|(name, _, _)| declared(name)) {
+        Vec::new()
+    } else {
+        repo.submodule_pins().unwrap_or_default()
+    };
     Ok(refs
         .into_iter()
         .map(|(name, _, id)| {
             let url = config
                 .as_ref()
                 .and_then(|c| c.remotes.get(&name))
-                .map(|r| r.url.clone());
+                .map(|r| r.url.clone())
+                .or_else(|| {
+                    pins.iter()
+                        .find(|p| crate::repo::submodule_source_name(&p.name) == name)
+                        .and_then(|p| p.url.clone())
+                });
             Arc::new(Repository {
                 name,
                 url,

@@ -12,6 +12,10 @@ use crate::history::LINEAGE_REFS;
 use crate::repo::Repo;
 use crate::store::Store;
 
+mod submodule;
+
+pub use submodule::{PINNED, Submodule, names as submodule_names};
+
 /// A declared lineage remote and the commits fetched from it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Remote {
@@ -23,6 +27,14 @@ pub struct Remote {
     pub refs: Vec<String>,
     /// For each fetched ref, `refs/lineage/<name>/<branch>` and its commit.
     pub fetched: Vec<FetchedRef>,
+    /// When the source is a submodule HEAD pins (read at that commit, into
+    /// `refs/lineage/<name>/pinned`): which, and the pinned commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submodule: Option<Submodule>,
+    /// Why this source is not read (a submodule whose pinned commit cannot
+    /// be fetched, or whose name is taken), as a warning's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// One ref under `refs/lineage/`.
@@ -36,11 +48,33 @@ pub struct FetchedRef {
     pub new: String,
 }
 
-/// The lineage remotes declared in the config, with what was fetched.
+/// The lineage remotes declared in the config, with what was fetched,
+/// then the submodules HEAD pins (read as lineage sources).
 pub fn list(repo: &Repo) -> crate::Result<Vec<Remote>> {
     let config = Store::new(repo.root()).config()?;
     let tips = lineage_refs(repo)?;
-    Ok(config
+    let fetched = |name: &str| -> Vec<FetchedRef> {
+        tips.iter()
+            .filter(|(local, _)| remote_of(local) == Some(name))
+            .map(|(local, id)| FetchedRef {
+                local: local.clone(),
+                old: Some(id.clone()),
+                new: id.clone(),
+            })
+            .collect()
+    };
+    let submodules: Vec<Remote> = submodule::sources(repo, &config)?
+        .iter()
+        .map(|source| {
+            let refs = if source.problem.is_none() {
+                fetched(&source.name)
+            } else {
+                Vec::new()
+            };
+            submodule::entry(source, refs)
+        })
+        .collect();
+    let mut remotes: Vec<Remote> = config
         .remotes
         .iter()
         .map(|(name, remote)| Remote {
@@ -56,8 +90,12 @@ pub fn list(repo: &Repo) -> crate::Result<Vec<Remote>> {
                     new: id.clone(),
                 })
                 .collect(),
+            submodule: None,
+            problem: None,
         })
-        .collect())
+        .collect();
+    remotes.extend(submodules);
+    Ok(remotes)
 }
 
 /// Declare remote `name` at `url` reading `refs` (the remote's HEAD when
@@ -76,6 +114,16 @@ pub fn add(repo: &Repo, name: &str, url: &str, refs: &[String]) -> crate::Result
     if crate::refspec::is_keyword(name) {
         return Err(invalid(format!(
             "'{name}' begins a REF of its own ({name}:…), so `{name}:REF` could never name this remote; choose another name"
+        )));
+    }
+    if let Some(pin) = repo
+        .submodule_pins()?
+        .into_iter()
+        .find(|pin| crate::repo::submodule_source_name(&pin.name) == name)
+    {
+        return Err(invalid(format!(
+            "submodule '{}' (path {}) is read as lineage source '{name}'; choose another name",
+            pin.name, pin.path
         )));
     }
     let entry = RemoteConfig {
@@ -125,6 +173,8 @@ pub fn add(repo: &Repo, name: &str, url: &str, refs: &[String]) -> crate::Result
         url: entry.url,
         refs: entry.refs,
         fetched: Vec::new(),
+        submodule: None,
+        problem: None,
     })
 }
 
@@ -167,22 +217,28 @@ pub fn remove(repo: &Repo, name: &str) -> crate::Result<()> {
     Ok(())
 }
 
-/// Fetch the history of `names` (every declared remote when empty) into
-/// `refs/lineage/<name>/<branch>`: the refs as they were and are.
+/// Fetch the history of `names` (every declared remote and submodule
+/// when empty) into `refs/lineage/<name>/<branch>`, and each submodule's
+/// pinned commit into `refs/lineage/<name>/pinned`: the refs as they
+/// were and are. A submodule that cannot be read is returned with its
+/// `problem`, and does not stop the others.
 pub fn fetch(repo: &Repo, names: &[String]) -> crate::Result<Vec<Remote>> {
     let config = Store::new(repo.root()).config()?;
-    if config.remotes.is_empty() {
+    let submodules = submodule::sources(repo, &config)?;
+    let before = lineage_refs(repo)?;
+    // With nothing declared or pinned, refs left by a removed submodule
+    // are still deleted below.
+    if config.remotes.is_empty() && submodules.is_empty() && before.is_empty() {
         return Err(crate::Error::InvalidArgument {
             field: "remote",
-            problem: "no lineage remotes are declared in .lineage/config.yaml; add one with `git lineage remote add NAME URL`".into(),
+            problem: "no lineage remotes are declared in .lineage/config.yaml and HEAD pins no submodules; add one with `git lineage remote add NAME URL`".into(),
         });
     }
     for name in names {
-        if !config.remotes.contains_key(name) {
+        if !config.remotes.contains_key(name) && !submodules.iter().any(|s| &s.name == name) {
             return Err(unknown_remote(name, &config));
         }
     }
-    let before = lineage_refs(repo)?;
     let mut fetched = Vec::new();
     for (name, remote) in &config.remotes {
         if !names.is_empty() && !names.contains(name) {
@@ -216,8 +272,17 @@ pub fn fetch(repo: &Repo, names: &[String]) -> crate::Result<Vec<Remote>> {
                     new: id.clone(),
                 })
                 .collect(),
+            submodule: None,
+            problem: None,
         });
     }
+    fetched.extend(submodule::fetch(
+        repo,
+        &config,
+        &submodules,
+        names,
+        &before,
+    )?);
     Ok(fetched)
 }
 

@@ -17,9 +17,11 @@ use crate::hash::ContentHash;
 use crate::record::{Agent, Code};
 
 mod signature;
+mod submodule;
 mod write;
 
 pub use signature::SignatureError;
+pub use submodule::{SubmodulePin, source_name as submodule_source_name};
 
 /// How long to wait for another process's `index.lock` before giving up.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);

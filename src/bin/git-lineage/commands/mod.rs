@@ -99,12 +99,17 @@ impl RemoteArgs {
 }
 
 /// `(remote, REF)` when `text` is `NAME:REF` with NAME a declared lineage
-/// remote ([`git_lineage::refspec::split_remote`]).
+/// remote or a submodule HEAD pins ([`git_lineage::refspec::split_remote`]).
 pub fn remote_qualifier<'a>(repo: &Repo, text: &'a str) -> Option<(&'a str, &'a str)> {
     // An unreadable config leaves REFs unqualified; commands that need the
     // config report it themselves.
     let config = git_lineage::store::Store::new(repo.root()).config().ok()?;
-    git_lineage::refspec::split_remote(text, |name| config.remotes.contains_key(name))
+    git_lineage::refspec::split_remote(text, |name| {
+        config.remotes.contains_key(name)
+            || git_lineage::remote::submodule_names(repo, &config)
+                .iter()
+                .any(|s| s == name)
+    })
 }
 
 /// A REF as commands take it, with a lineage remote qualifier

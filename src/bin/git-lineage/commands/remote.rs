@@ -44,7 +44,8 @@ pub struct RemoteAddArgs {
     pub refs: Vec<String>,
 }
 
-/// List the declared lineage remotes and the refs fetched from each.
+/// List the declared lineage remotes and the submodules HEAD pins (read as
+/// lineage sources at the pinned commit), with the refs fetched from each.
 #[derive(Debug, Args)]
 pub struct RemoteListArgs {
     /// Output format: text or json (docs/json.md).
@@ -61,12 +62,14 @@ pub struct RemoteRemoveArgs {
 }
 
 /// Fetch the history of lineage remotes into `refs/lineage/<name>/<branch>`
-/// through `git fetch` (your transports and credential helpers apply). Only
-/// those refs are written: no branch, tag, git remote or FETCH_HEAD changes.
-/// Afterwards history commands read them with `--remotes` or `--remote NAME`.
+/// through `git fetch` (your transports and credential helpers apply), and
+/// each submodule HEAD pins at that commit into `refs/lineage/<name>/pinned`.
+/// Only those refs are written: no branch, tag, git remote or FETCH_HEAD
+/// changes. Afterwards history commands read them with `--remotes` or
+/// `--remote NAME`.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// The remotes to fetch; every declared one when none is given.
+    /// The remotes (or submodules) to fetch; every one when none is given.
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
     /// Output format: text or json (docs/json.md).
@@ -93,17 +96,33 @@ pub fn cmd_remote(ui: &mut Ui, cwd: &Path, args: &RemoteArgs) -> Result<ExitCode
                 Format::Json => ui.json(&serde_json::json!({ "remotes": remotes }))?,
                 Format::Text => {
                     for remote in &remotes {
-                        ui.line(format_args!(
-                            "{}\t{}\trefs {}",
-                            remote.name,
-                            remote.url,
-                            remote.refs.join(", ")
-                        ))?;
-                        if remote.fetched.is_empty() {
+                        let what = match &remote.submodule {
+                            Some(sub) => {
+                                format!("submodule {} pinned {}", sub.path, short(&sub.pinned))
+                            }
+                            None => format!("refs {}", remote.refs.join(", ")),
+                        };
+                        ui.line(format_args!("{}\t{}\t{what}", remote.name, remote.url))?;
+                        if let Some(problem) = &remote.problem {
+                            ui.line(format_args!("  not read: {problem}"))?;
+                        } else if remote.fetched.is_empty() {
                             ui.line("  not fetched")?;
                         }
                         for fetched in &remote.fetched {
-                            ui.line(format_args!("  {} {}", fetched.local, short(&fetched.new)))?;
+                            let stale = remote
+                                .submodule
+                                .as_ref()
+                                .is_some_and(|sub| sub.pinned != fetched.new);
+                            ui.line(format_args!(
+                                "  {} {}{}",
+                                fetched.local,
+                                short(&fetched.new),
+                                if stale {
+                                    " (the pin moved: `git lineage fetch` reads the new one)"
+                                } else {
+                                    ""
+                                }
+                            ))?;
                         }
                     }
                 }
@@ -123,6 +142,9 @@ pub fn cmd_remote(ui: &mut Ui, cwd: &Path, args: &RemoteArgs) -> Result<ExitCode
 pub fn cmd_fetch(ui: &mut Ui, cwd: &Path, args: &FetchArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
     let fetched = git_lineage::remote::fetch(&repo, &args.names)?;
+    for problem in fetched.iter().filter_map(|r| r.problem.as_ref()) {
+        ui.note(format!("warning: {problem}"));
+    }
     match args.format {
         Format::Json => ui.json(&serde_json::json!({ "remotes": fetched }))?,
         Format::Text => print_fetched(ui, &fetched)?,

@@ -16,10 +16,12 @@ use git_lineage::{Error, Result};
 mod data;
 mod drift;
 mod model;
+mod org;
 mod project;
 mod questions;
 mod registry;
 
+pub use org::build as build_org;
 pub use questions::DemoQuestion;
 pub use registry::DemoRegistry;
 
@@ -298,7 +300,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
     add(&process);
     let (query, split) = record_query(&repo, &root, &process)?;
     add(&query);
-    let (train, train_metrics) = record_train(&repo, &root, TRAIN_SEED, MODEL)?;
+    let (train, train_metrics) = record_train(&repo, &root, TRAIN_SEED, MODEL, "fraud-model")?;
     add(&train);
     let (evaluate, test_metrics) = record_evaluate(&repo, &root, &train)?;
     add(&evaluate);
@@ -316,7 +318,7 @@ pub fn build(dir: &Path) -> Result<DemoReport> {
         "test auc and recall reviewed in reports/evaluation.json",
     )?);
     add(&registry::promote(&repo, 1)?);
-    let (train_v2, _) = record_train(&repo, &root, TRAIN_SEED_V2, MODEL_V2)?;
+    let (train_v2, _) = record_train(&repo, &root, TRAIN_SEED_V2, MODEL_V2, "fraud-model")?;
     add(&train_v2);
     add(&registry::register(
         &repo,
@@ -404,6 +406,15 @@ fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     std::fs::write(&path, bytes).map_err(|source| Error::Io {
         action: "write",
         path,
+        source,
+    })
+}
+
+/// The bytes of `path`.
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
         source,
     })
 }
@@ -562,13 +573,14 @@ fn record_train(
     root: &Path,
     seed: u64,
     out: &str,
+    name: &str,
 ) -> Result<(Recorded, TrainMetrics)> {
     let started = Timestamp::now();
     let metrics = train(root, seed, out)?;
     let ended = Timestamp::now();
     let mut req = request(
         "train",
-        "fraud-model",
+        name,
         root,
         TRAIN_PY,
         &[
