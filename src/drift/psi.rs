@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use super::ChiSquare;
 use super::special::chi2_sf;
-use crate::profile::stats::{bin_of, quantile_sorted, sturges_edges};
+use crate::profile::DecileBins;
+use crate::profile::deciles::counts_in;
+use crate::profile::stats::{bin_of, sturges_edges};
 
 /// Evidently's empty-bin fill: zero shares become 0.0001, or the smallest
 /// non-zero share / 10⁶ when that share is ≤ 0.0001.
@@ -42,22 +44,26 @@ pub fn psi_of_shares(mut base: Vec<f64>, mut cur: Vec<f64>) -> f64 {
 /// Classic PSI: bins cut at the baseline's deciles (numpy linear quantiles
 /// 10 … 90 %, repeated edges merged), `(−∞, q10], (q10, q20], …, (q90, ∞)`.
 pub fn psi_deciles(base: &[f64], cur: &[f64]) -> f64 {
-    let mut edges: Vec<f64> = (1..10)
-        .filter_map(|i| quantile_sorted(base, f64::from(i) / 10.0))
-        .collect();
-    edges.dedup();
-    let shares = |values: &[f64]| {
-        let mut below = 0usize;
-        let mut shares = Vec::with_capacity(edges.len() + 1);
-        for &edge in &edges {
-            let upto = values.partition_point(|&v| v <= edge);
-            shares.push((upto - below) as f64 / values.len() as f64);
-            below = upto;
-        }
-        shares.push((values.len() - below) as f64 / values.len() as f64);
-        shares
+    match DecileBins::of_sorted(base) {
+        Some(bins) => psi_of_bins(&bins, cur),
+        None => 0.0,
+    }
+}
+
+/// Classic PSI from the baseline's decile bins (as stored in its profile)
+/// and the current sorted values: the same numbers [`psi_deciles`] computes
+/// from the baseline's values, to the last bit.
+pub fn psi_of_bins(bins: &DecileBins, cur: &[f64]) -> f64 {
+    let shares = |counts: &[u64], n: u64| {
+        counts
+            .iter()
+            .map(|&c| c as f64 / n as f64)
+            .collect::<Vec<_>>()
     };
-    psi_of_shares(shares(base), shares(cur))
+    psi_of_shares(
+        shares(&bins.counts, bins.total()),
+        shares(&counts_in(&bins.edges, cur), cur.len() as u64),
+    )
 }
 
 /// Evidently's `psi` stattest on numeric data: with more than 20 distinct
