@@ -170,6 +170,56 @@ mod tests {
         assert!((psi - 1.2558).abs() < 5e-5, "{psi}");
     }
 
+    /// Classic PSI straight from the values, as this module computed it
+    /// before the bins were stored.
+    fn psi_deciles_reference(base: &[f64], cur: &[f64]) -> f64 {
+        use crate::profile::stats::quantile_sorted;
+        let mut edges: Vec<f64> = (1..10)
+            .filter_map(|i| quantile_sorted(base, f64::from(i) / 10.0))
+            .collect();
+        edges.dedup();
+        let shares = |values: &[f64]| {
+            let mut below = 0usize;
+            let mut shares = Vec::new();
+            for &edge in &edges {
+                let upto = values.partition_point(|&v| v <= edge);
+                shares.push((upto - below) as f64 / values.len() as f64);
+                below = upto;
+            }
+            shares.push((values.len() - below) as f64 / values.len() as f64);
+            shares
+        };
+        psi_of_shares(shares(base), shares(cur))
+    }
+
+    #[test]
+    fn psi_from_stored_bins_is_psi_from_the_values_to_the_bit() {
+        let sorted = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        // Ties (101 values, 0 twice as often) and a shifted current sample.
+        let base = sorted(
+            (0..997)
+                .map(|i| f64::from((i * 37) % 101 * (i % 2)) / 4.0)
+                .collect(),
+        );
+        let cur = sorted(
+            (0..613)
+                .map(|i| f64::from((i * 53) % 89) / 3.5 + 1.0)
+                .collect(),
+        );
+        let bins = DecileBins::of_sorted(&base).unwrap();
+        assert!(bins.edges.len() < 9, "ties merge edges: {:?}", bins.edges);
+        // Through JSON, as a stored profile keeps them.
+        let stored: DecileBins =
+            serde_json::from_str(&serde_json::to_string(&bins).unwrap()).unwrap();
+        let reference = psi_deciles_reference(&base, &cur);
+        assert!(reference > 0.1, "{reference}");
+        assert_eq!(psi_of_bins(&stored, &cur).to_bits(), reference.to_bits());
+        assert_eq!(psi_deciles(&base, &cur).to_bits(), reference.to_bits());
+    }
+
     #[test]
     fn identical_data_has_zero_psi() {
         let a: Vec<f64> = (0..100).map(f64::from).collect();

@@ -25,14 +25,12 @@ pub fn table_from_profile(profile: &Profile) -> Table {
         .iter()
         .map(|c| {
             let data = match c.kind {
-                ColumnType::Integer | ColumnType::Float if !c.values.is_empty() => {
-                    ColumnData::Numeric(
-                        c.values
-                            .iter()
-                            .flat_map(|v| std::iter::repeat_n(v.value, v.count as usize))
-                            .collect(),
-                    )
-                }
+                ColumnType::Integer | ColumnType::Float if is_complete(c) => ColumnData::Numeric(
+                    c.values
+                        .iter()
+                        .flat_map(|v| std::iter::repeat_n(v.value, v.count as usize))
+                        .collect(),
+                ),
                 ColumnType::Integer | ColumnType::Float => {
                     ColumnData::Numeric(stand_in(&knots(c), c.count))
                 }
@@ -56,9 +54,16 @@ pub fn table_from_profile(profile: &Profile) -> Table {
 }
 
 /// Whether a stored numeric column is its data exactly: every value and
-/// its count (`values`), so the stand-in is the sorted data itself.
+/// its count (`values`, adding up to `count`, at most the exact budget a
+/// profile holds), so the stand-in is the sorted data itself.
 pub fn is_complete(column: &ColumnProfile) -> bool {
+    let listed = column
+        .values
+        .iter()
+        .try_fold(0u64, |sum, v| sum.checked_add(v.count));
     !column.values.is_empty()
+        && listed == Some(column.count)
+        && column.count <= crate::profile::EXACT_VALUES_BUDGET as u64
 }
 
 /// Points `(x, p)` of a stored column's CDF, sorted, `p` non-decreasing:
@@ -312,6 +317,12 @@ mod tests {
         assert_eq!(sorted(&table_from_profile(&p)), values);
         let many: Vec<f64> = (0..21).map(f64::from).collect();
         assert!(!is_complete(&profile(&many).columns[0]));
+        // Listed counts that do not add up to `count` (a hand-made profile)
+        // are not the data: the knots stand in, nothing huge is allocated.
+        let mut forged = p.clone();
+        forged.columns[0].values[0].count = u64::MAX;
+        assert!(!is_complete(&forged.columns[0]));
+        assert_eq!(sorted(&table_from_profile(&forged)).len(), values.len());
     }
 
     #[test]
