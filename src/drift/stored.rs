@@ -1,11 +1,9 @@
 //! Drift against a stored profile when a side's bytes are gone: the profile
-//! becomes a stand-in [`Table`]. A numeric column is the sample whose
-//! quantiles are the stored ones (the inverse CDF through min, the nine
-//! stored quantiles and max, linear between them, read at `count` evenly
-//! spaced ranks, at most [`MAX_STAND_IN`]); a text column is its top
-//! categories and `(other)`. [`refine`] then recomputes what the profile
-//! gives exactly (classic PSI from a stored baseline's decile bins) and
-//! marks the rest approximate.
+//! becomes a stand-in [`Table`] (a numeric column its listed values, or
+//! `count` values, at most [`MAX_STAND_IN`], read off the CDF through its
+//! [`knots`]; a text column its top categories and `(other)`), and [`refine`] recomputes
+//! classic PSI from a stored baseline's decile bins and lists per column
+//! what is approximate.
 
 use std::collections::{BTreeMap, BTreeSet};
 
