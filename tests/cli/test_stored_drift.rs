@@ -308,3 +308,38 @@ fn a_damaged_stored_profile_is_an_error_naming_it_and_verify() {
     assert!(run.stderr.contains("is not a profile"), "{}", run.stderr);
     assert!(run.stderr.contains("git lineage verify"), "{}", run.stderr);
 }
+
+#[test]
+fn a_profile_stored_before_deciles_is_read_and_every_numeric_statistic_is_approximate() {
+    let env = TestEnv::new();
+    let (repo, raw, id) = recorded(&env);
+    let bytes = std::fs::read(profile_path(&repo, &id)).expect("stored profile");
+    let mut old: Value = serde_json::from_slice(&bytes).expect("JSON");
+    for column in old["columns"].as_array_mut().unwrap() {
+        let column = column.as_object_mut().unwrap();
+        column.remove("deciles");
+        column.remove("values");
+    }
+    let mut old = serde_json::to_vec_pretty(&old).unwrap();
+    old.push(b'\n');
+    let old_id = format!("blake3:{}", b3(&old));
+    assert_ne!(old_id, id);
+    write(
+        &profile_path(&repo, &old_id),
+        std::str::from_utf8(&old).unwrap(),
+    );
+    let report = env
+        .lineage(&repo, &["drift", &old_id, "month2.csv", "--format", "json"])
+        .code(1)
+        .json();
+    assert_eq!(report["baseline"]["profile"], old_id.as_str());
+    for name in ["amount", "score"] {
+        assert_eq!(
+            approximate(&report, name),
+            ["ks", "psi", "psi_evidently"],
+            "{name}"
+        );
+    }
+    // Categories need neither: still exact.
+    assert_same(&raw, &report, "city", &CATEGORICAL);
+}
