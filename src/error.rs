@@ -417,6 +417,9 @@ impl Hint for crate::drift::SideError {
             SideError::NotData { .. } => {
                 "name a CSV, TSV or JSON Lines file: a path, PATH@REV, blake3:HASH, or a record or model REF whose input is one (docs/drift.md)"
             }
+            SideError::StoredProfile { .. } => {
+                "`git lineage verify` checks every stored profile; restore .lineage/profiles/ from git (`git checkout -- .lineage/profiles`), or bring back the data file itself"
+            }
             SideError::BytesGone { .. } => {
                 "restore the file (or commit data with the code); `git lineage status` shows which recorded data changed"
             }

@@ -86,6 +86,11 @@ pub struct ColumnDrift {
     /// Chi-square test (categorical columns).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chi_square: Option<ChiSquare>,
+    /// The statistics above (`ks`, `psi`, `psi_evidently`, `chi_square`)
+    /// that a stored profile gave only approximately; absent when every one
+    /// is exact (docs/drift.md "Stored profiles").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approximate: Vec<&'static str>,
 }
 
 /// One side of a comparison.
@@ -99,7 +104,8 @@ pub struct Side {
     /// Data rows.
     pub rows: u64,
     /// The stored profile this side was compared from, its bytes being
-    /// gone (KS and PSI then approximate; docs/drift.md "Stored profiles").
+    /// gone (each column's `approximate` lists what is then inexact;
+    /// docs/drift.md "Stored profiles").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
 }
@@ -210,6 +216,12 @@ pub fn drift_resolved(
         (&mut cur, current.0.profile.is_some()),
     ]);
     let mut report = compare((&base, baseline.1), (&cur, current.1), thresholds);
+    stored::refine(
+        &mut report,
+        (&base, baseline.0.profile.as_ref().map(|(_, p)| p)),
+        (&cur, current.0.profile.as_ref().map(|(_, p)| p)),
+        thresholds,
+    );
     report.baseline.via = baseline.0.via.clone();
     report.current.via = current.0.via.clone();
     report.baseline.profile = baseline.0.profile.as_ref().map(|(id, _)| id.to_string());
@@ -238,6 +250,7 @@ pub fn compare(baseline: (&Table, &str), current: (&Table, &str), t: &DriftConfi
                 psi: None,
                 psi_evidently: None,
                 chi_square: None,
+                approximate: Vec::new(),
             });
         }
     }
@@ -291,6 +304,7 @@ fn compare_column(
         psi: None,
         psi_evidently: None,
         chi_square: None,
+        approximate: Vec::new(),
     };
     let Some(cur) = cur else {
         result.verdict = Verdict::Missing;

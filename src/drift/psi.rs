@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use super::ChiSquare;
 use super::special::chi2_sf;
-use crate::profile::stats::{bin_of, quantile_sorted, sturges_edges};
+use crate::profile::DecileBins;
+use crate::profile::deciles::counts_in;
+use crate::profile::stats::{bin_of, sturges_edges};
 
 /// Evidently's empty-bin fill: zero shares become 0.0001, or the smallest
 /// non-zero share / 10⁶ when that share is ≤ 0.0001.
@@ -42,22 +44,26 @@ pub fn psi_of_shares(mut base: Vec<f64>, mut cur: Vec<f64>) -> f64 {
 /// Classic PSI: bins cut at the baseline's deciles (numpy linear quantiles
 /// 10 … 90 %, repeated edges merged), `(−∞, q10], (q10, q20], …, (q90, ∞)`.
 pub fn psi_deciles(base: &[f64], cur: &[f64]) -> f64 {
-    let mut edges: Vec<f64> = (1..10)
-        .filter_map(|i| quantile_sorted(base, f64::from(i) / 10.0))
-        .collect();
-    edges.dedup();
-    let shares = |values: &[f64]| {
-        let mut below = 0usize;
-        let mut shares = Vec::with_capacity(edges.len() + 1);
-        for &edge in &edges {
-            let upto = values.partition_point(|&v| v <= edge);
-            shares.push((upto - below) as f64 / values.len() as f64);
-            below = upto;
-        }
-        shares.push((values.len() - below) as f64 / values.len() as f64);
-        shares
+    match DecileBins::of_sorted(base) {
+        Some(bins) => psi_of_bins(&bins, cur),
+        None => 0.0,
+    }
+}
+
+/// Classic PSI from the baseline's decile bins (as stored in its profile)
+/// and the current sorted values: the same numbers [`psi_deciles`] computes
+/// from the baseline's values, to the last bit.
+pub fn psi_of_bins(bins: &DecileBins, cur: &[f64]) -> f64 {
+    let shares = |counts: &[u64], n: u64| {
+        counts
+            .iter()
+            .map(|&c| c as f64 / n as f64)
+            .collect::<Vec<_>>()
     };
-    psi_of_shares(shares(base), shares(cur))
+    psi_of_shares(
+        shares(&bins.counts, bins.total()),
+        shares(&counts_in(&bins.edges, cur), cur.len() as u64),
+    )
 }
 
 /// Evidently's `psi` stattest on numeric data: with more than 20 distinct
@@ -162,6 +168,56 @@ mod tests {
         let b: Vec<f64> = (100..1100).map(f64::from).collect();
         let psi = psi_evidently_numeric(&a, &b);
         assert!((psi - 1.2558).abs() < 5e-5, "{psi}");
+    }
+
+    /// Classic PSI straight from the values, as this module computed it
+    /// before the bins were stored.
+    fn psi_deciles_reference(base: &[f64], cur: &[f64]) -> f64 {
+        use crate::profile::stats::quantile_sorted;
+        let mut edges: Vec<f64> = (1..10)
+            .filter_map(|i| quantile_sorted(base, f64::from(i) / 10.0))
+            .collect();
+        edges.dedup();
+        let shares = |values: &[f64]| {
+            let mut below = 0usize;
+            let mut shares = Vec::new();
+            for &edge in &edges {
+                let upto = values.partition_point(|&v| v <= edge);
+                shares.push((upto - below) as f64 / values.len() as f64);
+                below = upto;
+            }
+            shares.push((values.len() - below) as f64 / values.len() as f64);
+            shares
+        };
+        psi_of_shares(shares(base), shares(cur))
+    }
+
+    #[test]
+    fn psi_from_stored_bins_is_psi_from_the_values_to_the_bit() {
+        let sorted = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        // Ties (101 values, 0 twice as often) and a shifted current sample.
+        let base = sorted(
+            (0..997)
+                .map(|i| f64::from((i * 37) % 101 * (i % 2)) / 4.0)
+                .collect(),
+        );
+        let cur = sorted(
+            (0..613)
+                .map(|i| f64::from((i * 53) % 89) / 3.5 + 1.0)
+                .collect(),
+        );
+        let bins = DecileBins::of_sorted(&base).unwrap();
+        assert!(bins.edges.len() < 9, "ties merge edges: {:?}", bins.edges);
+        // Through JSON, as a stored profile keeps them.
+        let stored: DecileBins =
+            serde_json::from_str(&serde_json::to_string(&bins).unwrap()).unwrap();
+        let reference = psi_deciles_reference(&base, &cur);
+        assert!(reference > 0.1, "{reference}");
+        assert_eq!(psi_of_bins(&stored, &cur).to_bits(), reference.to_bits());
+        assert_eq!(psi_deciles(&base, &cur).to_bits(), reference.to_bits());
     }
 
     #[test]

@@ -15,11 +15,24 @@ fn verdict(v: Verdict) -> &'static str {
     }
 }
 
+/// `~` before a statistic a stored profile gave only approximately.
+fn mark(c: &ColumnDrift, statistic: &str) -> &'static str {
+    if c.approximate.contains(&statistic) {
+        "~"
+    } else {
+        ""
+    }
+}
+
 fn cells(c: &ColumnDrift) -> [String; 4] {
-    let opt = |x: Option<f64>| x.map(short).unwrap_or_else(|| "-".into());
+    let opt = |x: Option<f64>, statistic: &str| {
+        x.map(|x| format!("{}{}", mark(c, statistic), short(x)))
+            .unwrap_or_else(|| "-".into())
+    };
     let test = match (&c.ks, &c.chi_square) {
         (Some(ks), _) => format!(
-            "KS D {} p {} ({})",
+            "{}KS D {} p {} ({})",
+            mark(c, "ks"),
             short(ks.statistic),
             short(ks.p_value),
             match ks.method {
@@ -28,14 +41,28 @@ fn cells(c: &ColumnDrift) -> [String; 4] {
             }
         ),
         (None, Some(chi)) => format!(
-            "chi2 {} dof {} p {}",
+            "{}chi2 {} dof {} p {}",
+            mark(c, "chi_square"),
             short(chi.statistic),
             chi.dof,
             short(chi.p_value)
         ),
         _ => "-".into(),
     };
-    [test, opt(c.psi), opt(c.psi_evidently), c.reason.clone()]
+    [
+        test,
+        opt(c.psi, "psi"),
+        opt(c.psi_evidently, "psi_evidently"),
+        c.reason.clone(),
+    ]
+}
+
+/// The note under a report with approximate statistics.
+const APPROXIMATE: &str =
+    "~ approximate: computed from a stored profile (docs/drift.md \"Stored profiles\")";
+
+fn any_approximate(report: &DriftReport) -> bool {
+    report.columns.iter().any(|c| !c.approximate.is_empty())
 }
 
 fn headline(report: &DriftReport) -> String {
@@ -66,7 +93,7 @@ pub fn write_text(out: &mut impl Write, report: &DriftReport) -> io::Result<()> 
         if side.profile.is_some() {
             writeln!(
                 out,
-                "{which} compared from its stored profile: KS and PSI approximate (docs/drift.md)"
+                "{which} compared from its stored profile: statistics marked ~ are approximate"
             )?;
         }
     }
@@ -94,6 +121,9 @@ pub fn write_text(out: &mut impl Write, report: &DriftReport) -> io::Result<()> 
             psi_ev,
             reason
         )?;
+    }
+    if any_approximate(report) {
+        writeln!(out, "{APPROXIMATE}")?;
     }
     writeln!(out, "{}", headline(report))
 }
@@ -124,6 +154,9 @@ pub fn write_markdown(out: &mut impl Write, report: &DriftReport) -> io::Result<
             psi_ev,
             reason
         )?;
+    }
+    if any_approximate(report) {
+        writeln!(out, "\n{APPROXIMATE}")?;
     }
     Ok(())
 }

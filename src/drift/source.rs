@@ -38,6 +38,17 @@ pub enum SideError {
         /// What it names instead.
         problem: String,
     },
+    /// The bytes are gone and the stored profile that would stand in for
+    /// them is damaged or unreadable.
+    #[error(
+        "'{text}': the recorded bytes are gone and the stored profile standing in for them is unusable: {source}"
+    )]
+    StoredProfile {
+        /// The REF as given.
+        text: String,
+        /// Why the profile cannot be read (names its path).
+        source: crate::profile::stored::StoredProfileError,
+    },
     /// The recorded bytes are neither on disk nor in git.
     #[error(
         "'{text}': the recorded bytes of {path} ({hash}) are gone: the file on disk differs \
@@ -142,13 +153,22 @@ pub fn resolve_side(
                 })
             });
             let Some((id, artifact)) = found else {
-                if let Ok(profile) = crate::profile::stored::read(repo.root(), hash) {
-                    return Ok(from_profile(
-                        *hash,
-                        profile,
-                        format!("stored profile {}", short_hash(hash)),
-                        None,
-                    ));
+                match crate::profile::stored::read(repo.root(), hash) {
+                    Ok(profile) => {
+                        return Ok(from_profile(
+                            *hash,
+                            profile,
+                            format!("stored profile {}", short_hash(hash)),
+                            None,
+                        ));
+                    }
+                    Err(crate::profile::stored::StoredProfileError::Missing { .. }) => {}
+                    Err(source) => {
+                        return Err(SideError::StoredProfile {
+                            text: text.into(),
+                            source,
+                        });
+                    }
                 }
                 return Err(SideError::NotData {
                     text: text.into(),
@@ -251,9 +271,16 @@ fn locate(
             });
         }
     }
-    if let Some(id_of_profile) = artifact.profile
-        && let Ok(profile) = crate::profile::stored::read(repo.root(), &id_of_profile)
-    {
+    if let Some(id_of_profile) = artifact.profile {
+        let profile = match crate::profile::stored::read(repo.root(), &id_of_profile) {
+            Ok(profile) => profile,
+            Err(source) => {
+                return Err(SideError::StoredProfile {
+                    text: text.into(),
+                    source,
+                });
+            }
+        };
         return Ok(from_profile(
             id_of_profile,
             profile,

@@ -200,6 +200,8 @@ impl Numeric {
             exact: None,
             quantiles: Vec::new(),
             histogram: None,
+            deciles: None,
+            values: Vec::new(),
             top: Vec::new(),
             other: None,
         };
@@ -225,6 +227,10 @@ impl Numeric {
                     })
                     .collect();
                 profile.histogram = Some(stats::histogram(edges, sorted.iter().map(|x| (x, 1))));
+                profile.deciles = super::DecileBins::of_sorted(sorted);
+                if profile.distinct <= super::VALUES_LIMIT as u64 {
+                    profile.values = value_counts(sorted);
+                }
             }
             Some(sketch) => {
                 let items = sketch.weighted();
@@ -243,10 +249,23 @@ impl Numeric {
                     .collect();
                 profile.histogram =
                     Some(stats::histogram(edges, items.iter().map(|(x, w)| (x, *w))));
+                profile.deciles = super::DecileBins::of_weighted(&items);
             }
         }
         profile
     }
+}
+
+/// Each distinct value of sorted values with its count (-0.0 and 0.0 one).
+fn value_counts(sorted: &[f64]) -> Vec<super::ValueCount> {
+    let mut out: Vec<super::ValueCount> = Vec::new();
+    for &x in sorted {
+        match out.last_mut() {
+            Some(last) if last.value == x => last.count += 1,
+            _ => out.push(super::ValueCount { value: x, count: 1 }),
+        }
+    }
+    out
 }
 
 impl Text {
@@ -277,6 +296,8 @@ impl Text {
             exact: None,
             quantiles: Vec::new(),
             histogram: None,
+            deciles: None,
+            values: Vec::new(),
             other: (self.count > 0).then_some(self.count - listed),
             top: categories,
         }

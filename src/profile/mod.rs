@@ -6,6 +6,7 @@
 //! deterministic [`stats::Sketch`] above it.
 
 mod column;
+pub mod deciles;
 pub mod read;
 pub mod render;
 pub mod stats;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use deciles::DecileBins;
 pub use read::{Format, Source};
 pub use stats::Histogram;
 
@@ -108,6 +110,20 @@ pub struct Category {
     pub count: u64,
 }
 
+/// One value of a numeric column with few distinct values, and how often
+/// it occurs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ValueCount {
+    /// The value.
+    pub value: f64,
+    /// Occurrences.
+    pub count: u64,
+}
+
+/// Distinct values up to which a numeric column profiled exactly lists every
+/// value with its count (`values`): drift then has its whole distribution.
+pub const VALUES_LIMIT: usize = 20;
+
 /// The profile of one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnProfile {
@@ -153,6 +169,15 @@ pub struct ColumnProfile {
     /// Sturges histogram of the finite values.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub histogram: Option<Histogram>,
+    /// The bins of drift's classic PSI (deciles 10 … 90 % and the values in
+    /// each), exact when `exact` is true; absent in profiles stored before
+    /// they were kept (drift then approximates from `quantiles`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub deciles: Option<DecileBins>,
+    /// Every finite value with its count, ascending, when the column was
+    /// profiled exactly and has at most [`VALUES_LIMIT`] distinct values.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub values: Vec<ValueCount>,
     /// The [`TOP_N`] most frequent values of a text column (count desc, value asc).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub top: Vec<Category>,

@@ -45,6 +45,7 @@ mod test_show;
 mod test_signing_hooks;
 mod test_snapshots;
 mod test_status;
+mod test_stored_drift;
 mod test_stored_profiles;
 mod test_submodules;
 mod test_verify;

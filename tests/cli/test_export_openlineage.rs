@@ -12,8 +12,8 @@ use crate::common::{TestEnv, demo_pipeline_repo, load_record, log_json, require_
 
 /// Validates a JSON Lines file of events: argv[1] the schema directory,
 /// argv[2] the events. Each event against OpenLineage.json (its RunEvent
-/// and the whole document), each standard facet against its own schema,
-/// each custom facet for `_producer` and `_schemaURL`.
+/// and the whole document), each standard facet against its own schema
+/// (a standard facet without a vendored schema is a problem), each custom facet for `_producer` and `_schemaURL`.
 const VALIDATOR: &str = r##"
 import json, pathlib, sys
 from jsonschema import Draft202012Validator
@@ -52,7 +52,9 @@ def check(where, value, v):
 def facets(where, mapping):
     for name, facet in (mapping or {}).items():
         here = f"{where}.{name}"
-        if name in standard and standard[name] in ids:
+        if name in standard and standard[name] not in ids:
+            problems.append(f"{here}: no vendored schema {standard[name]}.json")
+        elif name in standard:
             stem = standard[name]
             check(here, facet, validator(ids[stem] + "#/$defs/" + stem))
             if not facet.get("_schemaURL", "").startswith(ids[stem] + "#"):
