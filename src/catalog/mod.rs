@@ -288,6 +288,23 @@ pub fn load(
     Ok(Focused::whole(load_and_save(repo, options, &path, &state)?))
 }
 
+/// Bring the derived files of `options`' selection (snapshot and catalog)
+/// up to date, as the first question about it would, so that question is
+/// answered warm: what `fetch` does for `--remotes` after git's fetch.
+/// Nothing is read when the catalog is current. Derived data: an error
+/// here costs only speed, and the caller may ignore it.
+pub fn refresh(repo: &Repo, options: &HistoryOptions) -> Result<(), HistoryError> {
+    let Some(state) = crate::history::state_key(repo, options)? else {
+        return Ok(());
+    };
+    let path = path_for(&repo.cache_dir(), &state.view);
+    if Catalog::open(&path, repo.root(), &state).is_none() {
+        load_and_save(repo, options, &path, &state)?;
+    }
+    crate::history::trace_mark("catalog refreshed");
+    Ok(())
+}
+
 /// The whole history, and a catalog of it written for the next question.
 fn load_and_save(
     repo: &Repo,
