@@ -294,6 +294,7 @@ pub fn load(
 /// Nothing is read when the catalog is current. Derived data: an error
 /// here costs only speed, and the caller may ignore it.
 pub fn refresh(repo: &Repo, options: &HistoryOptions) -> Result<(), HistoryError> {
+    crate::history::trace_mark("refresh");
     let Some(state) = crate::history::state_key(repo, options)? else {
         return Ok(());
     };
