@@ -1,7 +1,9 @@
 //! The catalog: a persisted index of one history (HEAD's, or every ref's)
-//! at `.git/lineage/catalog-v1.bin` — records by id, name and kind, graph
-//! nodes by key, path and URI, and the graph's adjacency — so a question
-//! about one thing reads what its answer needs, not all of history.
+//! at `.git/lineage/catalog-v1.bin`; with lineage remotes, one per selection
+//! at `catalog-remotes-<hash>.bin`, with each record's repository — records
+//! by id, name and kind, graph nodes by key, path and URI, and the graph's
+//! adjacency — so a question about one thing reads what its answer needs,
+//! not all of history.
 //!
 //! [`load`] answers a [`Question`] with the part of history it needs: the
 //! records its REFs name, those its walk reaches, every registry event, all
