@@ -124,7 +124,7 @@ fn bench() -> BenchResult<()> {
     println!("new commit updates the indexes in ≤ 100 ms beyond git's own fetch.");
     for row in &rows {
         println!(
-            "- {} × {}: impact {} ms, graph --up {} ms, index update {} ms (fetch − git fetch), {} ms (trace)",
+            "- {} × {}: impact {}, graph --up {}, index update {} (fetch − git fetch), {} (trace)",
             row.repos,
             thousands(row.records),
             ms(row.impact),
