@@ -12,7 +12,7 @@ use crate::graph::{ArtifactKey, ArtifactNode, Graph, Node, NodeKey};
 use crate::hash::ContentHash;
 use crate::history::codec::{Reader, Writer};
 use crate::history::summary::write_summary;
-use crate::history::{CommitInfo, History, StateKey};
+use crate::history::{CommitInfo, History, Repository, RepositoryTable, StateKey};
 use crate::record::RecordId;
 
 /// Bytes per record row: id (32), summary offset (u64) and length (u32),
@@ -59,11 +59,12 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     let mut strings = Strings::default();
 
     // Commit infos, each once (entries of one commit share an Arc).
-    let mut infos: Vec<Arc<CommitInfo>> = Vec::new();
+    // Each keeps the repository its records were attributed to (by commit).
+    let mut infos: Vec<(Arc<CommitInfo>, Option<Arc<Repository>>)> = Vec::new();
     let mut info_numbers: HashMap<*const CommitInfo, u32> = HashMap::new();
-    let mut info_of = |info: &Arc<CommitInfo>| -> u32 {
+    let mut info_of = |info: &Arc<CommitInfo>, repository: &Option<Arc<Repository>>| -> u32 {
         *info_numbers.entry(Arc::as_ptr(info)).or_insert_with(|| {
-            infos.push(info.clone());
+            infos.push((info.clone(), repository.clone()));
             infos.len() as u32 - 1
         })
     };
@@ -86,7 +87,10 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         }
         let len = u32::try_from(data.buf.len() as u64 - start).map_err(|_| too_big())?;
         data_at[i] = (start, len);
-        info_number[i] = entry.commit.as_ref().map_or(0, |c| info_of(c) + 1);
+        info_number[i] = entry
+            .commit
+            .as_ref()
+            .map_or(0, |c| info_of(c, &entry.repository) + 1);
     }
     let mut rows = Vec::with_capacity(entries.len() * ROW);
     let mut position: HashMap<&RecordId, u32> = HashMap::with_capacity(entries.len());
@@ -117,7 +121,7 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         .findings
         .iter()
         .map(|f| {
-            let info = info_of(&f.commit);
+            let info = info_of(&f.commit, &f.repository);
             let mut w = Writer::default();
             crate::history::write_finding(&mut w, f, info as usize);
             (w.buf, info)
@@ -125,10 +129,16 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         .collect();
     let mut info_at = Vec::with_capacity(infos.len() + 1);
     let mut info_bytes = Writer::default();
-    for info in &infos {
+    for (info, _) in &infos {
         info_at.push(info_bytes.buf.len() as u64);
         crate::history::write_commit_info(&mut info_bytes, info);
     }
+    let repositories = RepositoryTable::of(infos.iter().map(|(_, r)| r.as_ref()));
+    let info_repositories: Vec<u32> = infos
+        .iter()
+        .map(|(_, r)| repositories.number(r.as_ref()) as u32)
+        .collect();
+    drop(infos);
     info_at.push(info_bytes.buf.len() as u64);
 
     file.section(&u64s(info_at))?;
@@ -302,6 +312,7 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     file.section(&strings.bytes)?;
     file.section(&u32s(record_node))?;
     file.section(&u32s(latest))?;
+    file.section(&u32s(info_repositories))?;
     let mut meta = Writer::default();
     meta.uint(u64::from(count));
     meta.uint(nodes as u64);
@@ -312,6 +323,8 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     let name_width = entries.iter().map(|e| e.summary.name.chars().count()).max();
     meta.uint(kind_width.unwrap_or(0) as u64);
     meta.uint(name_width.unwrap_or(0) as u64);
+    let id_width = entries.iter().map(|e| e.display_id().chars().count()).max();
+    meta.uint(id_width.unwrap_or(0) as u64);
     meta.uint(history.warnings.len() as u64);
     for warning in &history.warnings {
         meta.str(warning);
@@ -337,6 +350,7 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         meta.str(digest.as_str());
         meta.buf.extend_from_slice(hash.as_bytes());
     }
+    repositories.write(&mut meta);
     file.save(&state.bytes, &meta.buf)
 }
 

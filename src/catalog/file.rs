@@ -23,7 +23,7 @@ use std::rc::Rc;
 use crate::hash::Checksum;
 use crate::history::codec::{Reader, Writer};
 
-const MAGIC: &[u8] = b"git-lineage catalog v3\n";
+const MAGIC: &[u8] = b"git-lineage catalog v4\n";
 /// Bytes per checksummed block of the body.
 pub(super) const BLOCK: usize = 4 * 1024;
 /// Blocks kept in memory at once: a scan of the whole file (a full `log`)

@@ -1,7 +1,9 @@
 //! The catalog: a persisted index of one history (HEAD's, or every ref's)
-//! at `.git/lineage/catalog-v1.bin` — records by id, name and kind, graph
-//! nodes by key, path and URI, and the graph's adjacency — so a question
-//! about one thing reads what its answer needs, not all of history.
+//! at `.git/lineage/catalog-v1.bin`; with lineage remotes, one per selection
+//! at `catalog-remotes-<hash>.bin`, with each record's repository — records
+//! by id, name and kind, graph nodes by key, path and URI, and the graph's
+//! adjacency — so a question about one thing reads what its answer needs,
+//! not all of history.
 //!
 //! [`load`] answers a [`Question`] with the part of history it needs: the
 //! records its REFs name, those its walk reaches, every registry event, all
@@ -77,6 +79,9 @@ mod section {
     /// Positions of the latest record to list each path and `file://` URI
     /// with a hash.
     pub const LATEST: usize = 21;
+    /// Per commit info, the number of the repository it was attributed to
+    /// in the meta's table (0: this repository).
+    pub const INFO_REPOSITORY: usize = 22;
 }
 
 const RECORD_NODE_BIT: u64 = 1 << 63;
@@ -274,7 +279,7 @@ pub fn load(
         return Ok(Focused::whole(History::load(repo, options)?));
     };
     crate::history::trace_mark("state read");
-    let path = path_in(&repo.cache_dir());
+    let path = path_for(&repo.cache_dir(), &state.view);
     if let Some(catalog) = Catalog::open(&path, repo.root(), &state) {
         crate::history::trace_mark("catalog opened");
         if let Some(focused) = catalog.focus(question) {
@@ -283,6 +288,24 @@ pub fn load(
         }
     }
     Ok(Focused::whole(load_and_save(repo, options, &path, &state)?))
+}
+
+/// Bring the derived files of `options`' selection (snapshot and catalog)
+/// up to date, as the first question about it would, so that question is
+/// answered warm: what `fetch` does for `--remotes` after git's fetch.
+/// Nothing is read when the catalog is current. Derived data: an error
+/// here costs only speed, and the caller may ignore it.
+pub fn refresh(repo: &Repo, options: &HistoryOptions) -> Result<(), HistoryError> {
+    crate::history::trace_mark("refresh");
+    let Some(state) = crate::history::state_key(repo, options)? else {
+        return Ok(());
+    };
+    let path = path_for(&repo.cache_dir(), &state.view);
+    if Catalog::open(&path, repo.root(), &state).is_none() {
+        load_and_save(repo, options, &path, &state)?;
+    }
+    crate::history::trace_mark("catalog refreshed");
+    Ok(())
 }
 
 /// The whole history, and a catalog of it written for the next question.
@@ -311,7 +334,12 @@ fn load_and_save(
 /// [`Listing`] that turned out damaged continues from.
 pub fn load_whole(repo: &Repo, options: &HistoryOptions) -> Result<History, HistoryError> {
     match crate::history::state_key(repo, options)? {
-        Some(state) => load_and_save(repo, options, &path_in(&repo.cache_dir()), &state),
+        Some(state) => load_and_save(
+            repo,
+            options,
+            &path_for(&repo.cache_dir(), &state.view),
+            &state,
+        ),
         None => History::load(repo, options),
     }
 }
@@ -333,7 +361,7 @@ pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Listed, HistoryE
     let Some(state) = crate::history::state_key(repo, options)? else {
         return Ok(Listed::Loaded(Box::new(History::load(repo, options)?)));
     };
-    let path = path_in(&repo.cache_dir());
+    let path = path_for(&repo.cache_dir(), &state.view);
     let opened = Catalog::open(&path, repo.root(), &state).and_then(|catalog| {
         // The findings are small; reading them up front also proves the
         // commit table readable.
@@ -350,6 +378,7 @@ pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Listed, HistoryE
         next: catalog.records,
         kind_width: catalog.meta.kind_width,
         name_width: catalog.meta.name_width,
+        id_width: catalog.meta.id_width,
         catalog,
         infos: HashMap::new(),
         history,
@@ -367,6 +396,9 @@ pub struct Listing {
     pub kind_width: usize,
     /// The longest name, in characters.
     pub name_width: usize,
+    /// The longest id as shown (`<remote>:<12 hex>` for a lineage remote's
+    /// record), in characters.
+    pub id_width: usize,
 }
 
 impl Listing {
@@ -422,6 +454,15 @@ pub fn path_in(cache_dir: &Path) -> std::path::PathBuf {
     cache_dir.join(FILE_NAME)
 }
 
+/// Where the catalog of view `view` ([`crate::history::view_name`]) lives:
+/// [`path_in`] for `""` (HEAD and `--all`), else `catalog-<view>.bin`.
+pub fn path_for(cache_dir: &Path, view: &str) -> std::path::PathBuf {
+    match view {
+        "" => path_in(cache_dir),
+        view => cache_dir.join(format!("catalog-{view}.bin")),
+    }
+}
+
 /// An open catalog. Every read is bounds-checked and checksummed; `None`
 /// from any of them means damage, and the caller loads history instead.
 struct Catalog {
@@ -437,9 +478,12 @@ struct Meta {
     commits: usize,
     kind_width: usize,
     name_width: usize,
+    id_width: usize,
     warnings: Vec<String>,
     findings: Vec<(Vec<u8>, usize)>,
     aliases: crate::graph::Aliases,
+    /// The repositories records were attributed to (lineage remotes).
+    repositories: crate::history::RepositoryTable,
 }
 
 impl Catalog {
@@ -452,6 +496,7 @@ impl Catalog {
         let commits = usize::try_from(r.uint()?).ok()?;
         let kind_width = usize::try_from(r.uint()?).ok()?;
         let name_width = usize::try_from(r.uint()?).ok()?;
+        let id_width = usize::try_from(r.uint()?).ok()?;
         let warnings = (0..r.uint()?)
             .map(|_| r.str())
             .collect::<Option<Vec<_>>>()?;
@@ -482,6 +527,7 @@ impl Catalog {
             let digest = crate::pointer::PointerDigest::parse(&r.str()?)?;
             aliases.insert(digest, build::read_hash(&mut r)?);
         }
+        let repositories = crate::history::RepositoryTable::read(&mut r)?;
         if !r.buf.is_empty()
             || file.section_len(section::RECORDS)? != records * build::ROW as u64
             || file.section_len(section::NODE_AT)? != nodes * 8
@@ -498,9 +544,11 @@ impl Catalog {
                 commits,
                 kind_width,
                 name_width,
+                id_width,
                 warnings,
                 findings,
                 aliases,
+                repositories,
             },
         })
     }
@@ -950,9 +998,11 @@ impl Catalog {
         }
         let mut findings = Vec::with_capacity(self.meta.findings.len());
         for (bytes, info) in &self.meta.findings {
-            let info = self.info(u32::try_from(*info).ok()?, &mut infos)?;
+            let number = u32::try_from(*info).ok()?;
+            let info = self.info(number, &mut infos)?;
             let mut r = Reader { buf: bytes };
-            let finding = crate::history::read_finding(&mut r, |_| Some(info.clone()))?;
+            let mut finding = crate::history::read_finding(&mut r, |_| Some(info.clone()))?;
+            finding.repository = self.repository_of(number)?;
             findings.push(finding);
         }
         Some(History::partial(
@@ -982,9 +1032,9 @@ impl Catalog {
         let id =
             RecordId::parse(&ContentHash::from_bytes(row.get(..32)?.try_into().ok()?).to_hex())?;
         let info = u32::from_le_bytes(row.get(44..48)?.try_into().ok()?);
-        let commit = match info {
-            0 => None,
-            i => Some(self.info(i - 1, infos)?),
+        let (commit, repository) = match info {
+            0 => (None, None),
+            i => (Some(self.info(i - 1, infos)?), self.repository_of(i - 1)?),
         };
         let blob = match row.get(48)? {
             0 => None,
@@ -1010,8 +1060,17 @@ impl Catalog {
             commit,
             blob,
             summary,
-            repository: None,
+            repository,
         })
+    }
+
+    /// The repository commit info `i` was attributed to; `None` on damage.
+    fn repository_of(&self, i: u32) -> Option<Option<Arc<crate::history::Repository>>> {
+        if self.meta.repositories.is_empty() {
+            return Some(None);
+        }
+        let number = self.file.u32_at(section::INFO_REPOSITORY, u64::from(i))?;
+        self.meta.repositories.get(u64::from(number))
     }
 
     fn info(&self, i: u32, cache: &mut HashMap<u32, Arc<CommitInfo>>) -> Option<Arc<CommitInfo>> {

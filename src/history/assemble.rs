@@ -94,6 +94,10 @@ impl Assembler {
             .collect();
         self.position
             .insert(id, self.history.commits.ids.len() as u32);
+        let key = (time, id);
+        if self.history.latest.is_none_or(|latest| latest < key) {
+            self.history.latest = Some(key);
+        }
         self.history
             .commits
             .push(id, &parent_positions, records_tree);
@@ -459,6 +463,7 @@ mod tests {
             selection: 0,
             tips: vec![oid(2)],
             shallow: [0; 32],
+            scope: [0; 32],
         };
         let state: snapshot::WorktreeState = vec![(String::new(), 1)];
         snapshot::save(&path, &key, Some(&state), &history).unwrap();

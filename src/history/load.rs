@@ -2,13 +2,15 @@
 //! with new commits, then falls back to an indexed walk and assembly; it
 //! also adds the worktree's uncommitted records and reads full records.
 
+use std::sync::Arc;
+
 use gix::ObjectId;
 use gix::hashtable::{HashMap, HashSet};
 
 use super::assemble::{Assembler, assemble, order_new_commits};
 use super::error::HistoryError;
 use super::index::{self, Index};
-use super::model::{Entry, History, Stats};
+use super::model::{Entry, History, Repository, Stats};
 use super::revisions::{
     Revisions, lineage_repositories, replacements_in_effect, resolve_revisions,
 };
@@ -48,16 +50,23 @@ impl History {
         // Derived files are keyed by commit ids, which replaced objects
         // make lie: with replacements, read git alone (and keep nothing).
         let use_index = options.use_index && !replacements_in_effect(repo);
+        // A revision range is about commits; the worktree belongs to HEAD.
+        let worktree = options.worktree && options.revisions.includes_worktree();
         let options = &HistoryOptions {
             use_index,
+            worktree,
             ..options.clone()
         };
         let (include, exclude) = resolve_revisions(repo, &options.revisions)?;
-        // HEAD and --all loads are snapshotted: repeating one with no ref
-        // moved reads one file instead of walking anything.
-        let snapshot_path = snapshot::path_in(&repo.cache_dir());
+        let scope = lineage_scope(repo, &options.revisions)?;
+        // HEAD, --all and lineage-remote loads are snapshotted: repeating
+        // one with no ref moved reads one file instead of walking anything.
+        let snapshot_path = snapshot::path_for(
+            &repo.cache_dir(),
+            &view_name(&options.revisions).unwrap_or_default(),
+        );
         let key = (options.use_index && exclude.is_empty())
-            .then(|| snapshot_key(repo, &options.revisions, &include))
+            .then(|| snapshot_key(repo, &options.revisions, &include, scope.as_ref()))
             .flatten();
         let records_dir = Store::new(repo.root()).records_dir();
         let worktree = options
@@ -77,7 +86,14 @@ impl History {
             return Ok(history);
         }
         if let Some(key) = &key
-            && let Some(history) = Self::extend_snapshot(repo, options, key, worktree.as_ref())?
+            && let Some(history) = Self::extend_snapshot(
+                repo,
+                options,
+                &snapshot_path,
+                key,
+                worktree.as_ref(),
+                scope.as_ref(),
+            )?
         {
             return Ok(history);
         }
@@ -112,15 +128,13 @@ impl History {
         trace::mark("saved");
         let mut history = assemble(index, &include, &hidden);
         trace::mark("assembled");
-        if let Revisions::Lineage { base, remotes } = &options.revisions {
-            let (local, _) = resolve_revisions(repo, base)?;
-            history.attribute(&local, &lineage_repositories(repo, remotes)?);
+        if let Some(scope) = &scope {
+            history.attribute(&scope.local, &scope.repositories);
             trace::mark("attributed");
         }
         history.warnings = warnings;
         history.stats = stats;
-        // A revision range is about commits; the worktree belongs to HEAD.
-        if options.worktree && options.revisions.includes_worktree() {
+        if options.worktree {
             history.add_worktree(repo)?;
         }
         trace::mark("worktree");
@@ -133,34 +147,38 @@ impl History {
         Ok(history)
     }
 
-    /// HEAD moved forward from the snapshot's commit (new commits on top of
-    /// it): read only the new commits and assemble them after the snapshot's,
-    /// which gives exactly what a full walk would. `None` when the snapshot
-    /// does not apply (another selection, HEAD moved sideways or back, or so
-    /// many new commits that a full walk is as cheap).
+    /// The refs moved forward from the snapshot's commits (new commits on
+    /// top of them): read only the new commits and assemble them after the
+    /// snapshot's, which gives exactly what a full walk would. That holds
+    /// when every old tip is still reached and a full walk would place all
+    /// new commits after all old ones: they descend from the one old tip
+    /// (HEAD moved forward), or each is newer (committer time, then id)
+    /// than every old commit (a fetched remote moved forward). `None` when
+    /// the snapshot does not apply (another selection, a ref moved
+    /// sideways or back, or so many new commits that a full walk is as
+    /// cheap).
     fn extend_snapshot(
         repo: &Repo,
         options: &HistoryOptions,
+        path: &std::path::Path,
         key: &snapshot::Key,
         worktree: Option<&snapshot::WorktreeState>,
+        scope: Option<&LineageScope>,
     ) -> Result<Option<History>, HistoryError> {
         /// Beyond this many new commits a full (indexed) walk is used.
         const MAX_NEW_COMMITS: usize = 10_000;
-        let path = snapshot::path_in(&repo.cache_dir());
         let Some((base, _, old_key)) = snapshot::load_if(
-            &path,
+            path,
             repo.root(),
             |stored| {
-                stored.selection == 0
-                    && key.selection == 0
+                stored.selection == key.selection
+                    && key.selection != 1
                     && stored.shallow == key.shallow
-                    && stored.tips.len() == 1
             },
             None,
         ) else {
             return Ok(None);
         };
-        let old_tip = old_key.tips[0];
         trace::mark("snapshot to extend loaded");
         let mut index = Index::default();
         let mut walker = Walker::new(repo, &mut index)?;
@@ -175,8 +193,6 @@ impl History {
         if new.is_empty() || new.len() > MAX_NEW_COMMITS || !walker.missing.is_empty() {
             return Ok(None);
         }
-        // Every new commit must descend from the old tip, or a full walk
-        // would order (or even select) commits differently.
         let parents_of = |id: &ObjectId| {
             walker
                 .pending_data
@@ -184,19 +200,30 @@ impl History {
                 .map(|d| d.parents.clone())
                 .unwrap_or_default()
         };
+        let time_of = |id: &ObjectId| walker.pending_data.get(id).map_or(0, |d| d.time);
         let new_set: HashSet<ObjectId> = new.iter().copied().collect();
-        let mut descends: HashMap<ObjectId, bool> = HashMap::default();
-        let order = order_new_commits(&new, &new_set, &parents_of, |id| {
-            walker.pending_data.get(id).map_or(0, |d| d.time)
-        });
-        for id in &order {
-            let from_old = parents_of(id)
-                .iter()
-                .any(|p| *p == old_tip || descends.get(p).copied().unwrap_or(false));
-            descends.insert(*id, from_old);
-            if !from_old {
-                return Ok(None);
-            }
+        let order = order_new_commits(&new, &new_set, &parents_of, time_of);
+        let from_old_tip = |old_tip: ObjectId| {
+            let mut descends: HashMap<ObjectId, bool> = HashMap::default();
+            order.iter().all(|id| {
+                let from_old = parents_of(id)
+                    .iter()
+                    .any(|p| *p == old_tip || descends.get(p).copied().unwrap_or(false));
+                descends.insert(*id, from_old);
+                from_old
+            })
+        };
+        let after_all_old = || {
+            new.iter()
+                .all(|id| base.latest.is_none_or(|latest| (time_of(id), *id) > latest))
+                && old_tips_reached(&base, &old_key.tips, &key.tips, &new, &parents_of)
+        };
+        let extends = match old_key.tips.as_slice() {
+            [old_tip] if from_old_tip(*old_tip) => true,
+            _ => after_all_old(),
+        };
+        if !extends {
+            return Ok(None);
         }
         walker.fill(&new)?;
         let warnings = walker.warnings();
@@ -215,6 +242,10 @@ impl History {
             }
         }
         let mut history = assembler.history;
+        if let Some(scope) = scope {
+            history.attribute(&scope.local, &scope.repositories);
+            trace::mark("attributed");
+        }
         for warning in warnings {
             if !history.warnings.contains(&warning) {
                 history.warnings.push(warning);
@@ -230,7 +261,7 @@ impl History {
         }
         trace::mark("worktree");
         if history.snapshot_worthy() {
-            let _ = snapshot::save(&path, key, worktree.filter(|_| options.worktree), &history);
+            let _ = snapshot::save(path, key, worktree.filter(|_| options.worktree), &history);
         }
         trace::mark("snapshot extended");
         Ok(Some(history))
@@ -334,6 +365,8 @@ pub struct StateKey {
     /// names (sorted) as listed before history was read: a view made now
     /// keeps them, and its reader compares them with [`file_names`].
     pub racy: Vec<(String, Vec<String>)>,
+    /// The name of the selection's derived files ([`view_name`]).
+    pub view: String,
 }
 
 /// The sorted names of the files in `dir` (none when it cannot be read).
@@ -360,13 +393,19 @@ pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKe
     if !exclude.is_empty() {
         return Ok(None);
     }
-    let Some(key) = snapshot_key(repo, &options.revisions, &include) else {
+    let scope = lineage_scope(repo, &options.revisions)?;
+    let (Some(key), Some(view)) = (
+        snapshot_key(repo, &options.revisions, &include, scope.as_ref()),
+        view_name(&options.revisions),
+    ) else {
         return Ok(None);
     };
-    if !options.worktree {
+    // As `History::load` reads it: the worktree belongs to HEAD.
+    if !options.worktree || !options.revisions.includes_worktree() {
         return Ok(Some(StateKey {
             bytes: snapshot::encode_state(&key, None),
             racy: Vec::new(),
+            view,
         }));
     }
     let records = Store::new(repo.root()).records_dir();
@@ -377,6 +416,7 @@ pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKe
     Ok(
         snapshot::worktree_times(&records).map(|(state, racy)| StateKey {
             bytes: snapshot::encode_state(&key, Some(&state)),
+            view,
             racy: racy
                 .into_iter()
                 .map(|dir| {
@@ -392,13 +432,97 @@ pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKe
     )
 }
 
-/// The snapshot key of a HEAD or --all load.
-fn snapshot_key(repo: &Repo, revisions: &Revisions, include: &[ObjectId]) -> Option<snapshot::Key> {
-    let selection = match revisions {
-        Revisions::Head => 0,
-        Revisions::All => 1,
-        // Neither a range nor other repositories' lineage is kept.
-        Revisions::Specs(_) | Revisions::Lineage { .. } => return None,
+/// What the repository attribution of a lineage-remote load depends on:
+/// this repository's tips and the fetched refs, each with its remote's
+/// name and URL.
+pub(super) struct LineageScope {
+    local: Vec<ObjectId>,
+    repositories: Vec<Arc<Repository>>,
+}
+
+/// The [`LineageScope`] of a `Revisions::Lineage` load (`None` for others).
+fn lineage_scope(repo: &Repo, revisions: &Revisions) -> Result<Option<LineageScope>, HistoryError> {
+    let Revisions::Lineage { base, remotes } = revisions else {
+        return Ok(None);
+    };
+    let (mut local, _) = resolve_revisions(repo, base)?;
+    local.sort();
+    Ok(Some(LineageScope {
+        local,
+        repositories: lineage_repositories(repo, remotes)?,
+    }))
+}
+
+/// The name of the derived files of a selection: `""` for HEAD and
+/// `--all` (which share theirs), `remotes-<16 hex>` for a lineage-remote
+/// selection (a hash of its base and remote names: each selection keeps
+/// its own, so asking about one remote does not evict all of them), `None`
+/// for revision ranges, which have none.
+pub fn view_name(revisions: &Revisions) -> Option<String> {
+    fn describe(revisions: &Revisions, out: &mut Vec<u8>) -> Option<()> {
+        match revisions {
+            Revisions::Head => out.push(0),
+            Revisions::All => out.push(1),
+            Revisions::Specs(specs) => {
+                out.push(2);
+                for spec in specs {
+                    out.extend(spec.as_bytes());
+                    out.push(0);
+                }
+            }
+            Revisions::Lineage { .. } => return None,
+        }
+        Some(())
+    }
+    match revisions {
+        Revisions::Head | Revisions::All => Some(String::new()),
+        Revisions::Specs(_) => None,
+        Revisions::Lineage { base, remotes } => {
+            let mut bytes = Vec::new();
+            describe(base, &mut bytes)?;
+            let mut names: Vec<&String> = remotes.iter().collect();
+            names.sort();
+            names.dedup();
+            for name in names {
+                bytes.push(0xff);
+                bytes.extend(name.as_bytes());
+            }
+            let hex = ContentHash::of_bytes(&bytes).to_hex();
+            Some(format!("remotes-{}", &hex[..16]))
+        }
+    }
+}
+
+/// The snapshot key of a HEAD, --all or lineage-remote load.
+fn snapshot_key(
+    repo: &Repo,
+    revisions: &Revisions,
+    include: &[ObjectId],
+    scope: Option<&LineageScope>,
+) -> Option<snapshot::Key> {
+    let (selection, scope) = match (revisions, scope) {
+        (Revisions::Head, _) => (0, [0; 32]),
+        (Revisions::All, _) => (1, [0; 32]),
+        (Revisions::Lineage { .. }, Some(scope)) => {
+            view_name(revisions)?;
+            let mut bytes = Vec::new();
+            for tip in &scope.local {
+                bytes.extend(tip.as_bytes());
+            }
+            for repository in &scope.repositories {
+                for field in [
+                    repository.name.as_str(),
+                    repository.url.as_deref().unwrap_or("\0"),
+                    repository.commit.as_str(),
+                ] {
+                    bytes.push(0xff);
+                    bytes.extend(field.as_bytes());
+                }
+            }
+            (2, *ContentHash::of_bytes(&bytes).as_bytes())
+        }
+        // A range is not kept.
+        _ => return None,
     };
     let mut tips = include.to_vec();
     tips.sort();
@@ -412,5 +536,45 @@ fn snapshot_key(repo: &Repo, revisions: &Revisions, include: &[ObjectId]) -> Opt
         selection,
         tips,
         shallow: *ContentHash::of_bytes(&shallow).as_bytes(),
+        scope,
     })
+}
+
+/// True when every commit of `old_tips` is reached from `tips` through the
+/// `new` commits (whose parents `parents_of` gives) and `base`'s graph:
+/// no ref of the old selection moved back or went away.
+fn old_tips_reached(
+    base: &History,
+    old_tips: &[ObjectId],
+    tips: &[ObjectId],
+    new: &[ObjectId],
+    parents_of: &dyn Fn(&ObjectId) -> Vec<ObjectId>,
+) -> bool {
+    let graph = &base.commits;
+    let position: HashMap<ObjectId, usize> = graph
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i))
+        .collect();
+    let mut reached = vec![false; graph.ids.len()];
+    let entry_points = tips.iter().copied().chain(new.iter().flat_map(parents_of));
+    for id in entry_points {
+        if let Some(&i) = position.get(&id) {
+            reached[i] = true;
+        }
+    }
+    // Parents come before children: walk children first.
+    for i in (0..graph.ids.len()).rev() {
+        if reached[i] {
+            for &p in graph.parents_of(i) {
+                if let Some(r) = reached.get_mut(p as usize) {
+                    *r = true;
+                }
+            }
+        }
+    }
+    old_tips
+        .iter()
+        .all(|tip| position.get(tip).is_some_and(|&i| reached[i]))
 }

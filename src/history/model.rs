@@ -215,6 +215,10 @@ pub struct History {
     /// what a derived view rechecks, since editing a file in place does
     /// not change its directory's time.
     pub(crate) worktree_files: Vec<(String, Option<crate::hash::ContentHash>)>,
+    /// The greatest (committer time, id) of the assembled commits: the
+    /// order a full walk gives places a newer commit after all of them,
+    /// which is when a snapshot may be extended with it.
+    pub(super) latest: Option<(i64, ObjectId)>,
 }
 
 /// Commits in topological order (parents first), each with the positions

@@ -1,7 +1,9 @@
 //! The history snapshot at `.git/lineage/snapshot-v1.bin`: the assembled
 //! [`History`] of the last load of HEAD (or of `--all`), keyed by the commits
 //! the refs pointed at, so a repeated query with nothing new skips the walk,
-//! the index and assembly altogether.
+//! the index and assembly altogether. A load with lineage remotes has its
+//! own file per selection (`snapshot-remotes-<hash>.bin`), which also keeps
+//! the repository each record came from.
 //!
 //! Entries keep their listing fields (`kind`, `name`, `recorded`, `agent`)
 //! eagerly; the rest of each summary is decoded on first use from the
@@ -16,7 +18,9 @@ use std::sync::Arc;
 use gix::ObjectId;
 
 use super::codec::{Reader, Writer};
-use super::model::{CommitGraph, CommitInfo, Entry, Finding, FindingKind, History, Stats};
+use super::model::{
+    CommitGraph, CommitInfo, Entry, Finding, FindingKind, History, Repository, Stats,
+};
 use super::summary::{SummaryCell, read_listing, write_listing, write_summary};
 use crate::hash::{Checksum, ContentHash};
 use crate::record::Agent;
@@ -24,20 +28,24 @@ use crate::time::Timestamp;
 
 /// The file name under `.git/lineage/`.
 pub const FILE_NAME: &str = "snapshot-v1.bin";
-const MAGIC: &[u8] = b"git-lineage history snapshot v5\n";
+const MAGIC: &[u8] = b"git-lineage history snapshot v6\n";
 /// Directory times this close to now may still change within the same tick.
 const RACY_NANOS: i128 = 2_000_000_000;
 
 /// What a snapshot is valid for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
-    /// 0: HEAD, 1: all refs.
+    /// 0: HEAD, 1: all refs, 2: lineage remotes (and a base).
     pub selection: u8,
     /// The tip commits, sorted.
     pub tips: Vec<ObjectId>,
     /// BLAKE3 of `.git/shallow` (empty when not shallow): unshallowing
     /// changes history without moving a ref.
     pub shallow: [u8; 32],
+    /// For lineage remotes, BLAKE3 of what attribution depends on (the
+    /// local tips and each fetched ref's remote, URL and commit); zeros
+    /// otherwise.
+    pub scope: [u8; 32],
 }
 
 /// Modification times of `.lineage/records/` and each shard directory
@@ -47,6 +55,15 @@ pub type WorktreeState = Vec<(String, i128)>;
 /// Where the snapshot of a repository lives.
 pub fn path_in(cache_dir: &Path) -> PathBuf {
     cache_dir.join(FILE_NAME)
+}
+
+/// Where the snapshot of view `view` lives: [`path_in`] for `""` (HEAD and
+/// `--all`), else `snapshot-<view>.bin`.
+pub fn path_for(cache_dir: &Path, view: &str) -> PathBuf {
+    match view {
+        "" => path_in(cache_dir),
+        view => cache_dir.join(format!("snapshot-{view}.bin")),
+    }
 }
 
 fn mtime_nanos(path: &Path) -> Option<i128> {
@@ -101,6 +118,14 @@ pub fn save(
         write_worktree_files(&mut w, &history.worktree_files);
     }
     w.uint(history.stats.commits as u64);
+    match &history.latest {
+        Some((time, id)) => {
+            w.byte(1);
+            w.int(*time);
+            w.oid(id);
+        }
+        None => w.byte(0),
+    }
     w.uint(history.warnings.len() as u64);
     for warning in &history.warnings {
         w.str(warning);
@@ -117,28 +142,33 @@ pub fn save(
             w.uint(u64::from(*p));
         }
     }
-    let mut infos: Vec<Arc<CommitInfo>> = Vec::new();
+    // Attribution is by commit: each info keeps the repository of the
+    // records and findings it introduced.
+    let mut infos: Vec<(Arc<CommitInfo>, Option<Arc<Repository>>)> = Vec::new();
     let mut info_index: std::collections::HashMap<*const CommitInfo, usize> =
         std::collections::HashMap::new();
-    let mut info_of = |commit: &Arc<CommitInfo>| -> usize {
+    let mut info_of = |commit: &Arc<CommitInfo>, repository: &Option<Arc<Repository>>| -> usize {
         *info_index.entry(Arc::as_ptr(commit)).or_insert_with(|| {
-            infos.push(commit.clone());
+            infos.push((commit.clone(), repository.clone()));
             infos.len() - 1
         })
     };
     let entry_infos: Vec<Option<usize>> = history
         .entries
         .iter()
-        .map(|e| e.commit.as_ref().map(&mut info_of))
+        .map(|e| e.commit.as_ref().map(|c| info_of(c, &e.repository)))
         .collect();
     let finding_infos: Vec<usize> = history
         .findings
         .iter()
-        .map(|f| info_of(&f.commit))
+        .map(|f| info_of(&f.commit, &f.repository))
         .collect();
+    let repositories = RepositoryTable::of(infos.iter().map(|(_, r)| r.as_ref()));
+    repositories.write(&mut w);
     w.uint(infos.len() as u64);
-    for info in &infos {
+    for (info, repository) in &infos {
         write_commit_info(&mut w, info);
+        w.uint(repositories.number(repository.as_ref()));
     }
     // Summaries go in their own section; entries point into it.
     let mut summaries = Writer::default();
@@ -182,6 +212,71 @@ pub fn save(
         ],
         false,
     )
+}
+
+/// The repositories records were attributed to, each once, numbered from
+/// 1 (0: this repository's).
+#[derive(Default)]
+pub(crate) struct RepositoryTable {
+    list: Vec<Arc<Repository>>,
+}
+
+impl RepositoryTable {
+    /// The distinct repositories of `all`, in the order first met.
+    pub(crate) fn of<'a>(all: impl Iterator<Item = Option<&'a Arc<Repository>>>) -> Self {
+        let mut table = RepositoryTable::default();
+        for repository in all.flatten() {
+            if !table.list.iter().any(|r| r == repository) {
+                table.list.push(repository.clone());
+            }
+        }
+        table
+    }
+
+    /// True when no record was attributed to another repository.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The number of `repository` (0 for none).
+    pub(crate) fn number(&self, repository: Option<&Arc<Repository>>) -> u64 {
+        repository
+            .and_then(|wanted| self.list.iter().position(|r| r == wanted))
+            .map_or(0, |i| i as u64 + 1)
+    }
+
+    /// The repository numbered `n`: `Some(None)` for 0, `None` when no
+    /// such number was written.
+    pub(crate) fn get(&self, n: u64) -> Option<Option<Arc<Repository>>> {
+        match n {
+            0 => Some(None),
+            n => Some(Some(self.list.get(usize::try_from(n - 1).ok()?)?.clone())),
+        }
+    }
+
+    /// The table in the codec.
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.uint(self.list.len() as u64);
+        for repository in &self.list {
+            w.str(&repository.name);
+            w.opt_str(repository.url.as_deref());
+            w.str(&repository.commit);
+        }
+    }
+
+    /// Read what [`RepositoryTable::write`] wrote.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Option<Self> {
+        let list = (0..r.uint()?)
+            .map(|_| {
+                Some(Arc::new(Repository {
+                    name: r.str()?,
+                    url: r.opt_str()?,
+                    commit: r.str()?,
+                }))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(RepositoryTable { list })
+    }
 }
 
 /// The record files [`History::worktree_files`] lists, with their hashes.
@@ -271,7 +366,7 @@ pub(crate) fn write_finding(w: &mut Writer, finding: &Finding, info: usize) {
 /// Read what [`write_finding`] wrote; `info` looks a commit up by position.
 pub(crate) fn read_finding(
     r: &mut Reader<'_>,
-    info: impl Fn(usize) -> Option<Arc<CommitInfo>>,
+    mut info: impl FnMut(usize) -> Option<Arc<CommitInfo>>,
 ) -> Option<Finding> {
     let kind = *FINDING_KINDS.get(usize::from(r.byte()?))?;
     let path = r.str()?;
@@ -324,6 +419,7 @@ fn write_key(w: &mut Writer, key: &Key) {
         w.oid(tip);
     }
     w.buf.extend(key.shallow);
+    w.buf.extend(key.scope);
 }
 
 const FINDING_KINDS: [FindingKind; 6] = [
@@ -375,6 +471,7 @@ pub fn load_if(
         selection: r.byte()?,
         tips: (0..r.uint()?).map(|_| r.oid()).collect::<Option<_>>()?,
         shallow: r.take(32)?.try_into().ok()?,
+        scope: r.take(32)?.try_into().ok()?,
     };
     if !accept(&stored_key) {
         return None;
@@ -399,6 +496,10 @@ pub fn load_if(
         && stored_state.as_ref() == worktree
         && worktree_files_unchanged(root, &worktree_files);
     let commits_total = usize::try_from(r.uint()?).ok()?;
+    let latest = match r.byte()? {
+        0 => None,
+        _ => Some((r.int()?, r.oid()?)),
+    };
     let warnings = (0..r.uint()?)
         .map(|_| r.str())
         .collect::<Option<Vec<_>>>()?;
@@ -417,9 +518,12 @@ pub fn load_if(
         graph.push(id, &parents, tree);
     }
 
+    let repositories = RepositoryTable::read(&mut r)?;
     let mut infos = Vec::new();
+    let mut info_repositories = Vec::new();
     for _ in 0..r.uint()? {
         infos.push(Arc::new(read_commit_info(&mut r)?));
+        info_repositories.push(repositories.get(r.uint()?)?);
     }
 
     let mut history = History {
@@ -430,15 +534,22 @@ pub fn load_if(
             blobs_read: 0,
         },
         commits: graph,
+        latest,
         ..History::default()
     };
     let entries = usize::try_from(r.uint()?).ok()?;
     history.entries.reserve(entries);
     for _ in 0..entries {
         let id = r.record_id()?;
-        let commit = match r.uint()? {
-            0 => None,
-            i => Some(infos.get(usize::try_from(i - 1).ok()?)?.clone()),
+        let (commit, repository) = match r.uint()? {
+            0 => (None, None),
+            i => {
+                let i = usize::try_from(i - 1).ok()?;
+                (
+                    Some(infos.get(i)?.clone()),
+                    info_repositories.get(i)?.clone(),
+                )
+            }
         };
         let blob = r.opt_oid()?;
         let (kind, name, recorded, agent) = read_listing(&mut r)?;
@@ -455,12 +566,17 @@ pub fn load_if(
             id,
             commit,
             blob,
-            repository: None,
+            repository,
             summary: SummaryCell::lazy(kind, name, recorded, agent, bytes.clone(), start, end),
         });
     }
     for _ in 0..r.uint()? {
-        let finding = read_finding(&mut r, |i| infos.get(i).cloned())?;
+        let mut at = None;
+        let mut finding = read_finding(&mut r, |i| {
+            at = Some(i);
+            infos.get(i).cloned()
+        })?;
+        finding.repository = info_repositories.get(at?)?.clone();
         history.findings.push(finding);
     }
     if worktree_current {

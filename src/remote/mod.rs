@@ -283,6 +283,18 @@ pub fn fetch(repo: &Repo, names: &[String]) -> crate::Result<Vec<Remote>> {
         names,
         &before,
     )?);
+    // The first `--remotes` question after a fetch is answered warm. The
+    // index is derived data: failing to update it costs speed, never the fetch.
+    let _ = crate::catalog::refresh(
+        repo,
+        &crate::history::HistoryOptions {
+            revisions: crate::history::Revisions::Lineage {
+                base: Box::new(crate::history::Revisions::Head),
+                remotes: Vec::new(),
+            },
+            ..Default::default()
+        },
+    );
     Ok(fetched)
 }
 

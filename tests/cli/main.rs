@@ -38,6 +38,7 @@ mod test_registry;
 mod test_registry_policy;
 mod test_remotes;
 mod test_remotes_commands;
+mod test_remotes_scale;
 mod test_retention;
 mod test_run;
 mod test_search;

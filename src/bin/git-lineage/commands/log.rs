@@ -99,9 +99,8 @@ fn stream(
         ui.note("no records");
         return Ok(ExitCode::SUCCESS);
     }
-    // A streamed listing is this repository's (remotes are loaded whole).
     let widths = git_lineage::query::render::Widths {
-        id: 12,
+        id: listing.id_width,
         kind: listing.kind_width,
         name: listing.name_width,
     };
