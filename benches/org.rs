@@ -279,6 +279,7 @@ fn record(r: usize, i: usize, secs: i64) -> Record {
         outputs,
         metrics: ValueMap::new(),
         references: Vec::new(),
+        imports: Vec::new(),
         note: None,
     }
 }
