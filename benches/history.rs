@@ -42,7 +42,11 @@ use git_lineage::hash::ContentHash;
 use git_lineage::params::{Value, ValueMap};
 use git_lineage::record::{Agent, Artifact, Code, Environment, Record, RecordId, SCHEMA};
 use git_lineage::time::Timestamp;
+
+#[path = "support/mod.rs"]
+mod support;
 use serde_json::Value as Json;
+use support::*;
 
 /// Timed runs per measurement (after one untimed warm-up run).
 const RUNS: usize = 5;
@@ -80,8 +84,6 @@ const STEP_SECS: i64 = 60;
 /// of [`GROUP`], so the records of one pipeline share their code commit.
 const MARK_BLOCK: usize = 500;
 /// The identity of git calls that need one (records carry their own).
-const BENCH_NAME: &str = "Bench Runner";
-const BENCH_EMAIL: &str = "bench@example.com";
 const AGENTS: [(&str, &str); 6] = [
     ("Ada Analyst", "ada@example.com"),
     ("Bo Builder", "bo@example.com"),
@@ -97,10 +99,6 @@ const PROMOTER: (&str, &str) = AGENTS[3];
 const IMAGE: &str =
     "python:3.11-slim@sha256:7c5b1f4a9e3d2b8c6a0f1e4d7b9c3a5e8f2d6b0c4a7e1f3d5b9c2a6e8f0d4b7a";
 const GNU_TIME: &str = "/usr/bin/time";
-/// The release binary (`cargo bench` builds it with the bench profile).
-const BIN: &str = env!("CARGO_BIN_EXE_git-lineage");
-
-type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> ExitCode {
     match bench() {
@@ -211,20 +209,6 @@ fn machine() -> String {
             format!(", {} GiB RAM", (kib + (1 << 19)) >> 20)
         });
     format!("{cores} cores available, {model}{memory}")
-}
-
-/// The 1, 5 and 15 minute load averages from /proc/loadavg: other work on
-/// the machine shows in the numbers.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg").map_or_else(
-        |_| "unknown".to_string(),
-        |text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        },
-    )
 }
 
 // ------------------------------------------------------------ the repository
@@ -485,14 +469,6 @@ fn generate(repo: &Path, commits: usize) -> BenchResult<RepoInfo> {
         (started.elapsed() - repacked).as_secs_f64()
     );
     synth.info(repo, commits, head, &ids)
-}
-
-/// `data <len>` and the bytes, as fast-import reads them.
-fn write_data(stream: &mut impl Write, bytes: &[u8]) -> BenchResult<()> {
-    writeln!(stream, "data {}", bytes.len())?;
-    stream.write_all(bytes)?;
-    writeln!(stream)?;
-    Ok(())
 }
 
 /// Ask fast-import for the commit id of `mark` (`get-mark`, answered on its
@@ -1712,75 +1688,6 @@ fn read_peak_rss(report: &Path) -> BenchResult<u64> {
 
 // ------------------------------------------------------------------ commands
 
-/// Give `cmd` a hermetic git environment: no user or system config, no
-/// inherited `GIT_*` variables, a fixed identity.
-fn hermetic(cmd: &mut Command) -> &mut Command {
-    for (key, _) in std::env::vars_os() {
-        if key.to_str().is_some_and(|k| k.starts_with("GIT_")) {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", BENCH_NAME)
-        .env("GIT_AUTHOR_EMAIL", BENCH_EMAIL)
-        .env("GIT_COMMITTER_NAME", BENCH_NAME)
-        .env("GIT_COMMITTER_EMAIL", BENCH_EMAIL)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("LC_ALL", "C")
-}
-
-fn git(repo: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    hermetic(&mut cmd).current_dir(repo);
-    cmd
-}
-
-fn lineage(repo: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    hermetic(&mut cmd).current_dir(repo).args(args);
-    cmd
-}
-
-/// Run git and return its stdout; an error if it fails.
-fn run_git(repo: &Path, args: &[&str]) -> BenchResult<String> {
-    let mut cmd = git(repo);
-    cmd.args(args);
-    capture(cmd, &format!("git {}", args.join(" ")))
-}
-
-/// Run `cmd`, return its stdout; an error with its stderr if it fails.
-fn capture(mut cmd: Command, what: &str) -> BenchResult<String> {
-    let out = cmd.stdin(Stdio::null()).output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{what}` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )
-        .into());
-    }
-    Ok(String::from_utf8(out.stdout)?)
-}
-
-/// Run `cmd` with stdout to /dev/null; an error with its stderr if it fails.
-fn quiet(mut cmd: Command, what: &str) -> BenchResult<()> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{what}` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )
-        .into());
-    }
-    Ok(())
-}
-
 // -------------------------------------------------------------------- output
 
 /// `| command | 1,000 records | … |` and its alignment row.
@@ -2063,16 +1970,4 @@ fn significant(x: f64) -> String {
     let magnitude = x.log10().floor() as i32;
     let decimals = usize::try_from((2 - magnitude).max(0)).unwrap_or(0);
     format!("{x:.decimals$}")
-}
-
-fn group_thousands(n: usize) -> String {
-    let text = n.to_string();
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i > 0 && (text.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -37,6 +37,10 @@ use git_lineage::params::ValueMap;
 use git_lineage::record::{Agent, Artifact, Code, Environment, Record, RecordId, SCHEMA};
 use git_lineage::time::Timestamp;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::*;
+
 /// Timed runs per measurement (after one untimed warm-up run).
 const RUNS: usize = 5;
 /// Written in each `org-RxM.complete` marker; change it with the generator.
@@ -45,11 +49,8 @@ const GENERATOR: &str = "git-lineage org bench generator v1";
 /// record index, plus the repository number in seconds.
 const EPOCH_SECS: i64 = 1_767_225_600;
 const STEP_SECS: i64 = 60;
-const BIN: &str = env!("CARGO_BIN_EXE_git-lineage");
 const ROLES: [&str; 4] = ["data", "features", "models", "serving"];
 const KINDS: [&str; 4] = ["ingest", "process", "train", "deploy"];
-
-type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 fn main() -> ExitCode {
     match bench() {
@@ -104,8 +105,8 @@ fn bench() -> BenchResult<()> {
         println!(
             "| {} × {} | {} | {} | {} | {} | {} ({}× log -1) | {} ({}× log -1) | {} | {} | {} | {} |",
             row.repos,
-            thousands(row.records),
-            thousands(row.repos * row.records),
+            group_thousands(row.records),
+            group_thousands(row.repos * row.records),
             ms(row.initial_fetch),
             ms(row.rev_parse),
             ms(row.log1),
@@ -126,7 +127,7 @@ fn bench() -> BenchResult<()> {
         println!(
             "- {} × {}: impact {}, graph --up {}, index update {} (fetch − git fetch), {} (trace)",
             row.repos,
-            thousands(row.records),
+            group_thousands(row.records),
             ms(row.impact),
             ms(row.graph),
             ms(row.fetch.saturating_sub(row.git_fetch)),
@@ -258,8 +259,8 @@ fn record(r: usize, i: usize, secs: i64) -> Record {
         ended: None,
         exit: None,
         agent: Agent {
-            name: "Bench Runner".into(),
-            email: "bench@example.com".into(),
+            name: BENCH_NAME.into(),
+            email: BENCH_EMAIL.into(),
         },
         code: Code {
             branch: Some("main".into()),
@@ -343,13 +344,6 @@ fn generate(
     Ok(ids)
 }
 
-fn write_data(stream: &mut impl Write, bytes: &[u8]) -> BenchResult<()> {
-    writeln!(stream, "data {}", bytes.len())?;
-    stream.write_all(bytes)?;
-    writeln!(stream)?;
-    Ok(())
-}
-
 /// The organisation's bare repositories and the consumer, generated unless
 /// the marker says this generator made them.
 fn ensure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<PathBuf> {
@@ -363,7 +357,7 @@ fn ensure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<PathBuf> 
     std::fs::create_dir_all(&root)?;
     print!(
         "generating {repos} repositories × {} records … ",
-        thousands(records)
+        group_thousands(records)
     );
     std::io::stdout().flush()?;
     let started = Instant::now();
@@ -402,7 +396,10 @@ fn ensure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<PathBuf> 
 }
 
 fn measure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<Row> {
-    println!("## {repos} repositories × {} records", thousands(records));
+    println!(
+        "## {repos} repositories × {} records",
+        group_thousands(records)
+    );
     let root = ensure_org(dir, repos, records)?;
     let consumer = root.join("consumer");
     // Start from nothing fetched: a kept organisation may have been
@@ -592,82 +589,10 @@ fn mid(mut times: Vec<Duration>) -> Duration {
     times.get(times.len() / 2).copied().unwrap_or_default()
 }
 
-/// Give `cmd` a hermetic git environment: no user or system config, no
-/// inherited `GIT_*` variables, a fixed identity.
-fn hermetic(cmd: &mut Command) -> &mut Command {
-    for (key, _) in std::env::vars_os() {
-        if key.to_str().is_some_and(|k| k.starts_with("GIT_")) {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Bench Runner")
-        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
-        .env("GIT_COMMITTER_NAME", "Bench Runner")
-        .env("GIT_COMMITTER_EMAIL", "bench@example.com")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("LC_ALL", "C")
-}
-
-fn git(repo: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    hermetic(&mut cmd).current_dir(repo);
-    cmd
-}
-
 fn git_cmd(repo: &Path, args: &[&str]) -> Command {
     let mut cmd = git(repo);
     cmd.args(args);
     cmd
-}
-
-fn lineage(repo: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    hermetic(&mut cmd).current_dir(repo).args(args);
-    cmd
-}
-
-fn run_git(repo: &Path, args: &[&str]) -> BenchResult<String> {
-    capture(git_cmd(repo, args), &format!("git {}", args.join(" ")))
-}
-
-/// Run `cmd`, return its stdout; an error with its stderr if it fails.
-fn capture(mut cmd: Command, what: &str) -> BenchResult<String> {
-    let out = cmd.stdin(Stdio::null()).output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{what}` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )
-        .into());
-    }
-    Ok(String::from_utf8(out.stdout)?)
-}
-
-/// Run `cmd` with stdout to /dev/null; an error with its stderr if it fails.
-fn quiet(mut cmd: Command, what: &str) -> BenchResult<()> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{what}` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )
-        .into());
-    }
-    Ok(())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn ms(d: Duration) -> String {
@@ -681,16 +606,4 @@ fn ms(d: Duration) -> String {
 
 fn ratio(d: Duration, reference: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() / reference.as_secs_f64().max(1e-9))
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
