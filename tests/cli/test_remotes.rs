@@ -25,9 +25,8 @@ pub(crate) struct Org {
 const CLAIMS: &str = "id,amount\n1,10\n2,20\n3,3000\n";
 const FEATURES: &str = "id,amount,log_amount\n1,10,2.3\n2,20,3.0\n3,3000,8.0\n";
 
-/// A repository `name` with an identity, `git lineage init` committed, and
-/// a bare remote `<name>.git` it is pushed to.
-pub(crate) fn repo(env: &TestEnv, name: &str) -> PathBuf {
+/// A repository `name` with an identity and `git lineage init` committed.
+pub(crate) fn lineage_repo(env: &TestEnv, name: &str) -> PathBuf {
     let dir = env.path(name);
     std::fs::create_dir_all(&dir).expect("repo dir");
     env.git(&dir, &["init", "-q", "-b", "main"]);
@@ -36,6 +35,12 @@ pub(crate) fn repo(env: &TestEnv, name: &str) -> PathBuf {
     env.lineage(&dir, &["init"]).success();
     env.git(&dir, &["add", "-A"]);
     env.git(&dir, &["commit", "-q", "-m", "init lineage"]);
+    dir
+}
+
+/// [`lineage_repo`] with a bare remote `<name>.git` it is pushed to.
+pub(crate) fn repo(env: &TestEnv, name: &str) -> PathBuf {
+    let dir = lineage_repo(env, name);
     let bare = env.path(&format!("{name}.git"));
     env.git(
         env.root(),

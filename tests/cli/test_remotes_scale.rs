@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::{TestEnv, files_under, write};
+use crate::test_remotes::repo;
 
 /// Three repositories: `data` (raw → claims), `features` (claims →
 /// features) and `model` (features → model, the consumer that fetches the
@@ -22,24 +23,6 @@ struct Org {
 const RAW: &str = "raw\n1,10\n";
 const CLAIMS: &str = "id,amount\n1,10\n2,20\n";
 const FEATURES: &str = "id,amount,log\n1,10,2.3\n2,20,3.0\n";
-
-/// A repository `name` with `git lineage init` committed and a bare
-/// remote `<name>.git` it is pushed to.
-fn repo(env: &TestEnv, name: &str) -> PathBuf {
-    let dir = env.path(name);
-    std::fs::create_dir_all(&dir).expect("repo dir");
-    env.git(&dir, &["init", "-q", "-b", "main"]);
-    env.git(&dir, &["config", "user.name", "Jane Doe"]);
-    env.git(&dir, &["config", "user.email", "jane@example.com"]);
-    env.lineage(&dir, &["init"]).success();
-    env.git(&dir, &["add", "-A"]);
-    env.git(&dir, &["commit", "-q", "-m", "init lineage"]);
-    let bare = env.path(&format!("{name}.git"));
-    let bare = bare.to_str().expect("utf-8");
-    env.git(env.root(), &["init", "-q", "--bare", bare]);
-    env.git(&dir, &["remote", "add", "origin", bare]);
-    dir
-}
 
 /// Record a step in `dir` with `--commit` and push it: its record id.
 fn step(env: &TestEnv, dir: &Path, args: &[&str]) -> String {

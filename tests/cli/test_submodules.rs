@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::common::{TestEnv, b3, write};
+use crate::test_remotes::lineage_repo;
 
 /// A data repository with two commits of lineage (A: `etl-1`, B: `etl-2`,
 /// both reading `raw.csv`), and a superproject `app` that pins it at A as
@@ -26,18 +27,6 @@ struct Setup {
 
 const RAW: &str = "id,amount\n1,10\n2,3000\n";
 const CLEAN: &str = "id,amount\n1,10\n";
-
-fn lineage_repo(env: &TestEnv, name: &str) -> PathBuf {
-    let dir = env.path(name);
-    std::fs::create_dir_all(&dir).expect("repo dir");
-    env.git(&dir, &["init", "-q", "-b", "main"]);
-    env.git(&dir, &["config", "user.name", "Jane Doe"]);
-    env.git(&dir, &["config", "user.email", "jane@example.com"]);
-    env.lineage(&dir, &["init"]).success();
-    env.git(&dir, &["add", "-A"]);
-    env.git(&dir, &["commit", "-q", "-m", "init lineage"]);
-    dir
-}
 
 fn record(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
     let mut all = vec!["record", "--commit", "--format", "json"];
