@@ -88,7 +88,7 @@ pub fn load_table(source: &Source) -> Result<Table, ProfileError> {
     }
     for column in &mut data {
         if let ColumnData::Numeric(values) = column {
-            values.sort_by(f64::total_cmp);
+            crate::profile::stats::sort_values(values);
         }
     }
     Ok(Table {
