@@ -159,15 +159,24 @@ fn read_line(
 }
 
 /// Splits one record (which may span lines inside quotes) into fields.
-struct Splitter {
+pub(super) struct Splitter {
     delimiter: u8,
     text: String,
     ends: Vec<usize>,
 }
 
 impl Splitter {
+    /// A splitter on `delimiter`.
+    pub(super) fn new(delimiter: u8) -> Splitter {
+        Splitter {
+            delimiter,
+            text: String::new(),
+            ends: Vec::new(),
+        }
+    }
+
     /// Parse `record` (complete: quotes balanced) into `text` + `ends`.
-    fn split(&mut self, record: &str) -> Result<(), &'static str> {
+    pub(super) fn split(&mut self, record: &str) -> Result<(), &'static str> {
         self.text.clear();
         self.ends.clear();
         let bytes = record.as_bytes();
@@ -216,7 +225,7 @@ impl Splitter {
         }
     }
 
-    fn fields(&self) -> impl Iterator<Item = &str> {
+    pub(super) fn fields(&self) -> impl Iterator<Item = &str> {
         let mut start = 0;
         self.ends.iter().map(move |&end| {
             let field = &self.text[start..end];
