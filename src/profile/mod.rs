@@ -5,7 +5,7 @@
 //! Memory is flat in the file size: exact below [`EXACT_VALUES_BUDGET`], a
 //! deterministic [`stats::Sketch`] above it.
 
-mod chunked;
+pub(crate) mod chunked;
 mod column;
 pub mod read;
 pub mod render;

@@ -655,7 +655,7 @@ mod tests {
             cases.push(format!("{x}"));
             cases.push(format!(
                 "{:.17}",
-                f64::from_bits(next() << 16 | next() % 65536) % 1e9
+                f64::from_bits((next() << 16) | (next() % 65536)) % 1e9
             ));
         }
         let mut fast = 0;
