@@ -216,7 +216,7 @@ impl Numeric {
         let edges = stats::sturges_edges(self.count, self.min, self.max);
         match self.sketch.take() {
             None => {
-                self.exact.sort_by(f64::total_cmp);
+                stats::sort_values(&mut self.exact);
                 let sorted = &self.exact;
                 profile.exact = Some(true);
                 profile.distinct = 1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64;

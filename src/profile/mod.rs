@@ -5,6 +5,7 @@
 //! Memory is flat in the file size: exact below [`EXACT_VALUES_BUDGET`], a
 //! deterministic [`stats::Sketch`] above it.
 
+pub(crate) mod chunked;
 mod column;
 pub mod deciles;
 pub mod read;
@@ -266,7 +267,7 @@ fn profile_within(source: &Source, shown: &str, budget: usize) -> Result<Profile
     let mut candidates = 0usize;
     let mut limit = share(0);
     let mut rows = 0u64;
-    let names = read::scan(source, format, |names, row| {
+    let names = chunked::scan_classified(source, format, |names, row, classes| {
         rows += 1;
         if kinds.len() < names.len() {
             candidates += names.len() - kinds.len();
@@ -274,9 +275,14 @@ fn profile_within(source: &Source, shown: &str, budget: usize) -> Result<Profile
             kinds.resize(names.len(), ColumnType::Empty);
             numbers.resize_with(names.len(), || Some(Box::new(column::Numeric::new(0))));
         }
-        for ((kind, number), cell) in kinds.iter_mut().zip(numbers.iter_mut()).zip(row.cells) {
+        for (((kind, number), cell), class) in kinds
+            .iter_mut()
+            .zip(numbers.iter_mut())
+            .zip(row.cells)
+            .zip(classes)
+        {
             let Some(acc) = number else { continue };
-            match read::classify(*cell) {
+            match *class {
                 read::Cell::Null => {}
                 read::Cell::Text => {
                     *kind = ColumnType::String;

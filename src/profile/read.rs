@@ -159,15 +159,24 @@ fn read_line(
 }
 
 /// Splits one record (which may span lines inside quotes) into fields.
-struct Splitter {
+pub(super) struct Splitter {
     delimiter: u8,
     text: String,
     ends: Vec<usize>,
 }
 
 impl Splitter {
+    /// A splitter on `delimiter`.
+    pub(super) fn new(delimiter: u8) -> Splitter {
+        Splitter {
+            delimiter,
+            text: String::new(),
+            ends: Vec::new(),
+        }
+    }
+
     /// Parse `record` (complete: quotes balanced) into `text` + `ends`.
-    fn split(&mut self, record: &str) -> Result<(), &'static str> {
+    pub(super) fn split(&mut self, record: &str) -> Result<(), &'static str> {
         self.text.clear();
         self.ends.clear();
         let bytes = record.as_bytes();
@@ -216,7 +225,7 @@ impl Splitter {
         }
     }
 
-    fn fields(&self) -> impl Iterator<Item = &str> {
+    pub(super) fn fields(&self) -> impl Iterator<Item = &str> {
         let mut start = 0;
         self.ends.iter().map(move |&end| {
             let field = &self.text[start..end];
@@ -448,6 +457,46 @@ impl<'de> Deserialize<'de> for Ordered {
     }
 }
 
+/// 10^0 … 10^22: every one exact in an f64.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a plain decimal (`[+-]digits[.digits]`, no exponent, at
+/// most 19 digits) whose digits as an integer `m` are at most 2^53, as
+/// `m / 10^fraction_digits`: both operands are exact and IEEE division
+/// rounds correctly, so the result is bit for bit the one `str::parse`
+/// gives (Clinger's fast path). `None` for anything else (std parses it).
+fn parse_plain_decimal(text: &[u8]) -> Option<f64> {
+    let (negative, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let mut mantissa = 0u64;
+    let mut count = 0usize;
+    let mut fraction_digits = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            // 19 digits at most: no u64 overflow.
+            b'0'..=b'9' if count < 19 => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            b'.' if fraction_digits.is_none() => fraction_digits = Some(digits.len() - i - 1),
+            _ => return None,
+        }
+    }
+    let fraction_digits = fraction_digits.unwrap_or(0);
+    // At least one digit ("." alone is not a number); exact as an f64.
+    if count == 0 || mantissa > 1 << 53 {
+        return None;
+    }
+    let value = mantissa as f64 / POWERS_OF_TEN[fraction_digits];
+    Some(if negative { -value } else { value })
+}
+
 /// What one cell holds, as profiles and drift count it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell {
@@ -474,6 +523,9 @@ pub fn classify(text: Option<&str>) -> Cell {
     };
     // No null marker starts with a digit, a sign or a dot: parse at once.
     if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        if let Some(value) = parse_plain_decimal(text.as_bytes()) {
+            return Cell::Number(value);
+        }
         return match text.parse::<f64>() {
             Ok(value) => Cell::Number(value),
             Err(_) => Cell::Text,
@@ -514,6 +566,113 @@ mod tests {
         assert_eq!(split("\"two\nlines\",x").unwrap(), ["two\nlines", "x"]);
         assert_eq!(split(""), Ok(vec![String::new()]));
         assert!(split("\"a\"b,c").is_err());
+    }
+
+    /// Every string the fast path accepts parses to std's bits; what it
+    /// declines, std still parses (or rejects) the same through `classify`.
+    #[test]
+    fn the_decimal_fast_path_gives_the_bits_std_gives() {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "+0",
+            "0.0",
+            "-0.0",
+            "-0.000000",
+            "1",
+            "1.",
+            ".5",
+            "-.5",
+            "+.5",
+            ".",
+            "-",
+            "+",
+            "-.",
+            "1..2",
+            "1.2.3",
+            "--1",
+            "+-1",
+            "1-",
+            "9007199254740992",
+            "9007199254740993",
+            "-9007199254740993",
+            "900719925474099.3",
+            "0.1",
+            "0.2",
+            "0.3",
+            "1.7976931348623157",
+            "12345678901234567890",
+            "1234567890123456789",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "123456.789012",
+            "00000000000000000001",
+            "000000000000000000001",
+            "1e5",
+            "1E5",
+            "1.5e-3",
+            "inf",
+            "nan",
+            "1_0",
+            "１",
+            "0x10",
+            " 1",
+            "1 ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut state = 3u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 16
+        };
+        for _ in 0..300_000 {
+            let mut text = String::new();
+            match next() % 3 {
+                0 => text.push('-'),
+                1 if next() % 8 == 0 => text.push('+'),
+                _ => {}
+            }
+            let before = next() % 12;
+            let after = next() % 14;
+            for _ in 0..before {
+                text.push(char::from(b'0' + (next() % 10) as u8));
+            }
+            if next() % 6 != 0 {
+                text.push('.');
+                for _ in 0..after {
+                    text.push(char::from(b'0' + (next() % 10) as u8));
+                }
+            }
+            cases.push(text);
+            // Typical benchmark data: "%.6f" of a normal sample.
+            let x = (next() as f64 / (1u64 << 48) as f64 - 0.5)
+                * 2.0f64.powi((next() % 40) as i32 - 20);
+            cases.push(format!("{x:.6}"));
+            cases.push(format!("{x}"));
+            cases.push(format!(
+                "{:.17}",
+                f64::from_bits((next() << 16) | (next() % 65536)) % 1e9
+            ));
+        }
+        let mut fast = 0;
+        for text in &cases {
+            let std = text.parse::<f64>().ok();
+            if let Some(value) = parse_plain_decimal(text.as_bytes()) {
+                fast += 1;
+                assert_eq!(Some(value.to_bits()), std.map(f64::to_bits), "{text:?}");
+            }
+            let classified = match classify(Some(text)) {
+                Cell::Number(v) => Some(v.to_bits()),
+                _ => None,
+            };
+            assert_eq!(classified, std.map(f64::to_bits), "{text:?}");
+        }
+        // The fast path is the common path, not a branch never taken.
+        assert!(fast > cases.len() / 2, "{fast} of {}", cases.len());
     }
 
     #[test]
