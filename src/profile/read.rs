@@ -1,6 +1,6 @@
 //! Streaming readers for the tabular formats `profile` and `drift` read:
 //! CSV and TSV with a header row (RFC 4180 quoting) and JSON Lines (one
-//! object per line). Rows are handed to a callback one at a time, so memory
+//! object per line); Parquet is handed to `profile::parquet`. Rows are handed to a callback one at a time, so memory
 //! does not grow with the file.
 
 use std::io::BufRead;
