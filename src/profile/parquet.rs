@@ -34,7 +34,9 @@ enum Render {
     UInt32,
     /// An INT64 that holds an unsigned integer.
     UInt64,
-    /// A FLOAT, written in its shortest 32-bit form (as numpy prints it).
+    /// A FLOAT, written in its shortest 32-bit form (as numpy prints it;
+    /// floats are written by `ryu`: shortest round-trip text with a `.` or
+    /// an exponent, so a whole value stays a float).
     Float,
     /// A DOUBLE.
     Double,
@@ -426,9 +428,11 @@ impl Buffers {
                         let _ = write!(t, "{}", *v as u32);
                     })?,
                     Render::Date => emit!(&self.i32s, rows, |v, t| write_date(t, *v))?,
-                    Render::Seconds { per_second } => emit!(&self.i32s, rows, |v, t| {
-                        let _ = write!(t, "{:?}", f64::from(*v) / per_second);
-                    })?,
+                    Render::Seconds { per_second } => {
+                        let mut text = ryu::Buffer::new();
+                        emit!(&self.i32s, rows, |v, t| t
+                            .push_str(text.format(f64::from(*v) / per_second)))?
+                    }
                     Render::Decimal { scale } => emit!(&self.i32s, rows, |v, t| write_decimal(
                         t,
                         i128::from(*v),
@@ -446,9 +450,11 @@ impl Buffers {
                     Render::UInt64 => emit!(&self.i64s, rows, |v, t| {
                         let _ = write!(t, "{}", *v as u64);
                     })?,
-                    Render::Seconds { per_second } => emit!(&self.i64s, rows, |v, t| {
-                        let _ = write!(t, "{:?}", *v as f64 / per_second);
-                    })?,
+                    Render::Seconds { per_second } => {
+                        let mut text = ryu::Buffer::new();
+                        emit!(&self.i64s, rows, |v, t| t
+                            .push_str(text.format(*v as f64 / per_second)))?
+                    }
                     Render::Decimal { scale } => emit!(&self.i64s, rows, |v, t| write_decimal(
                         t,
                         i128::from(*v),
@@ -462,16 +468,14 @@ impl Buffers {
             }
             ColumnReader::FloatColumnReader(r) => {
                 let rows = read_batch(r, levels, &mut self.f32s)?;
-                emit!(&self.f32s, rows, |v, t| {
-                    let _ = write!(t, "{v:?}");
-                })?;
+                let mut text = ryu::Buffer::new();
+                emit!(&self.f32s, rows, |v, t| t.push_str(text.format(*v)))?;
                 Ok(rows)
             }
             ColumnReader::DoubleColumnReader(r) => {
                 let rows = read_batch(r, levels, &mut self.f64s)?;
-                emit!(&self.f64s, rows, |v, t| {
-                    let _ = write!(t, "{v:?}");
-                })?;
+                let mut text = ryu::Buffer::new();
+                emit!(&self.f64s, rows, |v, t| t.push_str(text.format(*v)))?;
                 Ok(rows)
             }
             ColumnReader::ByteArrayColumnReader(r) => {
