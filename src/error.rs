@@ -389,7 +389,16 @@ impl Hint for ProfileError {
     fn hint(&self) -> Option<Cow<'_, str>> {
         let text = match self {
             ProfileError::UnknownFormat { .. } => {
-                "name the file .csv, .tsv, .jsonl or .ndjson (docs/drift.md lists the formats read)"
+                "name the file .csv, .tsv, .jsonl, .ndjson or .parquet (docs/drift.md lists the formats read)"
+            }
+            ProfileError::Parquet { .. } => {
+                "check that the file is complete Parquet (copy it again, or write it again with pandas' to_parquet or pyarrow); a file in another format needs its own extension"
+            }
+            ProfileError::ParquetCodec { .. } => {
+                "write the file again with snappy, the default of pandas and pyarrow (df.to_parquet(path, compression='snappy'); polars: write_parquet(path, compression='snappy'))"
+            }
+            ProfileError::ParquetColumn { .. } => {
+                "write the flat columns to a new file (pandas: df[[...]].to_parquet(path)); docs/drift.md lists the Parquet types read"
             }
             ProfileError::Malformed { .. } => {
                 "fix the file at that line; CSV/TSV need a header row and the same number of fields in every row, JSON Lines one object per line"

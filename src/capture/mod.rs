@@ -73,7 +73,7 @@ pub struct RecordRequest {
     pub ended: Option<Timestamp>,
     /// How the command ended.
     pub exit: Option<ExitStatus>,
-    /// Store the profile of every local CSV, TSV or JSON Lines input and
+    /// Store the profile of every local CSV, TSV, JSON Lines or Parquet input and
     /// output (config globs `profile:` add files without it).
     pub profile: bool,
     /// Commit the record to the current branch.

@@ -194,7 +194,7 @@ pub fn resolve_side(
                 return Err(SideError::NotData {
                     text: text.into(),
                     problem: format!(
-                        "record {} has no CSV, TSV or JSON Lines input",
+                        "record {} has no CSV, TSV, JSON Lines or Parquet input",
                         &id.to_string()[..12]
                     ),
                 });

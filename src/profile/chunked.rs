@@ -39,7 +39,8 @@ struct Batch {
 }
 
 /// [`super::read::scan`] with each cell's [`read::classify`] result: CSV
-/// and TSV are parsed in parallel; JSON Lines as `scan` reads it.
+/// and TSV are parsed in parallel; JSON Lines and Parquet as `scan` reads
+/// them.
 pub fn scan_classified(
     source: &Source,
     format: Format,
@@ -48,7 +49,7 @@ pub fn scan_classified(
     let delimiter = match format {
         Format::Csv => b',',
         Format::Tsv => b'\t',
-        Format::Jsonl => {
+        Format::Jsonl | Format::Parquet => {
             let mut kinds = Vec::new();
             return read::scan(source, format, |names, row| {
                 kinds.clear();

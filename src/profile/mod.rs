@@ -8,6 +8,7 @@
 pub(crate) mod chunked;
 mod column;
 pub mod deciles;
+mod parquet;
 pub mod read;
 pub mod render;
 pub mod stats;
@@ -63,6 +64,38 @@ pub enum ProfileError {
         line: u64,
         /// What is wrong.
         problem: String,
+    },
+    /// The file is not Parquet, or is damaged (cut short, a bad footer or page).
+    #[error("'{}' cannot be read as Parquet: {problem}", path.display())]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A Parquet column of a kind this reader does not read (nested, INT96…).
+    #[error("'{}' column '{column}': {problem}", path.display())]
+    ParquetColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column's name.
+        column: String,
+        /// What the column is, and what is read.
+        problem: String,
+    },
+    /// A Parquet column compressed with a codec this build does not read.
+    #[error(
+        "'{}' column '{column}' is compressed with {codec}; this build reads uncompressed \
+         and snappy Parquet",
+        path.display()
+    )]
+    ParquetCodec {
+        /// The file.
+        path: PathBuf,
+        /// The first column so compressed.
+        column: String,
+        /// The codec (`zstd`, `gzip`, `brotli`, `lz4`, `lzo`).
+        codec: &'static str,
     },
     /// The file has no header (CSV/TSV) or no rows (JSON Lines).
     #[error("'{}' is empty: no header row or no records", path.display())]

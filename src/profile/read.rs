@@ -1,6 +1,6 @@
 //! Streaming readers for the tabular formats `profile` and `drift` read:
 //! CSV and TSV with a header row (RFC 4180 quoting) and JSON Lines (one
-//! object per line). Rows are handed to a callback one at a time, so memory
+//! object per line); Parquet is handed to `profile::parquet`. Rows are handed to a callback one at a time, so memory
 //! does not grow with the file.
 
 use std::io::BufRead;
@@ -21,15 +21,18 @@ pub enum Format {
     Tsv,
     /// One JSON object per line; columns are the keys in first-seen order.
     Jsonl,
+    /// Apache Parquet, flat columns (read by `profile::parquet`).
+    Parquet,
 }
 
 impl Format {
-    /// The format's name: `csv`, `tsv` or `jsonl`.
+    /// The format's name: `csv`, `tsv`, `jsonl` or `parquet`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Tsv => "tsv",
             Format::Jsonl => "jsonl",
+            Format::Parquet => "parquet",
         }
     }
 
@@ -44,6 +47,7 @@ impl Format {
             "csv" => Ok(Format::Csv),
             "tsv" | "tab" => Ok(Format::Tsv),
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            "parquet" | "pq" => Ok(Format::Parquet),
             _ => Err(ProfileError::UnknownFormat {
                 path: path.to_path_buf(),
                 extension: ext,
@@ -118,6 +122,9 @@ pub fn scan(
     mut on_row: impl FnMut(&[String], Row<'_>) -> Result<(), ProfileError>,
 ) -> Result<Vec<String>, ProfileError> {
     let path = source.label.as_path();
+    if format == Format::Parquet {
+        return super::parquet::scan(source, &mut on_row);
+    }
     if let Some(bytes) = &source.bytes {
         let mut reader = std::io::Cursor::new(bytes.as_slice());
         return scan_reader(path, &mut reader, format, &mut on_row);
@@ -140,6 +147,7 @@ fn scan_reader(
         Format::Csv => scan_delimited(path, reader, b',', on_row),
         Format::Tsv => scan_delimited(path, reader, b'\t', on_row),
         Format::Jsonl => scan_jsonl(path, reader, on_row),
+        Format::Parquet => unreachable!("`scan` hands Parquet to its own reader"),
     }
 }
 

@@ -29,6 +29,7 @@ mod test_help;
 mod test_history;
 mod test_init;
 mod test_kill;
+mod test_parquet;
 mod test_pointers;
 mod test_pyyaml;
 mod test_questions_features;

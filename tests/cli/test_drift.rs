@@ -346,6 +346,7 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     let env = TestEnv::new();
     write(&env.path("ok.csv"), "x\n1\n2\n");
     write(&env.path("data.parquet"), b"PAR1\x00\x01");
+    write(&env.path("data.xlsx"), b"PK\x03\x04");
     write(&env.path("binary.csv"), b"x\n\xff\xfe\x00\n");
     write(&env.path("ragged.csv"), "a,b\n1,2\n3\n");
     write(&env.path("empty.csv"), "");
@@ -354,8 +355,13 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     write(&env.path("dup.csv"), "a,a\n1,2\n");
     let cases: &[(&[&str], &str)] = &[
         (
+            &["profile", "data.xlsx"],
+            "cannot tell the format from the extension 'xlsx'",
+        ),
+        (
             &["profile", "data.parquet"],
-            "cannot tell the format from the extension 'parquet'",
+            "data.parquet' cannot be read as Parquet: it does not end with the Parquet magic \
+             bytes PAR1: the file is cut short",
         ),
         (
             &["profile", "binary.csv"],
@@ -392,9 +398,7 @@ fn bad_input_is_a_clear_error_with_exit_2() {
         );
         assert!(run.stdout.is_empty(), "{args:?}");
     }
-    let run = env
-        .lineage(env.root(), &["profile", "data.parquet"])
-        .code(2);
+    let run = env.lineage(env.root(), &["profile", "data.xlsx"]).code(2);
     assert!(
         run.stderr.contains("hint: name the file .csv"),
         "{}",

@@ -17,13 +17,13 @@ use crate::ui::{CommandError, EXIT_PROBLEMS, Ui};
 /// warns, at least 0.25 drifts, the dataset drifts at half the columns).
 /// Each side is a path or a REF naming data: `PATH@REV` (the file as
 /// committed), `blake3:HASH`, or a record REF (`name:NAME`, an id,
-/// `model:NAME@STAGE`) meaning that record's CSV/TSV/JSON Lines input — e.g.
+/// `model:NAME@STAGE`) meaning that record's CSV/TSV/JSON Lines/Parquet input — e.g.
 /// `model:fraud-model@production` is the production model's training data.
 /// Exits 0 when no column
 /// drifted, 1 when one did, 2 on bad input (docs/drift.md).
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// The reference data: a path or REF (CSV, TSV or JSON Lines).
+    /// The reference data: a path or REF (CSV, TSV, JSON Lines or Parquet).
     #[arg(value_name = "BASELINE")]
     pub baseline: String,
     /// The data to compare with it: a path or REF.

@@ -1,4 +1,4 @@
-//! `git lineage profile`: the data profile of a CSV, TSV or JSON Lines file.
+//! `git lineage profile`: the data profile of a CSV, TSV, JSON Lines or Parquet file.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -23,8 +23,8 @@ pub enum ReportFormat {
 /// count, null count (NaN and ±inf counted apart and dropped), distinct
 /// count, min, max, mean, standard deviation, quantiles (1 … 99 %, numpy's
 /// linear interpolation), a Sturges histogram, and for text columns the top
-/// 20 categories plus "other". Reads CSV and TSV with a header row and JSON
-/// Lines, by extension. Inside a repository PATH may also be a REF naming
+/// 20 categories plus "other". Reads CSV and TSV with a header row, JSON
+/// Lines and Parquet (flat columns), by extension. Inside a repository PATH may also be a REF naming
 /// data, as for `drift` (`PATH@REV`, `blake3:HASH`, `model:NAME@STAGE` …).
 /// The same bytes always give the same profile (docs/drift.md).
 #[derive(Debug, Args)]

@@ -60,7 +60,7 @@ pub struct StepArgs {
     /// Free text kept with the record.
     #[arg(long)]
     pub note: Option<String>,
-    /// Store the data profile of every local CSV, TSV or JSON Lines input
+    /// Store the data profile of every local CSV, TSV, JSON Lines or Parquet input
     /// and output under .lineage/profiles/, linked from the artifact
     /// (`profile:` globs in .lineage/config.yaml select files without it).
     #[arg(long)]
