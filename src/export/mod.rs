@@ -191,14 +191,10 @@ fn with_selection<T>(
 ) -> crate::Result<(T, Vec<ReadWarning>)> {
     // A REF qualified by a lineage remote is resolved in its history now,
     // and that history is read beside the rest.
-    let declared = crate::store::Store::new(repo.root())
-        .config()
-        .map(|config| config.remotes)
-        .unwrap_or_default();
     let mut revisions = options.revisions.clone();
     let mut specs = Vec::new();
     for text in &options.refs {
-        match refspec::split_remote(text, |name| declared.contains_key(name)) {
+        match crate::remote::split_qualified(repo, text) {
             Some((remote, rest)) => {
                 let id = refspec::resolve_in_remote(repo, remote, &refspec::parse(rest)?)?;
                 specs.push(refspec::RefSpec::Id(id));

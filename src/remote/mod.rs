@@ -48,6 +48,18 @@ pub struct FetchedRef {
     pub new: String,
 }
 
+/// `(source, REF)` when `text` is `NAME:REF` with NAME a lineage source of
+/// `repo`: a remote declared in `.lineage/config.yaml`, or a submodule HEAD
+/// pins ([`crate::refspec::split_remote`]). An unreadable config leaves
+/// REFs unqualified: commands that need the config report it themselves.
+pub fn split_qualified<'a>(repo: &Repo, text: &'a str) -> Option<(&'a str, &'a str)> {
+    let config = Store::new(repo.root()).config().ok()?;
+    crate::refspec::split_remote(text, |name| {
+        config.remotes.contains_key(name)
+            || submodule_names(repo, &config).iter().any(|s| s == name)
+    })
+}
+
 /// The lineage remotes declared in the config, with what was fetched,
 /// then the submodules HEAD pins (read as lineage sources).
 pub fn list(repo: &Repo) -> crate::Result<Vec<Remote>> {

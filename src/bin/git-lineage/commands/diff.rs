@@ -72,7 +72,7 @@ pub fn cmd_diff(ui: &mut Ui, cwd: &Path, args: &DiffArgs) -> Result<ExitCode, Co
             // is the answer) and widens what is read.
             let mut revisions = args.remote.widen(Revisions::All);
             let mut qualified = |text: &str| -> Result<Option<refspec::RefSpec>, CommandError> {
-                if super::remote_qualifier(&repo, text).is_none() {
+                if git_lineage::remote::split_qualified(&repo, text).is_none() {
                     return Ok(None);
                 }
                 let (spec, widened) = super::parse_ref(&repo, text, revisions.clone())?;

@@ -98,20 +98,6 @@ impl RemoteArgs {
     }
 }
 
-/// `(remote, REF)` when `text` is `NAME:REF` with NAME a declared lineage
-/// remote or a submodule HEAD pins ([`git_lineage::refspec::split_remote`]).
-pub fn remote_qualifier<'a>(repo: &Repo, text: &'a str) -> Option<(&'a str, &'a str)> {
-    // An unreadable config leaves REFs unqualified; commands that need the
-    // config report it themselves.
-    let config = git_lineage::store::Store::new(repo.root()).config().ok()?;
-    git_lineage::refspec::split_remote(text, |name| {
-        config.remotes.contains_key(name)
-            || git_lineage::remote::submodule_names(repo, &config)
-                .iter()
-                .any(|s| s == name)
-    })
-}
-
 /// A REF as commands take it, with a lineage remote qualifier
 /// (`NAME:REF`, docs/refs.md) resolved within that remote's history to a
 /// record id, and `revisions` widened to read that remote; unqualified
@@ -127,7 +113,7 @@ pub fn parse_ref(
     ),
     CommandError,
 > {
-    match remote_qualifier(repo, text) {
+    match git_lineage::remote::split_qualified(repo, text) {
         Some((remote, rest)) => {
             let spec = git_lineage::refspec::parse(rest)?;
             let id = git_lineage::refspec::resolve_in_remote(repo, remote, &spec)?;

@@ -140,10 +140,9 @@ pub struct DeprecateArgs {
 
 /// List the registered models: latest version and stages.
 ///
-/// With --remotes
-/// or --remote NAME, also the registries of lineage remotes, each model
-/// named with its repository (a registry belongs to the repository whose
-/// history holds its events).
+/// With --remotes or --remote NAME, also the registries of lineage remotes,
+/// each model named with its repository (a registry belongs to the
+/// repository whose history holds its events).
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Output format.
@@ -397,7 +396,7 @@ fn cmd_show(
     repo: &git_lineage::repo::Repo,
     args: &ShowArgs,
 ) -> Result<ExitCode, CommandError> {
-    let (remote, name) = match super::remote_qualifier(repo, &args.name) {
+    let (remote, name) = match git_lineage::remote::split_qualified(repo, &args.name) {
         Some((remote, name)) => (Some(remote), name),
         None => (None, args.name.as_str()),
     };
@@ -426,7 +425,7 @@ fn cmd_resolve(
     repo: &git_lineage::repo::Repo,
     args: &ResolveArgs,
 ) -> Result<ExitCode, CommandError> {
-    let (remote, target) = match super::remote_qualifier(repo, &args.target) {
+    let (remote, target) = match git_lineage::remote::split_qualified(repo, &args.target) {
         Some((remote, target)) => (Some(remote), target),
         None => (None, args.target.as_str()),
     };

@@ -74,7 +74,7 @@ fn registrations(
 pub fn cmd_show(ui: &mut Ui, cwd: &Path, args: &ShowArgs) -> Result<ExitCode, CommandError> {
     let repo = super::open_repo(cwd)?;
     let store = Store::new(repo.root());
-    if let Some((remote, rest)) = super::remote_qualifier(&repo, &args.reference) {
+    if let Some((remote, rest)) = git_lineage::remote::split_qualified(&repo, &args.reference) {
         return show_in_remote(ui, &repo, remote, rest, args.format);
     }
     if args.remote.any() {
