@@ -323,6 +323,9 @@ pub struct SearchQuery {
     pub author: Option<String>,
     /// Outputs the record must have written (each of them).
     pub outputs: Vec<InputMatch>,
+    /// Only records with an input or output whose data profile is stored
+    /// (`record --profile`; docs/drift.md).
+    pub profiled: bool,
     /// Only these records (for example the producers of registered
     /// versions, [`crate::registry::model::Registry::producers`]).
     pub ids: Option<std::collections::BTreeSet<crate::record::RecordId>>,
@@ -365,6 +368,12 @@ impl SearchQuery {
                 .outputs
                 .iter()
                 .all(|output| summary.outputs.iter().any(|a| output.matches(a)))
+            && (!self.profiled
+                || summary
+                    .inputs
+                    .iter()
+                    .chain(&summary.outputs)
+                    .any(|a| a.profile.is_some()))
             && self.since.is_none_or(|since| when >= since)
             && self.until.is_none_or(|until| when <= until)
     }

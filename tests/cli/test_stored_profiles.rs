@@ -86,6 +86,40 @@ fn record_profile_stores_linked_content_addressed_profiles_and_commits_them() {
     let plain = record_json(&env, &repo, &["-i", "in.csv"]);
     assert!(plain["record"]["inputs"][0].get("profile").is_none());
     env.lineage(&repo, &["verify"]).success();
+
+    // `search --profiled` finds the record whose data has a stored profile,
+    // alone or with other filters, and not the plain one.
+    let profiled = env
+        .lineage(&repo, &["search", "--profiled", "--format", "json"])
+        .success()
+        .json();
+    let ids: Vec<&str> = profiled["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(ids, [recorded["id"].as_str().expect("id")]);
+    let all = env
+        .lineage(&repo, &["search", "--name", "prep", "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(all["records"].as_array().expect("records").len(), 2);
+    let none = env
+        .lineage(
+            &repo,
+            &[
+                "search",
+                "--profiled",
+                "--kind",
+                "train",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert!(none["records"].as_array().expect("records").is_empty());
 }
 
 #[test]

@@ -7,7 +7,8 @@ use git_lineage::query::{Condition, InputMatch, SearchQuery};
 use super::{HistoryArgs, print_entries};
 use crate::ui::{CommandError, Format, Ui};
 
-/// Find records by kind, name, parameter, metric, input, author and date.
+/// Find records by kind, name, parameter, metric, input, output, stored
+/// profile, author and date.
 /// Filters combine with AND; the output is like `log`'s.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -30,6 +31,10 @@ pub struct SearchArgs {
     /// Records that wrote this output: a path, blake3:HASH or URI[@version] (repeatable).
     #[arg(long = "output", value_name = "PATH|HASH")]
     pub outputs: Vec<String>,
+    /// Records with an input or output whose data profile is stored
+    /// (`record --profile`; docs/drift.md).
+    #[arg(long)]
+    pub profiled: bool,
     /// Records that produced a registered version of model NAME.
     #[arg(long, value_name = "NAME")]
     pub registered: Option<String>,
@@ -74,6 +79,7 @@ pub fn cmd_search(ui: &mut Ui, cwd: &Path, args: &SearchArgs) -> Result<ExitCode
         metrics: conditions(&args.metrics)?,
         inputs,
         outputs,
+        profiled: args.profiled,
         author: args.author.clone(),
         since: super::parse_date("--since", args.dates.since.as_deref())?,
         until: super::parse_date("--until", args.dates.until.as_deref())?,
