@@ -235,8 +235,11 @@ pub struct Profile {
     pub columns: Vec<ColumnProfile>,
 }
 
-/// Infer each column's type in one pass (columns in first-seen order).
-pub fn infer_types(
+/// Infer each column's type in one pass (columns in first-seen order): the
+/// typing pass of the two-pass profile, kept as the tests' oracle for the
+/// one-pass reads of `profile` and `drift`.
+#[cfg(test)]
+pub(crate) fn infer_types(
     source: &Source,
     format: Format,
 ) -> Result<Vec<(String, ColumnType)>, ProfileError> {
