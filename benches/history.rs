@@ -101,13 +101,7 @@ const IMAGE: &str =
 const GNU_TIME: &str = "/usr/bin/time";
 
 fn main() -> ExitCode {
-    match bench() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    support::run(bench)
 }
 
 fn bench() -> BenchResult<()> {
@@ -115,20 +109,7 @@ fn bench() -> BenchResult<()> {
         Ok(text) => parse_sizes(&text)?,
         Err(_) => DEFAULT_SIZES.to_vec(),
     };
-    let (_temp, dir) = match std::env::var_os("GIT_LINEAGE_BENCH_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            std::fs::create_dir_all(&dir)?;
-            (None, std::fs::canonicalize(dir)?)
-        }
-        None => {
-            let temp = tempfile::Builder::new()
-                .prefix("git-lineage-bench.")
-                .tempdir()?;
-            let dir = temp.path().to_path_buf();
-            (Some(temp), dir)
-        }
-    };
+    let (_temp, dir) = support::work_dir("git-lineage-bench.")?;
     let git_version = run_git(&dir, &["--version"])?.trim().to_string();
     let gnu_time = Path::new(GNU_TIME).is_file();
 

@@ -53,33 +53,14 @@ const ROLES: [&str; 4] = ["data", "features", "models", "serving"];
 const KINDS: [&str; 4] = ["ingest", "process", "train", "deploy"];
 
 fn main() -> ExitCode {
-    match bench() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    support::run(bench)
 }
 
 fn bench() -> BenchResult<()> {
     let shapes = parse_shapes(
         &std::env::var("GIT_LINEAGE_BENCH_ORG").unwrap_or_else(|_| "10x10000".into()),
     )?;
-    let (_temp, dir) = match std::env::var_os("GIT_LINEAGE_BENCH_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            std::fs::create_dir_all(&dir)?;
-            (None, std::fs::canonicalize(dir)?)
-        }
-        None => {
-            let temp = tempfile::Builder::new()
-                .prefix("git-lineage-org-bench.")
-                .tempdir()?;
-            let dir = temp.path().to_path_buf();
-            (Some(temp), dir)
-        }
-    };
+    let (_temp, dir) = support::work_dir("git-lineage-org-bench.")?;
     println!("# git-lineage organisation benchmark");
     println!();
     println!("git     : {}", run_git(&dir, &["--version"])?.trim());

@@ -6,8 +6,8 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
 
 /// A bench's result: any error, printed by its `main`.
 pub type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -36,6 +36,35 @@ pub fn hermetic(cmd: &mut Command) -> &mut Command {
         .env("GIT_COMMITTER_EMAIL", BENCH_EMAIL)
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("LC_ALL", "C")
+}
+
+/// Run a bench's body: exit 0, or print its error and exit 1.
+pub fn run(bench: impl FnOnce() -> BenchResult<()>) -> ExitCode {
+    match bench() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where a bench keeps its generated repositories: `GIT_LINEAGE_BENCH_DIR`
+/// (created, kept), else a temporary directory named `PREFIX…`, removed
+/// when the returned guard drops.
+pub fn work_dir(prefix: &str) -> BenchResult<(Option<tempfile::TempDir>, PathBuf)> {
+    match std::env::var_os("GIT_LINEAGE_BENCH_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir)?;
+            Ok((None, std::fs::canonicalize(dir)?))
+        }
+        None => {
+            let temp = tempfile::Builder::new().prefix(prefix).tempdir()?;
+            let dir = temp.path().to_path_buf();
+            Ok((Some(temp), dir))
+        }
+    }
 }
 
 /// A hermetic `git` in `repo`.
