@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::common::{TestEnv, hint_line, write};
-use crate::test_remotes::{connect, repo, step};
+use crate::test_remotes::{connect, register_in_production, repo, step};
 
 const CLAIMS: &str = "id,amount\n1,10\n2,20\n3,3000\n";
 const FEATURES: &str = "id,amount,log_amount\n1,10,2.3\n2,20,3.0\n3,3000,8.0\n";
@@ -301,26 +301,7 @@ fn a_qualified_model_ref_names_what_that_repository_promoted() {
             "model.bin",
         ],
     );
-    for args in [
-        &[
-            "registry",
-            "register",
-            "fraud",
-            "--artifact",
-            "model.bin",
-            "--commit",
-        ][..],
-        &[
-            "registry",
-            "promote",
-            "fraud@v1",
-            "--stage",
-            "production",
-            "--commit",
-        ],
-    ] {
-        env.lineage(&models, args).success();
-    }
+    register_in_production(&env, &models, "fraud", false);
     env.git(&models, &["push", "-q", "origin", "main"]);
     let app = repo(&env, "app");
     connect(&env, &app, &["models"]);

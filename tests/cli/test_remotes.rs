@@ -141,6 +141,24 @@ pub(crate) fn org(env: &TestEnv) -> Org {
     }
 }
 
+/// In `dir`, register `model.bin` as model `model` v1, approve it when
+/// `approve`, and promote it to production: each event committed.
+pub(crate) fn register_in_production(env: &TestEnv, dir: &Path, model: &str, approve: bool) {
+    let version = format!("{model}@v1");
+    let register = ["registry", "register", model, "--artifact", "model.bin"];
+    let approval = ["registry", "approve", version.as_str()];
+    let promote = ["registry", "promote", &version, "--stage", "production"];
+    let events: Vec<&[&str]> = match approve {
+        true => vec![&register, &approval, &promote],
+        false => vec![&register, &promote],
+    };
+    for event in events {
+        let mut args = event.to_vec();
+        args.push("--commit");
+        env.lineage(dir, &args).success();
+    }
+}
+
 /// Declare `names` (bare remotes beside the repos) in `dir` and fetch them.
 pub(crate) fn connect(env: &TestEnv, dir: &Path, names: &[&str]) {
     for name in names {

@@ -4,7 +4,7 @@
 //! record that is not this one's (the organisation of `test_remotes`).
 
 use crate::common::TestEnv;
-use crate::test_remotes::{connect, org};
+use crate::test_remotes::{connect, org, register_in_production};
 
 #[test]
 fn show_and_diff_read_remotes_when_asked() {
@@ -91,27 +91,7 @@ fn each_registry_is_read_from_its_own_repository() {
     let env = TestEnv::new();
     let org = org(&env);
     let a = &org.model_a;
-    for args in [
-        &[
-            "registry",
-            "register",
-            "fraud-a",
-            "--artifact",
-            "model.bin",
-            "--commit",
-        ][..],
-        &["registry", "approve", "fraud-a@v1", "--commit"][..],
-        &[
-            "registry",
-            "promote",
-            "fraud-a@v1",
-            "--stage",
-            "production",
-            "--commit",
-        ][..],
-    ] {
-        env.lineage(a, args).success();
-    }
+    register_in_production(&env, a, "fraud-a", true);
     env.git(a, &["push", "-q", "origin", "main"]);
     let b = &org.model_b;
     env.lineage(
@@ -295,26 +275,7 @@ fn verify_judges_each_registry_by_its_own_repository_policy() {
     let org = org(&env);
     // model-a promotes its "fraud" without an approval: its config allows it.
     let a = &org.model_a;
-    for args in [
-        &[
-            "registry",
-            "register",
-            "fraud",
-            "--artifact",
-            "model.bin",
-            "--commit",
-        ][..],
-        &[
-            "registry",
-            "promote",
-            "fraud@v1",
-            "--stage",
-            "production",
-            "--commit",
-        ][..],
-    ] {
-        env.lineage(a, args).success();
-    }
+    register_in_production(&env, a, "fraud", false);
     env.git(a, &["push", "-q", "origin", "main"]);
     // model-b requires an approval, and registers a "fraud" of its own.
     let b = &org.model_b;
@@ -323,27 +284,7 @@ fn verify_judges_each_registry_by_its_own_repository_policy() {
         b,
         "policy:\n  production:\n    required_approvals: 1\n",
     );
-    for args in [
-        &[
-            "registry",
-            "register",
-            "fraud",
-            "--artifact",
-            "model.bin",
-            "--commit",
-        ][..],
-        &["registry", "approve", "fraud@v1", "--commit"][..],
-        &[
-            "registry",
-            "promote",
-            "fraud@v1",
-            "--stage",
-            "production",
-            "--commit",
-        ][..],
-    ] {
-        env.lineage(b, args).success();
-    }
+    register_in_production(&env, b, "fraud", true);
     connect(&env, b, &["model-a"]);
     // Two registries, two policies: neither "fraud@v1 registered twice" nor
     // model-a's promotion judged by model-b's policy.
