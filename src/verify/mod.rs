@@ -390,9 +390,10 @@ pub fn verify(repo: &Repo, options: VerifyOptions) -> crate::Result<VerifyReport
     report.problems.sort_by(|a, b| a.file.cmp(&b.file));
     report.artifacts = artifact_findings.len();
     if let Some(history) = history {
-        add_policy_findings(repo, &store, &history, &mut report);
+        let registries = registries_by_repository(&history);
+        add_policy_findings(repo, &store, &history, &registries, &mut report);
         let covered = add_expire_findings(repo, &store, &history, &mut report);
-        add_history_findings(history, &covered, &mut report);
+        add_history_findings(history, &registries, &covered, &mut report);
     }
     if let Some(ctx) = &ctx {
         ctx.save_cache();
@@ -721,16 +722,18 @@ fn load_history<'a>(
     Ok(focused.history.without_uncommitted())
 }
 
+/// One repository's registry events, as a history of their own: `None` for
+/// this repository, else the lineage remote they came from.
+type RepositoryEvents = (
+    Option<std::sync::Arc<crate::history::Repository>>,
+    crate::history::History,
+);
+
 /// The registry events of `history`, one history per repository (this
 /// repository's first, then each lineage remote's by name): a registry
 /// belongs to the repository whose history holds its events, so each is
 /// folded and judged on its own.
-fn registries_by_repository(
-    history: &crate::history::History,
-) -> Vec<(
-    Option<std::sync::Arc<crate::history::Repository>>,
-    crate::history::History,
-)> {
+fn registries_by_repository(history: &crate::history::History) -> Vec<RepositoryEvents> {
     type Events = (
         Option<std::sync::Arc<crate::history::Repository>>,
         Vec<crate::history::Entry>,
@@ -770,6 +773,7 @@ fn add_policy_findings(
     repo: &Repo,
     store: &Store,
     history: &crate::history::History,
+    registries: &[RepositoryEvents],
     report: &mut VerifyReport,
 ) {
     let mut verified: HashMap<String, Result<(), crate::repo::SignatureError>> = HashMap::new();
@@ -781,8 +785,8 @@ fn add_policy_findings(
             .or_insert_with(|| crate::registry::verify_commit_signature(repo, &c.id))
             .clone()
     };
-    for (repository, events) in registries_by_repository(history) {
-        let config = match &repository {
+    for (repository, events) in registries {
+        let config = match repository {
             None => match store.config() {
                 Ok(config) => config,
                 Err(_) => continue,
@@ -802,7 +806,7 @@ fn add_policy_findings(
                 }
             },
         };
-        for finding in crate::registry::policy_findings(&events, &config, &signed) {
+        for finding in crate::registry::policy_findings(events, &config, &signed) {
             report.problems.push(record_problem(
                 history,
                 finding.record,
@@ -894,14 +898,15 @@ fn repository_of(
 /// in `expired` (authorized expire records) are not findings.
 fn add_history_findings(
     history: crate::history::History,
+    registries: &[RepositoryEvents],
     expired: &std::collections::HashSet<RecordId>,
     report: &mut VerifyReport,
 ) {
     use crate::history::FindingKind;
     report.commits = Some(history.stats.commits);
-    let conflicts = registries_by_repository(&history)
-        .into_iter()
-        .flat_map(|(_, events)| crate::registry::Registry::from_history(&events).conflicts);
+    let conflicts = registries
+        .iter()
+        .flat_map(|(_, events)| crate::registry::Registry::from_history(events).conflicts);
     for conflict in conflicts {
         let file = history
             .get(&conflict.second)
