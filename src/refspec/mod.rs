@@ -231,15 +231,7 @@ pub fn resolve_in_remote(repo: &Repo, remote: &str, spec: &RefSpec) -> Result<Re
 /// Lineage remote `remote`'s fetched history, for a qualified `spec`
 /// (refused unless it is a record form).
 fn remote_history(repo: &Repo, remote: &str, spec: &RefSpec) -> Result<History, RefError> {
-    if !matches!(
-        spec,
-        RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) | RefSpec::Model { .. }
-    ) {
-        return Err(RefError::NotQualifiable {
-            remote: remote.to_string(),
-            text: display(spec),
-        });
-    }
+    qualifiable(remote, spec)?;
     let options = crate::history::HistoryOptions {
         revisions: crate::history::Revisions::remote_only(remote),
         worktree: false,
@@ -248,9 +240,24 @@ fn remote_history(repo: &Repo, remote: &str, spec: &RefSpec) -> Result<History, 
     Ok(History::load(repo, &options)?)
 }
 
-/// Resolve `spec` in `history`, lineage remote `remote`'s, naming the
-/// remote when nothing matches.
-fn resolve_in(history: &History, remote: &str, spec: &RefSpec) -> Result<RecordId, RefError> {
+/// Refuse a `spec` that cannot be qualified by a remote: only record forms
+/// (an id, a prefix, `name:`, `model:`) name something in its history.
+fn qualifiable(remote: &str, spec: &RefSpec) -> Result<(), RefError> {
+    match spec {
+        RefSpec::Id(_) | RefSpec::Prefix(_) | RefSpec::Name(_) | RefSpec::Model { .. } => Ok(()),
+        _ => Err(RefError::NotQualifiable {
+            remote: remote.to_string(),
+            text: display(spec),
+        }),
+    }
+}
+
+/// Resolve a qualified `spec` in `history`, lineage remote `remote`'s as
+/// the caller loaded it ([`crate::history::Revisions::remote_only`]),
+/// naming the remote when nothing matches: [`resolve_in_remote`] for a
+/// caller that needs that history anyway.
+pub fn resolve_in(history: &History, remote: &str, spec: &RefSpec) -> Result<RecordId, RefError> {
+    qualifiable(remote, spec)?;
     resolve_record(history, spec).map_err(|e| match e {
         RefError::NotFound(text) => RefError::NotFound(format!("{remote}:{text}")),
         other => other,

@@ -217,12 +217,12 @@ fn show_in_remote(
     format: ShowFormat,
 ) -> Result<ExitCode, CommandError> {
     let spec = git_lineage::refspec::parse(text)?;
-    let id = git_lineage::refspec::resolve_in_remote(repo, remote, &spec)?;
     let history = super::load_history(
         ui,
         repo,
         git_lineage::history::Revisions::remote_only(remote),
     )?;
+    let id = git_lineage::refspec::resolve_in(&history, remote, &spec)?;
     show_from(ui, repo, &history, &id, format)
 }
 
