@@ -184,26 +184,9 @@ impl Numeric {
     fn finish(mut self, name: String, kind: ColumnType, rows: u64) -> ColumnProfile {
         let seen = self.count + self.nan + self.inf;
         let mut profile = ColumnProfile {
-            name,
-            kind,
-            count: self.count,
-            null_count: rows - seen,
             nan_count: self.nan,
             inf_count: self.inf,
-            distinct: 0,
-            distinct_exact: true,
-            min: None,
-            max: None,
-            sum: None,
-            mean: None,
-            std: None,
-            exact: None,
-            quantiles: Vec::new(),
-            histogram: None,
-            deciles: None,
-            values: Vec::new(),
-            top: Vec::new(),
-            other: None,
+            ..counted(name, kind, self.count, rows - seen)
         };
         if self.count == 0 {
             return profile;
@@ -280,26 +263,38 @@ impl Text {
         categories.truncate(TOP_N);
         let listed: u64 = categories.iter().map(|c| c.count).sum();
         ColumnProfile {
-            name,
-            kind,
-            count: self.count,
-            null_count: rows - self.count,
-            nan_count: 0,
-            inf_count: 0,
             distinct: distinct + u64::from(self.untracked > 0),
             distinct_exact: self.untracked == 0,
-            min: None,
-            max: None,
-            sum: None,
-            mean: None,
-            std: None,
-            exact: None,
-            quantiles: Vec::new(),
-            histogram: None,
-            deciles: None,
-            values: Vec::new(),
             other: (self.count > 0).then_some(self.count - listed),
             top: categories,
+            ..counted(name, kind, self.count, rows - self.count)
         }
+    }
+}
+
+/// The profile of a column of `count` values and `null_count` nulls, with
+/// no statistic filled in yet: what each accumulator's `finish` starts from.
+fn counted(name: String, kind: ColumnType, count: u64, null_count: u64) -> ColumnProfile {
+    ColumnProfile {
+        name,
+        kind,
+        count,
+        null_count,
+        nan_count: 0,
+        inf_count: 0,
+        distinct: 0,
+        distinct_exact: true,
+        min: None,
+        max: None,
+        sum: None,
+        mean: None,
+        std: None,
+        exact: None,
+        quantiles: Vec::new(),
+        histogram: None,
+        deciles: None,
+        values: Vec::new(),
+        top: Vec::new(),
+        other: None,
     }
 }
