@@ -26,6 +26,9 @@
 //! - `GIT_LINEAGE_BENCH_DIR`: where the organisations live (kept, and
 //!   reused while `org-RxM.complete` names this generator); default a
 //!   temporary directory removed at the end.
+//! - `GIT_LINEAGE_BENCH_KEEP_FETCH`: keep what an earlier run fetched into
+//!   the consumer instead of fetching every remote again (the table then
+//!   says `kept` for the initial fetch).
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -88,7 +91,7 @@ fn bench() -> BenchResult<()> {
             row.repos,
             group_thousands(row.records),
             group_thousands(row.repos * row.records),
-            ms(row.initial_fetch),
+            row.initial_fetch.map_or("kept".into(), ms),
             ms(row.rev_parse),
             ms(row.log1),
             ms(row.impact),
@@ -138,7 +141,8 @@ fn parse_shapes(text: &str) -> BenchResult<Vec<(usize, usize)>> {
 struct Row {
     repos: usize,
     records: usize,
-    initial_fetch: Duration,
+    /// `None` when an earlier run's fetch was kept.
+    initial_fetch: Option<Duration>,
     rev_parse: Duration,
     log1: Duration,
     impact: Duration,
@@ -383,8 +387,10 @@ fn measure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<Row> {
     );
     let root = ensure_org(dir, repos, records)?;
     let consumer = root.join("consumer");
-    // Start from nothing fetched: a kept organisation may have been
-    // measured before.
+    // Start from nothing fetched (a kept organisation may have been
+    // measured before), unless GIT_LINEAGE_BENCH_KEEP_FETCH asks to keep
+    // what an earlier run fetched: at 1M records the initial fetch takes
+    // longer than everything else together.
     let refs = run_git(
         &consumer,
         &[
@@ -394,17 +400,28 @@ fn measure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<Row> {
             "refs/bench/",
         ],
     )?;
-    for name in refs.lines() {
-        run_git(&consumer, &["update-ref", "-d", name])?;
-    }
-    let _ = std::fs::remove_dir_all(consumer.join(".git/lineage"));
-    let started = Instant::now();
-    quiet(lineage(&consumer, &["fetch"]), "git lineage fetch")?;
-    let initial_fetch = started.elapsed();
-    println!(
-        "   initial fetch of {repos} remotes: {:.1} s",
-        initial_fetch.as_secs_f64()
-    );
+    let keep = std::env::var_os("GIT_LINEAGE_BENCH_KEEP_FETCH").is_some()
+        && refs.lines().any(|r| r.starts_with("refs/lineage/"));
+    let initial_fetch = if keep {
+        println!("   initial fetch: kept from an earlier run (GIT_LINEAGE_BENCH_KEEP_FETCH)");
+        // Bring what earlier runs appended in; the derived files may be
+        // of an older binary.
+        quiet(lineage(&consumer, &["fetch"]), "git lineage fetch")?;
+        None
+    } else {
+        for name in refs.lines() {
+            run_git(&consumer, &["update-ref", "-d", name])?;
+        }
+        let _ = std::fs::remove_dir_all(consumer.join(".git/lineage"));
+        let started = Instant::now();
+        quiet(lineage(&consumer, &["fetch"]), "git lineage fetch")?;
+        let initial_fetch = started.elapsed();
+        println!(
+            "   initial fetch of {repos} remotes: {:.1} s",
+            initial_fetch.as_secs_f64()
+        );
+        Some(initial_fetch)
+    };
 
     let rev_parse = median(|| quiet(git_cmd(&consumer, &["rev-parse", "HEAD"]), "git rev-parse"))?;
     let log1 = median(|| quiet(git_cmd(&consumer, &["log", "-1"]), "git log -1"))?;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::file::FileWriter;
-use super::{NodeData, RECORD_NODE_BIT};
+use super::{Extension, NodeData, RECORD_NODE_BIT};
 use crate::graph::{ArtifactKey, ArtifactNode, Graph, Node, NodeKey};
 use crate::hash::ContentHash;
 use crate::history::codec::{Reader, Writer};
@@ -18,6 +18,10 @@ use crate::record::RecordId;
 /// Bytes per record row: id (32), summary offset (u64) and length (u32),
 /// commit info + 1 or 0 (u32), blob flag (u8) and id (20), padding (3).
 pub(super) const ROW: usize = 72;
+
+/// Bytes per dangling reference: the id referred to (32), the position of
+/// the record that refers to it (u32).
+pub(super) const DANGLING_ROW: usize = 36;
 
 /// Strings stored once each, numbered in the order first seen.
 #[derive(Default)]
@@ -48,8 +52,14 @@ fn u64s(values: impl IntoIterator<Item = u64>) -> Vec<u8> {
     values.into_iter().flat_map(u64::to_le_bytes).collect()
 }
 
-/// Write the catalog of `history`, valid for `state`, at `path`.
-pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io::Result<()> {
+/// Write the catalog of `history`, valid for `state`, at `path`, with
+/// what `extension` says about extending it.
+pub(super) fn save(
+    path: &Path,
+    state: &StateKey,
+    history: &History,
+    extension: &Extension,
+) -> std::io::Result<()> {
     let entries = &history.entries;
     // Sections are written as they are made (in the order of
     // `super::section`) and dropped: the file is never whole in memory.
@@ -203,7 +213,10 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     file.section(&u32s(kinds))?;
     file.section(&u32s(kind_order))?;
     // The graph: node data, adjacency both ways, lookups.
-    let graph = Graph::build(entries);
+    let graph = match &extension.aliases {
+        Some(aliases) => Graph::build_with_aliases(entries, aliases.clone()),
+        None => Graph::build(entries),
+    };
     let aliases = graph.aliases().clone();
     let mut node_at = Vec::new();
     let mut node_data = Vec::new();
@@ -313,6 +326,28 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
     file.section(&u32s(record_node))?;
     file.section(&u32s(latest))?;
     file.section(&u32s(info_repositories))?;
+    // References to records not in this history (another layer's, or not
+    // fetched yet), sorted by the id referred to.
+    let mut dangling: Vec<([u8; 32], u32)> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        entry.summary.with_links(|summary| {
+            for reference in &summary.references {
+                if !position.contains_key(reference)
+                    && let Some(hash) = ContentHash::from_hex(reference.as_str())
+                {
+                    dangling.push((*hash.as_bytes(), i as u32));
+                }
+            }
+        });
+    }
+    dangling.sort_unstable();
+    dangling.dedup();
+    let mut rows = Vec::with_capacity(dangling.len() * DANGLING_ROW);
+    for (id, at) in dangling {
+        rows.extend_from_slice(&id);
+        rows.extend(at.to_le_bytes());
+    }
+    file.section(&rows)?;
     let mut meta = Writer::default();
     meta.uint(u64::from(count));
     meta.uint(nodes as u64);
@@ -351,6 +386,7 @@ pub(super) fn save(path: &Path, state: &StateKey, history: &History) -> std::io:
         meta.buf.extend_from_slice(hash.as_bytes());
     }
     repositories.write(&mut meta);
+    extension.write(&mut meta);
     file.save(&state.bytes, &meta.buf)
 }
 

@@ -23,7 +23,7 @@ use std::rc::Rc;
 use crate::hash::Checksum;
 use crate::history::codec::{Reader, Writer};
 
-const MAGIC: &[u8] = b"git-lineage catalog v4\n";
+const MAGIC: &[u8] = b"git-lineage catalog v5\n";
 /// Bytes per checksummed block of the body.
 pub(super) const BLOCK: usize = 4 * 1024;
 /// Blocks kept in memory at once: a scan of the whole file (a full `log`)
@@ -162,12 +162,15 @@ pub(super) struct FileReader {
     blocks: RefCell<HashMap<u64, Rc<Vec<u8>>>>,
     /// The header's meta bytes.
     pub(super) meta: Vec<u8>,
+    /// The state the file was written for.
+    pub(super) state: Vec<u8>,
 }
 
 impl FileReader {
-    /// Open `path` if it was written for `state`; `None` when it is missing,
-    /// damaged, of another version or for another state.
-    pub(super) fn open(path: &Path, state: &[u8]) -> Option<FileReader> {
+    /// Open `path` if the state it was written for is one `accept` takes;
+    /// `None` when it is missing, damaged, of another version or for
+    /// another state.
+    pub(super) fn open_if(path: &Path, accept: impl FnOnce(&[u8]) -> bool) -> Option<FileReader> {
         let mut file = File::open(path).ok()?;
         let file_len = file.metadata().ok()?.len();
         let mut magic = vec![0u8; MAGIC.len()];
@@ -194,7 +197,8 @@ impl FileReader {
             return None;
         }
         let mut r = Reader { buf: &header };
-        if r.str_bytes()? != state {
+        let state = r.str_bytes()?.to_vec();
+        if !accept(&state) {
             return None;
         }
         let meta = r.str_bytes()?.to_vec();
@@ -227,6 +231,7 @@ impl FileReader {
             sums,
             blocks: RefCell::new(HashMap::new()),
             meta,
+            state,
         })
     }
 
@@ -351,7 +356,7 @@ mod tests {
         let big: Vec<u8> = (0..(3 * BLOCK + 100)).map(|i| (i % 251) as u8).collect();
         let words: Vec<u8> = (0u32..1000).flat_map(|n| n.to_le_bytes()).collect();
         let path = written(dir.path(), &[vec![1, 2, 3], big.clone(), words]);
-        let file = FileReader::open(&path, b"state").unwrap();
+        let file = FileReader::open_if(&path, |s| s == b"state").unwrap();
         assert_eq!(file.meta, b"meta");
         assert_eq!(file.bytes(0, 0, 3).unwrap(), vec![1, 2, 3]);
         assert_eq!(file.bytes(1, 0, big.len()).unwrap(), big);
@@ -364,7 +369,7 @@ mod tests {
         assert_eq!(file.u32s(2, 10, 13).unwrap(), vec![10, 11, 12]);
         assert_eq!(file.u32_at(2, 1000), None, "past the section's end");
         assert_eq!(file.bytes(0, 2, 2), None);
-        assert!(FileReader::open(&path, b"other state").is_none());
+        assert!(FileReader::open_if(&path, |s| s == b"other state").is_none());
     }
 
     #[test]
@@ -377,7 +382,7 @@ mod tests {
         let last = MAGIC.len() + 2 * BLOCK - 1;
         bytes[last] ^= 0xff;
         std::fs::write(&path, &bytes).unwrap();
-        let file = FileReader::open(&path, b"state").unwrap();
+        let file = FileReader::open_if(&path, |s| s == b"state").unwrap();
         assert!(file.bytes(0, 0, 10).is_some(), "the first block is intact");
         assert!(file.bytes(0, BLOCK as u64, 10).is_none());
     }
@@ -391,11 +396,11 @@ mod tests {
         let header_byte = bytes.len() - TRAILER - 2;
         flipped[header_byte] ^= 1;
         std::fs::write(&path, &flipped).unwrap();
-        assert!(FileReader::open(&path, b"state").is_none());
+        assert!(FileReader::open_if(&path, |s| s == b"state").is_none());
         std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
-        assert!(FileReader::open(&path, b"state").is_none());
+        assert!(FileReader::open_if(&path, |s| s == b"state").is_none());
         std::fs::write(&path, &bytes[..10]).unwrap();
-        assert!(FileReader::open(&path, b"state").is_none());
+        assert!(FileReader::open_if(&path, |s| s == b"state").is_none());
     }
 
     #[test]

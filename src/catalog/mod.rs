@@ -14,8 +14,9 @@
 
 mod build;
 mod file;
+mod layers;
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ use crate::hash::ContentHash;
 use crate::history::codec::Reader;
 use crate::history::summary::{decode_summary, read_listing};
 use crate::history::{
-    CommitInfo, Entry, FindingKind, History, HistoryError, HistoryOptions, StateKey, Stats,
+    CommitInfo, Entry, Finding, FindingKind, History, HistoryError, HistoryOptions, StateKey,
     Summary, SummaryCell,
 };
 use crate::record::RecordId;
@@ -82,6 +83,122 @@ mod section {
     /// Per commit info, the number of the repository it was attributed to
     /// in the meta's table (0: this repository).
     pub const INFO_REPOSITORY: usize = 22;
+    /// References to records not in this file, as
+    /// [`super::build::DANGLING_ROW`]-byte rows sorted by the id.
+    pub const DANGLING: usize = 23;
+}
+
+/// What a catalog file keeps so that it can be extended (a layer written
+/// over it) instead of rebuilt when fetched refs move forward.
+#[derive(Debug, Default, Clone)]
+struct Extension {
+    /// The aliases to build the graph with (a layer's: its base's and its
+    /// own); `None`: the history's own. Kept in the meta as the graph's.
+    aliases: Option<crate::graph::Aliases>,
+    /// The newest commit of the history (committer time, id).
+    latest: Option<(i64, gix::ObjectId)>,
+    /// For a lineage-remote selection: this repository's tips and each
+    /// fetched ref (remote name, URL, commit) when it was made.
+    scope: Option<(Vec<gix::ObjectId>, Vec<crate::history::Repository>)>,
+    /// For a layer: what it lies over.
+    link: Option<Link>,
+}
+
+/// How a layer lies over its base.
+#[derive(Debug, Default, Clone)]
+struct Link {
+    /// The state the base was written for.
+    base_state: Vec<u8>,
+    /// References between the layers, as (upstream, downstream) record
+    /// positions (the layer's follow the base's).
+    refs: Vec<(u32, u32)>,
+}
+
+impl Extension {
+    fn write(&self, w: &mut crate::history::codec::Writer) {
+        match self.latest {
+            Some((time, id)) => {
+                w.byte(1);
+                w.int(time);
+                w.oid(&id);
+            }
+            None => w.byte(0),
+        }
+        match &self.scope {
+            Some((local, repositories)) => {
+                w.byte(1);
+                w.uint(local.len() as u64);
+                for id in local {
+                    w.oid(id);
+                }
+                w.uint(repositories.len() as u64);
+                for repository in repositories {
+                    w.str(&repository.name);
+                    w.opt_str(repository.url.as_deref());
+                    w.str(&repository.commit);
+                }
+            }
+            None => w.byte(0),
+        }
+        match &self.link {
+            Some(link) => {
+                w.byte(1);
+                w.str_bytes(&link.base_state);
+                w.uint(link.refs.len() as u64);
+                for &(up, down) in &link.refs {
+                    w.uint(u64::from(up));
+                    w.uint(u64::from(down));
+                }
+            }
+            None => w.byte(0),
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Option<Extension> {
+        let latest = match r.byte()? {
+            0 => None,
+            _ => Some((r.int()?, r.oid()?)),
+        };
+        let scope = match r.byte()? {
+            0 => None,
+            _ => {
+                let local = (0..r.uint()?)
+                    .map(|_| r.oid())
+                    .collect::<Option<Vec<_>>>()?;
+                let repositories = (0..r.uint()?)
+                    .map(|_| {
+                        Some(crate::history::Repository {
+                            name: r.str()?,
+                            url: r.opt_str()?,
+                            commit: r.str()?,
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some((local, repositories))
+            }
+        };
+        let link = match r.byte()? {
+            0 => None,
+            _ => {
+                let base_state = r.str_bytes()?.to_vec();
+                let refs = (0..r.uint()?)
+                    .map(|_| {
+                        Some((
+                            u32::try_from(r.uint()?).ok()?,
+                            u32::try_from(r.uint()?).ok()?,
+                        ))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(Link { base_state, refs })
+            }
+        };
+        Some(Extension {
+            aliases: None,
+            latest,
+            scope,
+            link,
+        })
+    }
 }
 
 const RECORD_NODE_BIT: u64 = 1 << 63;
@@ -280,7 +397,7 @@ pub fn load(
     };
     crate::history::trace_mark("state read");
     let path = path_for(&repo.cache_dir(), &state.view);
-    if let Some(catalog) = Catalog::open(&path, repo.root(), &state) {
+    if let Some(catalog) = current(repo, options, &path, &state) {
         crate::history::trace_mark("catalog opened");
         if let Some(focused) = catalog.focus(question) {
             crate::history::trace_mark("catalog read");
@@ -301,11 +418,26 @@ pub fn refresh(repo: &Repo, options: &HistoryOptions) -> Result<(), HistoryError
         return Ok(());
     };
     let path = path_for(&repo.cache_dir(), &state.view);
-    if Catalog::open(&path, repo.root(), &state).is_none() {
+    if current(repo, options, &path, &state).is_none() {
         load_and_save(repo, options, &path, &state)?;
     }
     crate::history::trace_mark("catalog refreshed");
     Ok(())
+}
+
+/// The catalog at `path` valid for `state`: as written, or extended by a
+/// layer holding the commits fetched refs moved forward onto.
+fn current(
+    repo: &Repo,
+    options: &HistoryOptions,
+    path: &Path,
+    state: &StateKey,
+) -> Option<layers::Layers> {
+    layers::Layers::open(path, repo.root(), state).or_else(|| {
+        matches!(options.revisions, crate::history::Revisions::Lineage { .. })
+            .then(|| layers::extend(repo, options, path, state))
+            .flatten()
+    })
 }
 
 /// The whole history, and a catalog of it written for the next question.
@@ -316,6 +448,8 @@ fn load_and_save(
     state: &StateKey,
 ) -> Result<History, HistoryError> {
     let history = History::load(repo, options)?;
+    // A layer over the old catalog would lie over nothing.
+    let _ = std::fs::remove_file(layers::layer_path(path));
     // A history missing an object is not kept (a fetch may complete it),
     // like the snapshot; a failed save only costs speed next time.
     if !history
@@ -323,7 +457,24 @@ fn load_and_save(
         .iter()
         .any(|f| f.kind == FindingKind::Unreadable)
     {
-        let _ = build::save(path, state, &history);
+        // A lineage-remote selection keeps its scope, so that the catalog
+        // can be extended: the scope read now is the history's when the
+        // state still is.
+        let unmoved = matches!(options.revisions, crate::history::Revisions::Lineage { .. })
+            && crate::history::state_key(repo, options)?.as_ref() == Some(state);
+        let extension = Extension {
+            latest: history.latest_commit(),
+            scope: unmoved
+                .then(|| crate::history::lineage_scope_of(repo, &options.revisions))
+                .transpose()?
+                .flatten()
+                .map(|scope| {
+                    let repositories = scope.repositories.iter().map(|r| (**r).clone());
+                    (scope.local, repositories.collect())
+                }),
+            ..Extension::default()
+        };
+        let _ = build::save(path, state, &history, &extension);
         crate::history::trace_mark("catalog saved");
     }
     Ok(history)
@@ -362,7 +513,7 @@ pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Listed, HistoryE
         return Ok(Listed::Loaded(Box::new(History::load(repo, options)?)));
     };
     let path = path_for(&repo.cache_dir(), &state.view);
-    let opened = Catalog::open(&path, repo.root(), &state).and_then(|catalog| {
+    let opened = current(repo, options, &path, &state).and_then(|catalog| {
         // The findings are small; reading them up front also proves the
         // commit table readable.
         let history = catalog.history_of(&BTreeSet::new())?;
@@ -374,22 +525,23 @@ pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Listed, HistoryE
         )?)));
     };
     crate::history::trace_mark("catalog listing");
+    let (kind_width, name_width, id_width) = catalog.widths();
     Ok(Listed::Streamed(Box::new(Listing {
-        next: catalog.records,
-        kind_width: catalog.meta.kind_width,
-        name_width: catalog.meta.name_width,
-        id_width: catalog.meta.id_width,
+        next: catalog.records(),
+        kind_width,
+        name_width,
+        id_width,
+        infos: catalog.info_caches(),
         catalog,
-        infos: HashMap::new(),
         history,
     })))
 }
 
 /// Records newest first, from [`listing`].
 pub struct Listing {
-    catalog: Catalog,
+    catalog: layers::Layers,
     next: u64,
-    infos: HashMap<u32, Arc<CommitInfo>>,
+    infos: Vec<HashMap<u32, Arc<CommitInfo>>>,
     /// The findings and warnings of the history, without its records.
     history: History,
     /// The longest kind, in bytes.
@@ -404,17 +556,17 @@ pub struct Listing {
 impl Listing {
     /// How many records the iterator has given so far.
     pub fn given(&self) -> usize {
-        (self.catalog.records - self.next) as usize
+        (self.catalog.records() - self.next) as usize
     }
 
     /// How many records there are.
     pub fn len(&self) -> usize {
-        self.catalog.records as usize
+        self.catalog.records() as usize
     }
 
     /// True when history has no records.
     pub fn is_empty(&self) -> bool {
-        self.catalog.records == 0
+        self.catalog.records() == 0
     }
 
     /// History's own warnings (a shallow clone, …).
@@ -484,11 +636,20 @@ struct Meta {
     aliases: crate::graph::Aliases,
     /// The repositories records were attributed to (lineage remotes).
     repositories: crate::history::RepositoryTable,
+    /// Whether it holds uncommitted record files.
+    worktree_files: bool,
+    /// What extending it needs.
+    extension: Extension,
 }
 
 impl Catalog {
     fn open(path: &Path, root: &Path, state: &StateKey) -> Option<Catalog> {
-        let file = FileReader::open(path, &state.bytes)?;
+        Catalog::open_if(path, root, |stored| stored == state.bytes)
+    }
+
+    /// [`Catalog::open`] for a file whose stored state `accept` takes.
+    fn open_if(path: &Path, root: &Path, accept: impl FnOnce(&[u8]) -> bool) -> Option<Catalog> {
+        let file = FileReader::open_if(path, accept)?;
         let mut r = Reader { buf: &file.meta };
         let records = r.uint()?;
         let nodes = r.uint()?;
@@ -528,6 +689,7 @@ impl Catalog {
             aliases.insert(digest, build::read_hash(&mut r)?);
         }
         let repositories = crate::history::RepositoryTable::read(&mut r)?;
+        let extension = Extension::read(&mut r)?;
         if !r.buf.is_empty()
             || file.section_len(section::RECORDS)? != records * build::ROW as u64
             || file.section_len(section::NODE_AT)? != nodes * 8
@@ -549,152 +711,37 @@ impl Catalog {
                 findings,
                 aliases,
                 repositories,
+                worktree_files: !files.is_empty(),
+                extension,
             },
         })
     }
 
-    /// The part of history `question` needs; `None` on damage.
-    fn focus(&self, question: &Question) -> Option<Focused> {
-        let mut records: BTreeSet<u32> = BTreeSet::new();
-        let mut starts: Vec<u32> = Vec::new();
-        let mut names = HashMap::new();
-        for seed in &question.seeds {
-            match seed {
-                Seed::Id(id) => {
-                    if let Some(record) = self.find_id(id)? {
-                        records.insert(record);
-                        starts.push(self.record_node(record)?);
-                    }
-                }
-                Seed::Prefix(prefix) => {
-                    for record in self.with_prefix(prefix)? {
-                        records.insert(record);
-                        starts.push(self.record_node(record)?);
-                    }
-                }
-                Seed::Name(text) => {
-                    if let Some((choice, record)) = self.named(text)? {
-                        records.insert(record);
-                        starts.push(self.record_node(record)?);
-                        names.insert(text.clone(), choice);
-                    }
-                }
-                Seed::Node(key) => {
-                    let key = match key {
-                        NodeKey::Artifact(ArtifactKey::Pointer(digest)) => {
-                            match self.meta.aliases.get(digest) {
-                                Some(hash) => NodeKey::Artifact(ArtifactKey::Hash(*hash)),
-                                None => key.clone(),
-                            }
-                        }
-                        _ => key.clone(),
-                    };
-                    if let Some(node) = self.find_key(&key)? {
-                        starts.push(node);
-                    }
-                }
-                Seed::Path(path) => starts.extend(self.at_path(path)?),
-                Seed::Kind(kind) => records.extend(self.of_kind(kind)?),
-                Seed::Named(name) => {
-                    if let Some([_, _, _, start, len]) = self.name_row(name)? {
-                        records.extend(self.file.u32s(
-                            section::NAME_ORDER,
-                            u64::from(start),
-                            u64::from(start) + u64::from(len),
-                        )?);
-                    }
-                }
-                Seed::Uri { uri, version } => {
-                    starts.extend(self.with_uri(uri, version.as_deref())?)
-                }
+    /// The positions of the records that refer to record `id`, which this
+    /// file does not hold.
+    fn referring_to(&self, id: &RecordId) -> Option<Vec<u32>> {
+        let wanted = *ContentHash::from_hex(id.as_str())?.as_bytes();
+        let s = section::DANGLING;
+        let width = build::DANGLING_ROW as u64;
+        let rows = self.file.section_len(s)? / width;
+        let id_at =
+            |i: u64| -> Option<[u8; 32]> { self.file.bytes(s, i * width, 32)?.try_into().ok() };
+        let (mut lo, mut hi) = (0u64, rows);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if id_at(mid)? < wanted {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        // Every record that lists a start node: lookups by path and URI in
-        // the graph built from the part see what the whole graph does.
-        for &node in &starts {
-            for next in self
-                .neighbours(node, section::UP_START, section::UP)?
-                .into_iter()
-                .chain(self.neighbours(node, section::DOWN_START, section::DOWN)?)
-            {
-                if let Some(record) = self.node_record(next)? {
-                    records.insert(record);
-                }
-            }
+        let mut found = Vec::new();
+        while lo < rows && id_at(lo)? == wanted {
+            let at = self.file.bytes(s, lo * width + 32, 4)?;
+            found.push(u32::from_le_bytes(at.try_into().ok()?));
+            lo += 1;
         }
-        let mut reached: BTreeSet<u32> = starts.iter().copied().collect();
-        if let Some((direction, depth)) = question.walk {
-            let ways: &[(usize, usize)] = match direction {
-                Direction::Up => &[(section::UP_START, section::UP)],
-                Direction::Down => &[(section::DOWN_START, section::DOWN)],
-                Direction::Both => &[
-                    (section::UP_START, section::UP),
-                    (section::DOWN_START, section::DOWN),
-                ],
-            };
-            for &(start_section, edge_section) in ways {
-                reached.extend(self.reach(&starts, start_section, edge_section, depth)?);
-            }
-        }
-        let mut artifacts = Vec::new();
-        for &node in &reached {
-            match self.node_record(node)? {
-                Some(record) => {
-                    records.insert(record);
-                }
-                None => {
-                    if let NodeData::Artifact(artifact) = self.node_data(node)? {
-                        artifacts.push(artifact);
-                    }
-                }
-            }
-        }
-        if question.registry {
-            records.extend(self.registry_events()?);
-        }
-        if question.latest_recordings {
-            let count = self.file.section_len(section::LATEST)? / 4;
-            records.extend(self.file.u32s(section::LATEST, 0, count)?);
-        }
-        let history = self.history_of(&records)?;
-        Some(Focused {
-            history,
-            artifacts,
-            names,
-            aliases: Some(self.meta.aliases.clone()),
-            whole: false,
-        })
-    }
-
-    /// Breadth-first from `starts` along one direction's edges, at most
-    /// `depth` hops, as `Graph::traverse` walks.
-    fn reach(
-        &self,
-        starts: &[u32],
-        start_section: usize,
-        edge_section: usize,
-        depth: Option<usize>,
-    ) -> Option<BTreeSet<u32>> {
-        let mut distance: HashMap<u32, usize> = HashMap::new();
-        let mut queue = VecDeque::new();
-        for &start in starts {
-            if distance.insert(start, 0).is_none() {
-                queue.push_back(start);
-            }
-        }
-        while let Some(node) = queue.pop_front() {
-            let d = distance[&node];
-            if depth.is_some_and(|max| d >= max) {
-                continue;
-            }
-            for next in self.neighbours(node, start_section, edge_section)? {
-                if let std::collections::hash_map::Entry::Vacant(slot) = distance.entry(next) {
-                    slot.insert(d + 1);
-                    queue.push_back(next);
-                }
-            }
-        }
-        Some(distance.into_keys().collect())
+        Some(found)
     }
 
     fn neighbours(&self, node: u32, start_section: usize, edge_section: usize) -> Option<Vec<u32>> {
@@ -989,32 +1036,18 @@ impl Catalog {
         Some(found)
     }
 
-    /// The history of the records at `positions`, in history order.
-    fn history_of(&self, positions: &BTreeSet<u32>) -> Option<History> {
-        let mut infos: HashMap<u32, Arc<CommitInfo>> = HashMap::new();
-        let mut entries = Vec::with_capacity(positions.len());
-        for &record in positions {
-            entries.push(self.entry(record, &mut infos, false)?);
-        }
+    /// The findings of the history, with their commits and repositories.
+    fn findings(&self, infos: &mut HashMap<u32, Arc<CommitInfo>>) -> Option<Vec<Finding>> {
         let mut findings = Vec::with_capacity(self.meta.findings.len());
         for (bytes, info) in &self.meta.findings {
             let number = u32::try_from(*info).ok()?;
-            let info = self.info(number, &mut infos)?;
+            let info = self.info(number, infos)?;
             let mut r = Reader { buf: bytes };
             let mut finding = crate::history::read_finding(&mut r, |_| Some(info.clone()))?;
             finding.repository = self.repository_of(number)?;
             findings.push(finding);
         }
-        Some(History::partial(
-            entries,
-            findings,
-            self.meta.warnings.clone(),
-            Stats {
-                commits: self.meta.commits,
-                commits_read: 0,
-                blobs_read: 0,
-            },
-        ))
+        Some(findings)
     }
 
     /// The history entry of the record at `record`; with `lazy`, its

@@ -68,6 +68,24 @@ impl Assembler {
         assembler
     }
 
+    /// Continue after a history known only by what `introduced` (the
+    /// records it introduced that the new commits name), `reported` (its
+    /// findings) and `latest` say: the new commits' entries and findings
+    /// come out alone.
+    pub(super) fn continuing(
+        introduced: StdHashSet<RecordId>,
+        reported: StdHashSet<(FindingKind, String, Option<ObjectId>)>,
+        latest: Option<(i64, ObjectId)>,
+    ) -> Assembler {
+        let mut assembler = Assembler {
+            introduced,
+            reported,
+            ..Assembler::default()
+        };
+        assembler.history.latest = latest;
+        assembler
+    }
+
     /// Assemble one commit whose parents were assembled before it. Valid
     /// record summaries move out of `blobs`; `shown: false` (a hidden
     /// commit of a range) records what it did without listing it.
@@ -255,7 +273,7 @@ impl Assembler {
 }
 
 /// The record id a path below `.lineage/records/` names: `<2 hex>/<64 hex>.yaml`.
-fn record_id_of_path(path: &str) -> Option<RecordId> {
+pub(super) fn record_id_of_path(path: &str) -> Option<RecordId> {
     let (shard, file) = path.split_once('/')?;
     let id = RecordId::parse(file.strip_suffix(".yaml")?)?;
     (id.shard() == shard).then_some(id)

@@ -383,6 +383,15 @@ pub fn file_names(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// The [`LineageScope`] of `revisions`: `None` unless a lineage-remote
+/// selection.
+pub fn lineage_scope_of(
+    repo: &Repo,
+    revisions: &Revisions,
+) -> Result<Option<LineageScope>, HistoryError> {
+    lineage_scope(repo, revisions)
+}
+
 /// The [`StateKey`] of `History::load(repo, options)`; `None` when no
 /// derived view applies (a revision range, or `use_index` off).
 pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKey>, HistoryError> {
@@ -435,13 +444,19 @@ pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKe
 /// What the repository attribution of a lineage-remote load depends on:
 /// this repository's tips and the fetched refs, each with its remote's
 /// name and URL.
-pub(super) struct LineageScope {
-    local: Vec<ObjectId>,
-    repositories: Vec<Arc<Repository>>,
+#[derive(Debug, Clone)]
+pub struct LineageScope {
+    /// This repository's tips, sorted.
+    pub local: Vec<ObjectId>,
+    /// Each fetched ref: its remote's name and URL, and its commit.
+    pub repositories: Vec<Arc<Repository>>,
 }
 
 /// The [`LineageScope`] of a `Revisions::Lineage` load (`None` for others).
-fn lineage_scope(repo: &Repo, revisions: &Revisions) -> Result<Option<LineageScope>, HistoryError> {
+pub(super) fn lineage_scope(
+    repo: &Repo,
+    revisions: &Revisions,
+) -> Result<Option<LineageScope>, HistoryError> {
     let Revisions::Lineage { base, remotes } = revisions else {
         return Ok(None);
     };

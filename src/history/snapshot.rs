@@ -412,6 +412,23 @@ fn write_state(w: &mut Writer, key: &Key, worktree: Option<&WorktreeState>) {
     }
 }
 
+/// True when two states differ at most in their tips and attribution
+/// scope (refs moved): the same selection, shallow boundary and worktree.
+pub(crate) fn only_refs_moved(a: &[u8], b: &[u8]) -> bool {
+    /// The selection, then what follows the tips.
+    fn parts(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let mut r = Reader { buf: bytes };
+        let selection = r.byte()?;
+        for _ in 0..r.uint()? {
+            r.oid()?;
+        }
+        let shallow = r.take(32)?;
+        r.take(32)?;
+        Some((selection, shallow, r.buf))
+    }
+    matches!((parts(a), parts(b)), (Some(a), Some(b)) if a == b)
+}
+
 fn write_key(w: &mut Writer, key: &Key) {
     w.byte(key.selection);
     w.uint(key.tips.len() as u64);

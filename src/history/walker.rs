@@ -25,6 +25,11 @@ pub(super) struct Walker<'a> {
     /// Commits already assembled (a snapshot being extended), with their
     /// records trees: the walk stops at them.
     pub(super) known: HashMap<ObjectId, Option<ObjectId>>,
+    /// With a floor (committer time, id), the walk stops at any commit
+    /// not above it and sets `below_floor`: extending a view whose newest
+    /// commit is the floor, such a commit is old or out of order.
+    pub(super) floor: Option<(i64, ObjectId)>,
+    pub(super) below_floor: bool,
     pub(super) commits_read: usize,
     pub(super) blobs_read: usize,
 }
@@ -47,6 +52,8 @@ impl<'a> Walker<'a> {
             missing: Vec::new(),
             boundary_seen: false,
             known: HashMap::default(),
+            floor: None,
+            below_floor: false,
             commits_read: 0,
             blobs_read: 0,
         })
@@ -63,15 +70,15 @@ impl<'a> Walker<'a> {
                 continue;
             }
             let is_boundary = self.shallow.contains(&id);
-            let parents = if let Some(data) = self.pending_data.get(&id) {
-                data.parents.clone()
+            let (parents, time) = if let Some(data) = self.pending_data.get(&id) {
+                (data.parents.clone(), data.time)
             } else if let Some(data) = self
                 .index
                 .commits
                 .get(&id)
                 .filter(|data| data.boundary == is_boundary)
             {
-                data.parents.clone()
+                (data.parents.clone(), data.time)
             } else {
                 let raw = walk::read_commit(self.repo.gix(), id).map_err(|message| {
                     HistoryError::Git {
@@ -89,10 +96,15 @@ impl<'a> Walker<'a> {
                     raw.data.boundary = true;
                 }
                 let parents = raw.data.parents.clone();
+                let time = raw.data.time;
                 self.pending.push((id, raw.tree));
                 self.pending_data.insert(id, raw.data);
-                parents
+                (parents, time)
             };
+            if self.floor.is_some_and(|floor| (time, id) <= floor) {
+                self.below_floor = true;
+                continue;
+            }
             if is_boundary {
                 self.boundary_seen = true;
             }

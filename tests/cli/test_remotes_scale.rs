@@ -305,7 +305,8 @@ fn a_commit_fetched_in_one_remote_is_in_the_next_answer() {
     let before = env.lineage(&org.model, &question).success().stdout;
 
     // The data team processes the raw export again: a newer commit on top
-    // of the fetched one. Fetch extends the snapshot with it.
+    // of the fetched one. Fetch writes a catalog layer with it alone: the
+    // catalog is not rewritten, the snapshot not even read.
     write(&org.data.join("data/claims-v2.csv"), "id\n1\n");
     let again = step(
         &env,
@@ -324,9 +325,12 @@ fn a_commit_fetched_in_one_remote_is_in_the_next_answer() {
     let (code, _, stderr, trace) = traced(&env, &org.model, &["fetch", "data"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        trace.contains("snapshot extended") && trace.contains("catalog saved"),
-        "one new commit extends the --remotes snapshot:\n{trace}"
+        trace.contains("catalog layer saved")
+            && !trace.contains("catalog saved")
+            && !trace.contains("snapshot"),
+        "one new commit is a layer over the --remotes catalog:\n{trace}"
     );
+    assert_eq!(derived_named(&org.model, "catalog-remotes-").len(), 2);
     let (code, after, _, trace) = traced(&env, &org.model, &question);
     assert_eq!(code, 0);
     assert!(trace.contains("catalog read"), "{trace}");
@@ -369,7 +373,9 @@ fn a_commit_fetched_in_one_remote_is_in_the_next_answer() {
     let (code, _, stderr, trace) = traced(&env, &org.model, &["fetch", "data"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        !trace.contains("snapshot extended") && trace.contains("catalog saved"),
+        !trace.contains("snapshot extended")
+            && !trace.contains("catalog layer saved")
+            && trace.contains("catalog saved"),
         "a backdated commit is not appended; history is read again:\n{trace}"
     );
     let after = env.lineage(&org.model, &question).success().stdout;
@@ -387,4 +393,212 @@ fn a_commit_fetched_in_one_remote_is_in_the_next_answer() {
     );
     assert!(after.contains(&org.process), "{after}");
     assert_warm_is_cold(&env, &org.model, &battery);
+}
+
+/// Every query of `queries` (args as given) in `dir`: warm (twice) and
+/// cold give the same exit code, stdout and stderr, whatever the code.
+#[track_caller]
+fn assert_same_warm_and_cold(env: &TestEnv, dir: &Path, queries: &[&[&str]]) {
+    let saved: Vec<(PathBuf, Vec<u8>)> = files_under(&derived(dir))
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).expect("derived file");
+            (path, bytes)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for args in queries {
+        let warm = traced(env, dir, args);
+        let again = traced(env, dir, args);
+        let _ = std::fs::remove_dir_all(derived(dir));
+        let cold = traced(env, dir, args);
+        for (path, bytes) in &saved {
+            write(path, bytes);
+        }
+        for (run, name) in [(&warm, "warm"), (&again, "warm again")] {
+            if (run.0, &run.1, &run.2) != (cold.0, &cold.1, &cold.2) {
+                failures.push(format!(
+                    "git lineage {} ({name}) differs from cold:\n--- {name} ({}):\n{}{}\n--- cold ({}):\n{}{}",
+                    args.join(" "),
+                    run.0,
+                    run.1,
+                    run.2,
+                    cold.0,
+                    cold.1,
+                    cold.2
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `git lineage fetch ARGS` in `dir`: its trace, after checking it exits 0.
+#[track_caller]
+fn fetch(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["fetch"];
+    all.extend_from_slice(args);
+    let (code, _, stderr, trace) = traced(env, dir, &all);
+    assert_eq!(code, 0, "{stderr}");
+    trace
+}
+
+#[test]
+fn a_catalog_layer_answers_as_a_full_walk_across_references_names_and_findings() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    let features = org.data.with_file_name("features");
+    fetch(&env, &org.model, &[]);
+
+    // The data team runs `claims-etl` again, naming the first run: a name
+    // and a reference that span the base and the layer.
+    write(&org.data.join("data/claims-v2.csv"), "id\n2\n");
+    let rerun = step(
+        &env,
+        &org.data,
+        &[
+            "--kind",
+            "process",
+            "--name",
+            "claims-etl",
+            "-i",
+            "raw/export.csv",
+            "-o",
+            "data/claims-v2.csv",
+            "--ref",
+            &org.process,
+        ],
+    );
+    let trace = fetch(&env, &org.model, &["data"]);
+    assert!(trace.contains("catalog layer saved"), "{trace}");
+    let rerun_ref = format!("data:{}", &rerun[..12]);
+    let process_ref = format!("data:{}", &org.process[..12]);
+    let queries: Vec<Vec<&str>> = vec![
+        vec!["graph", "--remotes", "name:claims-etl", "--up"],
+        vec!["graph", "--remotes", &process_ref, "--down"],
+        vec!["graph", "--remotes", &rerun_ref, "--up", "--format", "json"],
+        vec!["impact", "--remotes", "raw/export.csv", "--format", "json"],
+        vec!["show", "data:name:claims-etl"],
+        vec![
+            "search",
+            "--remotes",
+            "--name",
+            "claims-etl",
+            "--format",
+            "json",
+        ],
+        vec!["log", "--remotes"],
+        vec!["log", "--remotes", "--format", "json"],
+        vec!["status", "--remotes"],
+        vec!["verify", "--history", "--remotes"],
+        vec!["registry", "list", "--remotes"],
+    ];
+    let as_slices: Vec<&[&str]> = queries.iter().map(Vec::as_slice).collect();
+    assert_same_warm_and_cold(&env, &org.model, &as_slices);
+    let up = env
+        .lineage(&org.model, &["graph", "--remotes", &rerun_ref, "--up"])
+        .success()
+        .stdout;
+    assert!(
+        up.contains(&org.process[..12]),
+        "the layer's record reaches the base's through its reference:\n{up}"
+    );
+
+    // Someone edits the first run's record file in the data repository:
+    // the next layer holds the finding, and the records of the layer
+    // before it, now attributed to the new tip.
+    let shard = &org.process[..2];
+    let record = org
+        .data
+        .join(format!(".lineage/records/{shard}/{}.yaml", org.process));
+    let bytes = std::fs::read_to_string(&record).expect("record file");
+    write(&record, bytes.replace("claims-etl", "claims-etl-edited"));
+    env.git(&org.data, &["commit", "-q", "-am", "edit a record"]);
+    env.git(&org.data, &["push", "-q", "origin", "main"]);
+    let trace = fetch(&env, &org.model, &["data"]);
+    assert!(trace.contains("catalog layer saved"), "{trace}");
+    let verify = env.lineage(&org.model, &["verify", "--history", "--remotes"]);
+    assert_eq!(verify.code, 1, "{}{}", verify.stdout, verify.stderr);
+    assert_same_warm_and_cold(&env, &org.model, &as_slices);
+
+    // The data team's clock runs ahead: its next commit is dated after
+    // everything. The feature team fetches it and names its record; the
+    // model repository fetches the feature team first (its catalog
+    // rebuilt whole), then the data team as a layer: a base record now
+    // refers to a record of the layer.
+    env.lineage(
+        &features,
+        &["remote", "add", "data", "../data.git", "--ref", "main"],
+    )
+    .success();
+    write(&org.data.join("data/claims-v3.csv"), "id\n3\n");
+    let third = env
+        .lineage(
+            &org.data,
+            &[
+                "record",
+                "--kind",
+                "process",
+                "--name",
+                "claims-etl-3",
+                "-i",
+                "raw/export.csv",
+                "-o",
+                "data/claims-v3.csv",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    env.git(&org.data, &["add", "-A"]);
+    let ahead = env
+        .command("git", &org.data)
+        .args(["commit", "-q", "-m", "a clock ahead"])
+        .env("GIT_COMMITTER_DATE", "4000000000 +0000")
+        .output()
+        .expect("git commit");
+    assert!(ahead.status.success());
+    env.git(&org.data, &["push", "-q", "origin", "main"]);
+    env.lineage(&features, &["fetch", "data"]).success();
+    // Other bytes than the data team wrote: only the reference joins them.
+    write(&features.join("in/claims-v3.csv"), "id\n3\nlocal copy\n");
+    let importer = step(
+        &env,
+        &features,
+        &[
+            "--kind",
+            "process",
+            "--name",
+            "featurize-3",
+            "-i",
+            "in/claims-v3.csv",
+            "-o",
+            "out/features.csv",
+            "--ref",
+            &format!("data:{third}"),
+        ],
+    );
+    fetch(&env, &org.model, &["features"]);
+    let _ = std::fs::remove_dir_all(derived(&org.model));
+    env.lineage(&org.model, &["log", "--remotes"]).success();
+    let trace = fetch(&env, &org.model, &["data"]);
+    assert!(trace.contains("catalog layer saved"), "{trace}");
+    let importer_ref = format!("features:{}", &importer[..12]);
+    let third_ref = format!("data:{}", &third[..12]);
+    let up = ["graph", "--remotes", &importer_ref, "--up"];
+    let down = ["graph", "--remotes", &third_ref, "--down"];
+    let verify = ["verify", "--history", "--remotes"];
+    assert_same_warm_and_cold(&env, &org.model, &[&up, &down, &verify]);
+    let down = env
+        .lineage(&org.model, &["graph", "--remotes", &third_ref, "--down"])
+        .success()
+        .stdout;
+    assert!(
+        down.contains(&importer[..12]),
+        "the base's record that names the layer's is downstream of it:\n{down}"
+    );
 }
