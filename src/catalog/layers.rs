@@ -19,8 +19,9 @@ use crate::record::RecordId;
 use crate::refspec::NameChoice;
 use crate::repo::Repo;
 
-/// At most this many records (or an eighth of the base's, if more) are
-/// kept in a layer; beyond, the catalog is rebuilt whole.
+/// A layer holds at most this many records, and no more than its base
+/// (or 1,000, for a small base); beyond, the catalog is rebuilt whole.
+/// Each fetch rewrites the layer, so this bounds what a fetch writes.
 const MAX_LAYER_RECORDS: u64 = 20_000;
 
 /// A graph node: its layer and its number there.
@@ -68,8 +69,8 @@ impl Layers {
         };
         // The base's records of a remote whose ref moved are that remote's
         // at its new commit, as a full load attributes them.
-        let (_, then) = base.meta.extension.scope.as_ref()?;
-        let (_, now) = layer.meta.extension.scope.as_ref()?;
+        let (_, then) = base.meta.extension.point.as_ref()?;
+        let (_, now) = layer.meta.extension.point.as_ref()?;
         let moved = then
             .iter()
             .zip(now)
@@ -546,7 +547,7 @@ fn try_extend(
     if !crate::history::only_refs_moved(&base.file.state, &state.bytes) {
         return Err("more than fetched refs changed");
     }
-    if base.meta.extension.scope.is_none() {
+    if base.meta.extension.point.is_none() {
         return Err("not a lineage-remote selection");
     }
     let old = Layers::of(
@@ -558,7 +559,7 @@ fn try_extend(
     )
     .ok_or(DAMAGED)?;
     let top = old.layers.last().ok_or(DAMAGED)?;
-    let (local, repositories) = top.meta.extension.scope.as_ref().ok_or(DAMAGED)?;
+    let (point, repositories) = top.meta.extension.point.as_ref().ok_or(DAMAGED)?;
     let knows = |id: &RecordId| {
         old.layers
             .iter()
@@ -571,10 +572,9 @@ fn try_extend(
         .map(|f| (f.kind, f.path.clone(), f.blob))
         .collect();
     let base_records = old.layers[0].records;
-    let limit = MAX_LAYER_RECORDS.max(base_records / 8);
+    let limit = MAX_LAYER_RECORDS.min(base_records.max(1_000));
     let view = crate::history::extend::ViewBase {
-        latest: top.meta.extension.latest,
-        local,
+        point,
         repositories,
         knows: &knows,
         reported,
@@ -696,9 +696,8 @@ fn try_extend(
     refs.dedup();
     let extension = Extension {
         aliases: Some(aliases),
-        latest: new.latest,
-        scope: Some((
-            new.local,
+        point: Some((
+            new.point,
             new.repositories.iter().map(|r| (**r).clone()).collect(),
         )),
         link: Some(Link {

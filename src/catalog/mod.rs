@@ -23,6 +23,7 @@ use std::sync::Arc;
 use crate::graph::{ArtifactKey, ArtifactNode, Direction, Graph, NodeKey};
 use crate::hash::ContentHash;
 use crate::history::codec::Reader;
+use crate::history::extend::ViewPoint;
 use crate::history::summary::{decode_summary, read_listing};
 use crate::history::{
     CommitInfo, Entry, Finding, FindingKind, History, HistoryError, HistoryOptions, StateKey,
@@ -95,11 +96,9 @@ struct Extension {
     /// The aliases to build the graph with (a layer's: its base's and its
     /// own); `None`: the history's own. Kept in the meta as the graph's.
     aliases: Option<crate::graph::Aliases>,
-    /// The newest commit of the history (committer time, id).
-    latest: Option<(i64, gix::ObjectId)>,
-    /// For a lineage-remote selection: this repository's tips and each
-    /// fetched ref (remote name, URL, commit) when it was made.
-    scope: Option<(Vec<gix::ObjectId>, Vec<crate::history::Repository>)>,
+    /// For a lineage-remote selection: where its history stood, and each
+    /// fetched ref (remote name, URL, commit). `None`: not extendable.
+    point: Option<(ViewPoint, Vec<crate::history::Repository>)>,
     /// For a layer: what it lies over.
     link: Option<Link>,
 }
@@ -116,21 +115,10 @@ struct Link {
 
 impl Extension {
     fn write(&self, w: &mut crate::history::codec::Writer) {
-        match self.latest {
-            Some((time, id)) => {
+        match &self.point {
+            Some((point, repositories)) => {
                 w.byte(1);
-                w.int(time);
-                w.oid(&id);
-            }
-            None => w.byte(0),
-        }
-        match &self.scope {
-            Some((local, repositories)) => {
-                w.byte(1);
-                w.uint(local.len() as u64);
-                for id in local {
-                    w.oid(id);
-                }
+                point.write(w);
                 w.uint(repositories.len() as u64);
                 for repository in repositories {
                     w.str(&repository.name);
@@ -155,16 +143,10 @@ impl Extension {
     }
 
     fn read(r: &mut Reader<'_>) -> Option<Extension> {
-        let latest = match r.byte()? {
-            0 => None,
-            _ => Some((r.int()?, r.oid()?)),
-        };
-        let scope = match r.byte()? {
+        let point = match r.byte()? {
             0 => None,
             _ => {
-                let local = (0..r.uint()?)
-                    .map(|_| r.oid())
-                    .collect::<Option<Vec<_>>>()?;
+                let point = ViewPoint::read(r)?;
                 let repositories = (0..r.uint()?)
                     .map(|_| {
                         Some(crate::history::Repository {
@@ -174,7 +156,7 @@ impl Extension {
                         })
                     })
                     .collect::<Option<Vec<_>>>()?;
-                Some((local, repositories))
+                Some((point, repositories))
             }
         };
         let link = match r.byte()? {
@@ -194,8 +176,7 @@ impl Extension {
         };
         Some(Extension {
             aliases: None,
-            latest,
-            scope,
+            point,
             link,
         })
     }
@@ -457,21 +438,17 @@ fn load_and_save(
         .iter()
         .any(|f| f.kind == FindingKind::Unreadable)
     {
-        // A lineage-remote selection keeps its scope, so that the catalog
-        // can be extended: the scope read now is the history's when the
-        // state still is.
+        // A lineage-remote selection keeps where its history stood, so
+        // that the catalog can be extended: read now, it is the history's
+        // when the state still is.
         let unmoved = matches!(options.revisions, crate::history::Revisions::Lineage { .. })
             && crate::history::state_key(repo, options)?.as_ref() == Some(state);
+        let point = match unmoved {
+            true => ViewPoint::of(repo, options, &history)?,
+            false => None,
+        };
         let extension = Extension {
-            latest: history.latest_commit(),
-            scope: unmoved
-                .then(|| crate::history::lineage_scope_of(repo, &options.revisions))
-                .transpose()?
-                .flatten()
-                .map(|scope| {
-                    let repositories = scope.repositories.iter().map(|r| (**r).clone());
-                    (scope.local, repositories.collect())
-                }),
+            point,
             ..Extension::default()
         };
         let _ = build::save(path, state, &history, &extension);
@@ -599,6 +576,16 @@ impl Iterator for Listing {
                 }),
         )
     }
+}
+
+/// Delete the derived files (snapshots, catalogs and their layers) of
+/// every lineage-remote selection of `repo`: what removing a remote leaves
+/// behind, as no such selection is current again. The next question about
+/// remotes rebuilds its own.
+pub fn remove_remote_views(repo: &Repo) {
+    let dir = repo.cache_dir();
+    crate::history::remove_named(&dir, "catalog-remotes-");
+    crate::history::remove_remote_views(&dir);
 }
 
 /// Where the catalog of a repository lives.

@@ -20,12 +20,66 @@ use super::{trace, walk};
 use crate::record::RecordId;
 use crate::repo::Repo;
 
+/// Where the history of a derived view of a lineage-remote selection
+/// stood: its newest commit and this repository's tips. The view keeps it
+/// (with each fetched ref's [`Repository`]) so that it can be extended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewPoint {
+    latest: Option<(i64, ObjectId)>,
+    local: Vec<ObjectId>,
+}
+
+impl ViewPoint {
+    /// Where `history`, loaded with `options`, stands, with each fetched
+    /// ref; `None` unless `options` select lineage remotes.
+    pub fn of(
+        repo: &Repo,
+        options: &HistoryOptions,
+        history: &History,
+    ) -> Result<Option<(ViewPoint, Vec<Repository>)>, HistoryError> {
+        Ok(lineage_scope(repo, &options.revisions)?.map(|scope| {
+            let point = ViewPoint {
+                latest: history.latest,
+                local: scope.local,
+            };
+            let repositories = scope.repositories.iter().map(|r| (**r).clone());
+            (point, repositories.collect())
+        }))
+    }
+
+    /// Write it with the codec of derived files.
+    pub(crate) fn write(&self, w: &mut super::codec::Writer) {
+        match self.latest {
+            Some((time, id)) => {
+                w.byte(1);
+                w.int(time);
+                w.oid(&id);
+            }
+            None => w.byte(0),
+        }
+        w.uint(self.local.len() as u64);
+        for id in &self.local {
+            w.oid(id);
+        }
+    }
+
+    /// Read what [`ViewPoint::write`] wrote.
+    pub(crate) fn read(r: &mut super::codec::Reader<'_>) -> Option<ViewPoint> {
+        let latest = match r.byte()? {
+            0 => None,
+            _ => Some((r.int()?, r.oid()?)),
+        };
+        let local = (0..r.uint()?)
+            .map(|_| r.oid())
+            .collect::<Option<Vec<_>>>()?;
+        Some(ViewPoint { latest, local })
+    }
+}
+
 /// What a derived view knows about the history it was made from.
 pub struct ViewBase<'a> {
-    /// Its newest commit (committer time, id).
-    pub latest: Option<(i64, ObjectId)>,
-    /// This repository's tips then.
-    pub local: &'a [ObjectId],
+    /// Where its history stood.
+    pub point: &'a ViewPoint,
     /// Each fetched ref then: its remote's name, URL and commit.
     pub repositories: &'a [Repository],
     /// Whether it holds a record.
@@ -42,10 +96,8 @@ pub struct NewCommits {
     pub history: History,
     /// How many commits are new.
     pub commits: usize,
-    /// The newest commit now.
-    pub latest: Option<(i64, ObjectId)>,
-    /// This repository's tips now (the view's).
-    pub local: Vec<ObjectId>,
+    /// Where the history stands now.
+    pub point: ViewPoint,
     /// Each fetched ref now.
     pub repositories: Vec<Arc<Repository>>,
 }
@@ -76,12 +128,12 @@ pub fn new_commits(
             .iter()
             .zip(base.repositories)
             .all(|(now, then)| now.name == then.name && now.url == then.url);
-    if !exclude.is_empty() || scope.local != base.local || !same_remotes {
+    if !exclude.is_empty() || scope.local != base.point.local || !same_remotes {
         return Ok(None);
     }
     let mut index = Index::default();
     let mut walker = Walker::new(repo, &mut index)?;
-    walker.floor = base.latest;
+    walker.floor = base.point.latest;
     let mut memo = walk::TreeMemo::default();
     // Which moved ref reaches each new commit (its number in the scope).
     let mut owner: HashMap<ObjectId, usize> = HashMap::default();
@@ -182,7 +234,7 @@ pub fn new_commits(
             }
         }
     }
-    let mut assembler = Assembler::continuing(introduced, base.reported.clone(), base.latest);
+    let mut assembler = Assembler::continuing(introduced, base.reported.clone(), base.point.latest);
     for id in order {
         if let Some(data) = index.commits.remove(&id) {
             assembler.add(id, data, &mut index.blobs, true);
@@ -209,10 +261,12 @@ pub fn new_commits(
     history.stats.commits = new.len();
     trace::mark("new commits assembled");
     Ok(Some(NewCommits {
-        latest: history.latest,
+        point: ViewPoint {
+            latest: history.latest,
+            local: scope.local,
+        },
         history,
         commits: new.len(),
-        local: scope.local,
         repositories: scope.repositories,
     }))
 }

@@ -383,15 +383,6 @@ pub fn file_names(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
-/// The [`LineageScope`] of `revisions`: `None` unless a lineage-remote
-/// selection.
-pub fn lineage_scope_of(
-    repo: &Repo,
-    revisions: &Revisions,
-) -> Result<Option<LineageScope>, HistoryError> {
-    lineage_scope(repo, revisions)
-}
-
 /// The [`StateKey`] of `History::load(repo, options)`; `None` when no
 /// derived view applies (a revision range, or `use_index` off).
 pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKey>, HistoryError> {
@@ -444,12 +435,9 @@ pub fn state_key(repo: &Repo, options: &HistoryOptions) -> Result<Option<StateKe
 /// What the repository attribution of a lineage-remote load depends on:
 /// this repository's tips and the fetched refs, each with its remote's
 /// name and URL.
-#[derive(Debug, Clone)]
-pub struct LineageScope {
-    /// This repository's tips, sorted.
-    pub local: Vec<ObjectId>,
-    /// Each fetched ref: its remote's name and URL, and its commit.
-    pub repositories: Vec<Arc<Repository>>,
+pub(super) struct LineageScope {
+    pub(super) local: Vec<ObjectId>,
+    pub(super) repositories: Vec<Arc<Repository>>,
 }
 
 /// The [`LineageScope`] of a `Revisions::Lineage` load (`None` for others).

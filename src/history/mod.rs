@@ -33,14 +33,15 @@ pub use commits::{
     merge_base, resolve_commit_id,
 };
 pub use error::{HistoryError, ReadWarning};
-pub use load::{HistoryOptions, StateKey, file_names, lineage_scope_of, state_key, view_name};
+pub use load::{HistoryOptions, StateKey, file_names, state_key, view_name};
 pub use model::{
     CommitInfo, Entry, Finding, FindingKind, History, Repository, Stats, qualified_short,
 };
 pub use revisions::{LINEAGE_REFS, Revisions, content_hash_at, file_bytes_at, resolve_commit};
 pub(crate) use snapshot::{
     RepositoryTable, only_refs_moved, read_commit_info, read_finding, read_worktree_files,
-    worktree_files_unchanged, write_commit_info, write_finding, write_worktree_files,
+    remove_named, remove_remote_views, worktree_files_unchanged, write_commit_info, write_finding,
+    write_worktree_files,
 };
 pub use summary::{Summary, SummaryCell};
 pub(crate) use trace::mark as trace_mark;

@@ -434,11 +434,6 @@ impl History {
         }
     }
 
-    /// The newest commit read (committer time, id), if any.
-    pub fn latest_commit(&self) -> Option<(i64, ObjectId)> {
-        self.latest
-    }
-
     /// Append an entry (history order is the caller's).
     pub(super) fn push(&mut self, entry: Entry) {
         self.by_id = std::sync::OnceLock::new();

@@ -57,6 +57,24 @@ pub fn path_in(cache_dir: &Path) -> PathBuf {
     cache_dir.join(FILE_NAME)
 }
 
+/// Delete the snapshots of every lineage-remote selection under
+/// `cache_dir` (derived files: the next question rebuilds its own).
+pub fn remove_remote_views(cache_dir: &Path) {
+    remove_named(cache_dir, "snapshot-remotes-");
+}
+
+/// Delete the files under `dir` whose name starts with `prefix`.
+pub(crate) fn remove_named(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Where the snapshot of view `view` lives: [`path_in`] for `""` (HEAD and
 /// `--all`), else `snapshot-<view>.bin`.
 pub fn path_for(cache_dir: &Path, view: &str) -> PathBuf {

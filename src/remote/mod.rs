@@ -226,6 +226,8 @@ pub fn remove(repo: &Repo, name: &str) -> crate::Result<()> {
                 .map_err(|message| fetch_error(name, "", message))?;
         }
     }
+    // Every selection that named it is stale for good.
+    crate::catalog::remove_remote_views(repo);
     Ok(())
 }
 

@@ -602,3 +602,34 @@ fn a_catalog_layer_answers_as_a_full_walk_across_references_names_and_findings()
         "the base's record that names the layer's is downstream of it:\n{down}"
     );
 }
+
+#[test]
+fn removing_a_remote_removes_the_derived_files_of_every_remote_selection() {
+    let env = TestEnv::new();
+    let org = org(&env);
+    fetch(&env, &org.model, &[]);
+    env.lineage(
+        &org.model,
+        &["graph", "--remote", "features", "model.bin", "--up"],
+    )
+    .success();
+    env.lineage(&org.model, &["log", "--remotes", "--format", "json"])
+        .success();
+    assert_eq!(derived_named(&org.model, "catalog-remotes-").len(), 2);
+    assert!(!derived_named(&org.model, "snapshot-remotes-").is_empty());
+    let head = derived_named(&org.model, "catalog-v");
+
+    env.lineage(&org.model, &["remote", "remove", "features"])
+        .success();
+    assert_eq!(
+        (
+            derived_named(&org.model, "catalog-remotes-"),
+            derived_named(&org.model, "snapshot-remotes-"),
+        ),
+        (Vec::new(), Vec::new()),
+        "no selection naming a removed remote is current again"
+    );
+    assert_eq!(derived_named(&org.model, "catalog-v"), head, "HEAD's stay");
+    let impact: &[&str] = &["impact", "--remotes", "raw/export.csv"];
+    assert_same_warm_and_cold(&env, &org.model, &[impact]);
+}
