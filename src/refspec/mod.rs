@@ -613,7 +613,13 @@ pub fn resolve_record(history: &History, spec: &RefSpec) -> Result<RecordId, Ref
         RefSpec::Name(text) => named_in_history(history, text).map(|choice| choice.id),
         RefSpec::Model { name, selector } => {
             let version = model_version(history, spec, name, selector)?;
-            Ok(version.produced_by.unwrap_or(version.register))
+            // A producer of another repository (`register --from
+            // REMOTE:REF`) that this history does not hold cannot be read
+            // or referred to here: the version is its register event.
+            Ok(version
+                .produced_by
+                .filter(|id| history.get(id).is_some())
+                .unwrap_or(version.register))
         }
         _ => Err(RefError::NotARecord(display(spec))),
     }

@@ -286,3 +286,50 @@ fn register_from_an_unknown_or_unfetched_remote_is_refused_with_what_to_do() {
         "nothing written"
     );
 }
+
+#[test]
+fn a_model_ref_names_the_registration_unless_the_foreign_producer_is_read() {
+    let env = TestEnv::new();
+    let p = platform(&env);
+    let dir = &p.platform;
+    let event = register(&env, dir, "models:name:fraud")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let shown = |args: &[&str]| -> String {
+        let mut all = vec!["show", "model:fraud@v1", "--format", "json"];
+        all.extend_from_slice(args);
+        env.lineage(dir, &all).success().json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    };
+    // This history does not hold the producer: the version is its event.
+    assert_eq!(shown(&[]), event);
+    // Read with the remote's history, it is the producing record.
+    assert_eq!(shown(&["--remotes"]), p.train);
+    // So a record referring to the version refers to a record that exists.
+    let out = env
+        .lineage(
+            dir,
+            &[
+                "record",
+                "--kind",
+                "deploy",
+                "--name",
+                "endpoint",
+                "--ref",
+                "model:fraud@v1",
+                "--format",
+                "json",
+            ],
+        )
+        .success()
+        .json();
+    assert_eq!(out["record"]["references"], json!([event]));
+    let run = env.lineage(dir, &["verify"]).success();
+    assert_eq!(
+        (run.stdout.as_str(), run.stderr.as_str()),
+        ("ok: 2 records verified\n", "")
+    );
+}
