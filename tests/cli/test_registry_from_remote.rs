@@ -267,8 +267,11 @@ fn register_from_an_unknown_or_unfetched_remote_is_refused_with_what_to_do() {
         "{}",
         run.stderr
     );
-    assert!(
-        hint_line(&run.stderr).is_some_and(|h| h.starts_with("run `git lineage fetch` first")),
+    assert_eq!(
+        hint_line(&run.stderr),
+        Some(
+            "run `git lineage fetch` first (`git lineage fetch later` fetches this remote alone); `git lineage remote list` shows the remotes declared in .lineage/config.yaml"
+        ),
         "{}",
         run.stderr
     );
