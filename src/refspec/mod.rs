@@ -300,7 +300,8 @@ pub fn resolve_any_reference(
         Err(RefError::NoSuchPath(_) | RefError::NotInGraph { .. } | RefError::NotFound(_))
             if looks_qualified(text) =>
         {
-            Err(unknown_remote(text, config).unwrap_or(RefError::NotFound(text.to_string())))
+            Err(unknown_remote(text, config)
+                .unwrap_or_else(|| RefError::NotFound(text.to_string())))
         }
         Err(e) => Err(e),
     }
