@@ -478,8 +478,10 @@ impl Hint for HistoryError {
             HistoryError::BadRevision { .. } => {
                 "give a branch, tag or commit id that exists (`git log --oneline` lists them)"
             }
-            HistoryError::NotFetched { .. } => {
-                "run `git lineage fetch` first; `git lineage remote list` shows the remotes declared in .lineage/config.yaml"
+            HistoryError::NotFetched { remote } => {
+                return Some(format!(
+                    "run `git lineage fetch` first (`git lineage fetch {remote}` fetches this remote alone); `git lineage remote list` shows the remotes declared in .lineage/config.yaml"
+                ).into());
             }
             HistoryError::Incomplete { .. } => {
                 "restore the missing objects (`git fetch`, or copy them from another clone; `git fsck` lists what is damaged), or pass --allow-incomplete to export without those records"

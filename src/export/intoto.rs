@@ -16,7 +16,7 @@ use sha2::{Digest as _, Sha256};
 use super::{Context, Selection};
 use crate::capture::Context as CaptureContext;
 use crate::hash::{ContentHash, Digest};
-use crate::record::{Artifact, Record, RecordId};
+use crate::record::{Artifact, ForeignReference, Record, RecordId};
 use crate::repo::Repo;
 use crate::verify::local_path;
 
@@ -207,7 +207,7 @@ pub fn statement(subject: Value, id: &RecordId, record: &Record, context: &Conte
                 "buildType": BUILD_TYPE,
                 "externalParameters": external_parameters(record),
                 "internalParameters": internal_parameters(record),
-                "resolvedDependencies": resolved_dependencies(record),
+                "resolvedDependencies": resolved_dependencies(record, context),
             },
             "runDetails": run_details(id, record, context),
         },
@@ -245,8 +245,9 @@ fn internal_parameters(record: &Record) -> Value {
 }
 
 /// The code commit (`gitCommit`), named code files (`gitBlob`), inputs,
-/// lockfiles and the container image, each with the digests known.
-fn resolved_dependencies(record: &Record) -> Value {
+/// the records of other repositories it imports, lockfiles and the
+/// container image, each with the digests known.
+fn resolved_dependencies(record: &Record, context: &Context) -> Value {
     let mut deps = Vec::new();
     if let Some(commit) = &record.code.commit {
         let mut dep = Map::new();
@@ -266,6 +267,9 @@ fn resolved_dependencies(record: &Record) -> Value {
     }
     for input in &record.inputs {
         deps.push(artifact_dependency(input));
+    }
+    for import in &record.imports {
+        deps.push(import_dependency(import, &context.import_namespace(import)));
     }
     for (path, hash) in &record.environment.lockfiles {
         deps.push(json!({
@@ -315,6 +319,32 @@ fn artifact_dependency(artifact: &Artifact) -> Value {
     Value::Object(dep)
 }
 
+/// A record of another repository (`imports`) as a ResourceDescriptor: the
+/// record file (`name`) in that repository at the commit that introduced
+/// it (`uri`, `git+<url>@<commit>`), whose BLAKE3 is the record id
+/// (`digest.blake3`); its repository's name, the record id and the commit
+/// as annotations.
+fn import_dependency(import: &ForeignReference, url: &str) -> Value {
+    let id = import.record.as_str();
+    let mut notes = Map::new();
+    notes.insert("role".into(), json!("import"));
+    notes.insert("repository".into(), json!(import.repository));
+    notes.insert("record".into(), json!(id));
+    let uri = match &import.commit {
+        Some(commit) => {
+            notes.insert("commit".into(), json!(commit));
+            format!("git+{url}@{commit}")
+        }
+        None => format!("git+{url}"),
+    };
+    json!({
+        "name": crate::store::Store::record_rel_path(&import.record),
+        "uri": uri,
+        "digest": { "blake3": id },
+        "annotations": notes,
+    })
+}
+
 /// The builder (git-lineage) and the run: the record id and its times.
 fn run_details(id: &RecordId, record: &Record, context: &Context) -> Value {
     let mut metadata = Map::new();
@@ -351,6 +381,36 @@ mod tests {
     }
 
     #[test]
+    fn an_import_is_its_record_file_at_the_commit_of_its_repository() {
+        let record = RecordId::of_bytes(b"foreign");
+        let mut import = ForeignReference {
+            repository: "features".into(),
+            url: "stored".into(),
+            record: record.clone(),
+            commit: Some("9fceb02d0ae598e95dc970b74767f19372d61af8".into()),
+        };
+        let path = format!(".lineage/records/{}/{record}.yaml", record.shard());
+        assert_eq!(
+            import_dependency(&import, "https://example.com/features"),
+            json!({
+                "name": path,
+                "uri": "git+https://example.com/features@9fceb02d0ae598e95dc970b74767f19372d61af8",
+                "digest": {"blake3": record.as_str()},
+                "annotations": {
+                    "role": "import",
+                    "repository": "features",
+                    "record": record.as_str(),
+                    "commit": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+                },
+            })
+        );
+        import.commit = None;
+        let dep = import_dependency(&import, "https://example.com/features");
+        assert_eq!(dep["uri"], "git+https://example.com/features");
+        assert!(dep["annotations"].get("commit").is_none(), "{dep}");
+    }
+
+    #[test]
     fn statement_has_the_slsa_shape() {
         let yaml = "schema: git-lineage/v1\nkind: train\nname: m\nrecorded: \"2026-11-22T10:00:00Z\"\nstarted: \"2026-11-22T09:00:00Z\"\nended: \"2026-11-22T09:30:00Z\"\nagent: {name: Jane Doe, email: jane@example.com}\ncode: {commit: 9fceb02d0ae598e95dc970b74767f19372d61af8, dirty: false, remote: \"https://example.com/r\"}\ncommand: [python, train.py]\nparams: {lr: 0.1}\nseed: 7\nenvironment: {os: linux, arch: x86_64, tool: git-lineage 0.1.0}\ninputs:\n  - {uri: \"s3://b/k\", version: \"3\"}\n";
         let record = Record::parse(yaml.as_bytes()).expect("valid record");
@@ -359,6 +419,7 @@ mod tests {
             namespace: "n".into(),
             producer: "https://example.com/producer".into(),
             root: "/tmp".into(),
+            remotes: Default::default(),
         };
         let s = statement(json!({"name": "m.bin"}), &id, &record, &context);
         assert_eq!(s["_type"], STATEMENT_TYPE);

@@ -7,12 +7,13 @@ pub mod intoto;
 pub mod openlineage;
 pub mod prov;
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::graph::{Direction, EdgeKind, Graph, NodeIndex, NodeKey, TraverseOptions, render};
 use crate::history::{Entry, History, HistoryOptions, ReadWarning, Revisions};
-use crate::record::RecordId;
+use crate::record::{ForeignReference, RecordId};
 use crate::refspec::{self, NodeOptions};
 use crate::repo::Repo;
 
@@ -74,6 +75,40 @@ pub struct Selection<'a> {
     pub history: &'a History,
     /// The graph of that history.
     pub graph: &'a Graph,
+    /// The fetched histories of the lineage remotes that records' `imports`
+    /// name, each read the first time one of its records is asked about
+    /// ([`Selection::imported`]); `None` for one that cannot be read.
+    remotes: RefCell<BTreeMap<String, Option<History>>>,
+}
+
+impl Selection<'_> {
+    /// The kind and name of the record a foreign reference names: from the
+    /// history read when it holds that record (`--remotes`, a qualified
+    /// REF), else from the fetched history of the lineage remote the
+    /// reference names. `None` when neither has it (the remote is not
+    /// declared, not fetched, or its branches no longer have the record).
+    pub fn imported(&self, repo: &Repo, import: &ForeignReference) -> Option<(String, String)> {
+        if let Some(entry) = self.history.get(&import.record) {
+            return Some((entry.summary.kind.clone(), entry.summary.name.clone()));
+        }
+        let mut remotes = self.remotes.borrow_mut();
+        let history = remotes
+            .entry(import.repository.clone())
+            .or_insert_with(|| {
+                History::load(
+                    repo,
+                    &HistoryOptions {
+                        revisions: Revisions::remote_only(&import.repository),
+                        worktree: false,
+                        use_index: true,
+                    },
+                )
+                .ok()
+            })
+            .as_ref()?;
+        let entry = history.get(&import.record)?;
+        Some((entry.summary.kind.clone(), entry.summary.name.clone()))
+    }
 }
 
 /// Facts every format needs besides the records.
@@ -85,6 +120,9 @@ pub struct Context {
     pub producer: String,
     /// The worktree root (local artifacts are hashed from here).
     pub root: PathBuf,
+    /// The lineage remotes `.lineage/config.yaml` declares: name to URL as
+    /// declared (see [`Context::import_namespace`]).
+    pub remotes: BTreeMap<String, String>,
 }
 
 impl Context {
@@ -102,6 +140,15 @@ impl Context {
                 ..self.clone()
             }),
         }
+    }
+
+    /// The namespace of the repository a foreign reference (`imports`)
+    /// names: the lineage remote's declared URL without credentials, or the
+    /// URL stored in the reference when that remote is no longer declared.
+    pub fn import_namespace(&self, import: &ForeignReference) -> String {
+        self.remotes
+            .get(&import.repository)
+            .map_or_else(|| import.url.clone(), |url| crate::repo::public_url(url))
     }
 }
 
@@ -245,11 +292,24 @@ fn with_selection<T>(
         entries,
         history: &history,
         graph: &graph,
+        remotes: RefCell::default(),
     };
+    // An unreadable config names no remotes: imports keep the URL they store.
+    let remotes = crate::store::Store::new(repo.root())
+        .config()
+        .map(|config| {
+            config
+                .remotes
+                .into_iter()
+                .map(|(name, remote)| (name, remote.url))
+                .collect()
+        })
+        .unwrap_or_default();
     let context = Context {
         namespace: namespace(repo, options.namespace.as_deref()),
         producer: producer(),
         root: repo.root().to_path_buf(),
+        remotes,
     };
     let written = write(&selection, &context, &warnings)?;
     Ok((written, warnings))

@@ -202,28 +202,47 @@ fn run_event(
     if !record.references.is_empty() {
         custom.insert("references".into(), json!(record.references));
     }
+    if !record.imports.is_empty() {
+        custom.insert("imports".into(), json!(record.imports));
+    }
     put(&mut custom, "note", record.note.as_ref().map(|n| json!(n)));
     run_facets.insert(
         "gitLineage".into(),
         facet(context, RUN_FACET_SCHEMA, Value::Object(custom)),
     );
-    // The first reference found in history is the parent run.
-    if let Some(parent) = record
+    // The first reference found in history is the parent run; without one,
+    // the first foreign reference (`imports`) whose repository's fetched
+    // history has the record, named in that repository's namespace.
+    let parent = record
         .references
         .iter()
         .find_map(|id| selection.history.get(id))
-    {
+        .map(|parent| {
+            (
+                run_id(&parent.id),
+                context.of(parent).namespace.clone(),
+                job_name(&parent.summary.kind, &parent.summary.name),
+            )
+        })
+        .or_else(|| {
+            record.imports.iter().find_map(|import| {
+                let (kind, name) = selection.imported(repo, import)?;
+                Some((
+                    run_id(&import.record),
+                    context.import_namespace(import),
+                    job_name(&kind, &name),
+                ))
+            })
+        });
+    if let Some((run, namespace, name)) = parent {
         run_facets.insert(
             "parent".into(),
             facet(
                 context,
                 PARENT_SCHEMA,
                 json!({
-                    "run": {"runId": run_id(&parent.id)},
-                    "job": {
-                        "namespace": context.of(parent).namespace,
-                        "name": job_name(&parent.summary.kind, &parent.summary.name),
-                    },
+                    "run": {"runId": run},
+                    "job": {"namespace": namespace, "name": name},
                 }),
             ),
         );

@@ -1,19 +1,21 @@
 //! W3C PROV-JSON: one document describing the selected records. Records are
 //! activities, artifacts are entities (identified by content hash, or by URI
 //! when they have none), record authors are agents; `used`,
-//! `wasGeneratedBy`, `wasAssociatedWith` and `wasDerivedFrom` relate them.
+//! `wasGeneratedBy`, `wasAssociatedWith` and `wasDerivedFrom` relate them;
+//! `wasInformedBy` links a record to a record of another repository its
+//! `imports` name (an activity carrying that repository's name and URL).
 //!
 //! Every name lives in the [`NAMESPACE`] behind the `lineage` prefix.
 //! Relation ids are numbered in history order (`_:u1`, `_:g1`, …), so the
 //! same history always yields the same bytes. Registry events (approvals)
 //! have no special mapping yet: they are exported like any other record.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, btree_map};
 
 use serde_json::{Map, Value, json};
 
 use super::{Context, Selection};
-use crate::record::{Artifact, Record, RecordId};
+use crate::record::{Artifact, ForeignReference, Record, RecordId};
 use crate::repo::Repo;
 
 /// The IRI the `lineage` prefix stands for (documented in docs/export.md).
@@ -21,13 +23,13 @@ pub const NAMESPACE: &str = "https://github.com/git-lineage/git-lineage/blob/mai
 
 /// The one PROV-JSON document of the selected records, pretty-printed with
 /// sorted keys and a final newline.
-pub fn write(repo: &Repo, selection: &Selection<'_>, _context: &Context) -> crate::Result<Vec<u8>> {
+pub fn write(repo: &Repo, selection: &Selection<'_>, context: &Context) -> crate::Result<Vec<u8>> {
     let mut records = Vec::with_capacity(selection.entries.len());
     for entry in &selection.entries {
         let (_, record) = selection.history.read_record(repo, &entry.id)?;
         records.push((entry.id.clone(), record));
     }
-    let document = document(&records);
+    let document = document(&records, |import| context.import_namespace(import));
     let mut bytes =
         serde_json::to_vec_pretty(&document).map_err(|e| crate::Error::InvalidArgument {
             field: "export",
@@ -37,11 +39,18 @@ pub fn write(repo: &Repo, selection: &Selection<'_>, _context: &Context) -> crat
     Ok(bytes)
 }
 
-/// The PROV-JSON document of `records` (in history order).
-pub fn document(records: &[(RecordId, Record)]) -> Value {
+/// The PROV-JSON document of `records` (in history order); `namespace_of`
+/// names the repository of a foreign reference (its URL).
+pub fn document(
+    records: &[(RecordId, Record)],
+    namespace_of: impl Fn(&ForeignReference) -> String,
+) -> Value {
     let mut doc = Document::default();
     for (id, record) in records {
         doc.add(id, record);
+        for import in &record.imports {
+            doc.add_import(id, import, &namespace_of(import));
+        }
     }
     let mut out = Map::new();
     out.insert(
@@ -56,6 +65,7 @@ pub fn document(records: &[(RecordId, Record)]) -> Value {
         ("wasGeneratedBy", doc.generated),
         ("wasAssociatedWith", doc.associated),
         ("wasDerivedFrom", doc.derived),
+        ("wasInformedBy", doc.informed),
     ];
     for (key, section) in sections {
         if !section.is_empty() {
@@ -75,13 +85,25 @@ struct Document {
     generated: Vec<(String, Value)>,
     associated: Vec<(String, Value)>,
     derived: Vec<(String, Value)>,
+    informed: Vec<(String, Value)>,
 }
 
 impl Document {
     fn add(&mut self, id: &RecordId, record: &Record) {
         let activity = record_name(id);
-        self.activities
-            .insert(activity.clone(), activity_attributes(id, record));
+        let attributes = activity_attributes(id, record);
+        match self.activities.entry(activity.clone()) {
+            btree_map::Entry::Vacant(slot) => {
+                slot.insert(attributes);
+            }
+            // Another record imported this one first: keep the repository
+            // that import named, and take the record's own attributes.
+            btree_map::Entry::Occupied(mut slot) => {
+                if let (Value::Object(known), Value::Object(own)) = (slot.get_mut(), attributes) {
+                    known.extend(own);
+                }
+            }
+        }
 
         let agent = agent_name(&record.agent.email);
         self.agents.entry(agent.clone()).or_insert_with(|| {
@@ -145,6 +167,33 @@ impl Document {
                 ));
             }
         }
+    }
+
+    /// The record `id` was informed by the record of another repository
+    /// that `import` names: that record's activity (added when it is not
+    /// exported itself) carries the repository's name, its URL
+    /// (`namespace`) and the commit that introduced it there.
+    fn add_import(&mut self, id: &RecordId, import: &ForeignReference, namespace: &str) {
+        let informant = record_name(&import.record);
+        let attributes = self.activities.entry(informant.clone()).or_insert_with(|| {
+            json!({
+                "prov:type": qualified("lineage:Record"),
+                "prov:label": format!("{}:{}", import.repository, import.record),
+                "lineage:id": import.record.as_str(),
+            })
+        });
+        if let Value::Object(map) = attributes {
+            map.insert("lineage:repository".into(), json!(import.repository));
+            map.insert("lineage:repositoryUrl".into(), json!(namespace));
+            if let Some(commit) = &import.commit {
+                map.insert("lineage:recordCommit".into(), json!(commit));
+            }
+        }
+        let n = self.informed.len() + 1;
+        self.informed.push((
+            format!("_:i{n}"),
+            json!({ "prov:informed": record_name(id), "prov:informant": informant }),
+        ));
     }
 
     fn push_used(&mut self, activity: &str, entity: &str, role: &str, record: &Record) {
@@ -352,10 +401,13 @@ mod tests {
             ..Artifact::default()
         };
         let id = RecordId::of_bytes(b"r");
-        let doc = document(&[(
-            id.clone(),
-            record(vec![data.clone(), external], vec![model.clone()]),
-        )]);
+        let doc = document(
+            &[(
+                id.clone(),
+                record(vec![data.clone(), external], vec![model.clone()]),
+            )],
+            |_| String::new(),
+        );
         let act = record_name(&id);
         let data_id = format!("lineage:blake3/{}", data.hash.unwrap().to_hex());
         let model_id = format!("lineage:blake3/{}", model.hash.unwrap().to_hex());
@@ -398,7 +450,10 @@ mod tests {
     fn same_bytes_under_two_paths_is_one_entity_listing_both() {
         let a = artifact("b/x.csv", b"same", "dataset");
         let b = artifact("a/x.csv", b"same", "dataset");
-        let doc = document(&[(RecordId::of_bytes(b"r"), record(vec![a.clone()], vec![b]))]);
+        let doc = document(
+            &[(RecordId::of_bytes(b"r"), record(vec![a.clone()], vec![b]))],
+            |_| String::new(),
+        );
         let id = format!("lineage:blake3/{}", a.hash.unwrap().to_hex());
         assert_eq!(
             doc["entity"][&id]["lineage:path"],
@@ -407,6 +462,54 @@ mod tests {
         assert_eq!(doc["entity"][&id]["prov:label"], "a/x.csv");
         // Not derived from itself.
         assert!(doc.get("wasDerivedFrom").is_none());
+    }
+
+    #[test]
+    fn an_import_informs_the_record_and_names_its_repository() {
+        let foreign = RecordId::of_bytes(b"foreign");
+        let mut importer = record(Vec::new(), Vec::new());
+        importer.imports = vec![ForeignReference {
+            repository: "features".into(),
+            url: "https://stored.example/features".into(),
+            record: foreign.clone(),
+            commit: Some("9fceb02d0ae598e95dc970b74767f19372d61af8".into()),
+        }];
+        let id = RecordId::of_bytes(b"importer");
+        let namespace = |import: &ForeignReference| format!("ns:{}", import.repository);
+        let alone = document(&[(id.clone(), importer.clone())], namespace);
+        let informant = record_name(&foreign);
+        assert_eq!(
+            alone["wasInformedBy"],
+            json!({"_:i1": {"prov:informed": record_name(&id), "prov:informant": informant}})
+        );
+        let stub = &alone["activity"][&informant];
+        assert_eq!(stub["lineage:repository"], "features");
+        assert_eq!(stub["lineage:repositoryUrl"], "ns:features");
+        assert_eq!(
+            stub["lineage:recordCommit"],
+            "9fceb02d0ae598e95dc970b74767f19372d61af8"
+        );
+        assert_eq!(stub["lineage:id"], foreign.as_str());
+        // The imported record exported too (`--remotes`), before or after
+        // its importer: one activity with its own attributes and the
+        // repository, the same either way.
+        let mut own = record(Vec::new(), Vec::new());
+        own.kind = "process".into();
+        let before = document(
+            &[
+                (foreign.clone(), own.clone()),
+                (id.clone(), importer.clone()),
+            ],
+            namespace,
+        );
+        let after = document(&[(id, importer), (foreign, own)], namespace);
+        assert_eq!(before["activity"], after["activity"]);
+        assert_eq!(before["activity"][&informant]["lineage:kind"], "process");
+        assert_eq!(before["activity"][&informant]["prov:label"], "process m");
+        assert_eq!(
+            before["activity"][&informant]["lineage:repository"],
+            "features"
+        );
     }
 
     #[test]

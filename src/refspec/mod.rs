@@ -288,39 +288,59 @@ pub fn resolve_any_reference(
     cwd: &Path,
 ) -> Result<Reference, RefError> {
     if let Some((remote, rest)) = split_remote(text, |name| config.remotes.contains_key(name)) {
-        let spec = parse(rest)?;
-        let history = remote_history(repo, remote, &spec)?;
-        let record = resolve_in(&history, remote, &spec)?;
-        let commit = history
-            .get(&record)
-            .and_then(|e| e.commit.as_ref())
-            .map(|c| c.id.clone());
         let url = config
             .remotes
             .get(remote)
             .map(|r| crate::repo::public_url(&r.url))
             .unwrap_or_default();
-        return Ok(Reference::Foreign(ForeignReference {
-            repository: remote.to_string(),
-            url,
-            record,
-            commit,
-        }));
+        return foreign_reference(repo, remote, &parse(rest)?, url).map(Reference::Foreign);
     }
     match resolve_reference(repo, store, text, cwd) {
         Ok(id) => Ok(Reference::Local(id)),
         Err(RefError::NoSuchPath(_) | RefError::NotInGraph { .. } | RefError::NotFound(_))
             if looks_qualified(text) =>
         {
-            let (remote, _) = text.split_once(':').unwrap_or_default();
-            Err(RefError::UnknownRemote {
-                remote: remote.to_string(),
-                text: text.to_string(),
-                declared: config.remotes.keys().cloned().collect(),
-            })
+            Err(unknown_remote(text, config)
+                .unwrap_or_else(|| RefError::NotFound(text.to_string())))
         }
         Err(e) => Err(e),
     }
+}
+
+/// The record REF `spec` names in lineage source `remote`'s fetched
+/// history ([`resolve_in_remote`]), as a foreign reference with the commit
+/// that introduced it there and `url` (the remote's URL, credentials
+/// removed).
+pub fn foreign_reference(
+    repo: &Repo,
+    remote: &str,
+    spec: &RefSpec,
+    url: String,
+) -> Result<ForeignReference, RefError> {
+    let history = remote_history(repo, remote, spec)?;
+    let record = resolve_in(&history, remote, spec)?;
+    let commit = history
+        .get(&record)
+        .and_then(|e| e.commit.as_ref())
+        .map(|c| c.id.clone());
+    Ok(ForeignReference {
+        repository: remote.to_string(),
+        url,
+        record,
+        commit,
+    })
+}
+
+/// [`RefError::UnknownRemote`] when `text` has the shape `NAME:REF` of a
+/// REF qualified by a lineage remote (NAME not a REF keyword), for a caller
+/// that found nothing else it names; `None` for any other text.
+pub fn unknown_remote(text: &str, config: &crate::config::Config) -> Option<RefError> {
+    let (remote, _) = text.split_once(':').filter(|_| looks_qualified(text))?;
+    Some(RefError::UnknownRemote {
+        remote: remote.to_string(),
+        text: text.to_string(),
+        declared: config.remotes.keys().cloned().collect(),
+    })
 }
 
 /// Whether `text` has the shape `NAME:REF` with NAME a possible lineage
@@ -594,7 +614,13 @@ pub fn resolve_record(history: &History, spec: &RefSpec) -> Result<RecordId, Ref
         RefSpec::Name(text) => named_in_history(history, text).map(|choice| choice.id),
         RefSpec::Model { name, selector } => {
             let version = model_version(history, spec, name, selector)?;
-            Ok(version.produced_by.unwrap_or(version.register))
+            // A producer of another repository (`register --from
+            // REMOTE:REF`) that this history does not hold cannot be read
+            // or referred to here: the version is its register event.
+            Ok(version
+                .produced_by
+                .filter(|id| history.get(id).is_some())
+                .unwrap_or(version.register))
         }
         _ => Err(RefError::NotARecord(display(spec))),
     }

@@ -15,7 +15,8 @@ use crate::config::{Config, StagePolicy};
 use crate::hash::ContentHash;
 use crate::history::{CommitInfo, History};
 use crate::params::{Value, ValueMap};
-use crate::record::{Artifact, RecordId};
+use crate::record::{Artifact, ForeignReference, RecordId};
+use crate::refspec::{self, RefError};
 use crate::repo::Repo;
 use crate::store::Store;
 use crate::{Error, Result};
@@ -38,7 +39,9 @@ pub struct RegisterRequest {
     pub name: String,
     /// A path, or `blake3:<hex>` of a recorded output.
     pub artifact: String,
-    /// The producing record's REF; found by hash when absent.
+    /// The producing record's REF; found by hash when absent. `REMOTE:REF`
+    /// names a record of lineage remote REMOTE's fetched history (the event
+    /// then `imports` it).
     pub from: Option<String>,
     /// Free text.
     pub description: Option<String>,
@@ -78,9 +81,15 @@ pub fn register(
     };
     artifact.role = Some("model".into());
     let hash = artifact.hash.ok_or_else(|| bad(ArtifactProblem::NoHash))?;
-    let producer = match &request.from {
-        Some(text) => crate::refspec::resolve_record(&history, &crate::refspec::parse(text)?)?,
-        None => producer_of(&history, &hash).ok_or(RegistryError::NoProducer(hash))?,
+    let (references, imports) = match &request.from {
+        Some(text) => match producer_from(repo, &history, text)? {
+            Producer::Local(id) => (vec![id], Vec::new()),
+            Producer::Foreign(import) => (Vec::new(), vec![import]),
+        },
+        None => (
+            vec![producer_of(&history, &hash).ok_or(RegistryError::NoProducer(hash))?],
+            Vec::new(),
+        ),
     };
     let number = registry.models.get(&request.name).map_or(0, Model::latest) + 1;
     let mut params = ValueMap::new();
@@ -88,15 +97,70 @@ pub fn register(
     if let Some(d) = &request.description {
         params.insert("description".into(), Value::String(d.clone()));
     }
-    write_event(
+    let mut record = crate::capture::action_record(
         repo,
         REGISTER,
         &request.name,
+        repo.identity()?,
         params,
         vec![artifact],
-        vec![producer],
-        options,
-    )
+        references,
+    )?;
+    record.imports = imports;
+    store_event(repo, record, options)
+}
+
+/// The record that produced a registered artifact.
+enum Producer {
+    /// A record of this repository's history (the event's `references`).
+    Local(RecordId),
+    /// A record of a lineage remote's fetched history (the event's `imports`).
+    Foreign(ForeignReference),
+}
+
+/// The producer `--from TEXT` names: `REMOTE:REF` with REMOTE a lineage
+/// source ([`crate::remote::split_qualified`]) is REF resolved in that
+/// source's fetched history; anything else a record of `history`. A text
+/// shaped `NAME:REF` that names neither is [`RefError::UnknownRemote`].
+fn producer_from(repo: &Repo, history: &History, text: &str) -> Result<Producer> {
+    if let Some((remote, rest)) = crate::remote::split_qualified(repo, text) {
+        let spec = refspec::parse(rest)?;
+        let url = source_url(repo, remote)?;
+        return Ok(Producer::Foreign(refspec::foreign_reference(
+            repo, remote, &spec, url,
+        )?));
+    }
+    match refspec::resolve_record(history, &refspec::parse(text)?) {
+        Ok(id) => Ok(Producer::Local(id)),
+        Err(e @ (RefError::NotARecord(_) | RefError::NotFound(_))) => {
+            let unknown = Store::new(repo.root())
+                .config()
+                .ok()
+                .and_then(|config| refspec::unknown_remote(text, &config));
+            Err(unknown.unwrap_or(e).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The URL naming lineage source `remote` in an event's `imports`, without
+/// credentials: the URL `.lineage/config.yaml` declares, or for a submodule
+/// read as a source, its URL in `.gitmodules`.
+fn source_url(repo: &Repo, remote: &str) -> Result<String> {
+    let config = Store::new(repo.root()).config()?;
+    if let Some(declared) = config.remotes.get(remote) {
+        return Ok(crate::repo::public_url(&declared.url));
+    }
+    crate::remote::list(repo)?
+        .into_iter()
+        .find(|source| source.name == remote && !source.url.is_empty())
+        .map(|source| crate::repo::public_url(&source.url))
+        .ok_or_else(|| Error::InvalidArgument {
+            field: "--from",
+            problem: format!(
+                "lineage source '{remote}' has no URL to name it by (a submodule without a url in .gitmodules); declare it with `git lineage remote add {remote} URL`"
+            ),
+        })
 }
 
 /// The latest record listing `hash` as an output.
@@ -292,7 +356,6 @@ fn write_event(
     references: Vec<RecordId>,
     options: &EventOptions,
 ) -> Result<Recorded> {
-    let store = Store::new(repo.root());
     let record = crate::capture::action_record(
         repo,
         kind,
@@ -302,6 +365,16 @@ fn write_event(
         inputs,
         references,
     )?;
+    store_event(repo, record, options)
+}
+
+/// Write the event `record` and, with `options.commit`, commit it.
+fn store_event(
+    repo: &Repo,
+    record: crate::record::Record,
+    options: &EventOptions,
+) -> Result<Recorded> {
+    let store = Store::new(repo.root());
     crate::capture::store_record(
         repo,
         &store,

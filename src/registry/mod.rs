@@ -64,6 +64,10 @@ pub struct Resolved {
     pub record: RecordId,
     /// The record that produced the artifact.
     pub produced_by: Option<RecordId>,
+    /// When that record is another repository's: the foreign reference
+    /// naming it ([`Version::produced_in`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub produced_in: Option<crate::record::ForeignReference>,
 }
 
 /// Resolve `NAME@STAGE` / `NAME@vN` against `registry`.
@@ -81,7 +85,41 @@ pub fn resolve(registry: &Registry, text: &str) -> Result<Resolved> {
         hash: version.artifact,
         record: version.register.clone(),
         produced_by: version.produced_by.clone(),
+        produced_in: version.produced_in.clone(),
     })
+}
+
+/// Fill [`Version::produced_in`] for the versions of `models` whose
+/// producing record is another repository's (`register --from
+/// REMOTE:REF`), from their register events' `imports` as `history` (the
+/// one `models` were folded from) holds them. Only a version whose producer
+/// is not a record of the register event's own repository in `history` is
+/// read; an event that cannot be read keeps `None` (history's read warnings
+/// name it).
+pub fn name_foreign_producers<'m>(
+    repo: &Repo,
+    history: &History,
+    models: impl IntoIterator<Item = &'m mut Model>,
+) {
+    for version in models.into_iter().flat_map(|m| m.versions.values_mut()) {
+        let Some(producer) = &version.produced_by else {
+            continue;
+        };
+        let repository = |id: &RecordId| {
+            history
+                .get(id)
+                .map(|e| e.repository.as_ref().map(|r| r.name.clone()))
+        };
+        if let Some(own) = repository(producer)
+            && own == repository(&version.register).flatten()
+        {
+            continue;
+        }
+        let Ok((_, event)) = history.read_record(repo, &version.register) else {
+            continue;
+        };
+        version.produced_in = event.imports.into_iter().find(|i| &i.record == producer);
+    }
 }
 
 /// Load HEAD's history (with uncommitted records) and fold it.

@@ -11,7 +11,7 @@ use crate::graph::{AffectedVersion, Impact, Node, Registration, Subgraph};
 use crate::hash::ContentHash;
 use crate::history::{CommitInfo, History, Summary};
 use crate::params::{Value, ValueMap};
-use crate::record::{Agent, RecordId};
+use crate::record::{Agent, ForeignReference, RecordId};
 use crate::time::Timestamp;
 
 /// Kind of the record registering a new version.
@@ -179,6 +179,12 @@ pub struct Version {
     pub path: Option<String>,
     /// The record that produced the artifact.
     pub produced_by: Option<RecordId>,
+    /// When that record is another repository's (`register --from
+    /// REMOTE:REF`): the foreign reference the register event `imports`,
+    /// naming that repository. The fold alone does not know it:
+    /// [`super::name_foreign_producers`] reads it from the register event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub produced_in: Option<ForeignReference>,
     /// The `registry-register` record: the version's id.
     pub register: RecordId,
     /// The description given at registration.
@@ -348,6 +354,7 @@ impl Registry {
                                 .map(|a| a.locator().to_string())
                                 .filter(|l| !l.is_empty()),
                             produced_by: s.references.first().cloned(),
+                            produced_in: None,
                             register: id.clone(),
                             description: text_param(&s.params, "description"),
                             registered_by: s.agent.clone(),

@@ -7,7 +7,7 @@ use std::io;
 use super::Resolved;
 use super::model::{Event, Model};
 use crate::history::CommitInfo;
-use crate::record::Agent;
+use crate::record::{Agent, ForeignReference, RecordId};
 use crate::render::short_date;
 
 /// The stages a model's versions hold now, like `production=v2 staging=v3`;
@@ -102,7 +102,11 @@ pub fn write_resolved(out: &mut impl io::Write, resolved: &Resolved) -> io::Resu
     )?;
     writeln!(out, "record:   {}", resolved.record)?;
     if let Some(producer) = &resolved.produced_by {
-        writeln!(out, "produced: {producer}")?;
+        writeln!(
+            out,
+            "produced: {}",
+            producer_text(producer, resolved.produced_in.as_ref())
+        )?;
     }
     Ok(())
 }
@@ -144,10 +148,9 @@ pub fn write_show(out: &mut impl io::Write, model: &Model, events: &[&Event]) ->
         writeln!(
             out,
             "    produced by: {}",
-            version
-                .produced_by
-                .as_ref()
-                .map_or("-".to_string(), |id| id.to_string())
+            version.produced_by.as_ref().map_or("-".to_string(), |id| {
+                producer_text(id, version.produced_in.as_ref())
+            })
         )?;
         if let Some(d) = &version.description {
             writeln!(out, "    description: {d}")?;
@@ -192,6 +195,15 @@ pub fn write_show(out: &mut impl io::Write, model: &Model, events: &[&Event]) ->
         )?;
     }
     Ok(())
+}
+
+/// A producing record: its id, or for another repository's record
+/// `REPOSITORY:<id> (URL)`, a qualified REF `show` takes.
+fn producer_text(id: &RecordId, foreign: Option<&ForeignReference>) -> String {
+    match foreign {
+        Some(import) => format!("{}:{id} ({})", import.repository, import.url),
+        None => id.to_string(),
+    }
 }
 
 /// `Name <email> (commit <short> by Author <email>)`, as `registry show` writes it.

@@ -581,6 +581,7 @@ pub struct Resolved {
     pub hash: Option<String>,
     pub record: String,
     pub produced_by: Option<String>,
+    pub produced_in: Option<ForeignReference>,
     pub warnings: Warnings,
 }
 
@@ -601,6 +602,7 @@ pub struct ModelVersion {
     pub artifact: Option<String>,
     pub path: Option<String>,
     pub produced_by: Option<String>,
+    pub produced_in: Option<ForeignReference>,
     pub register: String,
     pub description: Option<String>,
     pub registered_by: Person,

@@ -36,6 +36,7 @@ mod test_questions_features;
 mod test_questions_refs;
 mod test_record;
 mod test_registry;
+mod test_registry_from_remote;
 mod test_registry_policy;
 mod test_remotes;
 mod test_remotes_commands;

@@ -453,3 +453,92 @@ fn a_stored_profile_becomes_the_inputs_data_quality_metrics_facet() {
     // Outputs get no input facet; a record without profiles none at all.
     assert!(events[0]["outputs"][0].get("inputFacets").is_none());
 }
+
+#[test]
+fn a_record_importing_another_repositorys_record_has_it_as_parent() {
+    use crate::test_foreign_refs::{pair, train};
+    let env = TestEnv::new();
+    let pair = pair(&env);
+    let trained = train(
+        &env,
+        &pair.model,
+        "train.csv",
+        "features:name:claims-features",
+    );
+    let id = trained["id"].as_str().expect("id");
+    let (text, events) = export(&env, &pair.model, &[]);
+    validate(&env, &text);
+    let train = events
+        .iter()
+        .find(|e| record_id(e) == id)
+        .expect("the training event");
+    let facets = &train["run"]["facets"];
+    assert_eq!(
+        facets["gitLineage"]["imports"],
+        serde_json::json!([{
+            "repository": "features",
+            "url": "../features.git",
+            "record": pair.featurize,
+            "commit": pair.featurize_commit,
+        }])
+    );
+    // The imported record is the parent run, in the feature repository's
+    // namespace (its declared URL), though it is not exported here.
+    assert_eq!(
+        facets["parent"]["run"]["runId"],
+        uuid_of(&pair.featurize).as_str()
+    );
+    assert_eq!(
+        facets["parent"]["job"],
+        serde_json::json!({"namespace": "../features.git", "name": "process/claims-features"})
+    );
+    assert!(events.iter().all(|e| record_id(e) != pair.featurize));
+
+    // Exported with the remote's history, the imported record's own event
+    // is that parent: same run id, same job.
+    let (text, events) = export(&env, &pair.model, &["--remotes"]);
+    validate(&env, &text);
+    let featurize = events
+        .iter()
+        .find(|e| record_id(e) == pair.featurize)
+        .expect("the feature step's event");
+    let train = events
+        .iter()
+        .find(|e| record_id(e) == id)
+        .expect("the training event");
+    let parent = &train["run"]["facets"]["parent"];
+    assert_eq!(parent["run"]["runId"], featurize["run"]["runId"]);
+    assert_eq!(
+        parent["job"],
+        serde_json::json!({
+            "namespace": featurize["job"]["namespace"],
+            "name": featurize["job"]["name"],
+        })
+    );
+
+    // A clone that has not fetched the feature repository cannot name the
+    // imported job: no parent, the import is still listed.
+    let clone = env.path("model-clone");
+    env.git(
+        env.root(),
+        &[
+            "clone",
+            "-q",
+            "-b",
+            "main",
+            "model.git",
+            clone.to_str().expect("utf-8"),
+        ],
+    );
+    let (text, events) = export(&env, &clone, &[]);
+    validate(&env, &text);
+    let train = events
+        .iter()
+        .find(|e| record_id(e) == id)
+        .expect("the training event");
+    assert!(train["run"]["facets"].get("parent").is_none(), "{train}");
+    assert_eq!(
+        train["run"]["facets"]["gitLineage"]["imports"][0]["record"],
+        pair.featurize.as_str()
+    );
+}

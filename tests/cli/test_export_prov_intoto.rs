@@ -317,3 +317,121 @@ fn in_toto_fails_on_a_changed_output_and_names_it() {
     // PROV needs no bytes on disk.
     env.lineage(&dir, &["export", "--format", "prov"]).success();
 }
+
+#[test]
+fn prov_and_in_toto_name_an_imported_record_and_its_repository() {
+    use crate::test_foreign_refs::{pair, train};
+    let env = TestEnv::new();
+    let pair = pair(&env);
+    let trained = train(
+        &env,
+        &pair.model,
+        "train.csv",
+        "features:name:claims-features",
+    );
+    let id = trained["id"].as_str().expect("id");
+    let activity = format!("lineage:record/{id}");
+    let imported = format!("lineage:record/{}", pair.featurize);
+
+    let prov = |dir: &Path| -> Value {
+        env.lineage(dir, &["export", "--format", "prov"])
+            .success()
+            .json()
+    };
+    let doc = prov(&pair.model);
+    assert_eq!(
+        doc["wasInformedBy"],
+        serde_json::json!({"_:i1": {"prov:informed": activity, "prov:informant": imported}})
+    );
+    assert_eq!(
+        doc["activity"][&imported],
+        serde_json::json!({
+            "prov:type": {"$": "lineage:Record", "type": "prov:QUALIFIED_NAME"},
+            "prov:label": format!("features:{}", pair.featurize),
+            "lineage:id": pair.featurize,
+            "lineage:repository": "features",
+            "lineage:repositoryUrl": "../features.git",
+            "lineage:recordCommit": pair.featurize_commit,
+        })
+    );
+
+    let statements = statements(
+        &env.lineage(&pair.model, &["export", "--format", "in-toto"])
+            .success()
+            .stdout,
+    );
+    let model = statements
+        .iter()
+        .find(|s| s["predicate"]["runDetails"]["metadata"]["invocationId"] == id)
+        .expect("the model's statement");
+    let deps = model["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .expect("dependencies");
+    let import: Vec<&Value> = deps
+        .iter()
+        .filter(|d| d["annotations"]["role"] == "import")
+        .collect();
+    assert_eq!(
+        import,
+        [&serde_json::json!({
+            "name": crate::common::record_rel_path(&pair.featurize),
+            "uri": format!("git+../features.git@{}", pair.featurize_commit),
+            "digest": {"blake3": pair.featurize},
+            "annotations": {
+                "role": "import",
+                "repository": "features",
+                "record": pair.featurize,
+                "commit": pair.featurize_commit,
+            },
+        })]
+    );
+    // The digest is the record file's BLAKE3, as the feature repository
+    // holds it.
+    let file = env.git(
+        &pair.features,
+        &[
+            "show",
+            &format!("HEAD:{}", crate::common::record_rel_path(&pair.featurize)),
+        ],
+    );
+    assert_eq!(b3(file.as_bytes()), pair.featurize);
+
+    // The repository is named by its declared URL, credentials stripped;
+    // when it is no longer declared, by the URL the import stored.
+    env.lineage(&pair.model, &["remote", "remove", "features"])
+        .success();
+    env.lineage(
+        &pair.model,
+        &[
+            "remote",
+            "add",
+            "features",
+            "https://jane:s3cret@git.example.com/acme/features.git",
+        ],
+    )
+    .success();
+    let doc = prov(&pair.model);
+    assert_eq!(
+        doc["activity"][&imported]["lineage:repositoryUrl"],
+        "https://git.example.com/acme/features.git"
+    );
+    let text = env
+        .lineage(&pair.model, &["export", "--format", "in-toto"])
+        .success()
+        .stdout;
+    assert!(
+        text.contains(&format!(
+            "\"uri\":\"git+https://git.example.com/acme/features.git@{}\"",
+            pair.featurize_commit
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("s3cret"), "{text}");
+    env.lineage(&pair.model, &["remote", "remove", "features"])
+        .success();
+    let doc = prov(&pair.model);
+    assert_eq!(
+        doc["activity"][&imported]["lineage:repositoryUrl"],
+        "../features.git"
+    );
+}

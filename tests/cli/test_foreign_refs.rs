@@ -19,16 +19,16 @@ const TRAIN: &str = "id,f\n1,0.5\n2,0.7\n";
 /// A feature repository with one pushed step, and a model repository that
 /// declares it as lineage remote `features` (config committed and pushed)
 /// and has fetched it.
-struct Pair {
-    features: PathBuf,
-    model: PathBuf,
+pub(crate) struct Pair {
+    pub(crate) features: PathBuf,
+    pub(crate) model: PathBuf,
     /// The feature step's record id.
-    featurize: String,
+    pub(crate) featurize: String,
     /// The feature repository's commit that introduced it.
-    featurize_commit: String,
+    pub(crate) featurize_commit: String,
 }
 
-fn pair(env: &TestEnv) -> Pair {
+pub(crate) fn pair(env: &TestEnv) -> Pair {
     let features = repo(env, "features");
     write(&features.join("input/claims.csv"), CLAIMS);
     write(&features.join("out/claims-features.csv"), FEATURES);
@@ -69,7 +69,7 @@ fn pair(env: &TestEnv) -> Pair {
 
 /// Record the model's training step in `dir` reading `input`, referring
 /// to `reference`; committed and pushed. Its JSON output.
-fn train(env: &TestEnv, dir: &Path, input: &str, reference: &str) -> Value {
+pub(crate) fn train(env: &TestEnv, dir: &Path, input: &str, reference: &str) -> Value {
     let run = env
         .lineage(
             dir,

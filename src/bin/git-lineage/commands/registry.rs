@@ -66,6 +66,7 @@ pub struct RegisterArgs {
     #[arg(long, value_name = "PATH|blake3:HASH")]
     pub artifact: String,
     /// The record that produced the artifact; found by its hash when omitted.
+    /// REMOTE:REF names a record of lineage remote REMOTE's fetched history.
     #[arg(long, value_name = "REF")]
     pub from: Option<String>,
     /// Free text kept with the version.
@@ -237,6 +238,19 @@ pub fn cmd_registry(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Which models' versions name the repository of a producer that is
+/// another repository's ([`registry::name_foreign_producers`], which reads
+/// their register events).
+#[derive(Clone, Copy)]
+enum Producers<'a> {
+    /// None: the output does not show producers.
+    Unnamed,
+    /// Model NAME's.
+    Of(&'a str),
+    /// Every model's.
+    All,
+}
+
 /// The registry folded from HEAD's history (or, with `remote`, from that
 /// lineage remote's fetched history), and the record files that history
 /// could not read (printed already; JSON carries them).
@@ -244,6 +258,7 @@ fn load(
     ui: &mut Ui,
     repo: &git_lineage::repo::Repo,
     remote: Option<&str>,
+    producers: Producers<'_>,
 ) -> Result<(Registry, Vec<ReadWarning>), CommandError> {
     // Only the registry's events are read, when a catalog has them.
     let question = git_lineage::catalog::Question {
@@ -255,7 +270,17 @@ fn load(
         None => git_lineage::history::Revisions::Head,
     };
     let focused = super::load_focused(ui, repo, revisions, Some(&question))?;
-    let registry = Registry::from_history(&focused.history);
+    let mut registry = Registry::from_history(&focused.history);
+    let models = registry.models.values_mut();
+    match producers {
+        Producers::Unnamed => {}
+        Producers::Of(name) => registry::name_foreign_producers(
+            repo,
+            &focused.history,
+            models.filter(|m| m.name == name),
+        ),
+        Producers::All => registry::name_foreign_producers(repo, &focused.history, models),
+    }
     let warnings = focused.history.read_warnings();
     for conflict in &registry.conflicts {
         ui.note(format!(
@@ -278,7 +303,11 @@ fn cmd_list(
     if args.remote.any() {
         return cmd_list_across(ui, repo, args);
     }
-    let (registry, warnings) = load(ui, repo, None)?;
+    let producers = match args.format {
+        Format::Json => Producers::All,
+        _ => Producers::Unnamed,
+    };
+    let (registry, warnings) = load(ui, repo, None, producers)?;
     let models: Vec<&Model> = registry
         .models
         .values()
@@ -354,7 +383,16 @@ fn cmd_list_across(
     let mut listed = Vec::new();
     let mut warnings = Vec::new();
     for source in sources {
-        let (registry, read_warnings) = load(ui, repo, source.as_ref().map(|s| s.name.as_str()))?;
+        let producers = match args.format {
+            Format::Json => Producers::All,
+            _ => Producers::Unnamed,
+        };
+        let (registry, read_warnings) = load(
+            ui,
+            repo,
+            source.as_ref().map(|s| s.name.as_str()),
+            producers,
+        )?;
         warnings.extend(read_warnings);
         let source = source.map(std::sync::Arc::new);
         listed.extend(
@@ -400,7 +438,7 @@ fn cmd_show(
         Some((remote, name)) => (Some(remote), name),
         None => (None, args.name.as_str()),
     };
-    let (registry, warnings) = load(ui, repo, remote)?;
+    let (registry, warnings) = load(ui, repo, remote, Producers::Of(name))?;
     let model = registry.model(name)?;
     let events: Vec<&registry::Event> =
         registry.events.iter().filter(|e| e.model == name).collect();
@@ -429,7 +467,9 @@ fn cmd_resolve(
         Some((remote, target)) => (Some(remote), target),
         None => (None, args.target.as_str()),
     };
-    let (registry, warnings) = load(ui, repo, remote)?;
+    let model = registry::parse_selector(target).map(|(name, _)| name);
+    let producers = model.as_deref().map_or(Producers::Unnamed, Producers::Of);
+    let (registry, warnings) = load(ui, repo, remote, producers)?;
     let resolved = registry::resolve(&registry, target)?;
     if args.format == Format::Json {
         ui.json(&super::WithWarnings {

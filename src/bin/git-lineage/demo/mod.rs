@@ -696,6 +696,7 @@ mod tests {
                     hash: None,
                     record: id.clone(),
                     produced_by: None,
+                    produced_in: None,
                 },
                 upstream: "flowchart LR\n  n1[\"y\"]\n".into(),
             },
