@@ -270,3 +270,27 @@ pub fn new_commits(
         repositories: scope.repositories,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_point_reads_back_as_written() {
+        let id = |b: u8| ObjectId::from_bytes_or_panic(&[b; 20]);
+        for point in [
+            ViewPoint::default(),
+            ViewPoint {
+                latest: Some((-5, id(1))),
+                local: vec![id(2), id(3)],
+            },
+        ] {
+            let mut w = super::super::codec::Writer::default();
+            point.write(&mut w);
+            w.byte(0xAA);
+            let mut r = super::super::codec::Reader { buf: &w.buf };
+            assert_eq!(ViewPoint::read(&mut r), Some(point));
+            assert_eq!(r.buf, [0xAA]);
+        }
+    }
+}

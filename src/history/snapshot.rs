@@ -621,3 +621,40 @@ pub fn load_if(
         .is_empty()
         .then_some((history, worktree_current, stored_key))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(tips: &[u8], shallow: u8) -> Key {
+        Key {
+            selection: 2,
+            tips: tips
+                .iter()
+                .map(|&b| ObjectId::from_bytes_or_panic(&[b; 20]))
+                .collect(),
+            shallow: [shallow; 32],
+            scope: [tips.first().copied().unwrap_or(0); 32],
+        }
+    }
+
+    #[test]
+    fn only_refs_moved_allows_tips_and_scope_to_change_and_nothing_else() {
+        let worktree: WorktreeState = vec![(String::new(), 7)];
+        let before = encode_state(&key(&[1, 2], 0), Some(&worktree));
+        let moved = encode_state(&key(&[3, 2, 4], 0), Some(&worktree));
+        assert!(only_refs_moved(&before, &moved));
+        let unshallowed = encode_state(&key(&[1, 2], 9), Some(&worktree));
+        assert!(!only_refs_moved(&before, &unshallowed));
+        let touched: WorktreeState = vec![(String::new(), 8)];
+        let edited = encode_state(&key(&[1, 2], 0), Some(&touched));
+        assert!(!only_refs_moved(&before, &edited));
+        let mut other = key(&[1, 2], 0);
+        other.selection = 1;
+        assert!(!only_refs_moved(
+            &before,
+            &encode_state(&other, Some(&worktree))
+        ));
+        assert!(!only_refs_moved(&before, b"not a state"));
+    }
+}
