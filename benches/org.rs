@@ -482,6 +482,8 @@ fn measure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<Row> {
                 "--quiet",
                 "--no-tags",
                 "--no-write-fetch-head",
+                "--negotiation-tip=refs/bench/*",
+                "--negotiation-tip=refs/heads/*",
                 &url,
                 "+refs/heads/main:refs/bench/plain",
             ],

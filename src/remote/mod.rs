@@ -264,6 +264,12 @@ pub fn fetch(repo: &Repo, names: &[String]) -> crate::Result<Vec<Remote>> {
             "--no-tags".into(),
             "--no-write-fetch-head".into(),
             "--no-recurse-submodules".into(),
+            // Only this remote's fetched refs and this repository's
+            // branches are offered as common history: not the commits of
+            // every other remote, which would cost time in negotiation and
+            // are rarely in this one (sent again if they are).
+            format!("--negotiation-tip=refs/lineage/{name}/*"),
+            "--negotiation-tip=refs/heads/*".into(),
             remote.url.clone(),
         ];
         args.extend(remote.refs.iter().map(|r| refspec(name, r)));
