@@ -250,9 +250,15 @@ fn lineage_refs(
             .next()
             .unwrap_or_default()
             .to_string();
-        if let Ok(id) = reference.into_fully_peeled_id() {
-            found.push((remote, name, id.detach()));
-        }
+        // A ref whose commit cannot be read is an error, not an absence:
+        // skipping it would answer as if the remote had no history.
+        let id = reference.into_fully_peeled_id().map_err(|e| HistoryError::Git {
+            action: "read a lineage remote reference",
+            message: format!(
+                "{name} cannot be resolved: {e}; fetch it again with `git lineage fetch {remote}`"
+            ),
+        })?;
+        found.push((remote, name, id.detach()));
     }
     for wanted in remotes {
         if !found.iter().any(|(remote, _, _)| remote == wanted) {

@@ -305,8 +305,14 @@ pub fn fetch(repo: &Repo, names: &[String]) -> crate::Result<Vec<Remote>> {
     )?);
     // The first `--remotes` question after a fetch is answered warm. The
     // index is derived data: failing to update it costs speed, never the fetch.
+    // It is read through a repository opened now: the handle opened before
+    // the fetches sized its table of pack indices for the packs there were
+    // then, and would not find objects in the packs they added.
+    let Ok(fresh) = Repo::discover(repo.root()) else {
+        return Ok(fetched);
+    };
     let _ = crate::catalog::refresh(
-        repo,
+        &fresh,
         &crate::history::HistoryOptions {
             revisions: crate::history::Revisions::Lineage {
                 base: Box::new(crate::history::Revisions::Head),

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::{TestEnv, files_under, write};
-use crate::test_remotes::repo;
+use crate::test_remotes::{repo, step as push_step};
 
 /// Three repositories: `data` (raw → claims), `features` (claims →
 /// features) and `model` (features → model, the consumer that fetches the
@@ -632,4 +632,48 @@ fn removing_a_remote_removes_the_derived_files_of_every_remote_selection() {
     assert_eq!(derived_named(&org.model, "catalog-v"), head, "HEAD's stay");
     let impact: &[&str] = &["impact", "--remotes", "raw/export.csv"];
     assert_same_warm_and_cold(&env, &org.model, &[impact]);
+}
+
+#[test]
+fn a_fetch_that_adds_more_packs_than_its_repository_had_still_warms_every_remote() {
+    // A repository opened before the fetches sizes its table of pack
+    // indices by the packs there were then (at least 32): forty remotes,
+    // each fetched into a pack of its own, outgrow it.
+    let env = TestEnv::new();
+    let consumer = repo(&env, "consumer");
+    env.git(&consumer, &["config", "fetch.unpackLimit", "1"]);
+    env.git(&consumer, &["config", "gc.auto", "0"]);
+    let remotes = 40;
+    for i in 0..remotes {
+        let name = format!("team{i:02}");
+        let dir = repo(&env, &name);
+        write(&dir.join("out.csv"), format!("team,{i}\n"));
+        push_step(
+            &env,
+            &dir,
+            &["--kind", "process", "--name", &name, "-o", "out.csv"],
+        );
+        let url = format!("../{name}.git");
+        env.lineage(&consumer, &["remote", "add", &name, &url, "--ref", "main"])
+            .success();
+    }
+    let trace = fetch(&env, &consumer, &[]);
+    let packs = std::fs::read_dir(consumer.join(".git/objects/pack"))
+        .expect("pack directory")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".idx"))
+        .count();
+    assert!(packs >= remotes, "each fetch made a pack: {packs}");
+    assert!(trace.contains("catalog saved"), "{trace}");
+
+    let (code, stdout, stderr, trace) =
+        traced(&env, &consumer, &["log", "--remotes", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !trace.contains("catalog saved") && !trace.contains("assembled"),
+        "the catalog fetch wrote holds every remote:\n{trace}"
+    );
+    let listed: serde_json::Value = serde_json::from_str(&stdout).expect("log JSON");
+    let records = listed["records"].as_array().map(Vec::len);
+    assert_eq!(records, Some(remotes), "{listed:#}");
 }
