@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use super::{Catalog, Extension, Focused, Link, NodeData, Question, Seed, section};
 use crate::graph::{ArtifactKey, ArtifactNode, Direction, NodeKey};
-use crate::hash::ContentHash;
 use crate::history::{
     CommitInfo, Entry, Finding, History, HistoryOptions, Repository, StateKey, Stats,
 };
@@ -306,31 +305,9 @@ impl Layers {
         // The records of the name in every layer, in history order.
         let mut listed = Vec::new();
         for layer in with {
-            let catalog = &self.layers[layer];
-            let Some([_, _, _, start, len]) = catalog.name_row(name)? else {
-                continue;
-            };
-            for at in catalog.file.u32s(
-                section::NAME_ORDER,
-                u64::from(start),
-                u64::from(start) + u64::from(len),
-            )? {
-                let (kind, name, recorded, _) = catalog.listing(at)?;
-                let id = RecordId::parse(&ContentHash::from_bytes(catalog.id_at(at)?).to_hex())?;
-                listed.push((kind, name, recorded, id, self.offset(layer) + at));
-            }
+            listed.extend(self.layers[layer].named_records(name, self.offset(layer))?);
         }
-        let choice = crate::refspec::pick_named(
-            text,
-            listed
-                .iter()
-                .map(|(k, n, t, id, _)| (k.as_str(), n.as_str(), *t, id)),
-        )
-        .ok();
-        Some(choice.and_then(|choice| {
-            let record = listed.iter().find(|l| l.3 == choice.id)?.4;
-            Some((choice, record))
-        }))
+        Some(super::pick_named(text, &listed))
     }
 
     /// The part of history `question` needs; `None` on damage.

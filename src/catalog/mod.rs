@@ -881,8 +881,14 @@ impl Catalog {
         let Some((_, name)) = text.split_once('/') else {
             return Some(None);
         };
+        Some(pick_named(text, &self.named_records(name, 0)?))
+    }
+
+    /// The records named `name`, in history order, as `pick_named` lists
+    /// them, each with its position plus `offset`.
+    fn named_records(&self, name: &str, offset: u32) -> Option<Vec<NamedRecord>> {
         let Some([_, _, _, start, len]) = self.name_row(name)? else {
-            return Some(None);
+            return Some(Vec::new());
         };
         let positions = self.file.u32s(
             section::NAME_ORDER,
@@ -893,19 +899,9 @@ impl Catalog {
         for &record in &positions {
             let (kind, name, recorded, _) = self.listing(record)?;
             let id = RecordId::parse(&ContentHash::from_bytes(self.id_at(record)?).to_hex())?;
-            listed.push((kind, name, recorded, id, record));
+            listed.push((kind, name, recorded, id, offset + record));
         }
-        let choice = crate::refspec::pick_named(
-            text,
-            listed
-                .iter()
-                .map(|(k, n, t, id, _)| (k.as_str(), n.as_str(), *t, id)),
-        )
-        .ok();
-        Some(choice.and_then(|choice| {
-            let record = listed.iter().find(|l| l.3 == choice.id)?.4;
-            Some((choice, record))
-        }))
+        Some(listed)
     }
 
     fn record_row(&self, record: u32) -> Option<Vec<u8>> {
@@ -1109,6 +1105,23 @@ impl Catalog {
         cache.insert(i, info.clone());
         Some(info)
     }
+}
+
+/// A record as `name:` picks among them: kind, name, time, id, position.
+type NamedRecord = (String, String, crate::time::Timestamp, RecordId, u32);
+
+/// What `name:TEXT` picks among `listed` (in history order), and its
+/// position.
+fn pick_named(text: &str, listed: &[NamedRecord]) -> Option<(NameChoice, u32)> {
+    let choice = crate::refspec::pick_named(
+        text,
+        listed
+            .iter()
+            .map(|(k, n, t, id, _)| (k.as_str(), n.as_str(), *t, id)),
+    )
+    .ok()?;
+    let record = listed.iter().find(|l| l.3 == choice.id)?.4;
+    Some((choice, record))
 }
 
 /// A non-record node as the catalog stores it.

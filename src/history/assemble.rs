@@ -297,6 +297,15 @@ fn topological(index: &Index, tips: &[ObjectId]) -> Vec<ObjectId> {
         }
     }
     let all: Vec<ObjectId> = reachable.iter().copied().collect();
+    order_indexed(index, &all, &reachable)
+}
+
+/// [`order_new_commits`] for commits whose data is in `index`.
+pub(super) fn order_indexed(
+    index: &Index,
+    new: &[ObjectId],
+    new_set: &HashSet<ObjectId>,
+) -> Vec<ObjectId> {
     let parents_of = |id: &ObjectId| {
         index
             .commits
@@ -304,7 +313,7 @@ fn topological(index: &Index, tips: &[ObjectId]) -> Vec<ObjectId> {
             .map(|d| d.parents.clone())
             .unwrap_or_default()
     };
-    order_new_commits(&all, &reachable, &parents_of, |id| {
+    order_new_commits(new, new_set, &parents_of, |id| {
         index.commits.get(id).map_or(0, |d| d.time)
     })
 }

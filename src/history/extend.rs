@@ -9,7 +9,7 @@ use std::sync::Arc;
 use gix::ObjectId;
 use gix::hashtable::{HashMap, HashSet};
 
-use super::assemble::{Assembler, order_new_commits, record_id_of_path};
+use super::assemble::{Assembler, order_indexed, record_id_of_path};
 use super::error::HistoryError;
 use super::index::Index;
 use super::load::{HistoryOptions, lineage_scope};
@@ -212,16 +212,7 @@ pub fn new_commits(
     drop(walker);
     trace::mark("new commits read");
     let new_set: HashSet<ObjectId> = new.iter().copied().collect();
-    let parents_of = |id: &ObjectId| {
-        index
-            .commits
-            .get(id)
-            .map(|d| d.parents.clone())
-            .unwrap_or_default()
-    };
-    let order = order_new_commits(&new, &new_set, &parents_of, |id| {
-        index.commits.get(id).map_or(0, |d| d.time)
-    });
+    let order = order_indexed(&index, &new, &new_set);
     // The records the view holds that the new commits add again.
     let mut introduced = StdHashSet::new();
     for data in index.commits.values() {

@@ -161,11 +161,37 @@ fn battery(org: &Org) -> Vec<Vec<String>> {
     out
 }
 
-/// Every query of `battery`, warm (twice: the first may write derived
-/// files of its selection) and cold (no derived file at all): the same
-/// exit code, stdout and stderr; returns the warm runs' traces.
+/// Every query of `battery`, warm and cold, as [`warm_and_cold`]; each
+/// must succeed. Returns the warm runs' traces.
 #[track_caller]
 fn assert_warm_is_cold(env: &TestEnv, dir: &Path, battery: &[Vec<String>]) -> Vec<String> {
+    let queries: Vec<Vec<&str>> = battery
+        .iter()
+        .map(|query| query.iter().map(String::as_str).collect())
+        .collect();
+    let slices: Vec<&[&str]> = queries.iter().map(Vec::as_slice).collect();
+    warm_and_cold(env, dir, &slices)
+        .into_iter()
+        .zip(battery)
+        .map(|(cold, args)| {
+            assert_eq!(cold.code, 0, "{args:?} failed: {}", cold.stderr);
+            cold.warm_trace
+        })
+        .collect()
+}
+
+/// How a query went cold, and the trace of its second warm run.
+struct Cold {
+    code: i32,
+    stderr: String,
+    warm_trace: String,
+}
+
+/// Every query of `queries` in `dir`, warm (twice: the first may write
+/// derived files of its selection) and cold (no derived file at all): the
+/// same exit code, stdout and stderr, whatever the code.
+#[track_caller]
+fn warm_and_cold(env: &TestEnv, dir: &Path, queries: &[&[&str]]) -> Vec<Cold> {
     let saved: Vec<(PathBuf, Vec<u8>)> = files_under(&derived(dir))
         .into_iter()
         .map(|path| {
@@ -173,14 +199,13 @@ fn assert_warm_is_cold(env: &TestEnv, dir: &Path, battery: &[Vec<String>]) -> Ve
             (path, bytes)
         })
         .collect();
-    let mut traces = Vec::new();
+    let mut colds = Vec::new();
     let mut failures = Vec::new();
-    for args in battery {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let warm = traced(env, dir, &args);
-        let again = traced(env, dir, &args);
+    for args in queries {
+        let warm = traced(env, dir, args);
+        let again = traced(env, dir, args);
         let _ = std::fs::remove_dir_all(derived(dir));
-        let cold = traced(env, dir, &args);
+        let cold = traced(env, dir, args);
         for (path, bytes) in &saved {
             write(path, bytes);
         }
@@ -198,11 +223,14 @@ fn assert_warm_is_cold(env: &TestEnv, dir: &Path, battery: &[Vec<String>]) -> Ve
                 ));
             }
         }
-        assert_eq!(cold.0, 0, "{args:?} failed: {}", cold.2);
-        traces.push(again.3);
+        colds.push(Cold {
+            code: cold.0,
+            stderr: cold.2,
+            warm_trace: again.3,
+        });
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    traces
+    colds
 }
 
 #[test]
@@ -395,44 +423,6 @@ fn a_commit_fetched_in_one_remote_is_in_the_next_answer() {
     assert_warm_is_cold(&env, &org.model, &battery);
 }
 
-/// Every query of `queries` (args as given) in `dir`: warm (twice) and
-/// cold give the same exit code, stdout and stderr, whatever the code.
-#[track_caller]
-fn assert_same_warm_and_cold(env: &TestEnv, dir: &Path, queries: &[&[&str]]) {
-    let saved: Vec<(PathBuf, Vec<u8>)> = files_under(&derived(dir))
-        .into_iter()
-        .map(|path| {
-            let bytes = std::fs::read(&path).expect("derived file");
-            (path, bytes)
-        })
-        .collect();
-    let mut failures = Vec::new();
-    for args in queries {
-        let warm = traced(env, dir, args);
-        let again = traced(env, dir, args);
-        let _ = std::fs::remove_dir_all(derived(dir));
-        let cold = traced(env, dir, args);
-        for (path, bytes) in &saved {
-            write(path, bytes);
-        }
-        for (run, name) in [(&warm, "warm"), (&again, "warm again")] {
-            if (run.0, &run.1, &run.2) != (cold.0, &cold.1, &cold.2) {
-                failures.push(format!(
-                    "git lineage {} ({name}) differs from cold:\n--- {name} ({}):\n{}{}\n--- cold ({}):\n{}{}",
-                    args.join(" "),
-                    run.0,
-                    run.1,
-                    run.2,
-                    cold.0,
-                    cold.1,
-                    cold.2
-                ));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
 /// `git lineage fetch ARGS` in `dir`: its trace, after checking it exits 0.
 #[track_caller]
 fn fetch(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
@@ -494,7 +484,7 @@ fn a_catalog_layer_answers_as_a_full_walk_across_references_names_and_findings()
         vec!["registry", "list", "--remotes"],
     ];
     let as_slices: Vec<&[&str]> = queries.iter().map(Vec::as_slice).collect();
-    assert_same_warm_and_cold(&env, &org.model, &as_slices);
+    warm_and_cold(&env, &org.model, &as_slices);
     let up = env
         .lineage(&org.model, &["graph", "--remotes", &rerun_ref, "--up"])
         .success()
@@ -519,7 +509,7 @@ fn a_catalog_layer_answers_as_a_full_walk_across_references_names_and_findings()
     assert!(trace.contains("catalog layer saved"), "{trace}");
     let verify = env.lineage(&org.model, &["verify", "--history", "--remotes"]);
     assert_eq!(verify.code, 1, "{}{}", verify.stdout, verify.stderr);
-    assert_same_warm_and_cold(&env, &org.model, &as_slices);
+    warm_and_cold(&env, &org.model, &as_slices);
 
     // The data team's clock runs ahead: its next commit is dated after
     // everything. The feature team fetches it and names its record; the
@@ -592,7 +582,7 @@ fn a_catalog_layer_answers_as_a_full_walk_across_references_names_and_findings()
     let up = ["graph", "--remotes", &importer_ref, "--up"];
     let down = ["graph", "--remotes", &third_ref, "--down"];
     let verify = ["verify", "--history", "--remotes"];
-    assert_same_warm_and_cold(&env, &org.model, &[&up, &down, &verify]);
+    warm_and_cold(&env, &org.model, &[&up, &down, &verify]);
     let down = env
         .lineage(&org.model, &["graph", "--remotes", &third_ref, "--down"])
         .success()
@@ -631,7 +621,7 @@ fn removing_a_remote_removes_the_derived_files_of_every_remote_selection() {
     );
     assert_eq!(derived_named(&org.model, "catalog-v"), head, "HEAD's stay");
     let impact: &[&str] = &["impact", "--remotes", "raw/export.csv"];
-    assert_same_warm_and_cold(&env, &org.model, &[impact]);
+    warm_and_cold(&env, &org.model, &[impact]);
 }
 
 #[test]
