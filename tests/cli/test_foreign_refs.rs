@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::common::{TestEnv, hint_line, write};
+use crate::common::{Run, TestEnv, hint_line, write};
 use crate::test_remotes::{connect, register_in_production, repo, step};
 
 const CLAIMS: &str = "id,amount\n1,10\n2,20\n3,3000\n";
@@ -193,37 +193,12 @@ fn bad_foreign_references_are_refused_with_what_to_do() {
     };
     // A remote that is not declared.
     let run = refused("nosuch:abcd");
-    assert_eq!(
-        run.stderr.lines().next(),
-        Some(
-            "error: 'nosuch:abcd': no lineage remote 'nosuch' is declared in .lineage/config.yaml (declared: features), and no file or record matches it"
-        ),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(
-        hint_line(&run.stderr),
-        Some(
-            "declare the repository with `git lineage remote add nosuch URL`, then `git lineage fetch nosuch` (docs/multi-repo.md)"
-        )
-    );
+    assert_undeclared_remote(&run, "nosuch:abcd", "nosuch", "features");
     // Declared but not fetched yet.
     env.lineage(dir, &["remote", "add", "later", "../features.git"])
         .success();
     let run = refused("later:name:claims-features");
-    assert_eq!(
-        run.stderr.lines().next(),
-        Some(
-            "error: lineage remote 'later' has not been fetched (no refs under refs/lineage/later/)"
-        ),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        hint_line(&run.stderr).is_some_and(|h| h.starts_with("run `git lineage fetch` first")),
-        "{}",
-        run.stderr
-    );
+    assert_unfetched_remote(&run, "later");
     // Fetched, but no such record there.
     let run = refused("features:name:nope");
     assert!(
@@ -676,4 +651,52 @@ fn status_remotes_names_foreign_records_and_tracks_only_this_worktree() {
         "{json:#}"
     );
     assert!(stale.contains(&(pair.featurize.as_str(), None)), "{json:#}");
+}
+
+/// `run` was refused for naming `remote` in `reference`, which is not a
+/// declared lineage remote (`declared` are): the exact error and hint.
+#[track_caller]
+pub(crate) fn assert_undeclared_remote(run: &Run, reference: &str, remote: &str, declared: &str) {
+    let error = format!(
+        "error: '{reference}': no lineage remote '{remote}' is declared in .lineage/config.yaml (declared: {declared}), and no file or record matches it"
+    );
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some(error.as_str()),
+        "{}",
+        run.stderr
+    );
+    let hint = format!(
+        "declare the repository with `git lineage remote add {remote} URL`, then `git lineage fetch {remote}` (docs/multi-repo.md)"
+    );
+    assert_eq!(
+        hint_line(&run.stderr),
+        Some(hint.as_str()),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `run` was refused for naming `remote`, declared but not fetched: the
+/// exact error, and the hint to fetch it.
+#[track_caller]
+pub(crate) fn assert_unfetched_remote(run: &Run, remote: &str) {
+    let error = format!(
+        "error: lineage remote '{remote}' has not been fetched (no refs under refs/lineage/{remote}/)"
+    );
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some(error.as_str()),
+        "{}",
+        run.stderr
+    );
+    let hint = format!(
+        "run `git lineage fetch` first (`git lineage fetch {remote}` fetches this remote alone); `git lineage remote list` shows the remotes declared in .lineage/config.yaml"
+    );
+    assert_eq!(
+        hint_line(&run.stderr),
+        Some(hint.as_str()),
+        "{}",
+        run.stderr
+    );
 }

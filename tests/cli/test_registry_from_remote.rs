@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::common::{TestEnv, hint_line, write};
+use crate::common::{TestEnv, write};
+use crate::test_foreign_refs::{assert_undeclared_remote, assert_unfetched_remote};
 use crate::test_remotes::{connect, repo, step};
 
 const WEIGHTS: &str = "weights v1\n";
@@ -241,40 +242,12 @@ fn register_from_an_unknown_or_unfetched_remote_is_refused_with_what_to_do() {
     };
     // Not declared.
     let run = refused("nosuch:name:fraud");
-    assert_eq!(
-        run.stderr.lines().next(),
-        Some(
-            "error: 'nosuch:name:fraud': no lineage remote 'nosuch' is declared in .lineage/config.yaml (declared: models), and no file or record matches it"
-        ),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(
-        hint_line(&run.stderr),
-        Some(
-            "declare the repository with `git lineage remote add nosuch URL`, then `git lineage fetch nosuch` (docs/multi-repo.md)"
-        )
-    );
+    assert_undeclared_remote(&run, "nosuch:name:fraud", "nosuch", "models");
     // Declared, not fetched.
     env.lineage(dir, &["remote", "add", "later", "../models.git"])
         .success();
     let run = refused("later:name:fraud");
-    assert_eq!(
-        run.stderr.lines().next(),
-        Some(
-            "error: lineage remote 'later' has not been fetched (no refs under refs/lineage/later/)"
-        ),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(
-        hint_line(&run.stderr),
-        Some(
-            "run `git lineage fetch` first (`git lineage fetch later` fetches this remote alone); `git lineage remote list` shows the remotes declared in .lineage/config.yaml"
-        ),
-        "{}",
-        run.stderr
-    );
+    assert_unfetched_remote(&run, "later");
     // Fetched, no such record there.
     let run = refused("models:name:nope");
     assert!(
