@@ -109,13 +109,16 @@ fn bench() -> BenchResult<()> {
     println!("new commit updates the indexes in ≤ 100 ms beyond git's own fetch.");
     for row in &rows {
         println!(
-            "- {} × {}: impact {}, graph --up {}, index update {} (fetch − git fetch), {} (trace)",
+            "- {} × {}: impact {}, graph --up {}, index update {} (fetch − git fetch), {} (trace); \
+             after the fetches (catalog + layer): impact {}, graph --up {}",
             row.repos,
             group_thousands(row.records),
             ms(row.impact),
             ms(row.graph),
             ms(row.fetch.saturating_sub(row.git_fetch)),
-            ms(row.refresh)
+            ms(row.refresh),
+            ms(row.impact_after),
+            ms(row.graph_after)
         );
     }
     Ok(())
@@ -150,6 +153,10 @@ struct Row {
     fetch: Duration,
     git_fetch: Duration,
     refresh: Duration,
+    /// `impact` and `graph --up` again after the fetches, answered from
+    /// the catalog and the layer the fetches wrote over it.
+    impact_after: Duration,
+    graph_after: Duration,
 }
 
 /// The hash of what record `i` of repository `r` wrote (its output's bytes).
@@ -531,6 +538,17 @@ fn measure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<Row> {
     if !answer.contains(&format!("{}-{}", repo_name(0), next - 1)) {
         return Err("the last fetched record is not in the answer after fetch".into());
     }
+    // The same questions, now over the catalog and the layer the fetches
+    // wrote: the same records (data-000's now attributed to its new tip).
+    let impact_again = capture(lineage(&consumer, &impact_args), "impact")?;
+    for (what, id) in &expected[1..] {
+        if !impact_again.contains(id.as_str()) {
+            return Err(format!("impact of {raw} after the fetches lacks {what} ({id})").into());
+        }
+    }
+    let impact_after = median(|| quiet(lineage(&consumer, &impact_args), "impact"))?;
+    let graph_after = median(|| quiet(lineage(&consumer, &graph_args), "graph --up"))?;
+
     Ok(Row {
         repos,
         records,
@@ -542,6 +560,8 @@ fn measure_org(dir: &Path, repos: usize, records: usize) -> BenchResult<Row> {
         fetch: mid(fetch),
         git_fetch: mid(git_fetch),
         refresh: mid(refresh),
+        impact_after,
+        graph_after,
     })
 }
 
