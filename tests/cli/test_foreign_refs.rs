@@ -657,23 +657,14 @@ fn status_remotes_names_foreign_records_and_tracks_only_this_worktree() {
 /// declared lineage remote (`declared` are): the exact error and hint.
 #[track_caller]
 pub(crate) fn assert_undeclared_remote(run: &Run, reference: &str, remote: &str, declared: &str) {
-    let error = format!(
-        "error: '{reference}': no lineage remote '{remote}' is declared in .lineage/config.yaml (declared: {declared}), and no file or record matches it"
-    );
-    assert_eq!(
-        run.stderr.lines().next(),
-        Some(error.as_str()),
-        "{}",
-        run.stderr
-    );
-    let hint = format!(
-        "declare the repository with `git lineage remote add {remote} URL`, then `git lineage fetch {remote}` (docs/multi-repo.md)"
-    );
-    assert_eq!(
-        hint_line(&run.stderr),
-        Some(hint.as_str()),
-        "{}",
-        run.stderr
+    assert_refused(
+        run,
+        &format!(
+            "error: '{reference}': no lineage remote '{remote}' is declared in .lineage/config.yaml (declared: {declared}), and no file or record matches it"
+        ),
+        &format!(
+            "declare the repository with `git lineage remote add {remote} URL`, then `git lineage fetch {remote}` (docs/multi-repo.md)"
+        ),
     );
 }
 
@@ -681,22 +672,20 @@ pub(crate) fn assert_undeclared_remote(run: &Run, reference: &str, remote: &str,
 /// exact error, and the hint to fetch it.
 #[track_caller]
 pub(crate) fn assert_unfetched_remote(run: &Run, remote: &str) {
-    let error = format!(
-        "error: lineage remote '{remote}' has not been fetched (no refs under refs/lineage/{remote}/)"
+    assert_refused(
+        run,
+        &format!(
+            "error: lineage remote '{remote}' has not been fetched (no refs under refs/lineage/{remote}/)"
+        ),
+        &format!(
+            "run `git lineage fetch` first (`git lineage fetch {remote}` fetches this remote alone); `git lineage remote list` shows the remotes declared in .lineage/config.yaml"
+        ),
     );
-    assert_eq!(
-        run.stderr.lines().next(),
-        Some(error.as_str()),
-        "{}",
-        run.stderr
-    );
-    let hint = format!(
-        "run `git lineage fetch` first (`git lineage fetch {remote}` fetches this remote alone); `git lineage remote list` shows the remotes declared in .lineage/config.yaml"
-    );
-    assert_eq!(
-        hint_line(&run.stderr),
-        Some(hint.as_str()),
-        "{}",
-        run.stderr
-    );
+}
+
+/// `run`'s stderr starts with `error` and gives `hint`.
+#[track_caller]
+fn assert_refused(run: &Run, error: &str, hint: &str) {
+    assert_eq!(run.stderr.lines().next(), Some(error), "{}", run.stderr);
+    assert_eq!(hint_line(&run.stderr), Some(hint), "{}", run.stderr);
 }
