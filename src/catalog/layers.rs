@@ -68,8 +68,8 @@ impl Layers {
         };
         // The base's records of a remote whose ref moved are that remote's
         // at its new commit, as a full load attributes them.
-        let (_, then) = base.meta.extension.point.as_ref()?;
-        let (_, now) = layer.meta.extension.point.as_ref()?;
+        let then = base.meta.extension.point.as_ref()?.repositories();
+        let now = layer.meta.extension.point.as_ref()?.repositories();
         let moved = then
             .iter()
             .zip(now)
@@ -536,7 +536,7 @@ fn try_extend(
     )
     .ok_or(DAMAGED)?;
     let top = old.layers.last().ok_or(DAMAGED)?;
-    let (point, repositories) = top.meta.extension.point.as_ref().ok_or(DAMAGED)?;
+    let point = top.meta.extension.point.as_ref().ok_or(DAMAGED)?;
     let knows = |id: &RecordId| {
         old.layers
             .iter()
@@ -552,7 +552,6 @@ fn try_extend(
     let limit = MAX_LAYER_RECORDS.min(base_records.max(1_000));
     let view = crate::history::extend::ViewBase {
         point,
-        repositories,
         knows: &knows,
         reported,
     };
@@ -586,7 +585,8 @@ fn try_extend(
             part
         }
     };
-    let now: HashMap<(String, String), Arc<Repository>> = repositories
+    let now: HashMap<(String, String), Arc<Repository>> = point
+        .repositories()
         .iter()
         .zip(&new.repositories)
         .map(|(then, now)| ((then.name.clone(), then.commit.clone()), Arc::clone(now)))
@@ -673,10 +673,7 @@ fn try_extend(
     refs.dedup();
     let extension = Extension {
         aliases: Some(aliases),
-        point: Some((
-            new.point,
-            new.repositories.iter().map(|r| (**r).clone()).collect(),
-        )),
+        point: Some(new.point),
         link: Some(Link {
             base_state: base.file.state.clone(),
             refs,

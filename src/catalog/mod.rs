@@ -96,9 +96,9 @@ struct Extension {
     /// The aliases to build the graph with (a layer's: its base's and its
     /// own); `None`: the history's own. Kept in the meta as the graph's.
     aliases: Option<crate::graph::Aliases>,
-    /// For a lineage-remote selection: where its history stood, and each
-    /// fetched ref (remote name, URL, commit). `None`: not extendable.
-    point: Option<(ViewPoint, Vec<crate::history::Repository>)>,
+    /// For a lineage-remote selection: where its history stood. `None`:
+    /// not extendable.
+    point: Option<ViewPoint>,
     /// For a layer: what it lies over.
     link: Option<Link>,
 }
@@ -116,15 +116,9 @@ struct Link {
 impl Extension {
     fn write(&self, w: &mut crate::history::codec::Writer) {
         match &self.point {
-            Some((point, repositories)) => {
+            Some(point) => {
                 w.byte(1);
                 point.write(w);
-                w.uint(repositories.len() as u64);
-                for repository in repositories {
-                    w.str(&repository.name);
-                    w.opt_str(repository.url.as_deref());
-                    w.str(&repository.commit);
-                }
             }
             None => w.byte(0),
         }
@@ -145,19 +139,7 @@ impl Extension {
     fn read(r: &mut Reader<'_>) -> Option<Extension> {
         let point = match r.byte()? {
             0 => None,
-            _ => {
-                let point = ViewPoint::read(r)?;
-                let repositories = (0..r.uint()?)
-                    .map(|_| {
-                        Some(crate::history::Repository {
-                            name: r.str()?,
-                            url: r.opt_str()?,
-                            commit: r.str()?,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                Some((point, repositories))
-            }
+            _ => Some(ViewPoint::read(r)?),
         };
         let link = match r.byte()? {
             0 => None,

@@ -21,30 +21,36 @@ use crate::record::RecordId;
 use crate::repo::Repo;
 
 /// Where the history of a derived view of a lineage-remote selection
-/// stood: its newest commit and this repository's tips. The view keeps it
-/// (with each fetched ref's [`Repository`]) so that it can be extended.
+/// stood: its newest commit, this repository's tips and each fetched ref.
+/// The view keeps it so that it can be extended.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ViewPoint {
     latest: Option<(i64, ObjectId)>,
     local: Vec<ObjectId>,
+    repositories: Vec<Repository>,
 }
 
 impl ViewPoint {
-    /// Where `history`, loaded with `options`, stands, with each fetched
-    /// ref; `None` unless `options` select lineage remotes.
+    /// Where `history`, loaded with `options`, stands; `None` unless
+    /// `options` select lineage remotes.
     pub fn of(
         repo: &Repo,
         options: &HistoryOptions,
         history: &History,
-    ) -> Result<Option<(ViewPoint, Vec<Repository>)>, HistoryError> {
-        Ok(lineage_scope(repo, &options.revisions)?.map(|scope| {
-            let point = ViewPoint {
+    ) -> Result<Option<ViewPoint>, HistoryError> {
+        Ok(
+            lineage_scope(repo, &options.revisions)?.map(|scope| ViewPoint {
                 latest: history.latest,
                 local: scope.local,
-            };
-            let repositories = scope.repositories.iter().map(|r| (**r).clone());
-            (point, repositories.collect())
-        }))
+                repositories: scope.repositories.iter().map(|r| (**r).clone()).collect(),
+            }),
+        )
+    }
+
+    /// Each fetched ref then: its remote's name, URL and commit, in the
+    /// order attribution reads them.
+    pub fn repositories(&self) -> &[Repository] {
+        &self.repositories
     }
 
     /// Write it with the codec of derived files.
@@ -61,6 +67,7 @@ impl ViewPoint {
         for id in &self.local {
             w.oid(id);
         }
+        super::snapshot::write_repositories(w, self.repositories.iter());
     }
 
     /// Read what [`ViewPoint::write`] wrote.
@@ -72,7 +79,12 @@ impl ViewPoint {
         let local = (0..r.uint()?)
             .map(|_| r.oid())
             .collect::<Option<Vec<_>>>()?;
-        Some(ViewPoint { latest, local })
+        let repositories = super::snapshot::read_repositories(r)?;
+        Some(ViewPoint {
+            latest,
+            local,
+            repositories,
+        })
     }
 }
 
@@ -80,8 +92,6 @@ impl ViewPoint {
 pub struct ViewBase<'a> {
     /// Where its history stood.
     pub point: &'a ViewPoint,
-    /// Each fetched ref then: its remote's name, URL and commit.
-    pub repositories: &'a [Repository],
     /// Whether it holds a record.
     pub knows: &'a dyn Fn(&RecordId) -> bool,
     /// Its findings, as (kind, path, blob): each is reported once.
@@ -98,7 +108,7 @@ pub struct NewCommits {
     pub commits: usize,
     /// Where the history stands now.
     pub point: ViewPoint,
-    /// Each fetched ref now.
+    /// Each fetched ref now, as the new entries are attributed.
     pub repositories: Vec<Arc<Repository>>,
 }
 
@@ -122,11 +132,12 @@ pub fn new_commits(
     let Some(scope) = lineage_scope(repo, &options.revisions)? else {
         return Ok(None);
     };
-    let same_remotes = scope.repositories.len() == base.repositories.len()
+    let then = base.point.repositories();
+    let same_remotes = scope.repositories.len() == then.len()
         && scope
             .repositories
             .iter()
-            .zip(base.repositories)
+            .zip(then)
             .all(|(now, then)| now.name == then.name && now.url == then.url);
     if !exclude.is_empty() || scope.local != base.point.local || !same_remotes {
         return Ok(None);
@@ -138,7 +149,7 @@ pub fn new_commits(
     // Which moved ref reaches each new commit (its number in the scope).
     let mut owner: HashMap<ObjectId, usize> = HashMap::default();
     let mut new = Vec::new();
-    for (i, (now, then)) in scope.repositories.iter().zip(base.repositories).enumerate() {
+    for (i, (now, then)) in scope.repositories.iter().zip(then).enumerate() {
         if now.commit == then.commit {
             continue;
         }
@@ -255,6 +266,7 @@ pub fn new_commits(
         point: ViewPoint {
             latest: history.latest,
             local: scope.local,
+            repositories: scope.repositories.iter().map(|r| (**r).clone()).collect(),
         },
         history,
         commits: new.len(),
@@ -274,6 +286,11 @@ mod tests {
             ViewPoint {
                 latest: Some((-5, id(1))),
                 local: vec![id(2), id(3)],
+                repositories: vec![Repository {
+                    name: "data".into(),
+                    url: None,
+                    commit: "c".repeat(40),
+                }],
             },
         ] {
             let mut w = super::super::codec::Writer::default();

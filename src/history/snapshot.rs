@@ -274,27 +274,40 @@ impl RepositoryTable {
 
     /// The table in the codec.
     pub(crate) fn write(&self, w: &mut Writer) {
-        w.uint(self.list.len() as u64);
-        for repository in &self.list {
-            w.str(&repository.name);
-            w.opt_str(repository.url.as_deref());
-            w.str(&repository.commit);
-        }
+        write_repositories(w, self.list.iter().map(|r| &**r));
     }
 
     /// Read what [`RepositoryTable::write`] wrote.
     pub(crate) fn read(r: &mut Reader<'_>) -> Option<Self> {
-        let list = (0..r.uint()?)
-            .map(|_| {
-                Some(Arc::new(Repository {
-                    name: r.str()?,
-                    url: r.opt_str()?,
-                    commit: r.str()?,
-                }))
-            })
-            .collect::<Option<Vec<_>>>()?;
+        let list = read_repositories(r)?.into_iter().map(Arc::new).collect();
         Some(RepositoryTable { list })
     }
+}
+
+/// A list of repositories (remote name, URL, commit) in the codec.
+pub(crate) fn write_repositories<'a>(
+    w: &mut Writer,
+    list: impl ExactSizeIterator<Item = &'a Repository>,
+) {
+    w.uint(list.len() as u64);
+    for repository in list {
+        w.str(&repository.name);
+        w.opt_str(repository.url.as_deref());
+        w.str(&repository.commit);
+    }
+}
+
+/// Read what [`write_repositories`] wrote.
+pub(crate) fn read_repositories(r: &mut Reader<'_>) -> Option<Vec<Repository>> {
+    (0..r.uint()?)
+        .map(|_| {
+            Some(Repository {
+                name: r.str()?,
+                url: r.opt_str()?,
+                commit: r.str()?,
+            })
+        })
+        .collect()
 }
 
 /// The record files [`History::worktree_files`] lists, with their hashes.
