@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::{TestEnv, files_under, write};
-use crate::test_remotes::{repo, step as push_step};
+use crate::test_remotes::{repo, step};
 
 /// Three repositories: `data` (raw → claims), `features` (claims →
 /// features) and `model` (features → model, the consumer that fetches the
@@ -23,15 +23,6 @@ struct Org {
 const RAW: &str = "raw\n1,10\n";
 const CLAIMS: &str = "id,amount\n1,10\n2,20\n";
 const FEATURES: &str = "id,amount,log\n1,10,2.3\n2,20,3.0\n";
-
-/// Record a step in `dir` with `--commit` and push it: its record id.
-fn step(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
-    let mut all = vec!["record", "--commit", "--format", "json"];
-    all.extend_from_slice(args);
-    let run = env.lineage(dir, &all).success();
-    env.git(dir, &["push", "-q", "-f", "origin", "main"]);
-    run.json()["id"].as_str().expect("id").to_string()
-}
 
 fn org(env: &TestEnv) -> Org {
     let data = repo(env, "data");
@@ -638,7 +629,7 @@ fn a_fetch_that_adds_more_packs_than_its_repository_had_still_warms_every_remote
         let name = format!("team{i:02}");
         let dir = repo(&env, &name);
         write(&dir.join("out.csv"), format!("team,{i}\n"));
-        push_step(
+        step(
             &env,
             &dir,
             &["--kind", "process", "--name", &name, "-o", "out.csv"],
