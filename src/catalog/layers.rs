@@ -682,5 +682,9 @@ fn try_extend(
     super::build::save(&layer_path, state, &part, &extension)
         .map_err(|_| "the layer could not be written")?;
     crate::history::trace_mark("catalog layer saved");
-    Layers::open(path, root, state).ok_or(DAMAGED)
+    // The base is open already: only the layer just written is read.
+    let base = old.layers.into_iter().next().ok_or(DAMAGED)?;
+    let layer = Catalog::open(&layer_path, root, state).ok_or(DAMAGED)?;
+    let link = layer.meta.extension.link.clone().ok_or(DAMAGED)?;
+    Layers::of(base, Some((layer, link))).ok_or(DAMAGED)
 }
