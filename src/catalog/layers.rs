@@ -46,18 +46,6 @@ pub(super) fn layer_path(base: &Path) -> PathBuf {
 }
 
 impl Layers {
-    /// The catalog valid for `state`: a base alone, or a base and the
-    /// layer over it; `None` when none is current.
-    pub(super) fn open(path: &Path, root: &Path, state: &StateKey) -> Option<Layers> {
-        if let Some(layer) = Catalog::open(&layer_path(path), root, state)
-            && let Some(link) = layer.meta.extension.link.clone()
-            && let Some(base) = Catalog::open_if(path, root, |stored| stored == link.base_state)
-        {
-            return Layers::of(base, Some((layer, link)));
-        }
-        Layers::of(Catalog::open(path, root, state)?, None)
-    }
-
     fn of(base: Catalog, layer: Option<(Catalog, Link)>) -> Option<Layers> {
         let Some((layer, link)) = layer else {
             return Some(Layers {
@@ -477,18 +465,36 @@ impl Layers {
     }
 }
 
-/// Write a layer over the catalog at `path` (the base, and the layer over
-/// it if any, made for an older state) holding the commits the selection
-/// gained since, when `history::extend` can read them alone and the layer
-/// stays small; then open the catalog for `state`. `None` when the
-/// catalog must be rebuilt whole.
-pub(super) fn extend(
+/// The catalog at `path` valid for `state`: a base alone, a base and the
+/// layer over it, or (for a lineage-remote selection whose fetched refs
+/// moved forward) the base with a layer written now for the new commits.
+/// Each file is opened once, whatever state it was written for. `None`
+/// when the catalog must be rebuilt whole.
+pub(super) fn current(
     repo: &Repo,
     options: &HistoryOptions,
     path: &Path,
     state: &StateKey,
 ) -> Option<Layers> {
-    match try_extend(repo, options, path, state) {
+    let root = repo.root();
+    let base = Catalog::open_if(path, root, |_| true)?;
+    let layer = Catalog::open_if(&layer_path(path), root, |_| true).and_then(|layer| {
+        let link = layer.meta.extension.link.clone()?;
+        (link.base_state == base.file.state).then_some((layer, link))
+    });
+    if layer
+        .as_ref()
+        .is_some_and(|(layer, _)| layer.file.state == state.bytes)
+    {
+        return Layers::of(base, layer);
+    }
+    if base.file.state == state.bytes {
+        return Layers::of(base, None);
+    }
+    if !matches!(options.revisions, crate::history::Revisions::Lineage { .. }) {
+        return None;
+    }
+    match extend(repo, options, path, state, base, layer) {
         Ok(layers) => Some(layers),
         Err(why) => {
             crate::history::trace_mark(&format!("catalog not extended: {why}"));
@@ -497,25 +503,22 @@ pub(super) fn extend(
     }
 }
 
-/// [`extend`], or why not.
-fn try_extend(
+/// Write a layer over `base`, the catalog at `path` (with `over`, the
+/// layer over it, if any: both made for an older state), holding the
+/// commits the selection gained since, when `history::extend` can read
+/// them alone and the layer stays small; the catalog for `state`, or why
+/// it must be rebuilt whole.
+fn extend(
     repo: &Repo,
     options: &HistoryOptions,
     path: &Path,
     state: &StateKey,
+    base: Catalog,
+    over: Option<(Catalog, Link)>,
 ) -> Result<Layers, &'static str> {
     const DAMAGED: &str = "a catalog file is damaged";
     let root = repo.root();
     let layer_path = layer_path(path);
-    let base = Catalog::open_if(path, root, |_| true).ok_or("no catalog to extend")?;
-    let over = Catalog::open_if(&layer_path, root, |_| true).filter(|layer| {
-        layer
-            .meta
-            .extension
-            .link
-            .as_ref()
-            .is_some_and(|link| link.base_state == base.file.state)
-    });
     // The worktree is as it was (so it still holds no uncommitted
     // record: opening the base checked its recent directories' names).
     if base.meta.worktree_files {
@@ -527,14 +530,7 @@ fn try_extend(
     if base.meta.extension.point.is_none() {
         return Err("not a lineage-remote selection");
     }
-    let old = Layers::of(
-        base,
-        over.map(|layer| {
-            let link = layer.meta.extension.link.clone().unwrap_or_default();
-            (layer, link)
-        }),
-    )
-    .ok_or(DAMAGED)?;
+    let old = Layers::of(base, over).ok_or(DAMAGED)?;
     let top = old.layers.last().ok_or(DAMAGED)?;
     let point = top.meta.extension.point.as_ref().ok_or(DAMAGED)?;
     let knows = |id: &RecordId| {

@@ -360,7 +360,7 @@ pub fn load(
     };
     crate::history::trace_mark("state read");
     let path = path_for(&repo.cache_dir(), &state.view);
-    if let Some(catalog) = current(repo, options, &path, &state) {
+    if let Some(catalog) = layers::current(repo, options, &path, &state) {
         crate::history::trace_mark("catalog opened");
         if let Some(focused) = catalog.focus(question) {
             crate::history::trace_mark("catalog read");
@@ -381,26 +381,11 @@ pub fn refresh(repo: &Repo, options: &HistoryOptions) -> Result<(), HistoryError
         return Ok(());
     };
     let path = path_for(&repo.cache_dir(), &state.view);
-    if current(repo, options, &path, &state).is_none() {
+    if layers::current(repo, options, &path, &state).is_none() {
         load_and_save(repo, options, &path, &state)?;
     }
     crate::history::trace_mark("catalog refreshed");
     Ok(())
-}
-
-/// The catalog at `path` valid for `state`: as written, or extended by a
-/// layer holding the commits fetched refs moved forward onto.
-fn current(
-    repo: &Repo,
-    options: &HistoryOptions,
-    path: &Path,
-    state: &StateKey,
-) -> Option<layers::Layers> {
-    layers::Layers::open(path, repo.root(), state).or_else(|| {
-        matches!(options.revisions, crate::history::Revisions::Lineage { .. })
-            .then(|| layers::extend(repo, options, path, state))
-            .flatten()
-    })
 }
 
 /// The whole history, and a catalog of it written for the next question.
@@ -472,7 +457,7 @@ pub fn listing(repo: &Repo, options: &HistoryOptions) -> Result<Listed, HistoryE
         return Ok(Listed::Loaded(Box::new(History::load(repo, options)?)));
     };
     let path = path_for(&repo.cache_dir(), &state.view);
-    let opened = current(repo, options, &path, &state).and_then(|catalog| {
+    let opened = layers::current(repo, options, &path, &state).and_then(|catalog| {
         // The findings are small; reading them up front also proves the
         // commit table readable.
         let history = catalog.history_of(&BTreeSet::new())?;
